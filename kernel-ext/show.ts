@@ -1,0 +1,43 @@
+import type { Figure } from "../src/figures/figure";
+import { figureHtml } from "./plotly-html";
+import { sendBundle, type MimeBundle } from "./tslab-channel";
+
+export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
+
+function titleOf(figure: Figure): string {
+  const title = figure.layout.title;
+  if (typeof title === "string") return title;
+  return title?.text ?? "untitled figure";
+}
+
+function assertFigure(figure: unknown): asserts figure is Figure {
+  const candidate = figure as Partial<Figure> | null;
+  if (typeof candidate !== "object" || candidate === null || !Array.isArray(candidate.data)) {
+    throw new TypeError(
+      `figure must be an object with a data array and a layout object, got ${figure === null ? "null" : typeof figure}; build one with a conclab figure function`,
+    );
+  }
+  if (typeof candidate.layout !== "object" || candidate.layout === null) {
+    throw new TypeError("figure.layout must be an object, got " + String(candidate.layout) + "; pass { data, layout }");
+  }
+}
+
+/** The MIME bundle of a figure: plotly JSON for JupyterLab, offline HTML for handouts, a text line for the rest. */
+export function figureBundle(figure: Figure): MimeBundle {
+  assertFigure(figure);
+  const plain = `${titleOf(figure)} (plotly figure, ${figure.data.length} trace${figure.data.length === 1 ? "" : "s"})`;
+  return {
+    [PLOTLY_MIME]: { data: figure.data, layout: figure.layout, ...(figure.config ? { config: figure.config } : {}) },
+    "text/html": figureHtml(figure),
+    "text/plain": plain,
+  };
+}
+
+/**
+ * Displays a figure in the cell as one `display_data` message holding three MIME types. Outside a
+ * kernel (a plain script) it prints the one-line text summary instead.
+ */
+export function show(figure: Figure): void {
+  const bundle = figureBundle(figure);
+  if (!sendBundle(bundle)) process.stdout.write(`${String(bundle["text/plain"])}\n`);
+}

@@ -1,0 +1,205 @@
+#!/usr/bin/env node
+// Brings a clone up to date for `npm start`, `npm test` and the other commands: node modules,
+// the Python virtual environment with the pinned Jupyter stack, the TypeScript build and the tslab
+// kernelspec. Each step runs only when what it depends on changed (a hash stamp), so a second run
+// takes seconds. Failures print one line saying what is wrong and what to do; installer output
+// goes to .setup.log. Plain Node with no dependencies: it runs before node_modules exists.
+"use strict";
+const { spawnSync } = require("node:child_process");
+const { createHash } = require("node:crypto");
+const { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } = require("node:fs");
+const path = require("node:path");
+
+const ROOT = path.resolve(__dirname, "..");
+const LOG = path.join(ROOT, ".setup.log");
+const VENV = path.join(ROOT, ".venv");
+const BIN = process.platform === "win32" ? "Scripts" : "bin";
+const VENV_PYTHON = path.join(VENV, BIN, "python");
+const VENV_JUPYTER = path.join(VENV, BIN, "jupyter");
+const MIN_PYTHON = [3, 9];
+const MIN_NODE = 20;
+
+class SetupError extends Error {}
+
+function say(line) {
+  process.stderr.write(`setup: ${line}\n`);
+}
+
+function log(text) {
+  appendFileSync(LOG, text.endsWith("\n") ? text : `${text}\n`);
+}
+
+/** Runs a command with its output in the log; throws SetupError with `what` and `fix` when it fails. */
+function run(command, args, { what, fix, cwd = ROOT, env = process.env }) {
+  log(`\n$ ${command} ${args.join(" ")}`);
+  const result = spawnSync(command, args, { cwd, env, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+  log(result.stdout ?? "");
+  log(result.stderr ?? "");
+  if (result.error || result.status !== 0) {
+    const why = result.error ? result.error.message : `exit code ${result.status}`;
+    throw new SetupError(`${what} failed (${why}). ${fix} Details: .setup.log`);
+  }
+  return result.stdout;
+}
+
+function hashOf(files) {
+  const hash = createHash("sha256");
+  for (const file of files) {
+    hash.update(file);
+    hash.update(existsSync(file) ? readFileSync(file) : "missing");
+  }
+  return hash.digest("hex");
+}
+
+function filesUnder(dir, keep) {
+  if (!existsSync(dir)) return [];
+  const found = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...filesUnder(full, keep));
+    else if (keep(entry.name)) found.push(full);
+  }
+  return found.sort();
+}
+
+function stampMatches(stampFile, value) {
+  return existsSync(stampFile) && readFileSync(stampFile, "utf8") === value;
+}
+
+function checkNode() {
+  const major = Number(process.versions.node.split(".")[0]);
+  if (major < MIN_NODE) {
+    throw new SetupError(`conclab needs Node.js ${MIN_NODE} or newer, found ${process.version}. Install Node.js ${MIN_NODE} and rerun.`);
+  }
+}
+
+function ensureNodeModules() {
+  const stamp = path.join(ROOT, "node_modules", ".conclab-setup");
+  const want = hashOf([path.join(ROOT, "package.json"), path.join(ROOT, "package-lock.json"), path.join(ROOT, "conclab", "package.json")]);
+  if (stampMatches(stamp, want)) return say("node modules up to date");
+  say("installing node modules (npm ci)…");
+  const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+  run(npm, ["ci", "--no-audit", "--no-fund"], { what: "npm ci", fix: "Check your network access to the npm registry, then rerun." });
+  writeFileSync(stamp, want);
+}
+
+/** The first Python 3 that is new enough: $CONCLAB_PYTHON, python3, python. */
+function findPython(env = process.env) {
+  const candidates = env.CONCLAB_PYTHON ? [env.CONCLAB_PYTHON] : ["python3", "python"];
+  const seen = [];
+  for (const command of candidates) {
+    const probe = spawnSync(command, ["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"], { encoding: "utf8", env });
+    if (probe.error || probe.status !== 0) continue;
+    const version = probe.stdout.trim();
+    const [major, minor] = version.split(".").map(Number);
+    if (major === MIN_PYTHON[0] && minor >= MIN_PYTHON[1]) return { command, version };
+    seen.push(`${command} is ${version}`);
+  }
+  const found = seen.length ? ` (${seen.join(", ")})` : "";
+  throw new SetupError(
+    `conclab needs Python ${MIN_PYTHON.join(".")} or newer and found none${found}. Install Python 3 (Debian: apt-get install python3 python3-venv) or point CONCLAB_PYTHON at one, then rerun.`,
+  );
+}
+
+/**
+ * What state a virtual environment is in: "missing", "half-built" (no stamp of a finished set-up,
+ * or its Python does not run: an interrupted or broken install), "outdated" (finished, but for
+ * other requirements) or "ready".
+ */
+function venvState(venvDir, wantStamp) {
+  if (!existsSync(venvDir)) return "missing";
+  const stamp = path.join(venvDir, ".conclab-setup");
+  const python = path.join(venvDir, BIN, "python");
+  const runs = existsSync(python) && spawnSync(python, ["-c", "import sys"]).status === 0;
+  if (!existsSync(stamp) || !runs) return "half-built";
+  return readFileSync(stamp, "utf8") === wantStamp ? "ready" : "outdated";
+}
+
+function ensureVenv() {
+  const stamp = path.join(VENV, ".conclab-setup");
+  const requirements = path.join(ROOT, "requirements.txt");
+  const python = findPython();
+  const want = `${hashOf([requirements])} python ${python.version}`;
+  const state = venvState(VENV, want);
+  if (state === "ready") return say(`Python environment up to date (.venv, Python ${python.version})`);
+  if (state === "half-built") {
+    say("found a half-built .venv (an interrupted or broken install); removing it and building it again");
+    rmSync(VENV, { recursive: true, force: true });
+  }
+  if (!existsSync(VENV)) {
+    say(`creating .venv with ${python.command} ${python.version}…`);
+    run(python.command, ["-m", "venv", VENV], {
+      what: `${python.command} -m venv .venv`,
+      fix: "Install the venv module (Debian: apt-get install python3-venv), then rerun.",
+    });
+  }
+  say("installing the Jupyter stack into .venv (pip install -r requirements.txt)…");
+  run(VENV_PYTHON, ["-m", "pip", "install", "--disable-pip-version-check", "-r", requirements], {
+    what: "pip install -r requirements.txt",
+    fix: "Check your network access to PyPI, then rerun.",
+  });
+  writeFileSync(stamp, want);
+}
+
+function ensureBuild() {
+  const stamp = path.join(ROOT, "build", ".conclab-setup");
+  const sources = ["src", "kernel-ext", "tools", "test", "bench"].flatMap((dir) =>
+    filesUnder(path.join(ROOT, dir), (name) => name.endsWith(".ts") || name.endsWith(".json") || name.endsWith(".py")),
+  );
+  const configs = ["tsconfig.base.json", "tsconfig.json", "tsconfig.tools.json", "package-lock.json"].map((f) => path.join(ROOT, f));
+  const want = hashOf([...configs, ...sources]);
+  const outputs = [path.join(ROOT, "conclab", "dist", "src", "index.js"), path.join(ROOT, "build", "tools", "paths.js")];
+  if (stampMatches(stamp, want) && outputs.every((f) => existsSync(f))) return say("TypeScript build up to date");
+  say("building the TypeScript (tsc)…");
+  const tsc = path.join(ROOT, "node_modules", "typescript", "bin", "tsc");
+  for (const config of ["tsconfig.json", "tsconfig.tools.json"]) {
+    const result = spawnSync(process.execPath, [tsc, "-p", config], { cwd: ROOT, encoding: "utf8" });
+    if (result.status !== 0) {
+      process.stderr.write(result.stdout + result.stderr);
+      throw new SetupError(`the TypeScript build (${config}) has errors, listed above. Fix them and rerun.`);
+    }
+  }
+  mkdirSync(path.dirname(stamp), { recursive: true });
+  writeFileSync(stamp, want);
+}
+
+function ensureKernelspec() {
+  const tslab = path.join(ROOT, "node_modules", ".bin", process.platform === "win32" ? "tslab.cmd" : "tslab");
+  const spec = path.join(VENV, "share", "jupyter", "kernels", "tslab", "kernel.json");
+  if (existsSync(spec)) {
+    try {
+      if (JSON.parse(readFileSync(spec, "utf8")).argv?.[0] === tslab) return say("tslab kernelspec up to date");
+    } catch {
+      // unreadable: install again
+    }
+  }
+  say("installing the tslab kernelspec into .venv…");
+  run(tslab, ["install", `--python=${VENV_PYTHON}`, `--binary=${tslab}`, "--sys-prefix"], {
+    what: "tslab install",
+    fix: "Run `npm run setup` again; if it still fails, remove .venv and node_modules and rerun.",
+  });
+}
+
+function setup() {
+  writeFileSync(LOG, `conclab setup, ${new Date().toISOString()}\n`);
+  checkNode();
+  ensureNodeModules();
+  ensureVenv();
+  ensureBuild();
+  ensureKernelspec();
+}
+
+/** Runs setup(); on a SetupError prints its one line and exits 1. */
+function setupOrExit() {
+  try {
+    setup();
+  } catch (error) {
+    if (!(error instanceof SetupError)) throw error;
+    say(error.message);
+    process.exit(1);
+  }
+}
+
+module.exports = { ROOT, VENV, VENV_PYTHON, VENV_JUPYTER, SetupError, findPython, venvState, setup, setupOrExit, say };
+
+if (require.main === module) setupOrExit();

@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+// `npm start`: set up what is missing, then open JupyterLab on notebooks/, bound to 127.0.0.1
+// with a random token. CONCLAB_PORT picks the port (default: 8888, or a free one if 8888 is
+// taken); CONCLAB_NO_BROWSER=1 keeps the browser closed.
+"use strict";
+const { spawn } = require("node:child_process");
+const { randomBytes } = require("node:crypto");
+const { createServer } = require("node:net");
+const path = require("node:path");
+const { ROOT, VENV_JUPYTER, say, setupOrExit } = require("./setup.cjs");
+
+const HOST = "127.0.0.1";
+
+function listenable(port) {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", () => resolve(false));
+    probe.listen(port, HOST, () => {
+      const actual = probe.address().port;
+      probe.close(() => resolve(actual));
+    });
+  });
+}
+
+async function choosePort() {
+  const asked = process.env.CONCLAB_PORT;
+  if (asked !== undefined && asked !== "") {
+    const port = Number(asked);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new Error(`CONCLAB_PORT must be a port number from 1 to 65535, got "${asked}"; unset it to let conclab choose`);
+    }
+    if ((await listenable(port)) === false) {
+      throw new Error(`port ${port} on ${HOST} is already in use (CONCLAB_PORT=${asked}); choose another port or stop the program holding it`);
+    }
+    return port;
+  }
+  return (await listenable(8888)) || (await listenable(0));
+}
+
+async function main() {
+  setupOrExit();
+  let port;
+  try {
+    port = await choosePort();
+  } catch (error) {
+    say(error.message);
+    process.exit(1);
+  }
+  const token = randomBytes(24).toString("hex");
+  const args = [
+    "lab",
+    `--ServerApp.ip=${HOST}`,
+    `--ServerApp.port=${port}`,
+    "--ServerApp.port_retries=0",
+    `--IdentityProvider.token=${token}`,
+    `--ServerApp.root_dir=${path.join(ROOT, "notebooks")}`,
+    ...(process.env.CONCLAB_NO_BROWSER ? ["--no-browser"] : []),
+    ...(process.getuid && process.getuid() === 0 ? ["--allow-root"] : []),
+  ];
+  const env = {
+    ...process.env,
+    PATH: [path.dirname(VENV_JUPYTER), path.dirname(process.execPath), process.env.PATH || ""].join(path.delimiter),
+    JUPYTER_PLATFORM_DIRS: "1",
+  };
+  process.stdout.write(`\nconclab: JupyterLab at http://${HOST}:${port}/lab?token=${token}\n(Ctrl-C twice to stop)\n\n`);
+  const lab = spawn(VENV_JUPYTER, args, { cwd: ROOT, env, stdio: "inherit" });
+  const forward = (sig) => () => lab.kill(sig);
+  process.on("SIGTERM", forward("SIGTERM"));
+  process.on("SIGHUP", forward("SIGTERM"));
+  // Ctrl-C reaches JupyterLab directly (same process group); it asks before it shuts down.
+  process.on("SIGINT", () => undefined);
+  lab.on("exit", (code, sig) => process.exit(code ?? (sig ? 1 : 0)));
+}
+
+main();

@@ -1,0 +1,38 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { descendants, isAlive } from "../../tools/proc";
+
+/**
+ * Records every process that appears below this test process while a test runs (servers, kernels,
+ * their workers' processes), so that orphans reparented to init are still found afterwards.
+ */
+export class ProcessWatch {
+  private readonly seen = new Set<number>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(intervalMs = 100) {
+    this.poll();
+    this.timer = setInterval(() => this.poll(), intervalMs);
+  }
+
+  poll(): void {
+    for (const pid of descendants(process.pid)) this.seen.add(pid);
+  }
+
+  /** How many distinct processes were seen so far. */
+  get count(): number {
+    return this.seen.size;
+  }
+
+  /**
+   * Stops watching, waits up to `withinMs` for every process it saw to end, and returns the pids
+   * still alive (an empty list means nothing was left behind).
+   */
+  async leftovers(withinMs = 5_000): Promise<number[]> {
+    this.poll();
+    clearInterval(this.timer);
+    const deadline = Date.now() + withinMs;
+    const alive = (): number[] => [...this.seen].filter(isAlive);
+    while (alive().length > 0 && Date.now() < deadline) await sleep(100);
+    return alive();
+  }
+}

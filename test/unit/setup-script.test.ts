@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { after, describe, it } from "node:test";
+import { PROJECT_ROOT } from "../../tools/paths";
+
+interface SetupModule {
+  findPython(env: NodeJS.ProcessEnv): { command: string; version: string };
+  venvState(dir: string, stamp: string): "missing" | "half-built" | "outdated" | "ready";
+  SetupError: new (message: string) => Error;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const setup = require(path.join(PROJECT_ROOT, "scripts", "setup.cjs")) as SetupModule;
+
+const scratch = mkdtempSync(path.join(tmpdir(), "conclab-setup-"));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+function fakePython(version: string): string {
+  const file = path.join(scratch, `python-${version}`);
+  writeFileSync(file, `#!/bin/sh\necho ${version}\n`);
+  chmodSync(file, 0o755);
+  return file;
+}
+
+describe("set-up: finding Python", () => {
+  it("names the fix when no Python is found", () => {
+    assert.throws(() => setup.findPython({ ...process.env, CONCLAB_PYTHON: "/nonexistent/python3" }), {
+      message: /^conclab needs Python 3\.9 or newer and found none\. Install Python 3 .* or point CONCLAB_PYTHON at one, then rerun\.$/,
+    });
+  });
+
+  it("says which Python it found when that one is too old", () => {
+    const old = fakePython("3.6.9");
+    assert.throws(() => setup.findPython({ ...process.env, CONCLAB_PYTHON: old }), {
+      message: new RegExp(`found none \\(${old.replace(/[.]/g, "\\.")} is 3\\.6\\.9\\)`),
+    });
+  });
+
+  it("accepts a new enough Python", () => {
+    const ok = fakePython("3.12.1");
+    assert.deepEqual(setup.findPython({ ...process.env, CONCLAB_PYTHON: ok }), { command: ok, version: "3.12.1" });
+  });
+});
+
+describe("set-up: the state of .venv", () => {
+  const venv = (name: string): string => path.join(scratch, name);
+  const realPython = spawnSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).stdout.trim();
+
+  it("is missing when there is no folder", () => {
+    assert.equal(setup.venvState(venv("none"), "x"), "missing");
+  });
+
+  it("is half-built when an install never finished (no stamp)", () => {
+    mkdirSync(path.join(venv("interrupted"), "bin"), { recursive: true });
+    assert.equal(setup.venvState(venv("interrupted"), "x"), "half-built");
+  });
+
+  it("is half-built when its Python no longer runs", () => {
+    mkdirSync(path.join(venv("broken"), "bin"), { recursive: true });
+    writeFileSync(path.join(venv("broken"), ".conclab-setup"), "x");
+    symlinkSync("/nonexistent/python3.11", path.join(venv("broken"), "bin", "python"));
+    assert.equal(setup.venvState(venv("broken"), "x"), "half-built");
+  });
+
+  it("is ready or outdated by its stamp when its Python runs", () => {
+    mkdirSync(path.join(venv("good"), "bin"), { recursive: true });
+    writeFileSync(path.join(venv("good"), ".conclab-setup"), "requirements v1");
+    symlinkSync(realPython, path.join(venv("good"), "bin", "python"));
+    assert.equal(setup.venvState(venv("good"), "requirements v1"), "ready");
+    assert.equal(setup.venvState(venv("good"), "requirements v2"), "outdated");
+  });
+});
+
+describe("set-up and start from the command line", () => {
+  it("fails with one line and no stack trace when Python is missing", () => {
+    const run = spawnSync(process.execPath, [path.join(PROJECT_ROOT, "scripts", "setup.cjs")], {
+      env: { ...process.env, CONCLAB_PYTHON: "/nonexistent/python3" },
+      encoding: "utf8",
+    });
+    assert.equal(run.status, 1);
+    const lines = run.stderr.trim().split("\n");
+    assert.match(lines[lines.length - 1]!, /^setup: conclab needs Python 3\.9 or newer/);
+    assert.equal(lines.filter((l) => /^\s+at /.test(l)).length, 0, "no stack trace");
+  });
+});

@@ -1,0 +1,253 @@
+/**
+ * Executes a notebook on a kernel of a running Jupyter server through @jupyterlab/services and
+ * returns it with its outputs, the way nbclient does: stream, display_data, update_display_data
+ * (by display id, across cells), execute_result, error and clear_output.
+ */
+import * as path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Kernel, KernelMessage, Session } from "@jupyterlab/services";
+import { KernelManager, ServerConnection, SessionManager } from "@jupyterlab/services";
+import WebSocket from "ws";
+import { JupyterSetupError, NotebookCellError } from "./errors";
+import type { JupyterServer } from "./jupyter-server";
+import { readNotebook, sourceText, type CodeCell, type DisplayDataOutput, type Notebook, type Output } from "./nbformat";
+
+export interface ExecuteOptions {
+  /** Kernel name. Default `tslab`. */
+  readonly kernelName?: string;
+  /** Longest a single cell may run before it is interrupted and the run fails. Default 180 s. */
+  readonly cellTimeoutMs?: number;
+  /** Longest the kernel may take to start. Default 60 s. */
+  readonly kernelStartTimeoutMs?: number;
+  /** Called before each code cell runs (1-based cell position). */
+  readonly onCell?: (cell: number, of: number) => void;
+}
+
+class Timeout {
+  constructor(readonly ms: number) {}
+}
+
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | Timeout> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<Timeout>((resolve) => (timer = setTimeout(() => resolve(new Timeout(ms)), ms)));
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Collects one notebook's outputs, including display updates that arrive for earlier cells. */
+class OutputCollector {
+  private readonly displays = new Map<string, DisplayDataOutput[]>();
+
+  displayIdOf(msg: KernelMessage.IIOPubMessage): string | undefined {
+    const transient = (msg.content as { transient?: { display_id?: unknown } }).transient;
+    return typeof transient?.display_id === "string" ? transient.display_id : undefined;
+  }
+
+  update(msg: KernelMessage.IUpdateDisplayDataMsg): void {
+    const id = this.displayIdOf(msg);
+    for (const output of (id && this.displays.get(id)) || []) {
+      output.data = msg.content.data as Record<string, unknown>;
+      output.metadata = msg.content.metadata as Record<string, unknown>;
+    }
+  }
+
+  /** Returns the handler that appends this cell's outputs to `cell.outputs`. */
+  forCell(cell: CodeCell): (msg: KernelMessage.IIOPubMessage) => void {
+    let clearOnNext = false;
+    const append = (output: Output): void => {
+      if (clearOnNext) {
+        cell.outputs.length = 0;
+        clearOnNext = false;
+      }
+      const last = cell.outputs[cell.outputs.length - 1];
+      if (output.output_type === "stream" && last?.output_type === "stream" && last.name === output.name) {
+        last.text += output.text;
+      } else {
+        cell.outputs.push(output);
+      }
+    };
+    return (msg) => {
+      const content = msg.content as Record<string, unknown>;
+      switch (msg.header.msg_type) {
+        case "stream":
+          append({ output_type: "stream", name: content.name === "stderr" ? "stderr" : "stdout", text: String(content.text) });
+          break;
+        case "display_data": {
+          const output: DisplayDataOutput = {
+            output_type: "display_data",
+            data: content.data as Record<string, unknown>,
+            metadata: (content.metadata as Record<string, unknown>) ?? {},
+          };
+          append(output);
+          const id = this.displayIdOf(msg);
+          if (id) this.displays.set(id, [...(this.displays.get(id) ?? []), output]);
+          break;
+        }
+        case "execute_result":
+          append({
+            output_type: "execute_result",
+            execution_count: (content.execution_count as number | null) ?? null,
+            data: content.data as Record<string, unknown>,
+            metadata: (content.metadata as Record<string, unknown>) ?? {},
+          });
+          break;
+        case "error":
+          append({
+            output_type: "error",
+            ename: String(content.ename),
+            evalue: String(content.evalue),
+            traceback: (content.traceback as string[]) ?? [],
+          });
+          break;
+        case "clear_output":
+          if (content.wait) clearOnNext = true;
+          else cell.outputs.length = 0;
+          break;
+        default:
+          break; // status, execute_input, update_display_data (handled for every cell)
+      }
+    };
+  }
+}
+
+function errorText(cell: CodeCell): string {
+  const error = cell.outputs.find((o) => o.output_type === "error");
+  if (error && error.output_type === "error") {
+    // eslint-disable-next-line no-control-regex
+    const traceback = error.traceback.join("\n").replace(/\u001b\[[0-9;]*m/g, "");
+    return traceback || `${error.ename}: ${error.evalue}`;
+  }
+  // tslab reports TypeScript errors as stderr text with an error reply and no `error` message.
+  const stderr = cell.outputs.filter((o) => o.output_type === "stream" && o.name === "stderr");
+  const text = stderr.map((o) => (o.output_type === "stream" ? o.text : "")).join("").trim();
+  return text || "the kernel reported an error without any message";
+}
+
+async function startKernel(server: JupyterServer, notebookPath: string, options: ExecuteOptions): Promise<{
+  session: Session.ISessionConnection;
+  kernel: Kernel.IKernelConnection;
+  dispose: () => Promise<void>;
+}> {
+  const serverSettings = ServerConnection.makeSettings({
+    baseUrl: server.baseUrl,
+    token: server.token,
+    appendToken: true,
+    WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+  });
+  const kernelManager = new KernelManager({ serverSettings });
+  const sessionManager = new SessionManager({ kernelManager, serverSettings });
+  const kernelName = options.kernelName ?? "tslab";
+  const relative = path.relative(server.rootDir, path.resolve(notebookPath)).split(path.sep).join("/");
+  const timeoutMs = options.kernelStartTimeoutMs ?? 60_000;
+  let session: Session.ISessionConnection | undefined;
+  const dispose = async (): Promise<void> => {
+    try {
+      await session?.shutdown();
+    } catch {
+      // the server may already be gone; JupyterServer.stop() reaches the kernel process anyway
+    }
+    sessionManager.dispose();
+    kernelManager.dispose();
+  };
+  try {
+    const started = await within(
+      sessionManager.startNew({ path: relative, type: "notebook", name: path.basename(relative), kernel: { name: kernelName } }),
+      timeoutMs,
+    );
+    if (started instanceof Timeout) throw new JupyterSetupError(`the ${kernelName} kernel session did not start within ${timeoutMs / 1000} s`);
+    session = started;
+    const kernel = session.kernel;
+    if (!kernel) throw new JupyterSetupError(`the server started a session for ${relative} without a ${kernelName} kernel`);
+    const info = await within(kernel.info, timeoutMs);
+    if (info instanceof Timeout) {
+      throw new JupyterSetupError(
+        `the ${kernelName} kernel did not answer within ${timeoutMs / 1000} s (status: ${kernel.status}); run \`npm run setup\` to reinstall the kernelspec`,
+      );
+    }
+    return { session, kernel, dispose };
+  } catch (error) {
+    await dispose();
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof JupyterSetupError) throw new JupyterSetupError(`${message}\n${server.logTail(10)}`);
+    throw new JupyterSetupError(
+      `could not start a ${kernelName} kernel for ${relative}: ${message}; is the kernelspec installed? run \`npm run setup\`\n${server.logTail(10)}`,
+    );
+  }
+}
+
+/**
+ * Runs every code cell of the notebook at `notebookPath` in order on a fresh kernel of `server`
+ * (its working directory is the notebook's folder), and returns the notebook with outputs.
+ * Throws {@link NotebookCellError} naming the cell on the first error or timeout.
+ */
+export async function executeNotebook(server: JupyterServer, notebookPath: string, options: ExecuteOptions = {}): Promise<Notebook> {
+  const notebook = readNotebook(notebookPath);
+  const cellTimeoutMs = options.cellTimeoutMs ?? 180_000;
+  const { kernel, dispose } = await startKernel(server, notebookPath, options);
+  const collector = new OutputCollector();
+  const onAnyIOPub = (_: unknown, msg: KernelMessage.IIOPubMessage): void => {
+    if (msg.header.msg_type === "update_display_data") collector.update(msg as KernelMessage.IUpdateDisplayDataMsg);
+  };
+  kernel.iopubMessage.connect(onAnyIOPub);
+  const codeCells = notebook.cells.filter((c) => c.cell_type === "code").length;
+  let codeIndex = 0;
+  try {
+    for (const [index, cell] of notebook.cells.entries()) {
+      if (cell.cell_type !== "code") continue;
+      cell.outputs = [];
+      cell.execution_count = null;
+      const code = sourceText(cell.source);
+      if (code.trim() === "") continue;
+      options.onCell?.(index + 1, codeCells);
+      codeIndex++;
+      const future = kernel.requestExecute({ code, stop_on_error: true, allow_stdin: false, store_history: true });
+      future.onIOPub = collector.forCell(cell);
+      const reply = await within(future.done, cellTimeoutMs);
+      if (reply instanceof Timeout) {
+        await kernel.interrupt().catch(() => undefined);
+        await within(future.done, 5_000).catch(() => undefined);
+        throw new NotebookCellError(notebookPath, index + 1, "timeout", `no reply after ${cellTimeoutMs / 1000} s; the cell was interrupted\n${errorText(cell)}`);
+      }
+      const content = reply.content as KernelMessage.IExecuteReplyMsg["content"];
+      cell.execution_count = content.execution_count ?? codeIndex;
+      if (content.status !== "ok") {
+        throw new NotebookCellError(notebookPath, index + 1, "error", errorText(cell));
+      }
+      if (kernel.status === "dead") {
+        throw new NotebookCellError(notebookPath, index + 1, "kernel-died", "the kernel died while the cell ran");
+      }
+    }
+    // Let display updates sent at the end of the last cell arrive before the kernel goes.
+    await sleep(200);
+  } finally {
+    kernel.iopubMessage.disconnect(onAnyIOPub);
+    await dispose();
+  }
+  notebook.metadata = {
+    ...notebook.metadata,
+    kernelspec: { name: options.kernelName ?? "tslab", display_name: "TypeScript", language: "typescript" },
+  };
+  return notebook;
+}
+
+/** Starts a server, runs each notebook in turn, and always stops the server. */
+export async function executeNotebooks(
+  server: () => Promise<JupyterServer>,
+  notebookPaths: readonly string[],
+  options: ExecuteOptions & { readonly onNotebook?: (file: string) => void } = {},
+): Promise<Map<string, Notebook>> {
+  const running = await server();
+  const results = new Map<string, Notebook>();
+  try {
+    for (const file of notebookPaths) {
+      options.onNotebook?.(file);
+      results.set(file, await executeNotebook(running, file, options));
+    }
+  } finally {
+    await running.stop();
+  }
+  return results;
+}
