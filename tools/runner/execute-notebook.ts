@@ -139,6 +139,9 @@ async function startKernel(server: JupyterServer, notebookPath: string, options:
   });
   const kernelManager = new KernelManager({ serverSettings });
   const sessionManager = new SessionManager({ kernelManager, serverSettings });
+  // Their first poll rejects once they are disposed; that is expected on every error path.
+  kernelManager.ready.catch(() => undefined);
+  sessionManager.ready.catch(() => undefined);
   const kernelName = options.kernelName ?? "tslab";
   const relative = path.relative(server.rootDir, path.resolve(notebookPath)).split(path.sep).join("/");
   const timeoutMs = options.kernelStartTimeoutMs ?? 60_000;
