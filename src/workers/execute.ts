@@ -1,0 +1,47 @@
+/**
+ * Runs one copy of a task in the current context (a worker thread or a child process) and
+ * reports when it ran and where, on the shared clock. Loaded by the worker and child modules.
+ */
+import { readFileSync } from "node:fs";
+import { threadId, isMainThread } from "node:worker_threads";
+import { instantiate, type TaskSourceData } from "../tasks/instantiate";
+import { nowMs } from "../measure/clock";
+import type { TaskRecord } from "../strategies/strategy";
+
+/** What a worker or child receives for one copy. */
+export interface TaskMessage {
+  readonly task: TaskSourceData;
+  readonly args: readonly unknown[];
+  readonly copy: number;
+}
+
+/** Proportional set size of this process in bytes, from /proc (Linux); undefined elsewhere. */
+export function ownPssBytes(): number | undefined {
+  try {
+    const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync("/proc/self/smaps_rollup", "utf8"));
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function executeTask(message: TaskMessage, laneKind: "thread" | "process"): Promise<TaskRecord> {
+  const fn = instantiate(message.task);
+  const startMs = nowMs();
+  let result = fn(...message.args);
+  if (result instanceof Promise) result = await result;
+  const endMs = nowMs();
+  const memory = process.memoryUsage();
+  return {
+    copy: message.copy,
+    startMs,
+    endMs,
+    laneKind,
+    pid: process.pid,
+    threadId: isMainThread ? 0 : threadId,
+    result,
+    heapUsedBytes: memory.heapUsed,
+    rssBytes: memory.rss,
+    pssBytes: laneKind === "process" ? ownPssBytes() : undefined,
+  };
+}
