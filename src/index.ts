@@ -1,6 +1,37 @@
+// Machine and runtime
 export { describeMachine, type MachineDescription } from "./environment";
 export { findPython, MIN_PYTHON, type PythonInfo } from "./python";
-export { countTo } from "./tasks/cpu";
+
+// Tasks
+export { countTo, countPrimes, MAX_COUNT, MAX_PRIME_LIMIT } from "./tasks/cpu";
+export { sleep, blockingSleep, httpGet, readFileTask, MAX_SLEEP_MS } from "./tasks/io";
+export { startDelayServer, type DelayServer, type DelayServerOptions } from "./tasks/delay-server";
+export { makeTestFile, type TestFile } from "./tasks/test-file";
+export type { TaskFunction } from "./tasks/task-source";
+
+// Experiments
+export { compare, BUSY_SPREAD, type CompareOptions, type CompareResult, type CompareProgress, type StrategyResult } from "./experiment/compare";
+export { run, type RunOptions, type RunResult } from "./experiment/run";
+export { calibrate, type CalibrateOptions } from "./experiment/calibrate";
+export type { MemorySummary, LaneMemory } from "./experiment/memory";
+export type { Pools } from "./experiment/runners";
+export { MAX_PARALLEL_COPIES, MAX_EVENT_LOOP_COPIES, DEFAULT_TIMEOUT_MS } from "./experiment/options";
+export { NODE_STRATEGIES, PYTHON_MODES, type StrategyName, type StrategyKey, type NodeStrategy, type PythonMode } from "./strategies/strategy";
+export { createThreadPool } from "./pools";
+export { ThreadPool, type ThreadPoolOptions } from "./pools/thread-pool";
+
+// Measurement
+export { nowMs } from "./measure/clock";
 export { timeEach } from "./measure/stopwatch";
+export { median, quantile, summarize, pairedRatios, type Stat } from "./measure/stats";
+export type { Span, LaneKind } from "./measure/spans";
+export { toChromeTrace, saveChromeTrace, type ChromeTrace, type ChromeTraceEvent } from "./measure/trace";
+export { loopLag, type LoopLagResult } from "./measure/loop-lag";
+export { measureMemory, type MemoryPerUnit, type MemoryUnit } from "./measure/memory-per-unit";
+
+// Errors
+export { TaskError, TaskTimeoutError, AbortError, StrategyUnavailableError } from "./errors";
+
+// Figures (plain plotly data)
 export type { Figure, Trace, Layout } from "./figures/figure";
 export { durationsFigure } from "./figures/durations";

@@ -1,11 +1,5 @@
+import { median } from "../measure/stats";
 import type { Figure } from "./figure";
-
-/** Median of a non-empty list of numbers. */
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /**
  * Each run's duration as a point, in the order the runs happened, with the median as a line:

@@ -25,12 +25,30 @@ export function ownPssBytes(): number | undefined {
   }
 }
 
+/**
+ * Throws a TypeError when `result` cannot be sent back to the main thread: otherwise the
+ * transfer itself fails later with an error that has lost its message.
+ */
+export function checkSendable(result: unknown, task: string): void {
+  const kind = typeof result;
+  if (kind === "function" || kind === "symbol") {
+    throw new TypeError(`task ${task} returned a ${kind}, which cannot be sent back from a worker or process; return plain data (numbers, strings, arrays, objects)`);
+  }
+  if (kind !== "object" || result === null) return;
+  try {
+    structuredClone(result);
+  } catch (error) {
+    throw new TypeError(`task ${task} returned a value that cannot be sent back from a worker or process (${(error as Error).message}); return plain data`);
+  }
+}
+
 export async function executeTask(message: TaskMessage, laneKind: "thread" | "process"): Promise<TaskRecord> {
   const fn = instantiate(message.task);
   const startMs = nowMs();
   let result = fn(...message.args);
   if (result instanceof Promise) result = await result;
   const endMs = nowMs();
+  checkSendable(result, message.task.name);
   const memory = process.memoryUsage();
   return {
     copy: message.copy,

@@ -1,0 +1,61 @@
+/** calibrate(): the task size that takes about `targetMs` on this machine, on this thread. */
+import { checkInteger, rangeError, typeError } from "../errors";
+import { nowMs } from "../measure/clock";
+import { median } from "../measure/stats";
+import { instantiate } from "../tasks/instantiate";
+import { portable, type TaskFunction } from "../tasks/task-source";
+import { readTask } from "./options";
+
+export interface CalibrateOptions {
+  /** How long one call should take, in ms (1 to 60000). */
+  readonly targetMs: number;
+  /** Arguments after the size, if the task takes more. @default [] */
+  readonly rest?: readonly unknown[];
+  /** Size to start the search from. @default 1000 */
+  readonly startSize?: number;
+}
+
+/** Largest size calibrate will try: past this a task's "size" is no longer a loop bound. */
+const MAX_SIZE = 1e13;
+
+async function timeCall(fn: (...args: unknown[]) => unknown, args: unknown[]): Promise<number> {
+  const start = nowMs();
+  const value = fn(...args);
+  if (value instanceof Promise) await value;
+  return nowMs() - start;
+}
+
+/**
+ * Finds the first-argument size of `task` (e.g. n of countTo(n)) whose call takes about
+ * `targetMs` here: grows the size until a call takes a measurable time, scales it to the
+ * target, then checks the median of three calls and corrects once. Runs on the calling thread,
+ * so it blocks for a few times `targetMs`.
+ */
+export async function calibrate(task: TaskFunction, options: CalibrateOptions): Promise<number> {
+  const source = readTask(task, "task");
+  if (typeof options !== "object" || options === null) {
+    throw typeError("options", "an object like { targetMs: 500 }", options, "say how long one call should take");
+  }
+  const targetMs = checkInteger("options.targetMs", options.targetMs, 1, 60_000, "give a duration in whole milliseconds, e.g. 500");
+  const rest = options.rest ?? [];
+  if (!Array.isArray(rest)) throw typeError("options.rest", "an array", rest, "pass the arguments that follow the size, or leave it out");
+  let size = checkInteger("options.startSize", options.startSize ?? 1000, 1, MAX_SIZE, "start from a small size such as 1000");
+  const fn = instantiate(portable(source));
+  const check = (candidate: number): number => {
+    source.checkArgs?.([candidate, ...rest]);
+    return candidate;
+  };
+  for (let i = 0; i < 3; i++) await timeCall(fn, [check(size), ...rest]); // let V8 compile it
+  let elapsed = await timeCall(fn, [size, ...rest]);
+  const measurable = Math.max(5, targetMs / 10);
+  while (elapsed < measurable) {
+    if (size * 4 > MAX_SIZE) {
+      throw rangeError("task", "a task whose first argument sets how long it runs", source.name, `${source.name}(${size}) still took ${elapsed.toFixed(2)} ms`);
+    }
+    size = check(size * 4);
+    elapsed = await timeCall(fn, [size, ...rest]);
+  }
+  size = check(Math.max(1, Math.round((size * targetMs) / elapsed)));
+  const confirm = median([await timeCall(fn, [size, ...rest]), await timeCall(fn, [size, ...rest]), await timeCall(fn, [size, ...rest])]);
+  return check(Math.max(1, Math.round((size * targetMs) / confirm)));
+}

@@ -1,0 +1,275 @@
+/**
+ * compare(): the same task, the same copies, under several strategies, repeated and interleaved
+ * (A B C, B C A, C A B…) so that a busy moment of the machine hits every strategy alike; medians
+ * with their spread, speedups as ratios paired within each repeat, and the checks that catch a
+ * measurement that cannot be right.
+ */
+import { cpus } from "node:os";
+import { AbortError, checkInteger, throwIfAborted } from "../errors";
+import { describeMachine, type MachineDescription } from "../environment";
+import { nowMs } from "../measure/clock";
+import { laneName, type Span } from "../measure/spans";
+import { pairedRatios, summarize, type Stat } from "../measure/stats";
+import { ThreadPool } from "../pools/thread-pool";
+import type { RunnerContext, RunRecord, StrategyKey, StrategyName, StrategyRunner } from "../strategies/strategy";
+import { portable, type TaskFunction, type TaskSource } from "../tasks/task-source";
+import { MemoryTracker, type MemorySummary } from "./memory";
+import { checkArgs, checkCopies, checkSignal, checkTimeout, DEFAULT_TIMEOUT_MS, expandStrategy, isParallel, readTask } from "./options";
+import { createRunner, type Pools } from "./runners";
+
+export interface CompareProgress {
+  readonly phase: "probe" | "prepare" | "run" | "done";
+  readonly strategy?: StrategyKey;
+  /** 0-based repeat in the `run` phase. */
+  readonly repeat?: number;
+  readonly repeats: number;
+  /** Timed runs done so far and in all. */
+  readonly runsDone: number;
+  readonly runsTotal: number;
+  readonly elapsedMs: number;
+  /** Estimated time left, once one round of runs has been timed. */
+  readonly remainingMs?: number;
+}
+
+export interface CompareOptions<F extends TaskFunction = TaskFunction> {
+  /** A conclab task (countTo, sleep…) or your own self-contained function. */
+  readonly task: F;
+  /** The task's arguments, the same for every copy. */
+  readonly args: Parameters<F>;
+  /** How many copies of the task run in each timed run (1 to 64 with threads, processes or python). */
+  readonly copies: number;
+  /** @default ["sequential", "eventLoop", "threads", "processes"] */
+  readonly strategies?: readonly StrategyName[];
+  /** Timed runs per strategy, interleaved. @default 5 */
+  readonly repeats?: number;
+  /** Untimed rounds in every context before timing. @default 2 */
+  readonly warmup?: number;
+  /** Abort the experiment: workers and children are stopped, the call rejects with AbortError. */
+  readonly signal?: AbortSignal;
+  /** Longest one copy may run. @default 60000 */
+  readonly timeoutMs?: number;
+  /** Refuse to start when the estimated total is longer than this. @default 600000 (10 min) */
+  readonly maxTotalMs?: number;
+  /** Pools kept across cells; without them each experiment starts and stops its own. */
+  readonly pools?: Pools;
+  readonly onProgress?: (progress: CompareProgress) => void;
+}
+
+export interface StrategyResult {
+  readonly strategy: StrategyKey;
+  /** Wall time of one run of all copies (ms). */
+  readonly wallMs: Stat;
+  /** Sequential wall time / this strategy's, paired per repeat. Null without a `sequential` run. */
+  readonly speedup: Stat | null;
+  /** The best speedup possible here: min(copies, cores) for parallel strategies, 1 on one thread. */
+  readonly idealSpeedup: number;
+  /** speedup.median / min(copies, cores). Null without a `sequential` run. */
+  readonly efficiency: number | null;
+  /** Every copy of every timed run, on one clock. */
+  readonly spans: readonly Span[];
+  readonly memory: MemorySummary;
+  /** The task's return values in the last run, by copy. */
+  readonly results: readonly unknown[];
+  /** Why this result cannot be trusted, if it cannot; empty when it passed every check. */
+  readonly suspect: readonly string[];
+}
+
+export interface CompareResult {
+  readonly task: string;
+  readonly args: readonly unknown[];
+  readonly copies: number;
+  readonly repeats: number;
+  readonly warmup: number;
+  readonly environment: MachineDescription;
+  /** Whether the task kept its thread busy: from its kind, or measured (CPU time ≈ wall time when run sequentially). Null when unknown. */
+  readonly cpuBound: boolean | null;
+  readonly strategies: readonly StrategyResult[];
+  /** The largest relative spread among strategies, and whether that marks the machine as busy. */
+  readonly noise: { readonly relativeSpread: number; readonly busy: boolean; readonly note: string };
+  readonly startedAtMs: number;
+  readonly finishedAtMs: number;
+}
+
+const DEFAULT_STRATEGIES: readonly StrategyName[] = ["sequential", "eventLoop", "threads", "processes"];
+/** Above this relative spread (max − min over median) a comparison is called noisy. */
+export const BUSY_SPREAD = 0.25;
+
+function laneOf(task: RunRecord["tasks"][number]): string {
+  return laneName(task.laneKind, task.pid, task.threadId);
+}
+
+/**
+ * Times one copy on a throwaway worker thread before anything runs on the kernel's own thread: a
+ * size that would take hours is refused instead of freezing the notebook.
+ */
+async function probeOneCopy(task: TaskSource, args: readonly unknown[], timeoutMs: number, signal: AbortSignal): Promise<number> {
+  const pool = ThreadPool.create({ size: 1 });
+  try {
+    const record = await pool.run({ task: portable(task), args, copy: -1 }, { signal, timeoutMs, strategy: "probe" });
+    return record.endMs - record.startMs;
+  } finally {
+    await pool.destroy();
+  }
+}
+
+function estimateTotalMs(perCopyMs: number, copies: number, keys: readonly StrategyKey[], rounds: number, cores: number): number {
+  return keys.reduce((sum, key) => sum + perCopyMs * (isParallel(key) ? Math.ceil(copies / cores) : copies) * rounds, 0);
+}
+
+/** The checks a result must pass to be shown as a lesson (exported for tests). */
+export function suspicions(result: Omit<StrategyResult, "suspect">, baseline: StrategyResult | undefined, cpuBound: boolean | null, cores: number): string[] {
+  const found: string[] = [];
+  const { speedup } = result;
+  if (!speedup || !cpuBound) return found;
+  const tolerance = Math.max(0.1, 2 * Math.max(result.wallMs.relativeSpread, baseline?.wallMs.relativeSpread ?? 0));
+  if (result.strategy === "eventLoop" || result.strategy === "async") {
+    const ratio = 1 / speedup.median;
+    if (Math.abs(ratio - 1) > tolerance) {
+      found.push(
+        `${result.strategy} took ${ratio.toFixed(2)}x the sequential time, but CPU work on one thread cannot overlap, so it should be 1.00x: ` +
+          "the measurement was disturbed (machine load, or V8 compiling the task differently); run it again",
+      );
+    }
+  }
+  if (speedup.median > result.idealSpeedup * (1 + tolerance)) {
+    found.push(
+      `a speedup of ${speedup.median.toFixed(2)}x is above the ${result.idealSpeedup} that ${cores} core(s) allow for CPU-bound work: ` +
+        "the sequential baseline was slowed down by something else; run it again",
+    );
+  }
+  return found;
+}
+
+export async function compare<F extends TaskFunction>(options: CompareOptions<F>): Promise<CompareResult> {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`options must be an object like { task, args, copies }, got ${String(options)}; see the README's compare section`);
+  }
+  const task = readTask(options.task, "options.task");
+  const args = checkArgs(task, options.args, "options.args");
+  const names = options.strategies ?? DEFAULT_STRATEGIES;
+  if (!Array.isArray(names) || names.length === 0) {
+    throw new TypeError(`options.strategies must be a non-empty array of strategy names, got ${String(names)}; e.g. ["sequential", "threads"]`);
+  }
+  const keys = [...new Set(names.flatMap((name, i) => expandStrategy(name, `options.strategies[${i}]`)))];
+  const copies = checkCopies(options.copies, keys, "options.copies");
+  const repeats = checkInteger("options.repeats", options.repeats ?? 5, 1, 100, "repeat each strategy at least once; 5 to 10 gives a fair median");
+  const warmup = checkInteger("options.warmup", options.warmup ?? 2, 0, 20, "2 rounds let V8 compile the task before timing");
+  const timeoutMs = checkTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, "options.timeoutMs");
+  const maxTotalMs = checkInteger("options.maxTotalMs", options.maxTotalMs ?? 600_000, 1, 86_400_000, "raise it if you really mean to run that long");
+  const userSignal = checkSignal(options.signal, "options.signal");
+  throwIfAborted(userSignal);
+
+  const controller = new AbortController();
+  const onUserAbort = (): void => controller.abort();
+  userSignal?.addEventListener("abort", onUserAbort, { once: true });
+  const signal = controller.signal;
+  const environment = describeMachine();
+  const cores = environment.cores || cpus().length || 1;
+  const startedAtMs = nowMs();
+  const runsTotal = keys.length * repeats;
+  const progress = (p: Omit<CompareProgress, "repeats" | "runsTotal" | "elapsedMs">): void =>
+    options.onProgress?.({ ...p, repeats, runsTotal, elapsedMs: nowMs() - startedAtMs });
+
+  const context: RunnerContext = { task, args, copies, signal, timeoutMs };
+  const runners: StrategyRunner[] = [];
+  try {
+    if (keys.some((key) => !isParallel(key) && key !== "async") && task.kind !== "io") {
+      progress({ phase: "probe", runsDone: 0 });
+      const perCopyMs = await probeOneCopy(task, args, timeoutMs, signal);
+      const estimate = estimateTotalMs(perCopyMs, copies, keys, repeats + warmup, cores);
+      if (estimate > maxTotalMs) {
+        throw new RangeError(
+          `options.args make this comparison take about ${(estimate / 60_000).toFixed(1)} min (one copy of ${task.name} took ${perCopyMs.toFixed(0)} ms; ` +
+            `× ${copies} copies × ${repeats + warmup} runs × ${keys.length} strategies), over options.maxTotalMs = ${maxTotalMs} ms; ` +
+            "use a smaller size (calibrate() finds one), fewer copies or repeats, or raise maxTotalMs",
+        );
+      }
+    }
+    for (const key of keys) {
+      progress({ phase: "prepare", strategy: key, runsDone: 0 });
+      const runner = createRunner(key, context, options.pools);
+      runners.push(runner);
+      await runner.prepare(warmup);
+    }
+
+    const records = new Map<StrategyKey, RunRecord[]>(keys.map((key) => [key, []]));
+    const trackers = new Map<StrategyKey, MemoryTracker>(keys.map((key) => [key, new MemoryTracker()]));
+    let sequentialCpuMs = 0;
+    let runsDone = 0;
+    let firstRoundMs: number | undefined;
+    for (let repeat = 0; repeat < repeats; repeat++) {
+      for (let i = 0; i < runners.length; i++) {
+        const runner = runners[(i + repeat) % runners.length]!;
+        throwIfAborted(signal);
+        progress({ phase: "run", strategy: runner.key, repeat, runsDone, remainingMs: firstRoundMs && firstRoundMs * (repeats - repeat) });
+        const tracker = trackers.get(runner.key)!;
+        tracker.start();
+        const cpuBefore = process.cpuUsage();
+        const record = await runner.runOnce();
+        if (runner.key === "sequential") {
+          const cpu = process.cpuUsage(cpuBefore);
+          sequentialCpuMs += (cpu.user + cpu.system) / 1000;
+        }
+        tracker.stop(record, laneOf);
+        records.get(runner.key)!.push(record);
+        runsDone++;
+      }
+      if (repeat === 0) firstRoundMs = nowMs() - startedAtMs;
+    }
+
+    const sequential = records.get("sequential");
+    const sequentialWall = sequential?.map((r) => r.wallMs);
+    const cpuBound =
+      task.kind === "cpu" ? true : task.kind === "io" ? false : sequential ? sequentialCpuMs / sequential.reduce((s, r) => s + r.wallMs, 0) >= 0.8 : null;
+    const partial = keys.map((key) => {
+      const runs = records.get(key)!;
+      const wall = runs.map((r) => r.wallMs);
+      const idealSpeedup = isParallel(key) ? Math.min(copies, cores) : 1;
+      const speedup = sequentialWall ? pairedRatios(sequentialWall, wall) : null;
+      const spans: Span[] = runs.flatMap((run, repeat) =>
+        run.tasks.map((t) => ({ strategy: key, repeat, copy: t.copy, laneKind: t.laneKind, lane: laneOf(t), pid: t.pid, threadId: t.threadId, startMs: t.startMs, endMs: t.endMs })),
+      );
+      return {
+        strategy: key,
+        wallMs: summarize(wall),
+        speedup,
+        idealSpeedup,
+        efficiency: speedup ? speedup.median / Math.min(copies, cores) : null,
+        spans,
+        memory: trackers.get(key)!.summary(),
+        results: [...(runs[runs.length - 1]?.tasks ?? [])].sort((a, b) => a.copy - b.copy).map((t) => t.result),
+      };
+    });
+    const baseline = partial.find((p) => p.strategy === "sequential") as StrategyResult | undefined;
+    const strategies: StrategyResult[] = partial.map((p) => ({ ...p, suspect: suspicions(p, baseline, cpuBound, cores) }));
+    const relativeSpread = Math.max(...strategies.map((s) => s.wallMs.relativeSpread));
+    const busy = relativeSpread > BUSY_SPREAD;
+    progress({ phase: "done", runsDone });
+    return {
+      task: task.name,
+      args,
+      copies,
+      repeats,
+      warmup,
+      environment,
+      cpuBound,
+      strategies,
+      noise: {
+        relativeSpread,
+        busy,
+        note: busy
+          ? `this machine was busy: repeats of one strategy differed by up to ${(relativeSpread * 100).toFixed(0)}% of their median; trust the medians less and rerun on a quieter machine`
+          : `repeats agreed within ${(relativeSpread * 100).toFixed(0)}% of their median`,
+      },
+      startedAtMs,
+      finishedAtMs: nowMs(),
+    };
+  } catch (error) {
+    if (signal.aborted && !(error instanceof AbortError)) throw new AbortError();
+    throw error;
+  } finally {
+    userSignal?.removeEventListener("abort", onUserAbort);
+    controller.abort(); // stops anything still waiting
+    await Promise.allSettled(runners.map((runner) => runner.dispose()));
+  }
+}

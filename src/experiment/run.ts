@@ -1,0 +1,80 @@
+/** run(): one measured run of one strategy, after warming the task up. */
+import { checkInteger, throwIfAborted } from "../errors";
+import { describeMachine, type MachineDescription } from "../environment";
+import { laneName, type Span } from "../measure/spans";
+import type { RunnerContext, StrategyKey, StrategyName } from "../strategies/strategy";
+import type { TaskFunction } from "../tasks/task-source";
+import { MemoryTracker, type MemorySummary } from "./memory";
+import { checkArgs, checkCopies, checkSignal, checkTimeout, DEFAULT_TIMEOUT_MS, expandStrategy, readTask } from "./options";
+import { createRunner, type Pools } from "./runners";
+
+export interface RunOptions<F extends TaskFunction = TaskFunction> {
+  /** `python` alone is ambiguous here: name one mode, e.g. `python:threads`. */
+  readonly strategy: Exclude<StrategyName, "python">;
+  readonly task: F;
+  readonly args: Parameters<F>;
+  /** @default 1 */
+  readonly copies?: number;
+  /** Untimed rounds before the timed one. @default 1 */
+  readonly warmup?: number;
+  readonly signal?: AbortSignal;
+  /** @default 60000 */
+  readonly timeoutMs?: number;
+  readonly pools?: Pools;
+}
+
+export interface RunResult {
+  readonly strategy: StrategyKey;
+  readonly task: string;
+  readonly args: readonly unknown[];
+  readonly copies: number;
+  readonly wallMs: number;
+  readonly spans: readonly Span[];
+  /** The task's return values, by copy. */
+  readonly results: readonly unknown[];
+  readonly memory: MemorySummary;
+  readonly environment: MachineDescription;
+}
+
+export async function run<F extends TaskFunction>(options: RunOptions<F>): Promise<RunResult> {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`options must be an object like { strategy, task, args }, got ${String(options)}; see the README's run section`);
+  }
+  if (options.strategy === ("python" as string)) {
+    throw new RangeError('options.strategy must name one Python mode for run(), got "python" (string); use "python:sequential", "python:threads" or "python:processes"');
+  }
+  const [key] = expandStrategy(options.strategy, "options.strategy") as [StrategyKey];
+  const task = readTask(options.task, "options.task");
+  const args = checkArgs(task, options.args, "options.args");
+  const copies = checkCopies(options.copies ?? 1, [key], "options.copies");
+  const warmup = checkInteger("options.warmup", options.warmup ?? 1, 0, 20, "1 round lets V8 compile the task before timing");
+  const timeoutMs = checkTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, "options.timeoutMs");
+  const signal = checkSignal(options.signal, "options.signal") ?? new AbortController().signal;
+  throwIfAborted(signal);
+  const context: RunnerContext = { task, args, copies, signal, timeoutMs };
+  const runner = createRunner(key, context, options.pools);
+  try {
+    await runner.prepare(warmup);
+    const tracker = new MemoryTracker();
+    tracker.start();
+    const record = await runner.runOnce();
+    tracker.stop(record, (t) => laneName(t.laneKind, t.pid, t.threadId));
+    const tasks = [...record.tasks].sort((a, b) => a.copy - b.copy);
+    return {
+      strategy: key,
+      task: task.name,
+      args,
+      copies,
+      wallMs: record.wallMs,
+      spans: tasks.map((t) => ({
+        strategy: key, repeat: 0, copy: t.copy, laneKind: t.laneKind, lane: laneName(t.laneKind, t.pid, t.threadId),
+        pid: t.pid, threadId: t.threadId, startMs: t.startMs, endMs: t.endMs,
+      })),
+      results: tasks.map((t) => t.result),
+      memory: tracker.summary(),
+      environment: describeMachine(),
+    };
+  } finally {
+    await runner.dispose();
+  }
+}

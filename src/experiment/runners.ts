@@ -1,0 +1,23 @@
+import { StrategyUnavailableError } from "../errors";
+import type { ThreadPool } from "../pools/thread-pool";
+import { createMainThreadRunner } from "../strategies/main-thread";
+import type { RunnerContext, StrategyKey, StrategyRunner } from "../strategies/strategy";
+import { createThreadsRunner } from "../strategies/threads";
+
+/** Pools a notebook keeps across cells and lends to experiments (they are never closed for it). */
+export interface Pools {
+  readonly threads?: ThreadPool;
+}
+
+export function createRunner(key: StrategyKey, context: RunnerContext, pools: Pools = {}): StrategyRunner {
+  switch (key) {
+    case "sequential":
+    case "eventLoop":
+    case "async":
+      return createMainThreadRunner(key, context);
+    case "threads":
+      return createThreadsRunner(context, { pool: pools.threads });
+    default:
+      throw new StrategyUnavailableError(`strategy ${key} is not available in this build`);
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * measureMemory(): what one more unit of concurrency costs in memory here: an async task waiting
+ * on a timer, an idle worker thread, an idle child process.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import * as v8 from "node:v8";
+import * as vm from "node:vm";
+import { Worker } from "node:worker_threads";
+import { AbortError, checkInteger, rangeError, throwIfAborted } from "../errors";
+
+export type MemoryUnit = "async" | "threads" | "processes";
+
+export interface MemoryPerUnit {
+  readonly strategy: MemoryUnit;
+  readonly count: number;
+  readonly bytesPerUnit: number;
+  readonly totalBytes: number;
+  /**
+   * What was measured: `heap` (V8 heap growth of this thread: async tasks live there), `rss`
+   * (resident memory growth of this process: threads live in it), `pss` (proportional set size of
+   * the children, shared pages split between sharers; Linux) or `rss-children` (their resident
+   * sets, where PSS is not available: counts shared pages once per child, so it overstates).
+   */
+  readonly metric: "heap" | "rss" | "pss" | "rss-children";
+}
+
+const LIMITS: Record<MemoryUnit, number> = { async: 1_000_000, threads: 64, processes: 64 };
+
+let collect: (() => void) | undefined;
+/** A full garbage collection, so that heap readings compare like with like. */
+function gc(): void {
+  if (!collect) {
+    v8.setFlagsFromString("--expose-gc");
+    collect = vm.runInNewContext("gc") as () => void;
+  }
+  collect();
+}
+
+function memoryOfProcess(pid: number, field: "Pss" | "Rss"): number | undefined {
+  try {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function asyncTasks(count: number): Promise<Pick<MemoryPerUnit, "totalBytes" | "metric">> {
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const timers: NodeJS.Timeout[] = [];
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < count; i++) {
+    pending.push(
+      (async () => {
+        await new Promise<void>((resolve) => timers.push(setTimeout(resolve, 3_600_000)));
+      })(),
+    );
+  }
+  gc();
+  const after = process.memoryUsage().heapUsed;
+  for (const timer of timers) clearTimeout(timer);
+  return { totalBytes: Math.max(0, after - before), metric: "heap" };
+}
+
+async function threads(count: number, signal?: AbortSignal): Promise<Pick<MemoryPerUnit, "totalBytes" | "metric">> {
+  gc();
+  const before = process.memoryUsage().rss;
+  const workers: Worker[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      throwIfAborted(signal);
+      const worker = new Worker("require('node:worker_threads').parentPort.once('message', () => process.exit(0));", { eval: true });
+      workers.push(worker);
+      await new Promise<void>((resolve, reject) => {
+        worker.once("online", resolve);
+        worker.once("error", reject);
+      });
+    }
+    await sleep(200); // let each isolate finish booting
+    gc();
+    return { totalBytes: Math.max(0, process.memoryUsage().rss - before), metric: "rss" };
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
+async function processes(count: number, signal?: AbortSignal): Promise<Pick<MemoryPerUnit, "totalBytes" | "metric">> {
+  const children: ChildProcess[] = [];
+  const kill = (): void => children.forEach((c) => c.kill("SIGKILL"));
+  process.once("exit", kill);
+  try {
+    for (let i = 0; i < count; i++) {
+      throwIfAborted(signal);
+      // An idle Node process that says it is ready and then waits for its parent to go.
+      const child = spawn(process.execPath, ["-e", "process.stdout.write('ready'); process.stdin.resume(); process.stdin.on('end', () => process.exit(0));"], {
+        stdio: ["pipe", "pipe", "ignore"],
+      });
+      children.push(child);
+      await new Promise<void>((resolve, reject) => {
+        child.stdout?.once("data", () => resolve());
+        child.once("error", reject);
+        child.once("exit", (code) => reject(new Error(`an idle child process exited with code ${code}`)));
+      });
+    }
+    await sleep(200);
+    const pss = children.map((c) => memoryOfProcess(c.pid ?? -1, "Pss"));
+    if (pss.every((v): v is number => v !== undefined)) return { totalBytes: pss.reduce((a, b) => a + b, 0), metric: "pss" };
+    const rss = children.map((c) => memoryOfProcess(c.pid ?? -1, "Rss") ?? 0);
+    return { totalBytes: rss.reduce((a, b) => a + b, 0), metric: "rss-children" };
+  } finally {
+    kill();
+    process.removeListener("exit", kill);
+    await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once("exit", r)))));
+  }
+}
+
+/**
+ * Starts `count` units of one kind, idle, and measures the memory they add.
+ * @param strategy `async` (up to 1,000,000), `threads` or `processes` (up to 64).
+ */
+export async function measureMemory(strategy: MemoryUnit, count: number, options: { signal?: AbortSignal } = {}): Promise<MemoryPerUnit> {
+  if (strategy !== "async" && strategy !== "threads" && strategy !== "processes") {
+    throw rangeError("strategy", 'one of "async", "threads", "processes"', strategy, "memory per unit is measured for those three");
+  }
+  checkInteger("count", count, 1, LIMITS[strategy], `start between 1 and ${LIMITS[strategy]} ${strategy === "async" ? "tasks" : strategy}`);
+  throwIfAborted(options.signal);
+  const measured =
+    strategy === "async" ? await asyncTasks(count) : strategy === "threads" ? await threads(count, options.signal) : await processes(count, options.signal);
+  if (options.signal?.aborted) throw new AbortError();
+  return { strategy, count, bytesPerUnit: measured.totalBytes / count, ...measured };
+}

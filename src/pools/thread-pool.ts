@@ -1,0 +1,107 @@
+/**
+ * A pool of worker threads on piscina: real OS threads, each with its own V8 isolate and event
+ * loop, so CPU work runs in parallel. A notebook may keep one across cells (createThreadPool) or
+ * let each experiment start and stop its own.
+ */
+import * as path from "node:path";
+import type { ResourceLimits } from "node:worker_threads";
+import { Piscina } from "piscina";
+import { AbortError, checkInteger, TaskError, TaskTimeoutError } from "../errors";
+import type { TaskRecord } from "../strategies/strategy";
+import type { TaskMessage } from "../workers/execute";
+
+export interface ThreadPoolOptions {
+  /** Number of worker threads (1 to 256). */
+  readonly size: number;
+  /** V8 limits per worker, e.g. `{ maxOldGenerationSizeMb: 256 }`; a worker over them is stopped. */
+  readonly resourceLimits?: ResourceLimits;
+}
+
+/** Upper bound on pool sizes: threads beyond this only cost memory on any machine of today. */
+export const MAX_POOL_SIZE = 256;
+
+const WORKER_FILE = path.join(__dirname, "..", "workers", "thread-worker.js");
+
+const CLOSURE_HINT =
+  "a task runs in another thread where names from the notebook do not exist (like pickling in Python's multiprocessing); pass values as arguments";
+
+/** Turns what piscina or the worker threw into conclab's errors. */
+export function threadTaskError(error: unknown, task: string, strategy: string): TaskError {
+  const err = error instanceof Error ? error : new Error(String(error));
+  if (err.name === "ReferenceError") return new TaskError(task, strategy, `${err.message}: ${CLOSURE_HINT}`, { cause: err });
+  if ((err as { code?: string }).code === "ERR_WORKER_OUT_OF_MEMORY") {
+    return new TaskError(task, strategy, `its worker ran out of memory (resourceLimits) and was stopped`, { cause: err });
+  }
+  if (err.name === "DataCloneError") {
+    return new TaskError(task, strategy, `its result cannot be sent back from a worker (${err.message}); return plain data`, { cause: err });
+  }
+  return new TaskError(task, strategy, err.message, { cause: err });
+}
+
+export class ThreadPool {
+  private readonly piscina: Piscina;
+  private destroyed = false;
+  readonly size: number;
+
+  private constructor(options: ThreadPoolOptions) {
+    this.size = checkInteger("size", options.size, 1, MAX_POOL_SIZE, "a pool needs at least one thread");
+    this.piscina = new Piscina({
+      filename: WORKER_FILE,
+      minThreads: this.size,
+      maxThreads: this.size,
+      idleTimeout: 2 ** 31 - 1,
+      concurrentTasksPerWorker: 1,
+      maxQueue: "auto",
+      resourceLimits: options.resourceLimits,
+    });
+    // A worker that dies between tasks must not crash the kernel.
+    this.piscina.on("error", () => undefined);
+  }
+
+  static create(options: ThreadPoolOptions): ThreadPool {
+    return new ThreadPool(options);
+  }
+
+  /** worker_threads ids of the live workers. */
+  get threadIds(): number[] {
+    return this.piscina.threads.map((worker) => worker.threadId);
+  }
+
+  get isDestroyed(): boolean {
+    return this.destroyed;
+  }
+
+  /** Runs one copy on a free worker. Rejects with TaskTimeoutError, AbortError or TaskError. */
+  async run(message: TaskMessage, options: { signal?: AbortSignal; timeoutMs?: number; strategy?: string } = {}): Promise<TaskRecord> {
+    if (this.destroyed) throw new Error("this thread pool was destroyed; create a new one with createThreadPool()");
+    const strategy = options.strategy ?? "threads";
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = options.timeoutMs
+      ? setTimeout(() => {
+          timedOut = true;
+          controller.abort();
+        }, options.timeoutMs)
+      : undefined;
+    const onAbort = (): void => controller.abort();
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      if (options.signal?.aborted) throw new AbortError();
+      return (await this.piscina.run(message, { signal: controller.signal })) as TaskRecord;
+    } catch (error) {
+      if (timedOut) throw new TaskTimeoutError(message.task.name, strategy, options.timeoutMs!);
+      if (options.signal?.aborted) throw new AbortError();
+      throw threadTaskError(error, message.task.name, strategy);
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** Terminates every worker now; running tasks reject. Safe to call twice. */
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    await this.piscina.destroy();
+  }
+}

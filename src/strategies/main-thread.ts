@@ -1,0 +1,106 @@
+/**
+ * The strategies that run every copy on the kernel's own JavaScript thread: `sequential` (one
+ * after another), `eventLoop` (all started together with Promise.all, the Node picture of threads
+ * under a GIL) and `async` (awaitable tasks interleaved on the event loop, the picture of asyncio).
+ * All three call the task through the same `invoke` function, built once from the task's text, so
+ * V8 compiles one copy of it for all of them.
+ */
+import { AbortError, StrategyUnavailableError, TaskError, TaskTimeoutError } from "../errors";
+import { nowMs } from "../measure/clock";
+import { instantiate, type AnyTask } from "../tasks/instantiate";
+import { portable } from "../tasks/task-source";
+import type { RunnerContext, RunRecord, StrategyRunner, TaskRecord } from "./strategy";
+
+type MainStrategy = "sequential" | "eventLoop" | "async";
+
+function raceAbortAndTimeout<T>(promise: Promise<T>, context: RunnerContext, strategy: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => finish(() => reject(new AbortError()));
+    const timer = setTimeout(() => finish(() => reject(new TaskTimeoutError(context.task.name, strategy, context.timeoutMs))), context.timeoutMs);
+    const finish = (settle: () => void): void => {
+      clearTimeout(timer);
+      context.signal.removeEventListener("abort", onAbort);
+      settle();
+    };
+    context.signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => finish(() => resolve(value)),
+      (error: unknown) => finish(() => reject(error)),
+    );
+  });
+}
+
+class MainThreadRunner implements StrategyRunner {
+  private readonly fn: AnyTask;
+
+  constructor(
+    readonly key: MainStrategy,
+    private readonly context: RunnerContext,
+  ) {
+    this.fn = instantiate(portable(context.task));
+  }
+
+  /** Runs one copy and records it. Synchronous tasks run to completion before this returns a promise. */
+  private invoke(copy: number): Promise<TaskRecord> {
+    const startMs = nowMs();
+    let value: unknown;
+    try {
+      value = this.fn(...this.context.args);
+    } catch (error) {
+      return Promise.reject(this.wrap(error));
+    }
+    const record = (result: unknown): TaskRecord => ({ copy, startMs, endMs: nowMs(), laneKind: "main", pid: process.pid, threadId: 0, result });
+    if (!(value instanceof Promise)) return Promise.resolve(record(value));
+    return raceAbortAndTimeout(value, this.context, this.key).then(record, (error: unknown) => Promise.reject(this.wrap(error)));
+  }
+
+  private wrap(error: unknown): Error {
+    if (error instanceof AbortError || error instanceof TaskError) return error;
+    const err = error instanceof Error ? error : new Error(String(error));
+    return new TaskError(this.context.task.name, this.key, err.message, { cause: err });
+  }
+
+  private async all(): Promise<TaskRecord[]> {
+    const { copies, signal } = this.context;
+    if (signal.aborted) throw new AbortError();
+    if (this.key === "sequential") {
+      const records: TaskRecord[] = [];
+      for (let copy = 0; copy < copies; copy++) {
+        if (signal.aborted) throw new AbortError();
+        records.push(await this.invoke(copy));
+      }
+      return records;
+    }
+    // Started together: each copy begins in its own microtask; CPU work still runs one at a time.
+    return Promise.all(Array.from({ length: copies }, (_, copy) => Promise.resolve().then(() => this.invoke(copy))));
+  }
+
+  async prepare(warmupRounds: number): Promise<void> {
+    if (this.key === "async") {
+      const probe = this.fn(...this.context.args);
+      if (!(probe instanceof Promise)) {
+        throw new StrategyUnavailableError(
+          `strategy async runs awaitable tasks (functions returning a Promise), but ${this.context.task.name} returned ${typeof probe}: ` +
+            "a synchronous task on one thread cannot interleave; use eventLoop to see that, or threads to run it in parallel",
+        );
+      }
+      await raceAbortAndTimeout(probe, this.context, this.key).catch((error: unknown) => Promise.reject(this.wrap(error)));
+    }
+    for (let round = 0; round < warmupRounds; round++) await this.invoke(-1);
+  }
+
+  async runOnce(): Promise<RunRecord> {
+    const startMs = nowMs();
+    const tasks = await this.all();
+    const endMs = nowMs();
+    return { startMs, endMs, wallMs: endMs - startMs, tasks };
+  }
+
+  async dispose(): Promise<void> {
+    // nothing started
+  }
+}
+
+export function createMainThreadRunner(key: MainStrategy, context: RunnerContext): StrategyRunner {
+  return new MainThreadRunner(key, context);
+}

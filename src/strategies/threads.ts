@@ -1,0 +1,58 @@
+/** The `threads` strategy: each copy on its own worker thread (worker_threads through piscina). */
+import { AbortError } from "../errors";
+import { nowMs } from "../measure/clock";
+import { ThreadPool } from "../pools/thread-pool";
+import { portable } from "../tasks/task-source";
+import type { RunnerContext, RunRecord, StrategyRunner, TaskRecord } from "./strategy";
+
+/** How many extra rounds warm-up may send to reach a worker that the pool has not used yet. */
+const MAX_EXTRA_WARMUP_ROUNDS = 20;
+
+class ThreadsRunner implements StrategyRunner {
+  readonly key = "threads" as const;
+  private pool: ThreadPool | undefined;
+  private readonly owned: boolean;
+
+  constructor(
+    private readonly context: RunnerContext,
+    pool: ThreadPool | undefined,
+  ) {
+    this.pool = pool;
+    this.owned = pool === undefined;
+  }
+
+  private runCopies(copy: (i: number) => number): Promise<TaskRecord[]> {
+    const pool = this.pool!;
+    const { copies, args, signal, timeoutMs } = this.context;
+    const task = portable(this.context.task);
+    return Promise.all(Array.from({ length: copies }, (_, i) => pool.run({ task, args, copy: copy(i) }, { signal, timeoutMs, strategy: this.key })));
+  }
+
+  async prepare(warmupRounds: number): Promise<void> {
+    if (this.context.signal.aborted) throw new AbortError();
+    this.pool ??= ThreadPool.create({ size: this.context.copies });
+    // Every worker that will run a timed copy first runs the task `warmupRounds` times itself.
+    const runs = new Map<number, number>();
+    const rounds = warmupRounds + (warmupRounds > 0 ? MAX_EXTRA_WARMUP_ROUNDS : 0);
+    for (let round = 0; round < rounds; round++) {
+      for (const record of await this.runCopies(() => -1)) runs.set(record.threadId, (runs.get(record.threadId) ?? 0) + 1);
+      const ids = this.pool.threadIds;
+      if (round + 1 >= warmupRounds && ids.every((id) => (runs.get(id) ?? 0) >= warmupRounds)) break;
+    }
+  }
+
+  async runOnce(): Promise<RunRecord> {
+    const startMs = nowMs();
+    const tasks = await this.runCopies((i) => i);
+    const endMs = nowMs();
+    return { startMs, endMs, wallMs: endMs - startMs, tasks };
+  }
+
+  async dispose(): Promise<void> {
+    if (this.owned) await this.pool?.destroy();
+  }
+}
+
+export function createThreadsRunner(context: RunnerContext, options: { pool?: ThreadPool } = {}): StrategyRunner {
+  return new ThreadsRunner(context, options.pool);
+}

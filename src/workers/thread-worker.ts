@@ -1,0 +1,7 @@
+/** The module each piscina worker thread loads: runs one copy of a task and reports it. */
+import { executeTask, type TaskMessage } from "./execute";
+import type { TaskRecord } from "../strategies/strategy";
+
+export default function runCopy(message: TaskMessage): Promise<TaskRecord> {
+  return executeTask(message, "thread");
+}
