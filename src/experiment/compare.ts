@@ -131,7 +131,7 @@ export function suspicions(result: Omit<StrategyResult, "suspect">, baseline: St
       );
     }
   }
-  if (speedup.median > result.idealSpeedup * (1 + tolerance)) {
+  if (result.idealSpeedup > 1 && speedup.median > result.idealSpeedup * (1 + tolerance)) {
     found.push(
       `a speedup of ${speedup.median.toFixed(2)}x is above the ${result.idealSpeedup} that ${cores} core(s) allow for CPU-bound work: ` +
         "the sequential baseline was slowed down by something else; run it again",

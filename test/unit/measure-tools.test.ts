@@ -1,0 +1,99 @@
+import assert from "node:assert/strict";
+import { readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { blockingSleep, calibrate, countTo, httpGet, loopLag, makeTestFile, measureMemory, readFileTask, run, saveChromeTrace, startDelayServer, toChromeTrace, type Span } from "conclab";
+
+const span = (over: Partial<Span>): Span => ({
+  strategy: "threads", repeat: 0, copy: 0, laneKind: "thread", lane: "thread 1", pid: 10, threadId: 1, startMs: 1000, endMs: 1010, ...over,
+});
+
+describe("Chrome traces", () => {
+  it("one complete event per span, in microseconds from the first, with named processes and threads", () => {
+    const trace = toChromeTrace([span({}), span({ copy: 1, threadId: 2, lane: "thread 2", startMs: 1002, endMs: 1012.5 })]);
+    const complete = trace.traceEvents.filter((e) => e.ph === "X");
+    assert.deepEqual(complete.map((e) => [e.name, e.ts, e.dur, e.pid, e.tid]), [
+      ["threads copy 0", 0, 10_000, 10, 1],
+      ["threads copy 1", 2000, 10_500, 10, 2],
+    ]);
+    const names = trace.traceEvents.filter((e) => e.ph === "M").map((e) => `${e.name}=${String(e.args?.name)}`);
+    assert.deepEqual(names, ["process_name=conclab pid 10", "thread_name=thread 1", "thread_name=thread 2"]);
+  });
+
+  it("saves a JSON file", async () => {
+    const file = path.join(tmpdir(), `conclab-trace-${process.pid}.json`);
+    try {
+      await saveChromeTrace([span({})], file);
+      assert.equal((JSON.parse(await readFile(file, "utf8")) as { traceEvents: unknown[] }).traceEvents.length, 3);
+    } finally {
+      await rm(file, { force: true });
+    }
+  });
+});
+
+describe("the loopback delay server and the I/O tasks", () => {
+  it("answers requests carrying its token on 127.0.0.1 and refuses others", async () => {
+    const server = await startDelayServer({ delayMs: 20, bodyBytes: 300 });
+    try {
+      assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{32}$/);
+      const result = await run({ strategy: "async", task: httpGet, args: [server.url], copies: 5, warmup: 0 });
+      assert.deepEqual(result.results, [300, 300, 300, 300, 300]);
+      const noToken = await fetch(`http://127.0.0.1:${server.port}/`);
+      assert.equal(noToken.status, 403);
+      assert.equal(server.answered, 6, "5 copies, and the one call with which async checks that the task is awaitable");
+      assert.equal(server.refused, 1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("reads a real file from worker threads", async () => {
+    const file = await makeTestFile(4096);
+    try {
+      const result = await run({ strategy: "threads", task: readFileTask, args: [file.path], copies: 2 });
+      assert.deepEqual(result.results, [4096, 4096]);
+    } finally {
+      await file.remove();
+    }
+    await assert.rejects(stat(file.path), { code: "ENOENT" });
+  });
+});
+
+describe("loopLag", () => {
+  it("sees a blocked loop as a late tick, and returns fn's value", async () => {
+    const lag = await loopLag(() => blockingSleep(120), { intervalMs: 10 });
+    assert.equal(lag.result, 120);
+    assert.ok(lag.ticks.length >= 1);
+    assert.ok(lag.maxLateMs > 0);
+    assert.ok(lag.utilization >= 0 && lag.utilization <= 1);
+  });
+
+  it("ticks regularly while an awaitable waits", async () => {
+    const lag = await loopLag(() => new Promise<string>((resolve) => setTimeout(() => resolve("done"), 120)), { intervalMs: 10 });
+    assert.equal(lag.result, "done");
+    assert.ok(lag.ticks.length > 3, "several ticks while the loop was free");
+    assert.ok(lag.histogram.samples > 0);
+  });
+});
+
+describe("measureMemory", () => {
+  for (const [unit, count, metric] of [["async", 2000, "heap"], ["threads", 2, "rss"], ["processes", 2, "pss"]] as const) {
+    it(`${unit}: reports bytes per unit and what it measured`, async () => {
+      const m = await measureMemory(unit, count);
+      assert.equal(m.strategy, unit);
+      assert.equal(m.count, count);
+      assert.equal(m.metric, metric);
+      assert.ok(m.totalBytes > 0);
+      assert.equal(m.bytesPerUnit, m.totalBytes / count);
+    });
+  }
+});
+
+describe("calibrate", () => {
+  it("returns a whole size the task accepts and runs", async () => {
+    const n = await calibrate(countTo, { targetMs: 20 });
+    assert.ok(Number.isInteger(n) && n > 0);
+    assert.equal(countTo(n), n);
+  });
+});
