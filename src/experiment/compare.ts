@@ -15,6 +15,7 @@ import type { RunnerContext, RunRecord, StrategyKey, StrategyName, StrategyRunne
 import { portable, type TaskFunction, type TaskSource } from "../tasks/task-source";
 import { MemoryTracker, type MemorySummary } from "./memory";
 import { checkArgs, checkCopies, checkSignal, checkTimeout, DEFAULT_TIMEOUT_MS, expandStrategy, isParallel, readTask } from "./options";
+import { newProgressSink, trackExperiment } from "./lifecycle";
 import { createRunner, type Pools } from "./runners";
 
 export interface CompareProgress {
@@ -59,7 +60,10 @@ export interface StrategyResult {
   readonly strategy: StrategyKey;
   /** Wall time of one run of all copies (ms). */
   readonly wallMs: Stat;
-  /** Sequential wall time / this strategy's, paired per repeat. Null without a `sequential` run. */
+  /**
+   * Sequential wall time / this strategy's, paired per repeat: Node strategies against `sequential`,
+   * CPython's against `python:sequential`. Null when that baseline was not run.
+   */
   readonly speedup: Stat | null;
   /** The best speedup possible here: min(copies, cores) for parallel strategies, 1 on one thread. */
   readonly idealSpeedup: number;
@@ -140,7 +144,25 @@ export function suspicions(result: Omit<StrategyResult, "suspect">, baseline: St
   return found;
 }
 
-export async function compare<F extends TaskFunction>(options: CompareOptions<F>): Promise<CompareResult> {
+/**
+ * Runs `copies` copies of `task` under each strategy, `repeats` times interleaved after `warmup`
+ * untimed rounds, and reports medians, paired speedups, efficiency, spans and memory. Pools
+ * start before timing; an abort (the signal, or an interrupted cell with conclab/kernel) stops
+ * every worker and child it started.
+ */
+export function compare<F extends TaskFunction>(options: CompareOptions<F>): Promise<CompareResult> {
+  const controller = new AbortController();
+  const result = compareWith(options, controller);
+  trackExperiment(controller, result);
+  return result;
+}
+
+function describeCall(task: string, args: readonly unknown[], copies: number): string {
+  const shown = args.map((a) => (typeof a === "number" && a >= 1e5 ? a.toExponential(0).replace("+", "") : typeof a === "string" ? "…" : String(a)));
+  return `${copies} × ${task}(${shown.join(", ")})`;
+}
+
+async function compareWith<F extends TaskFunction>(options: CompareOptions<F>, controller: AbortController): Promise<CompareResult> {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`options must be an object like { task, args, copies }, got ${String(options)}; see the README's compare section`);
   }
@@ -159,7 +181,6 @@ export async function compare<F extends TaskFunction>(options: CompareOptions<F>
   const userSignal = checkSignal(options.signal, "options.signal");
   throwIfAborted(userSignal);
 
-  const controller = new AbortController();
   const onUserAbort = (): void => controller.abort();
   userSignal?.addEventListener("abort", onUserAbort, { once: true });
   const signal = controller.signal;
@@ -167,8 +188,16 @@ export async function compare<F extends TaskFunction>(options: CompareOptions<F>
   const cores = environment.cores || cpus().length || 1;
   const startedAtMs = nowMs();
   const runsTotal = keys.length * repeats;
-  const progress = (p: Omit<CompareProgress, "repeats" | "runsTotal" | "elapsedMs">): void =>
-    options.onProgress?.({ ...p, repeats, runsTotal, elapsedMs: nowMs() - startedAtMs });
+  const sink = newProgressSink();
+  const label = `compare ${describeCall(task.name, args, copies)}`;
+  const progress = (p: Omit<CompareProgress, "repeats" | "runsTotal" | "elapsedMs">): void => {
+    const report: CompareProgress = { ...p, repeats, runsTotal, elapsedMs: nowMs() - startedAtMs };
+    options.onProgress?.(report);
+    if (p.phase === "done") return;
+    const detail =
+      p.phase === "run" ? `${p.strategy}, repeat ${(p.repeat ?? 0) + 1} of ${repeats}` : p.phase === "prepare" ? `starting ${p.strategy} and warming up` : "timing one copy";
+    sink({ label, fraction: p.runsDone / runsTotal, detail, elapsedMs: report.elapsedMs, remainingMs: p.remainingMs });
+  };
 
   const context: RunnerContext = { task, args, copies, signal, timeoutMs };
   const runners: StrategyRunner[] = [];
@@ -176,11 +205,13 @@ export async function compare<F extends TaskFunction>(options: CompareOptions<F>
     if (keys.some((key) => !isParallel(key) && key !== "async") && task.kind !== "io") {
       progress({ phase: "probe", runsDone: 0 });
       const perCopyMs = await probeOneCopy(task, args, timeoutMs, signal);
-      const estimate = estimateTotalMs(perCopyMs, copies, keys, repeats + warmup, cores);
+      // CPython's runs are left out: they are bounded by timeoutMs instead.
+      const nodeKeys = keys.filter((key) => !key.startsWith("python:"));
+      const estimate = estimateTotalMs(perCopyMs, copies, nodeKeys, repeats + warmup, cores);
       if (estimate > maxTotalMs) {
         throw new RangeError(
           `options.args make this comparison take about ${(estimate / 60_000).toFixed(1)} min (one copy of ${task.name} took ${perCopyMs.toFixed(0)} ms; ` +
-            `× ${copies} copies × ${repeats + warmup} runs × ${keys.length} strategies), over options.maxTotalMs = ${maxTotalMs} ms; ` +
+            `× ${copies} copies × ${repeats + warmup} runs × ${nodeKeys.length} strategies), over options.maxTotalMs = ${maxTotalMs} ms; ` +
             "use a smaller size (calibrate() finds one), fewer copies or repeats, or raise maxTotalMs",
         );
       }
@@ -218,14 +249,17 @@ export async function compare<F extends TaskFunction>(options: CompareOptions<F>
     }
 
     const sequential = records.get("sequential");
-    const sequentialWall = sequential?.map((r) => r.wallMs);
+    // CPython and Node run the same algorithm at very different speeds: each is compared with its own sequential run.
+    const baselineOf = (key: StrategyKey): StrategyKey => (key.startsWith("python:") ? "python:sequential" : "sequential");
+    const baselineWall = (key: StrategyKey): number[] | undefined => records.get(baselineOf(key))?.map((r) => r.wallMs);
     const cpuBound =
       task.kind === "cpu" ? true : task.kind === "io" ? false : sequential ? sequentialCpuMs / sequential.reduce((s, r) => s + r.wallMs, 0) >= 0.8 : null;
     const partial = keys.map((key) => {
       const runs = records.get(key)!;
       const wall = runs.map((r) => r.wallMs);
       const idealSpeedup = isParallel(key) ? Math.min(copies, cores) : 1;
-      const speedup = sequentialWall ? pairedRatios(sequentialWall, wall) : null;
+      const base = baselineWall(key);
+      const speedup = base ? pairedRatios(base, wall) : null;
       const spans: Span[] = runs.flatMap((run, repeat) =>
         run.tasks.map((t) => ({ strategy: key, repeat, copy: t.copy, laneKind: t.laneKind, lane: laneOf(t), pid: t.pid, threadId: t.threadId, startMs: t.startMs, endMs: t.endMs })),
       );
@@ -240,11 +274,26 @@ export async function compare<F extends TaskFunction>(options: CompareOptions<F>
         results: [...(runs[runs.length - 1]?.tasks ?? [])].sort((a, b) => a.copy - b.copy).map((t) => t.result),
       };
     });
-    const baseline = partial.find((p) => p.strategy === "sequential") as StrategyResult | undefined;
-    const strategies: StrategyResult[] = partial.map((p) => ({ ...p, suspect: suspicions(p, baseline, cpuBound, cores) }));
+    const strategies: StrategyResult[] = partial.map((p) => {
+      const baseline = partial.find((b) => b.strategy === baselineOf(p.strategy)) as StrategyResult | undefined;
+      return { ...p, suspect: suspicions(p, baseline, cpuBound, cores) };
+    });
     const relativeSpread = Math.max(...strategies.map((s) => s.wallMs.relativeSpread));
     const busy = relativeSpread > BUSY_SPREAD;
     progress({ phase: "done", runsDone });
+    const elapsedMs = nowMs() - startedAtMs;
+    const fastest = strategies.reduce((best, s) => (s.wallMs.median < best.wallMs.median ? s : best));
+    const flagged = strategies.filter((s) => s.suspect.length > 0).map((s) => s.strategy);
+    sink({
+      label,
+      fraction: 1,
+      detail: "done",
+      elapsedMs,
+      summary:
+        `${label}: ${keys.length} strategies × ${repeats} repeats in ${(elapsedMs / 1000).toFixed(1)} s; fastest ${fastest.strategy} ` +
+        `(${fastest.wallMs.median.toFixed(0)} ms median); noise ${(relativeSpread * 100).toFixed(0)}%${busy ? " (busy machine)" : ""}` +
+        (flagged.length ? `; suspect: ${flagged.join(", ")}` : ""),
+    });
     return {
       task: task.name,
       args,
@@ -265,8 +314,10 @@ export async function compare<F extends TaskFunction>(options: CompareOptions<F>
       finishedAtMs: nowMs(),
     };
   } catch (error) {
-    if (signal.aborted && !(error instanceof AbortError)) throw new AbortError();
-    throw error;
+    const final = signal.aborted && !(error instanceof AbortError) ? new AbortError() : error;
+    const why = final instanceof AbortError ? "interrupted; its workers and child processes were stopped" : `failed: ${(final as Error).message ?? String(final)}`;
+    sink({ label, fraction: 0, detail: "stopped", elapsedMs: nowMs() - startedAtMs, summary: `${label}: ${why}` });
+    throw final;
   } finally {
     userSignal?.removeEventListener("abort", onUserAbort);
     controller.abort(); // stops anything still waiting

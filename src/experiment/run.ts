@@ -1,9 +1,10 @@
 /** run(): one measured run of one strategy, after warming the task up. */
-import { checkInteger, throwIfAborted } from "../errors";
+import { AbortError, checkInteger, throwIfAborted } from "../errors";
 import { describeMachine, type MachineDescription } from "../environment";
 import { laneName, type Span } from "../measure/spans";
 import type { RunnerContext, StrategyKey, StrategyName } from "../strategies/strategy";
 import type { TaskFunction } from "../tasks/task-source";
+import { trackExperiment } from "./lifecycle";
 import { MemoryTracker, type MemorySummary } from "./memory";
 import { checkArgs, checkCopies, checkSignal, checkTimeout, DEFAULT_TIMEOUT_MS, expandStrategy, readTask } from "./options";
 import { createRunner, type Pools } from "./runners";
@@ -36,7 +37,15 @@ export interface RunResult {
   readonly environment: MachineDescription;
 }
 
-export async function run<F extends TaskFunction>(options: RunOptions<F>): Promise<RunResult> {
+/** One measured run of `copies` copies under one strategy, after `warmup` untimed rounds. */
+export function run<F extends TaskFunction>(options: RunOptions<F>): Promise<RunResult> {
+  const controller = new AbortController();
+  const result = runWith(options, controller);
+  trackExperiment(controller, result);
+  return result;
+}
+
+async function runWith<F extends TaskFunction>(options: RunOptions<F>, controller: AbortController): Promise<RunResult> {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`options must be an object like { strategy, task, args }, got ${String(options)}; see the README's run section`);
   }
@@ -49,8 +58,11 @@ export async function run<F extends TaskFunction>(options: RunOptions<F>): Promi
   const copies = checkCopies(options.copies ?? 1, [key], "options.copies");
   const warmup = checkInteger("options.warmup", options.warmup ?? 1, 0, 20, "1 round lets V8 compile the task before timing");
   const timeoutMs = checkTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, "options.timeoutMs");
-  const signal = checkSignal(options.signal, "options.signal") ?? new AbortController().signal;
-  throwIfAborted(signal);
+  const userSignal = checkSignal(options.signal, "options.signal");
+  throwIfAborted(userSignal);
+  const onUserAbort = (): void => controller.abort();
+  userSignal?.addEventListener("abort", onUserAbort, { once: true });
+  const signal = controller.signal;
   const context: RunnerContext = { task, args, copies, signal, timeoutMs };
   const runner = createRunner(key, context, options.pools);
   try {
@@ -74,7 +86,10 @@ export async function run<F extends TaskFunction>(options: RunOptions<F>): Promi
       memory: tracker.summary(),
       environment: describeMachine(),
     };
+  } catch (error) {
+    throw signal.aborted && !(error instanceof AbortError) ? new AbortError() : error;
   } finally {
+    userSignal?.removeEventListener("abort", onUserAbort);
     await runner.dispose();
   }
 }

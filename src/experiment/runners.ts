@@ -1,6 +1,7 @@
 import { StrategyUnavailableError } from "../errors";
 import type { ThreadPool } from "../pools/thread-pool";
 import { createMainThreadRunner } from "../strategies/main-thread";
+import { createPythonRunner } from "../strategies/python";
 import type { RunnerContext, StrategyKey, StrategyRunner } from "../strategies/strategy";
 import { createThreadsRunner } from "../strategies/threads";
 
@@ -17,6 +18,12 @@ export function createRunner(key: StrategyKey, context: RunnerContext, pools: Po
       return createMainThreadRunner(key, context);
     case "threads":
       return createThreadsRunner(context, { pool: pools.threads });
+    case "python:sequential":
+      return createPythonRunner(context, "sequential");
+    case "python:threads":
+      return createPythonRunner(context, "threads");
+    case "python:processes":
+      return createPythonRunner(context, "processes");
     default:
       throw new StrategyUnavailableError(`strategy ${key} is not available in this build`);
   }

@@ -9,6 +9,7 @@ import { Piscina } from "piscina";
 import { AbortError, checkInteger, TaskError, TaskTimeoutError } from "../errors";
 import type { TaskRecord } from "../strategies/strategy";
 import type { TaskMessage } from "../workers/execute";
+import { trackPool, untrackPool } from "../experiment/lifecycle";
 
 export interface ThreadPoolOptions {
   /** Number of worker threads (1 to 256). */
@@ -56,7 +57,11 @@ export class ThreadPool {
     });
     // A worker that dies between tasks must not crash the kernel.
     this.piscina.on("error", () => undefined);
+    trackPool(this);
   }
+
+  /** Threads end with the process; nothing to kill synchronously. */
+  killNow(): void {}
 
   static create(options: ThreadPoolOptions): ThreadPool {
     return new ThreadPool(options);
@@ -102,6 +107,7 @@ export class ThreadPool {
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
+    untrackPool(this);
     await this.piscina.destroy();
   }
 }

@@ -1,0 +1,110 @@
+/**
+ * What is running now, so that an interrupt or a shutdown can stop it: experiments in flight
+ * (each with its AbortController) and pools that hold threads or processes. The kernel adapter
+ * calls abortAllExperiments() on SIGINT and destroyAllPools() on shutdown; scripts may too.
+ */
+
+interface Running {
+  readonly controller: AbortController;
+  readonly settled: Promise<unknown>;
+}
+
+/** Anything holding threads or processes: a way to end them now, synchronously if need be. */
+export interface Disposable {
+  /** Kills what can be killed synchronously (child processes); used when the process is exiting. */
+  killNow(): void;
+  destroy(): Promise<void>;
+}
+
+const experiments = new Set<Running>();
+const pools = new Set<Disposable>();
+
+/** Registers an experiment until `settled` settles. */
+export function trackExperiment(controller: AbortController, settled: Promise<unknown>): void {
+  const entry = { controller, settled };
+  experiments.add(entry);
+  void settled.then(
+    () => experiments.delete(entry),
+    () => experiments.delete(entry),
+  );
+}
+
+export function runningExperiments(): number {
+  return experiments.size;
+}
+
+/**
+ * Aborts every experiment in flight; their promises reject with AbortError, which is marked as
+ * handled here (whoever awaited them was interrupted too). Resolves when they have stopped.
+ */
+export async function abortAllExperiments(): Promise<number> {
+  const stopping = [...experiments];
+  for (const { controller, settled } of stopping) {
+    settled.catch(() => undefined);
+    controller.abort();
+  }
+  await Promise.allSettled(stopping.map((e) => e.settled));
+  return stopping.length;
+}
+
+export function trackPool(pool: Disposable): void {
+  pools.add(pool);
+}
+
+export function untrackPool(pool: Disposable): void {
+  pools.delete(pool);
+}
+
+/** Destroys every pool still alive (threads terminated, children killed). */
+export async function destroyAllPools(): Promise<void> {
+  await Promise.allSettled([...pools].map((pool) => pool.destroy()));
+}
+
+/** Synchronously kills every child process that pools hold: for exit and signal handlers. */
+export function killAllNow(): void {
+  for (const pool of pools) pool.killNow();
+}
+
+/** A progress report of a long experiment, for a progress bar or a log line. */
+export interface ProgressReport {
+  /** What is running, e.g. `compare countTo(2e8) ×2`. */
+  readonly label: string;
+  /** 0 to 1. */
+  readonly fraction: number;
+  /** What it is doing now, e.g. `threads, repeat 3 of 5`. */
+  readonly detail: string;
+  readonly elapsedMs: number;
+  readonly remainingMs?: number;
+  /** Set on the last report: a one-line summary that replaces the bar. */
+  readonly summary?: string;
+}
+
+export type ProgressSink = (report: ProgressReport) => void;
+
+/** Outside a kernel: a line on stderr, at most once a second, only for runs past one second. */
+function stderrSink(): ProgressSink {
+  let lastPrint = 0;
+  return (report) => {
+    const now = Date.now();
+    if (report.summary) {
+      if (report.elapsedMs >= 1000) process.stderr.write(`${report.summary}\n`);
+      return;
+    }
+    if (report.elapsedMs < 1000 || now - lastPrint < 1000) return;
+    lastPrint = now;
+    const eta = report.remainingMs === undefined ? "" : `, about ${(report.remainingMs / 1000).toFixed(0)} s left`;
+    process.stderr.write(`${report.label}: ${(report.fraction * 100).toFixed(0)}% (${report.detail}${eta})\n`);
+  };
+}
+
+let sinkFactory: () => ProgressSink = stderrSink;
+
+/** Replaces where progress goes for experiments that start from now on (the kernel adapter sets a live bar). */
+export function setProgressSink(factory: () => ProgressSink): void {
+  sinkFactory = factory;
+}
+
+/** A fresh sink for one experiment. */
+export function newProgressSink(): ProgressSink {
+  return sinkFactory();
+}
