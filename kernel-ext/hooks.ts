@@ -7,7 +7,6 @@ import {
   abortAllExperiments,
   destroyAllPools,
   killAllNow,
-  newProgressSink,
   runningExperiments,
   setProgressSink,
 } from "../src/experiment/lifecycle";
@@ -34,8 +33,7 @@ export function installKernelHooks(): void {
   const registry = globalThis as unknown as Record<symbol, boolean>;
   if (registry[INSTALLED]) return;
   registry[INSTALLED] = true;
-  const plain = newProgressSink;
-  setProgressSink(() => cellProgressSink(plain()));
+  const plain = setProgressSink(() => cellProgressSink(plain()));
   process.on("SIGINT", onInterrupt);
   process.on("SIGTERM", () => onTerminate("SIGTERM"));
   process.on("SIGHUP", () => onTerminate("SIGHUP"));

@@ -35,3 +35,11 @@ export { TaskError, TaskTimeoutError, AbortError, StrategyUnavailableError } fro
 // Figures (plain plotly data)
 export type { Figure, Trace, Layout } from "./figures/figure";
 export { durationsFigure } from "./figures/durations";
+export {
+  wallTimeFigure, timelineFigure, speedupFigure, idealLine, memoryPerUnitFigure, formatBytes, byteTicks, loopLagFigure,
+  strategyStyle, strategyColor, strategyName, plotlyConfig, PLOTLY_CONFIG,
+  type TimelineOptions, type SpeedupPoint, type SpeedupOptions, type LoopLagSeries, type StrategyStyle,
+} from "./figures";
+
+// Lifecycle (what an interrupt or shutdown stops)
+export { abortAllExperiments, destroyAllPools, runningExperiments, setProgressSink, type ProgressReport, type ProgressSink } from "./experiment/lifecycle";

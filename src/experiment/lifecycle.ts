@@ -99,9 +99,14 @@ function stderrSink(): ProgressSink {
 
 let sinkFactory: () => ProgressSink = stderrSink;
 
-/** Replaces where progress goes for experiments that start from now on (the kernel adapter sets a live bar). */
-export function setProgressSink(factory: () => ProgressSink): void {
+/**
+ * Replaces where progress goes for experiments that start from now on (the kernel adapter sets a
+ * live bar) and returns the factory it replaced, for fallbacks.
+ */
+export function setProgressSink(factory: () => ProgressSink): () => ProgressSink {
+  const previous = sinkFactory;
   sinkFactory = factory;
+  return previous;
 }
 
 /** A fresh sink for one experiment. */

@@ -181,6 +181,83 @@ async function startKernel(server: JupyterServer, notebookPath: string, options:
   }
 }
 
+/** What one execute request came back with. */
+export interface ExecuteOutcome {
+  readonly status: "ok" | "error" | "abort" | "aborted" | "timeout";
+  readonly executionCount: number | null;
+  readonly outputs: Output[];
+}
+
+/**
+ * One kernel session on a running server, for executing code cell by cell: the notebook runner
+ * uses it, and so do the kernel-level tests that interrupt or restart a kernel mid-cell.
+ */
+export class KernelClient {
+  private readonly collector = new OutputCollector();
+  private readonly onAnyIOPub = (_: unknown, msg: KernelMessage.IIOPubMessage): void => {
+    if (msg.header.msg_type === "update_display_data") this.collector.update(msg as KernelMessage.IUpdateDisplayDataMsg);
+    this.listeners.forEach((listener) => listener(msg));
+  };
+  private readonly listeners = new Set<(msg: KernelMessage.IIOPubMessage) => void>();
+
+  private constructor(
+    readonly kernel: Kernel.IKernelConnection,
+    private readonly disposeSession: () => Promise<void>,
+  ) {
+    kernel.iopubMessage.connect(this.onAnyIOPub);
+  }
+
+  /** Starts a kernel whose working directory is the folder of `notebookPath`. */
+  static async start(server: JupyterServer, notebookPath: string, options: ExecuteOptions = {}): Promise<KernelClient> {
+    const { kernel, dispose } = await startKernel(server, notebookPath, options);
+    return new KernelClient(kernel, dispose);
+  }
+
+  /** Sees every IOPub message of the kernel (all cells, all message types) until the returned function is called. */
+  watch(listener: (msg: KernelMessage.IIOPubMessage) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Executes `code` and collects its outputs into `cell.outputs` (a fresh cell if none is given).
+   * On timeout the kernel is interrupted and the outcome says "timeout".
+   */
+  async execute(code: string, options: { timeoutMs?: number; cell?: CodeCell } = {}): Promise<ExecuteOutcome> {
+    const cell: CodeCell = options.cell ?? { cell_type: "code", source: code, metadata: {}, execution_count: null, outputs: [] };
+    const future = this.kernel.requestExecute({ code, stop_on_error: true, allow_stdin: false, store_history: true });
+    future.onIOPub = this.collector.forCell(cell);
+    const reply = await within(future.done, options.timeoutMs ?? 180_000);
+    if (reply instanceof Timeout) {
+      await this.kernel.interrupt().catch(() => undefined);
+      await within(future.done, 5_000).catch(() => undefined);
+      return { status: "timeout", executionCount: null, outputs: cell.outputs };
+    }
+    const content = reply.content as KernelMessage.IExecuteReplyMsg["content"];
+    return { status: content.status, executionCount: content.execution_count ?? null, outputs: cell.outputs };
+  }
+
+  /** Sends an interrupt (SIGINT to the kernel's process group). */
+  interrupt(): Promise<void> {
+    return this.kernel.interrupt();
+  }
+
+  /** Restarts the kernel (Jupyter shuts the old process down and starts a new one). */
+  async restart(): Promise<void> {
+    await this.kernel.restart();
+  }
+
+  get status(): string {
+    return this.kernel.status;
+  }
+
+  /** Shuts the kernel down and closes the session. Safe to call twice. */
+  async shutdown(): Promise<void> {
+    this.kernel.iopubMessage.disconnect(this.onAnyIOPub);
+    await this.disposeSession();
+  }
+}
+
 /**
  * Runs every code cell of the notebook at `notebookPath` in order on a fresh kernel of `server`
  * (its working directory is the notebook's folder), and returns the notebook with outputs.
@@ -189,12 +266,7 @@ async function startKernel(server: JupyterServer, notebookPath: string, options:
 export async function executeNotebook(server: JupyterServer, notebookPath: string, options: ExecuteOptions = {}): Promise<Notebook> {
   const notebook = readNotebook(notebookPath);
   const cellTimeoutMs = options.cellTimeoutMs ?? 180_000;
-  const { kernel, dispose } = await startKernel(server, notebookPath, options);
-  const collector = new OutputCollector();
-  const onAnyIOPub = (_: unknown, msg: KernelMessage.IIOPubMessage): void => {
-    if (msg.header.msg_type === "update_display_data") collector.update(msg as KernelMessage.IUpdateDisplayDataMsg);
-  };
-  kernel.iopubMessage.connect(onAnyIOPub);
+  const client = await KernelClient.start(server, notebookPath, options);
   const codeCells = notebook.cells.filter((c) => c.cell_type === "code").length;
   let codeIndex = 0;
   try {
@@ -206,28 +278,22 @@ export async function executeNotebook(server: JupyterServer, notebookPath: strin
       if (code.trim() === "") continue;
       options.onCell?.(index + 1, codeCells);
       codeIndex++;
-      const future = kernel.requestExecute({ code, stop_on_error: true, allow_stdin: false, store_history: true });
-      future.onIOPub = collector.forCell(cell);
-      const reply = await within(future.done, cellTimeoutMs);
-      if (reply instanceof Timeout) {
-        await kernel.interrupt().catch(() => undefined);
-        await within(future.done, 5_000).catch(() => undefined);
+      const outcome = await client.execute(code, { timeoutMs: cellTimeoutMs, cell });
+      if (outcome.status === "timeout") {
         throw new NotebookCellError(notebookPath, index + 1, "timeout", `no reply after ${cellTimeoutMs / 1000} s; the cell was interrupted\n${errorText(cell)}`);
       }
-      const content = reply.content as KernelMessage.IExecuteReplyMsg["content"];
-      cell.execution_count = content.execution_count ?? codeIndex;
-      if (content.status !== "ok") {
+      cell.execution_count = outcome.executionCount ?? codeIndex;
+      if (outcome.status !== "ok") {
         throw new NotebookCellError(notebookPath, index + 1, "error", errorText(cell));
       }
-      if (kernel.status === "dead") {
+      if (client.status === "dead") {
         throw new NotebookCellError(notebookPath, index + 1, "kernel-died", "the kernel died while the cell ran");
       }
     }
     // Let display updates sent at the end of the last cell arrive before the kernel goes.
     await sleep(200);
   } finally {
-    kernel.iopubMessage.disconnect(onAnyIOPub);
-    await dispose();
+    await client.shutdown();
   }
   notebook.metadata = {
     ...notebook.metadata,

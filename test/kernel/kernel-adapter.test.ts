@@ -1,0 +1,138 @@
+import "../helpers/quiet";
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { after, before, describe, it } from "node:test";
+import type { KernelMessage } from "@jupyterlab/services";
+import { PROJECT_ROOT } from "../../tools/paths";
+import { descendants, isAlive, threadCount } from "../../tools/proc";
+import { KernelClient } from "../../tools/runner/execute-notebook";
+import { JupyterServer } from "../../tools/runner/jupyter-server";
+import type { Output } from "../../tools/runner/nbformat";
+import { ProcessWatch } from "../helpers/processes";
+
+const FIXTURES = path.join(PROJECT_ROOT, "test", "fixtures", "notebooks");
+const NOTEBOOK = path.join(FIXTURES, "outputs.ipynb"); // only its folder matters: the kernel's working directory
+
+function stdout(outputs: readonly Output[]): string {
+  return outputs.map((o) => (o.output_type === "stream" ? o.text : "")).join("");
+}
+
+async function kernelPid(client: KernelClient): Promise<number> {
+  const outcome = await client.execute("console.log(`pid=${process.pid}`);");
+  const pid = Number(/pid=(\d+)/.exec(stdout(outcome.outputs))?.[1]);
+  assert.ok(pid > 0, "the kernel reports its pid");
+  return pid;
+}
+
+async function until(condition: () => boolean, withinMs: number): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  while (!condition() && Date.now() < deadline) await sleep(100);
+  return condition();
+}
+
+describe("conclab/kernel in a real tslab kernel", () => {
+  let server: JupyterServer;
+  let watch: ProcessWatch;
+
+  before(async () => {
+    watch = new ProcessWatch();
+    server = await JupyterServer.start({ rootDir: FIXTURES });
+  });
+
+  after(async () => {
+    await server.stop();
+    assert.deepEqual(await watch.leftovers(), [], "nothing outlived the kernel tests");
+  });
+
+  it("show() sends one display_data holding plotly JSON, offline HTML and text", async () => {
+    const client = await KernelClient.start(server, NOTEBOOK);
+    try {
+      const outcome = await client.execute(
+        'import { show } from "conclab/kernel";\nshow({ data: [{ type: "bar", x: ["a"], y: [1] }], layout: { title: { text: "one bar" } } });',
+      );
+      assert.equal(outcome.status, "ok");
+      const displays = outcome.outputs.filter((o) => o.output_type === "display_data");
+      assert.equal(displays.length, 1);
+      const data = (displays[0] as { data: Record<string, unknown> }).data;
+      assert.deepEqual(Object.keys(data).sort(), ["application/vnd.plotly.v1+json", "text/html", "text/plain"]);
+      const spec = JSON.parse(JSON.stringify(data["application/vnd.plotly.v1+json"])) as { data: unknown[]; layout: { title: { text: string } } };
+      assert.equal(spec.data.length, 1);
+      assert.equal(spec.layout.title.text, "one bar");
+    } finally {
+      await client.shutdown();
+    }
+  });
+
+  it("a long compare shows a progress bar updated in place on one display id, ending as its summary", async () => {
+    const client = await KernelClient.start(server, NOTEBOOK);
+    const messages: KernelMessage.IIOPubMessage[] = [];
+    const stop = client.watch((msg) => messages.push(msg));
+    try {
+      const outcome = await client.execute(
+        'import { compare, sleep } from "conclab";\nimport "conclab/kernel";\n' +
+          'const r = await compare({ task: sleep, args: [250], copies: 2, strategies: ["sequential", "async"], repeats: 3, warmup: 0 });',
+      );
+      assert.equal(outcome.status, "ok", stdout(outcome.outputs));
+      const idOf = (msg: KernelMessage.IIOPubMessage): string | undefined => (msg.content as { transient?: { display_id?: string } }).transient?.display_id;
+      const created = messages.filter((m) => m.header.msg_type === "display_data" && idOf(m));
+      assert.equal(created.length, 1, "one progress display");
+      const id = idOf(created[0]!);
+      const updates = messages.filter((m) => m.header.msg_type === "update_display_data");
+      assert.ok(updates.length >= 1, "updated in place");
+      assert.ok(updates.every((m) => idOf(m) === id), "every update targets the same display id");
+      const final = outcome.outputs.filter((o) => o.output_type === "display_data");
+      assert.equal(final.length, 1);
+      const text = String((final[0] as { data: Record<string, unknown> }).data["text/plain"]);
+      assert.match(text, /^compare 2 × sleep\(250\): 2 strategies × 3 repeats in \d+\.\d s; fastest async/);
+    } finally {
+      stop();
+      await client.shutdown();
+    }
+  });
+
+  for (const strategy of ["threads", "processes"] as const) {
+    it(`interrupting a cell during ${strategy} stops the experiment, leaves no ${strategy === "threads" ? "thread" : "process"} behind, and the next cell runs`, async () => {
+      const client = await KernelClient.start(server, NOTEBOOK);
+      try {
+        const pid = await kernelPid(client);
+        await client.execute('import { compare, countTo } from "conclab";\nimport "conclab/kernel";');
+        const threadsBefore = threadCount(pid);
+        const running = client.execute(
+          `await compare({ task: countTo, args: [3_000_000_000], copies: 2, strategies: ["${strategy}"], repeats: 50, warmup: 0, timeoutMs: 600_000, maxTotalMs: 86_400_000 });`,
+        );
+        const started = await until(
+          () => (strategy === "threads" ? threadCount(pid) >= threadsBefore + 2 : descendants(pid).length >= 2),
+          20_000,
+        );
+        assert.ok(started, `the ${strategy} started`);
+        const children = descendants(pid);
+        await client.interrupt();
+        const outcome = await running;
+        assert.notEqual(outcome.status, "ok", "the interrupted cell does not report success");
+        await sleep(300);
+        assert.ok(await until(() => threadCount(pid) <= threadsBefore, 5_000), `threads back to ${threadsBefore}, now ${threadCount(pid)}`);
+        assert.ok(await until(() => children.every((c) => !isAlive(c)) && descendants(pid).length === 0, 5_000), "no child process left");
+        const next = await client.execute('console.log("next cell ran");');
+        assert.equal(next.status, "ok");
+        assert.match(stdout([...outcome.outputs, ...next.outputs]), /interrupted: stopping 1 running experiment/);
+        assert.match(stdout(next.outputs), /next cell ran/);
+      } finally {
+        await client.shutdown();
+      }
+    });
+  }
+
+  it("shutting the kernel down during processes leaves no orphan", async () => {
+    const client = await KernelClient.start(server, NOTEBOOK);
+    const pid = await kernelPid(client);
+    await client.execute('import { compare, countTo } from "conclab";\nimport "conclab/kernel";');
+    void client.execute(
+      'await compare({ task: countTo, args: [3_000_000_000], copies: 2, strategies: ["processes"], repeats: 50, warmup: 0, timeoutMs: 600_000, maxTotalMs: 86_400_000 });',
+    );
+    assert.ok(await until(() => descendants(pid).length >= 2, 20_000), "children started");
+    const children = descendants(pid);
+    await client.shutdown();
+    assert.ok(await until(() => !isAlive(pid) && children.every((c) => !isAlive(c)), 8_000), "kernel and children gone");
+  });
+});
