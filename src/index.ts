@@ -17,7 +17,8 @@ export type { MemorySummary, LaneMemory } from "./experiment/memory";
 export type { Pools } from "./experiment/runners";
 export { MAX_PARALLEL_COPIES, MAX_EVENT_LOOP_COPIES, DEFAULT_TIMEOUT_MS } from "./experiment/options";
 export { NODE_STRATEGIES, PYTHON_MODES, type StrategyName, type StrategyKey, type NodeStrategy, type PythonMode } from "./strategies/strategy";
-export { createThreadPool } from "./pools";
+export { createThreadPool, createProcessPool } from "./pools";
+export { ProcessPool, type ProcessPoolOptions } from "./pools/process-pool";
 export { ThreadPool, type ThreadPoolOptions } from "./pools/thread-pool";
 
 // Measurement
@@ -28,6 +29,11 @@ export type { Span, LaneKind } from "./measure/spans";
 export { toChromeTrace, saveChromeTrace, type ChromeTrace, type ChromeTraceEvent } from "./measure/trace";
 export { loopLag, type LoopLagResult } from "./measure/loop-lag";
 export { measureMemory, type MemoryPerUnit, type MemoryUnit } from "./measure/memory-per-unit";
+export { measureStartup, type StartupSamples } from "./measure/startup";
+export { fileLimit, raiseFileLimit, type FileLimit, type FileLimitChange } from "./measure/file-limit";
+
+// The course's claims and verdicts
+export { atLeast, atMost, tolerance, saveClaims, loadClaims, resultsDir, type Claim, type Verdict } from "./course/claims";
 
 // Errors
 export { TaskError, TaskTimeoutError, AbortError, StrategyUnavailableError } from "./errors";

@@ -1,3 +1,4 @@
+import { ProcessPool, type ProcessPoolOptions } from "./process-pool";
 import { ThreadPool, type ThreadPoolOptions } from "./thread-pool";
 
 /**
@@ -6,4 +7,12 @@ import { ThreadPool, type ThreadPoolOptions } from "./thread-pool";
  */
 export function createThreadPool(size: number, options: Omit<ThreadPoolOptions, "size"> = {}): ThreadPool {
   return ThreadPool.create({ ...options, size });
+}
+
+/**
+ * A pool of child processes (worker-farm) to keep across cells and pass as `pools: { processes }`.
+ * Call `destroy()` when done; the kernel adapter kills its children on shutdown.
+ */
+export function createProcessPool(size: number, options: Omit<ProcessPoolOptions, "size"> = {}): ProcessPool {
+  return ProcessPool.start({ ...options, size });
 }

@@ -1,0 +1,322 @@
+/**
+ * A pool of child processes for the `processes` strategy: worker-farm 1.7, wrapped so that its
+ * traps cannot reach a reader. One call per child at a time, no retries (its default respawns a
+ * crashing task forever), Promises awaited in the child, errors mapped to conclab's, children
+ * killed on abort, on destroy, when this process exits, and (by the child itself) when it dies.
+ */
+import type { ChildProcess } from "node:child_process";
+import * as path from "node:path";
+import { trackPool, untrackPool } from "../experiment/lifecycle";
+import { AbortError, TaskError, TaskTimeoutError, checkInteger } from "../errors";
+import type { TaskRecord } from "../strategies/strategy";
+import type { TaskMessage } from "../workers/execute";
+import { PARENT_PID_ENV, TASK_ERROR_MARK } from "../workers/process-child";
+
+/** The parts of worker-farm's Farm (lib/farm.js, 1.7.0) this wrapper uses; it has no types. */
+interface FarmCall {
+  readonly callback: FarmCallback;
+}
+interface FarmChild {
+  readonly child: ChildProcess;
+  readonly calls: (FarmCall | undefined)[];
+}
+interface FarmMessage {
+  readonly idx: number;
+  readonly child: number;
+  readonly args: unknown[];
+}
+interface FarmOptions {
+  maxConcurrentWorkers: number;
+  readonly maxConcurrentCallsPerWorker: number;
+  readonly maxRetries: number;
+  readonly maxCallTime: number;
+  readonly autoStart: boolean;
+  readonly workerOptions: object;
+  readonly onChild: (child: ChildProcess) => void;
+}
+interface Farm {
+  readonly options: FarmOptions;
+  readonly children: Record<string, FarmChild>;
+  readonly callQueue: FarmCall[];
+  setup(methods: readonly string[]): Record<string, (...args: unknown[]) => void>;
+  send(childId: number, call: FarmCall): void;
+  receive(data: FarmMessage): void;
+  end(): void;
+}
+type FarmCallback = (error: unknown, record?: TaskRecord) => void;
+
+// The Farm class itself, not worker-farm's index: that one keeps every farm in a module-level
+// array forever and hides the children this wrapper must see.
+const FarmClass = require("worker-farm/lib/farm") as (new (options: Partial<FarmOptions>, modulePath: string) => Farm) & {
+  readonly TimeoutError: new (...args: unknown[]) => Error & { readonly type: "TimeoutError" };
+};
+
+const CHILD_MODULE = path.join(__dirname, "..", "workers", "process-child.js");
+const STRATEGY = "processes";
+const DEFAULT_CALL_TIMEOUT_MS = 60_000;
+const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
+const MAX_SIZE = 1024;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export interface ProcessPoolOptions {
+  /** How many child processes (each runs one call at a time). */
+  readonly size: number;
+  /** Longest one call may run before its child is killed; @default 60000 */
+  readonly callTimeoutMs?: number;
+}
+
+export interface ProcessRunOptions {
+  /** Aborting rejects the call with AbortError, then destroys the whole pool. */
+  readonly signal?: AbortSignal;
+}
+
+interface PendingCall {
+  readonly task: string;
+  readonly signal?: AbortSignal;
+  child?: ChildProcess;
+  readonly reject: (error: unknown) => void;
+}
+
+function isAlive(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return isAlive(child) ? new Promise((resolve) => child.once("exit", () => resolve())) : Promise.resolve();
+}
+
+function within(ms: number, promise: Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, ms, false)));
+  return Promise.race([promise.then(() => true), timeout]).finally(() => clearTimeout(timer));
+}
+
+const REFERENCE_HINT =
+  "a task runs in another process where names from the notebook do not exist " +
+  "(like pickling in Python's multiprocessing); pass values as arguments";
+
+export class ProcessPool {
+  private readonly farm: Farm;
+  private readonly call: (...args: unknown[]) => void;
+  private readonly live = new Set<ChildProcess>();
+  private readonly pending = new Map<FarmCallback, PendingCall>();
+  private readonly drained = new Set<() => void>();
+  private readonly exitHook = (): void => this.killAll();
+  private state: "open" | "closing" | "closed" | "destroyed" = "open";
+  private forked = 0;
+  private closing?: Promise<void>;
+  private stopping?: Promise<void>;
+
+  private constructor(
+    readonly size: number,
+    readonly callTimeoutMs: number,
+  ) {
+    this.farm = new FarmClass(
+      {
+        maxConcurrentWorkers: size,
+        maxConcurrentCallsPerWorker: 1,
+        maxRetries: 0,
+        maxCallTime: callTimeoutMs,
+        autoStart: true,
+        workerOptions: {
+          stdio: ["ignore", "pipe", "pipe", "ipc"],
+          execArgv: [],
+          // Structured clone, as for worker threads: undefined, NaN, Map, BigInt survive and a
+          // function in a result fails loudly instead of vanishing from JSON.
+          serialization: "advanced",
+          env: { ...process.env, [PARENT_PID_ENV]: String(process.pid) },
+        },
+        onChild: (child) => this.adopt(child),
+      },
+      CHILD_MODULE,
+    );
+    const send = this.farm.send.bind(this.farm);
+    this.farm.send = (childId, call) => {
+      const pending = this.pending.get(call.callback);
+      if (pending) pending.child = this.farm.children[childId]?.child;
+      send(childId, call);
+    };
+    // A child that answers after its call timed out is already forgotten; worker-farm would print
+    // "Received message for unknown child" into the reader's output.
+    const receive = this.farm.receive.bind(this.farm);
+    this.farm.receive = (data) => {
+      if (this.farm.children[data.child]?.calls[data.idx]) receive(data);
+    };
+    process.on("exit", this.exitHook);
+    trackPool(this);
+    // The child module exports `run` by name; without the list worker-farm calls the module itself.
+    this.call = this.farm.setup(["run"]).run;
+  }
+
+  /** Starts `size` child processes at once (they load in the background; calls wait for them). */
+  static start(options: ProcessPoolOptions): ProcessPool {
+    const size = checkInteger("options.size", options?.size, 1, MAX_SIZE, "pass how many child processes to start, e.g. the number of copies");
+    const callTimeoutMs = checkInteger(
+      "options.callTimeoutMs",
+      options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+      1,
+      MAX_TIMER_MS,
+      "pass the longest one task may run, in milliseconds",
+    );
+    return new ProcessPool(size, callTimeoutMs);
+  }
+
+  /** Pids of the children now serving calls. */
+  get pids(): number[] {
+    if (this.state === "closed" || this.state === "destroyed") return [];
+    return Object.values(this.farm.children)
+      .map((entry) => entry.child)
+      .filter((child) => isAlive(child) && child.pid !== undefined)
+      .map((child) => child.pid as number);
+  }
+
+  /** How many children were ever forked (size at start, plus one for each replaced child). */
+  get spawned(): number {
+    return this.forked;
+  }
+
+  /** Runs one copy in a child; resolves with its TaskRecord or rejects with a TaskError. */
+  run(message: TaskMessage, options: ProcessRunOptions = {}): Promise<TaskRecord> {
+    if (this.state !== "open") {
+      return Promise.reject(new Error(`this process pool is ${this.state} and runs no more tasks; start a new one with ProcessPool.start()`));
+    }
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(new AbortError());
+    return new Promise<TaskRecord>((resolve, reject) => {
+      const task = message.task.name;
+      const onAbort = (): void => {
+        settle();
+        reject(new AbortError());
+        void this.destroy();
+      };
+      const settle = (): void => {
+        this.pending.delete(callback);
+        signal?.removeEventListener("abort", onAbort);
+        if (this.pending.size === 0) for (const notify of this.drained) notify();
+      };
+      const callback: FarmCallback = (error, record) => {
+        const call = this.pending.get(callback);
+        if (!call) return; // already settled: aborted or destroyed
+        settle();
+        if (error) reject(this.mapError(error, call));
+        else resolve(record as TaskRecord);
+      };
+      this.pending.set(callback, {
+        task,
+        signal,
+        reject: (error) => {
+          settle();
+          reject(error);
+        },
+      });
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.call(message, callback);
+    });
+  }
+
+  /**
+   * Lets the calls already made finish, then ends the children. After `timeoutMs` (default 10 s)
+   * whatever still runs is killed as by destroy().
+   */
+  close(options: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.state !== "open") return this.closing ?? this.stop("destroyed");
+    let timeoutMs: number;
+    try {
+      timeoutMs = checkInteger("options.timeoutMs", options?.timeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS, 0, MAX_TIMER_MS, "pass how long to wait for running tasks, in milliseconds");
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.state = "closing";
+    const deadline = Date.now() + timeoutMs;
+    this.closing = (async () => {
+      if (this.pending.size > 0) {
+        let notify = (): void => undefined;
+        const idle = new Promise<void>((resolve) => (notify = resolve));
+        this.drained.add(notify);
+        await within(timeoutMs, idle);
+        this.drained.delete(notify);
+      }
+      if (this.pending.size === 0 && !this.stopping) {
+        this.farm.end(); // tells each idle child to exit, and kills it after 100 ms if it does not
+        await within(Math.max(0, deadline - Date.now()), Promise.all([...this.live].map(exited)));
+      }
+      await this.stop("closed");
+    })();
+    return this.closing;
+  }
+
+  /** Kills every child now (SIGKILL) and resolves once they are gone; calls still running reject. */
+  destroy(): Promise<void> {
+    return this.stop("destroyed");
+  }
+
+  private stop(state: "closed" | "destroyed"): Promise<void> {
+    this.stopping ??= this.teardown(state);
+    return this.stopping;
+  }
+
+  private async teardown(state: "closed" | "destroyed"): Promise<void> {
+    this.state = state;
+    process.off("exit", this.exitHook);
+    untrackPool(this);
+    // worker-farm starts a child whenever it sees queued work: leave it none and no room for one.
+    this.farm.callQueue.length = 0;
+    this.farm.options.maxConcurrentWorkers = 0;
+    for (const call of [...this.pending.values()]) {
+      // Calls sharing the signal that aborted are rejected here, before their own listeners run.
+      call.reject(call.signal?.aborted ? new AbortError() : new Error(`task ${call.task} was stopped: its process pool was ${state} while it ran`));
+    }
+    const children = [...this.live];
+    this.killAll();
+    await Promise.all(children.map(exited));
+  }
+
+  /** Kills every child now, synchronously (for exit and signal handlers). */
+  killNow(): void {
+    this.killAll();
+  }
+
+  private killAll(): void {
+    for (const child of this.live) {
+      if (isAlive(child)) child.kill("SIGKILL");
+    }
+  }
+
+  private adopt(child: ChildProcess): void {
+    this.forked += 1;
+    this.live.add(child);
+    child.once("exit", () => this.live.delete(child));
+    // Forked children would print to the server's log; the parent's streams reach the notebook
+    // (a kernel patches process.stdout.write), so look them up on every chunk.
+    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => process.stdout.write(chunk));
+    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => process.stderr.write(chunk));
+  }
+
+  private mapError(error: unknown, call: PendingCall): Error {
+    const { task } = call;
+    if (!(error instanceof Error)) return new TaskError(task, STRATEGY, `it failed with ${String(error)}`, { cause: error });
+    const fields = error as Error & { type?: string; [TASK_ERROR_MARK]?: boolean };
+    if (fields[TASK_ERROR_MARK]) {
+      const type = fields.type ?? "Error";
+      delete fields[TASK_ERROR_MARK];
+      delete fields.type;
+      if (error.name !== type) error.name = type;
+      const message = type === "ReferenceError" ? `${error.message}; ${REFERENCE_HINT}` : error.message;
+      return new TaskError(task, STRATEGY, message, { cause: error });
+    }
+    if (error instanceof FarmClass.TimeoutError) return new TaskTimeoutError(task, STRATEGY, this.callTimeoutMs);
+    if (fields.type === "ProcessTerminatedError") {
+      const child = call.child;
+      const code = child?.exitCode ?? "none";
+      const signal = child?.signalCode ?? "none";
+      return new TaskError(
+        task,
+        STRATEGY,
+        `the child process running it exited (code ${code}, signal ${signal}); ` +
+          "process.exit() in a task, a crash or running out of memory end it. Return a value or throw an Error instead",
+        { cause: error },
+      );
+    }
+    return new TaskError(task, STRATEGY, error.message, { cause: error });
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The `processes` strategy: every copy of the task in its own child process (Python's
+ * multiprocessing in Node's terms), through a ProcessPool of `copies` children.
+ */
+import { AbortError, checkInteger, throwIfAborted } from "../errors";
+import { nowMs } from "../measure/clock";
+import { ProcessPool } from "../pools/process-pool";
+import { portable } from "../tasks/task-source";
+import type { TaskMessage } from "../workers/execute";
+import type { RunRecord, RunnerContext, StrategyRunner, TaskRecord } from "./strategy";
+
+export interface ProcessesRunnerOptions {
+  /** A pool to run in; it stays the caller's (dispose() leaves it running). */
+  readonly pool?: ProcessPool;
+}
+
+const MAX_WARMUP_ROUNDS = 1_000;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export function createProcessesRunner(context: RunnerContext, options: ProcessesRunnerOptions = {}): StrategyRunner {
+  const task = portable(context.task);
+  const owned = options.pool === undefined;
+  let pool = options.pool;
+  let disposed = false;
+
+  const message = (copy: number): TaskMessage => ({ task, args: context.args, copy });
+
+  function activePool(): ProcessPool {
+    if (disposed) throw new Error("this processes runner was disposed; create a new one with createProcessesRunner()");
+    if (!pool) throw new Error("the processes runner has no pool yet; call prepare() before runOnce()");
+    return pool;
+  }
+
+  /** Runs `copies` copies at once; when one fails, waits for the others (nothing left running). */
+  async function runCopies(target: ProcessPool): Promise<TaskRecord[]> {
+    throwIfAborted(context.signal);
+    const calls = Array.from({ length: context.copies }, (_, copy) => target.run(message(copy), { signal: context.signal }));
+    const settled = await Promise.allSettled(calls);
+    const failures = settled.flatMap((outcome) => (outcome.status === "rejected" ? [outcome.reason as unknown] : []));
+    if (failures.length === 0) {
+      return settled.map((outcome) => (outcome as PromiseFulfilledResult<TaskRecord>).value);
+    }
+    if (context.signal.aborted || failures.some((error) => error instanceof AbortError)) {
+      await target.destroy(); // already under way: an aborted call destroys its pool
+      throw failures.find((error) => error instanceof AbortError) ?? new AbortError();
+    }
+    throw failures[0];
+  }
+
+  /** Runs batches of `copies` calls until every child has run the task `rounds` times. */
+  async function warmUp(target: ProcessPool, rounds: number): Promise<void> {
+    if (rounds === 0) return;
+    const runs = new Map<number, number>();
+    // A batch reaches each child once when copies >= size; a larger given pool needs more batches.
+    const maxBatches = 2 * rounds * Math.ceil(target.size / Math.min(context.copies, target.size)) + 2;
+    for (let batch = 0; batch < maxBatches; batch++) {
+      for (const record of await runCopies(target)) runs.set(record.pid, (runs.get(record.pid) ?? 0) + 1);
+      if (target.pids.every((pid) => (runs.get(pid) ?? 0) >= rounds)) return;
+    }
+    // Give up quietly: the timed runs stay correct, only less warm.
+  }
+
+  return {
+    key: "processes",
+
+    async prepare(warmupRounds: number): Promise<void> {
+      checkInteger("warmupRounds", warmupRounds, 0, MAX_WARMUP_ROUNDS, "pass how many untimed runs each child makes first, e.g. 1");
+      if (disposed) throw new Error("this processes runner was disposed; create a new one with createProcessesRunner()");
+      throwIfAborted(context.signal);
+      // setTimeout's limit stands for "no limit" (Infinity) too.
+      const callTimeoutMs = Math.min(Math.ceil(context.timeoutMs), MAX_TIMER_MS);
+      pool ??= ProcessPool.start({ size: context.copies, callTimeoutMs });
+      await warmUp(pool, warmupRounds);
+    },
+
+    async runOnce(): Promise<RunRecord> {
+      const target = activePool();
+      throwIfAborted(context.signal);
+      const startMs = nowMs();
+      const tasks = await runCopies(target);
+      const endMs = nowMs();
+      tasks.sort((a, b) => a.copy - b.copy);
+      return { startMs, endMs, wallMs: endMs - startMs, tasks };
+    },
+
+    async dispose(): Promise<void> {
+      disposed = true;
+      if (owned && pool) await pool.destroy();
+    },
+  };
+}
