@@ -1,3 +1,4 @@
+import { typeError } from "../src/errors";
 import type { Figure } from "../src/figures/figure";
 import { figureHtml } from "./plotly-html";
 import { sendBundle, type MimeBundle } from "./tslab-channel";
@@ -17,9 +18,14 @@ function assertFigure(figure: unknown): asserts figure is Figure {
       `figure must be an object with a data array and a layout object, got ${figure === null ? "null" : typeof figure}; build one with a conclab figure function`,
     );
   }
-  if (typeof candidate.layout !== "object" || candidate.layout === null) {
-    throw new TypeError("figure.layout must be an object, got " + String(candidate.layout) + "; pass { data, layout }");
+  if (typeof candidate.layout !== "object" || candidate.layout === null || Array.isArray(candidate.layout)) {
+    throw typeError("figure.layout", "an object", candidate.layout, "pass { data, layout }");
   }
+  candidate.data.forEach((trace: unknown, i: number) => {
+    if (typeof trace !== "object" || trace === null || Array.isArray(trace)) {
+      throw typeError(`figure.data[${i}]`, "a trace object such as { type: \"bar\", x, y }", trace, "build the figure with a conclab figure function");
+    }
+  });
 }
 
 /** The MIME bundle of a figure: plotly JSON for JupyterLab, offline HTML for handouts, a text line for the rest. */

@@ -32,6 +32,12 @@ export function tableBundle(rows: readonly Row[], options: TableOptions = {}): M
       throw typeError(`rows[${i}]`, "an object mapping column names to values", row, "give every row as { column: value }");
     }
   });
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw typeError("options", "an object like { columns, caption }", options, "leave it out for the defaults");
+  }
+  if (options.caption !== undefined && typeof options.caption !== "string") {
+    throw typeError("options.caption", "a string", options.caption, "pass the line to show above the table, or leave it out");
+  }
   const columns = options.columns ?? [...new Set(rows.flatMap((row) => Object.keys(row)))];
   if (!Array.isArray(columns) || columns.some((c) => typeof c !== "string")) {
     throw typeError("options.columns", "an array of column names", columns, "leave it out to use the rows' keys");

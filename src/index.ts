@@ -33,7 +33,7 @@ export { measureStartup, type StartupSamples } from "./measure/startup";
 export { fileLimit, raiseFileLimit, type FileLimit, type FileLimitChange } from "./measure/file-limit";
 
 // The course's claims and verdicts
-export { atLeast, atMost, tolerance, saveClaims, loadClaims, resultsDir, type Claim, type Verdict } from "./course/claims";
+export { atLeast, atMost, verdictOf, tolerance, saveResults, loadResults, resultsDir, type Claim, type Verdict, type Check, type SectionResults } from "./course/claims";
 
 // Errors
 export { TaskError, TaskTimeoutError, AbortError, StrategyUnavailableError } from "./errors";
@@ -43,9 +43,11 @@ export type { Figure, Trace, Layout } from "./figures/figure";
 export { durationsFigure } from "./figures/durations";
 export {
   wallTimeFigure, timelineFigure, speedupFigure, idealLine, memoryPerUnitFigure, formatBytes, byteTicks, loopLagFigure,
-  strategyStyle, strategyColor, strategyName, plotlyConfig, PLOTLY_CONFIG,
+  startupFigure, strategyStyle, strategyColor, strategyName, plotlyConfig, PLOTLY_CONFIG,
   type TimelineOptions, type SpeedupPoint, type SpeedupOptions, type LoopLagSeries, type StrategyStyle,
 } from "./figures";
 
 // Lifecycle (what an interrupt or shutdown stops)
 export { abortAllExperiments, destroyAllPools, runningExperiments, setProgressSink, type ProgressReport, type ProgressSink } from "./experiment/lifecycle";
+export * as verdicts from "./course/verdicts";
+export { maxConcurrency, byRepeat, laneCount } from "./course/overlap";

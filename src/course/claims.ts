@@ -8,7 +8,11 @@ import * as path from "node:path";
 import { typeError } from "../errors";
 import type { Stat } from "../measure/stats";
 
-export type Verdict = "holds" | "differs" | "differs in Node by design" | "not measured";
+/**
+ * `unclear` means the run was too noisy to decide: the measurement fell between the threshold
+ * and the threshold widened by the noise seen.
+ */
+export type Verdict = "holds" | "differs" | "differs in Node by design" | "unclear (noisy run)" | "not measured";
 
 export interface Claim {
   /** Stable identifier, e.g. `gil.threads-no-cpu-speedup`. */
@@ -30,14 +34,27 @@ export function tolerance(...stats: readonly (Stat | null | undefined)[]): numbe
   return Math.max(0.1, Math.min(0.5, spread));
 }
 
-/** Whether the median of `stat` is at least `threshold`, allowing for the noise of the run. */
-export function atLeast(stat: Stat, threshold: number, noise = tolerance(stat)): boolean {
-  return stat.median >= threshold * (1 - noise);
+/** The outcome of one check: clearly yes, clearly no, or inside the noise margin. */
+export type Check = "yes" | "no" | "unclear";
+
+/**
+ * Is the median of `stat` at least `threshold`? "yes" at or above it, "no" below it by more than
+ * the noise margin, "unclear" in between. A noisy run can only make a check unclear, never pass it.
+ */
+export function atLeast(stat: Stat, threshold: number, noise = tolerance(stat)): Check {
+  if (stat.median >= threshold) return "yes";
+  return stat.median < threshold * (1 - noise) ? "no" : "unclear";
 }
 
-/** Whether the median of `stat` is at most `threshold`, allowing for the noise of the run. */
-export function atMost(stat: Stat, threshold: number, noise = tolerance(stat)): boolean {
-  return stat.median <= threshold * (1 + noise);
+/** Is the median of `stat` at most `threshold`? The mirror of atLeast. */
+export function atMost(stat: Stat, threshold: number, noise = tolerance(stat)): Check {
+  if (stat.median <= threshold) return "yes";
+  return stat.median > threshold * (1 + noise) ? "no" : "unclear";
+}
+
+/** The verdict of a claim whose check came out `check`. */
+export function verdictOf(check: Check): Verdict {
+  return check === "yes" ? "holds" : check === "no" ? "differs" : "unclear (noisy run)";
 }
 
 /** Where results go: $CONCLAB_RESULTS_DIR, else `results/` beside the notebooks folder. */
@@ -47,20 +64,30 @@ export function resultsDir(): string {
   return path.basename(cwd) === "notebooks" ? path.resolve(cwd, "..", "results") : path.resolve(cwd, "results");
 }
 
-/** Saves a section's claims as `results/<section>.json` and returns the file's path. */
-export function saveClaims(section: string, claims: readonly Claim[], dir = resultsDir()): string {
+/** What a notebook saves: its claims, and the numbers other notebooks may reuse. */
+export interface SectionResults {
+  readonly section: string;
+  readonly savedAt: string;
+  readonly claims: readonly Claim[];
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+/** Saves a section's claims (and numbers) as `results/<section>.json` and returns the file's path. */
+export function saveResults(section: string, claims: readonly Claim[], data: Readonly<Record<string, unknown>> = {}, dir = resultsDir()): string {
   if (typeof section !== "string" || !/^[\w.-]+$/.test(section)) {
     throw typeError("section", "a notebook name such as 02-the-gil", section, "use letters, digits, dots and dashes");
   }
+  if (!Array.isArray(claims)) throw typeError("claims", "an array of claims", claims, "pass the claims this notebook measured");
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${section}.json`);
-  writeFileSync(file, `${JSON.stringify({ section, savedAt: new Date().toISOString(), claims }, null, 2)}\n`);
+  const saved: SectionResults = { section, savedAt: new Date().toISOString(), claims, data };
+  writeFileSync(file, `${JSON.stringify(saved, null, 2)}\n`);
   return file;
 }
 
-/** Every section's saved claims, by section name, in name order. */
-export function loadClaims(dir = resultsDir()): Map<string, Claim[]> {
-  const found = new Map<string, Claim[]>();
+/** Every section saved so far, by section name, in name order. Unreadable files are skipped. */
+export function loadResults(dir = resultsDir()): Map<string, SectionResults> {
+  const found = new Map<string, SectionResults>();
   let files: string[] = [];
   try {
     files = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
@@ -69,10 +96,12 @@ export function loadClaims(dir = resultsDir()): Map<string, Claim[]> {
   }
   for (const file of files) {
     try {
-      const saved = JSON.parse(readFileSync(path.join(dir, file), "utf8")) as { section?: string; claims?: Claim[] };
-      if (saved.section && Array.isArray(saved.claims)) found.set(saved.section, saved.claims);
+      const saved = JSON.parse(readFileSync(path.join(dir, file), "utf8")) as Partial<SectionResults>;
+      if (typeof saved.section === "string" && Array.isArray(saved.claims)) {
+        found.set(saved.section, { section: saved.section, savedAt: String(saved.savedAt), claims: saved.claims, data: saved.data ?? {} });
+      }
     } catch {
-      // a half-written or foreign file: the summary reruns that section instead
+      // a half-written or foreign file: the summary measures that section again instead
     }
   }
   return found;

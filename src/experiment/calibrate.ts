@@ -5,6 +5,8 @@ import { median } from "../measure/stats";
 import { instantiate } from "../tasks/instantiate";
 import { portable, type TaskFunction } from "../tasks/task-source";
 import { readTask } from "./options";
+import { run } from "./run";
+import type { TaskSource } from "../tasks/task-source";
 
 export interface CalibrateOptions {
   /** How long one call should take, in ms (1 to 60000). */
@@ -13,6 +15,11 @@ export interface CalibrateOptions {
   readonly rest?: readonly unknown[];
   /** Size to start the search from. @default 1000 */
   readonly startSize?: number;
+  /**
+   * Which runtime the size is for: `node` (this thread) or `python` (the task's CPython twin, run
+   * by conclab's reference script; CPython runs the same loop many times slower). @default "node"
+   */
+  readonly runtime?: "node" | "python";
 }
 
 /** Largest size calibrate will try: past this a task's "size" is no longer a loop bound. */
@@ -40,11 +47,14 @@ export async function calibrate(task: TaskFunction, options: CalibrateOptions): 
   const rest = options.rest ?? [];
   if (!Array.isArray(rest)) throw typeError("options.rest", "an array", rest, "pass the arguments that follow the size, or leave it out");
   let size = checkInteger("options.startSize", options.startSize ?? 1000, 1, MAX_SIZE, "start from a small size such as 1000");
-  const fn = instantiate(portable(source));
+  const runtime = options.runtime ?? "node";
+  if (runtime !== "node" && runtime !== "python") throw rangeError("options.runtime", '"node" or "python"', runtime, "leave it out for Node");
   const check = (candidate: number): number => {
     source.checkArgs?.([candidate, ...rest]);
     return candidate;
   };
+  if (runtime === "python") return calibratePython(task, source, targetMs, rest, check(size), check);
+  const fn = instantiate(portable(source));
   for (let i = 0; i < 3; i++) await timeCall(fn, [check(size), ...rest]); // let V8 compile it
   let elapsed = await timeCall(fn, [size, ...rest]);
   const measurable = Math.max(5, targetMs / 10);
@@ -58,4 +68,31 @@ export async function calibrate(task: TaskFunction, options: CalibrateOptions): 
   size = check(Math.max(1, Math.round((size * targetMs) / elapsed)));
   const confirm = median([await timeCall(fn, [size, ...rest]), await timeCall(fn, [size, ...rest]), await timeCall(fn, [size, ...rest])]);
   return check(Math.max(1, Math.round((size * targetMs) / confirm)));
+}
+
+/** The same search for the task's CPython twin: each probe is one timed call in the reference script. */
+async function calibratePython(
+  task: TaskFunction,
+  source: TaskSource,
+  targetMs: number,
+  rest: readonly unknown[],
+  startSize: number,
+  check: (size: number) => number,
+): Promise<number> {
+  const timeOnce = async (size: number): Promise<number> => {
+    const result = await run({ strategy: "python:sequential", task, args: [size, ...rest] as never, warmup: 1 });
+    return result.spans[0]!.endMs - result.spans[0]!.startMs;
+  };
+  let size = startSize;
+  let elapsed = await timeOnce(size);
+  const measurable = Math.max(5, targetMs / 10);
+  while (elapsed < measurable) {
+    if (size * 8 > MAX_SIZE) {
+      throw rangeError("task", "a task whose first argument sets how long it runs", source.name, `${source.name}(${size}) still took ${elapsed.toFixed(2)} ms in CPython`);
+    }
+    size = check(size * 8);
+    elapsed = await timeOnce(size);
+  }
+  size = check(Math.max(1, Math.round((size * targetMs) / elapsed)));
+  return check(Math.max(1, Math.round((size * targetMs) / (await timeOnce(size)))));
 }

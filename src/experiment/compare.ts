@@ -4,10 +4,11 @@
  * with their spread, speedups as ratios paired within each repeat, and the checks that catch a
  * measurement that cannot be right.
  */
+import { setMaxListeners } from "node:events";
 import { cpus } from "node:os";
 import { AbortError, checkInteger, throwIfAborted } from "../errors";
 import { describeMachine, type MachineDescription } from "../environment";
-import { nowMs } from "../measure/clock";
+import { nowMs, turnEventLoop } from "../measure/clock";
 import { laneName, type Span } from "../measure/spans";
 import { pairedRatios, summarize, type Stat } from "../measure/stats";
 import { ThreadPool } from "../pools/thread-pool";
@@ -152,6 +153,8 @@ export function suspicions(result: Omit<StrategyResult, "suspect">, baseline: St
  */
 export function compare<F extends TaskFunction>(options: CompareOptions<F>): Promise<CompareResult> {
   const controller = new AbortController();
+  // Every copy in flight listens for an abort (up to MAX_EVENT_LOOP_COPIES on one thread): not a leak.
+  setMaxListeners(0, controller.signal);
   const result = compareWith(options, controller);
   trackExperiment(controller, result);
   return result;
@@ -231,6 +234,9 @@ async function compareWith<F extends TaskFunction>(options: CompareOptions<F>, c
     for (let repeat = 0; repeat < repeats; repeat++) {
       for (let i = 0; i < runners.length; i++) {
         const runner = runners[(i + repeat) % runners.length]!;
+        // Between timed runs (untimed): lets an interrupt or abort in, even when every strategy
+        // so far ran synchronous work on this thread.
+        await turnEventLoop();
         throwIfAborted(signal);
         progress({ phase: "run", strategy: runner.key, repeat, runsDone, remainingMs: firstRoundMs && firstRoundMs * (repeats - repeat) });
         const tracker = trackers.get(runner.key)!;

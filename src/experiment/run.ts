@@ -1,4 +1,5 @@
 /** run(): one measured run of one strategy, after warming the task up. */
+import { setMaxListeners } from "node:events";
 import { AbortError, checkInteger, throwIfAborted } from "../errors";
 import { describeMachine, type MachineDescription } from "../environment";
 import { laneName, type Span } from "../measure/spans";
@@ -40,6 +41,8 @@ export interface RunResult {
 /** One measured run of `copies` copies under one strategy, after `warmup` untimed rounds. */
 export function run<F extends TaskFunction>(options: RunOptions<F>): Promise<RunResult> {
   const controller = new AbortController();
+  // Every copy in flight listens for an abort (up to MAX_EVENT_LOOP_COPIES on one thread): not a leak.
+  setMaxListeners(0, controller.signal);
   const result = runWith(options, controller);
   trackExperiment(controller, result);
   return result;

@@ -21,3 +21,4 @@ export {
   STYLED_STRATEGIES,
   type StrategyStyle,
 } from "./style";
+export { startupFigure } from "./startup";

@@ -8,3 +8,12 @@ import { performance } from "node:perf_hooks";
 export function nowMs(): number {
   return performance.timeOrigin + performance.now();
 }
+
+/**
+ * Lets the event loop turn once (timers, I/O, signals such as a kernel's SIGINT) before going on.
+ * Work on the kernel's own thread that only awaits resolved promises never does: an interrupt or
+ * an abort would then wait for the whole experiment to end.
+ */
+export function turnEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

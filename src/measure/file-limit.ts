@@ -1,6 +1,10 @@
 /** The open-file limit that caps concurrent sockets, and raising it where the OS allows. */
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { checkInteger } from "../errors";
+
+/** Largest limit asked for: Linux caps open files at fs.nr_open (1,048,576 by default). */
+const MAX_WANTED = 2 ** 30;
 
 export interface FileLimit {
   /** The limit in force. */
@@ -34,6 +38,7 @@ export function fileLimit(): FileLimit | null {
  * util-linux's `prlimit`, and says clearly what it could and could not do.
  */
 export function raiseFileLimit(wanted: number): FileLimitChange {
+  checkInteger("wanted", wanted, 1, MAX_WANTED, "pass how many files and sockets must be open at once, e.g. 10_000 + 1_000");
   const before = fileLimit();
   if (!before) return { soft: 0, hard: 0, wanted, enough: false, note: "this OS does not report open-file limits here; the experiment may hit one" };
   if (before.soft >= wanted) return { ...before, wanted, enough: true, note: `the open-file limit (${before.soft}) is already enough` };

@@ -68,11 +68,18 @@ export interface ProcessPoolOptions {
 export interface ProcessRunOptions {
   /** Aborting rejects the call with AbortError, then destroys the whole pool. */
   readonly signal?: AbortSignal;
+  /**
+   * Longest this call may run once a child has it, when shorter than the pool's callTimeoutMs
+   * (a pool lent to `run` or `compare` honours their timeoutMs this way). Its child is killed.
+   */
+  readonly timeoutMs?: number;
 }
 
 interface PendingCall {
   readonly task: string;
   readonly signal?: AbortSignal;
+  readonly timeoutMs?: number;
+  timer?: NodeJS.Timeout;
   child?: ChildProcess;
   readonly reject: (error: unknown) => void;
 }
@@ -99,6 +106,8 @@ export class ProcessPool {
   private readonly farm: Farm;
   private readonly call: (...args: unknown[]) => void;
   private readonly live = new Set<ChildProcess>();
+  /** Children whose V8 heap ran out (they said so on stderr before they aborted). */
+  private readonly outOfMemory = new WeakSet<ChildProcess>();
   private readonly pending = new Map<FarmCallback, PendingCall>();
   private readonly drained = new Set<() => void>();
   private readonly exitHook = (): void => this.killAll();
@@ -133,7 +142,13 @@ export class ProcessPool {
     const send = this.farm.send.bind(this.farm);
     this.farm.send = (childId, call) => {
       const pending = this.pending.get(call.callback);
-      if (pending) pending.child = this.farm.children[childId]?.child;
+      if (pending) {
+        pending.child = this.farm.children[childId]?.child;
+        // A per-call limit shorter than the farm's: counted, like the farm's, from the send.
+        if (pending.timeoutMs !== undefined && pending.timeoutMs < this.callTimeoutMs) {
+          pending.timer = setTimeout(() => this.timeOut(call.callback), pending.timeoutMs);
+        }
+      }
       send(childId, call);
     };
     // A child that answers after its call timed out is already forgotten; worker-farm would print
@@ -182,6 +197,15 @@ export class ProcessPool {
     }
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(new AbortError());
+    let timeoutMs: number | undefined;
+    try {
+      timeoutMs =
+        options.timeoutMs === undefined
+          ? undefined
+          : checkInteger("options.timeoutMs", options.timeoutMs, 1, MAX_TIMER_MS, "pass the longest this task may run, in milliseconds");
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return new Promise<TaskRecord>((resolve, reject) => {
       const task = message.task.name;
       const onAbort = (): void => {
@@ -190,20 +214,25 @@ export class ProcessPool {
         void this.destroy();
       };
       const settle = (): void => {
+        clearTimeout(this.pending.get(callback)?.timer);
         this.pending.delete(callback);
         signal?.removeEventListener("abort", onAbort);
         if (this.pending.size === 0) for (const notify of this.drained) notify();
       };
       const callback: FarmCallback = (error, record) => {
         const call = this.pending.get(callback);
-        if (!call) return; // already settled: aborted or destroyed
+        if (!call) return; // already settled: aborted, timed out or destroyed
         settle();
-        if (error) reject(this.mapError(error, call));
-        else resolve(record as TaskRecord);
+        if (!error) resolve(record as TaskRecord);
+        else if (call.child && (error as { type?: string }).type === "ProcessTerminatedError") {
+          // Let the child's last words (an out-of-memory report) arrive before naming the cause.
+          void this.drainedOutput(call.child).then(() => reject(this.mapError(error, call)));
+        } else reject(this.mapError(error, call));
       };
       this.pending.set(callback, {
         task,
         signal,
+        timeoutMs,
         reject: (error) => {
           settle();
           reject(error);
@@ -212,6 +241,21 @@ export class ProcessPool {
       signal?.addEventListener("abort", onAbort, { once: true });
       this.call(message, callback);
     });
+  }
+
+  /** A call past its own timeoutMs: fails it and kills its child (worker-farm starts another on demand). */
+  private timeOut(callback: FarmCallback): void {
+    const call = this.pending.get(callback);
+    if (!call || call.timeoutMs === undefined) return;
+    call.reject(new TaskTimeoutError(call.task, STRATEGY, call.timeoutMs));
+    if (call.child && isAlive(call.child)) call.child.kill("SIGKILL");
+  }
+
+  /** Resolves once a child's stdout and stderr are closed (or after a second, should they stay open). */
+  private drainedOutput(child: ChildProcess): Promise<void> {
+    const streams = [child.stdout, child.stderr].filter((s): s is NonNullable<typeof s> => s !== null && !s.destroyed && !s.readableEnded);
+    if (streams.length === 0) return Promise.resolve();
+    return within(1_000, Promise.all(streams.map((s) => new Promise<void>((resolve) => s.once("close", () => resolve()))))).then(() => undefined);
   }
 
   /**
@@ -289,7 +333,10 @@ export class ProcessPool {
     // Forked children would print to the server's log; the parent's streams reach the notebook
     // (a kernel patches process.stdout.write), so look them up on every chunk.
     child.stdout?.setEncoding("utf8").on("data", (chunk: string) => process.stdout.write(chunk));
-    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => process.stderr.write(chunk));
+    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+      if (/JavaScript heap out of memory|Reached heap limit/.test(chunk)) this.outOfMemory.add(child);
+      process.stderr.write(chunk);
+    });
   }
 
   private mapError(error: unknown, call: PendingCall): Error {
@@ -307,6 +354,15 @@ export class ProcessPool {
     if (error instanceof FarmClass.TimeoutError) return new TaskTimeoutError(task, STRATEGY, this.callTimeoutMs);
     if (fields.type === "ProcessTerminatedError") {
       const child = call.child;
+      if (child && this.outOfMemory.has(child)) {
+        return new TaskError(
+          task,
+          STRATEGY,
+          `its child process ran out of memory (V8's heap limit, e.g. --max-old-space-size in NODE_OPTIONS) and was stopped (signal ${child.signalCode ?? "none"}); ` +
+            "use a smaller size, or raise the limit",
+          { cause: error },
+        );
+      }
       const code = child?.exitCode ?? "none";
       const signal = child?.signalCode ?? "none";
       return new TaskError(

@@ -33,6 +33,15 @@ export function threadTaskError(error: unknown, task: string, strategy: string):
   if ((err as { code?: string }).code === "ERR_WORKER_OUT_OF_MEMORY") {
     return new TaskError(task, strategy, `its worker ran out of memory (resourceLimits) and was stopped`, { cause: err });
   }
+  const exit = /^worker exited with code:? ?(-?\d+)/i.exec(err.message);
+  if (exit) {
+    return new TaskError(
+      task,
+      strategy,
+      `the worker thread running it exited (code ${exit[1]}); process.exit() in a task ends its worker. Return a value or throw an Error instead`,
+      { cause: err },
+    );
+  }
   if (err.name === "DataCloneError") {
     return new TaskError(task, strategy, `its result cannot be sent back from a worker (${err.message}); return plain data`, { cause: err });
   }

@@ -24,6 +24,8 @@ export function createProcessesRunner(context: RunnerContext, options: Processes
   let disposed = false;
 
   const message = (copy: number): TaskMessage => ({ task, args: context.args, copy });
+  // setTimeout's limit stands for "no limit" (Infinity) too. A lent pool gets it per call.
+  const callTimeoutMs = Math.min(Math.ceil(context.timeoutMs), MAX_TIMER_MS);
 
   function activePool(): ProcessPool {
     if (disposed) throw new Error("this processes runner was disposed; create a new one with createProcessesRunner()");
@@ -34,7 +36,7 @@ export function createProcessesRunner(context: RunnerContext, options: Processes
   /** Runs `copies` copies at once; when one fails, waits for the others (nothing left running). */
   async function runCopies(target: ProcessPool): Promise<TaskRecord[]> {
     throwIfAborted(context.signal);
-    const calls = Array.from({ length: context.copies }, (_, copy) => target.run(message(copy), { signal: context.signal }));
+    const calls = Array.from({ length: context.copies }, (_, copy) => target.run(message(copy), { signal: context.signal, timeoutMs: callTimeoutMs }));
     const settled = await Promise.allSettled(calls);
     const failures = settled.flatMap((outcome) => (outcome.status === "rejected" ? [outcome.reason as unknown] : []));
     if (failures.length === 0) {
@@ -67,8 +69,6 @@ export function createProcessesRunner(context: RunnerContext, options: Processes
       checkInteger("warmupRounds", warmupRounds, 0, MAX_WARMUP_ROUNDS, "pass how many untimed runs each child makes first, e.g. 1");
       if (disposed) throw new Error("this processes runner was disposed; create a new one with createProcessesRunner()");
       throwIfAborted(context.signal);
-      // setTimeout's limit stands for "no limit" (Infinity) too.
-      const callTimeoutMs = Math.min(Math.ceil(context.timeoutMs), MAX_TIMER_MS);
       pool ??= ProcessPool.start({ size: context.copies, callTimeoutMs });
       await warmUp(pool, warmupRounds);
     },

@@ -1,0 +1,217 @@
+/**
+ * One function per claim of the article: each takes what a notebook measured and returns the claim
+ * with the numbers and a verdict computed from them. Thresholds widen with the noise of the run
+ * (see tolerance()); nothing here is a hand-written outcome.
+ */
+import type { CompareResult, StrategyResult } from "../experiment/compare";
+import type { LoopLagResult } from "../measure/loop-lag";
+import type { MemoryPerUnit } from "../measure/memory-per-unit";
+import type { StartupSamples } from "../measure/startup";
+import { median } from "../measure/stats";
+import { atLeast, atMost, tolerance, verdictOf, type Check, type Claim, type Verdict } from "./claims";
+import { byRepeat, laneCount, maxConcurrency } from "./overlap";
+
+function strategy(result: CompareResult, key: string): StrategyResult {
+  const found = result.strategies.find((s) => s.strategy === key);
+  if (!found) throw new RangeError(`result must include strategy ${key}, got ${result.strategies.map((s) => s.strategy).join(", ")}; add it to strategies`);
+  return found;
+}
+
+const x = (value: number): string => `${value.toFixed(2)}x`;
+const ms = (value: number): string => (value < 1 ? `${value.toFixed(3)} ms` : value < 10 ? `${value.toFixed(1)} ms` : `${value.toFixed(0)} ms`);
+const bytes = (value: number): string =>
+  value < 1024 ? `${value.toFixed(0)} B` : value < 1024 ** 2 ? `${(value / 1024).toFixed(1)} KB` : `${(value / 1024 ** 2).toFixed(1)} MB`;
+
+/**
+ * A "no" on a busy run is not evidence against a claim about parallel speedup: other programs may
+ * have held the cores. Such a check becomes "unclear".
+ */
+function onBusy(check: Check, result: CompareResult): Check {
+  return check === "no" && result.noise.busy ? "unclear" : check;
+}
+
+function claim(id: string, section: string, text: string, measured: string, verdict: Verdict, reason: string): Claim {
+  return { id, section, claim: text, measured, verdict, reason };
+}
+
+/** 01: on one thread, CPU tasks take turns; waiting tasks overlap in time on the same lane. */
+export function concurrencyOnOneLane(cpu: CompareResult, waiting: CompareResult): Claim {
+  const cpuRuns = byRepeat(strategy(cpu, "eventLoop").spans);
+  const waitRuns = byRepeat(strategy(waiting, "async").spans);
+  const cpuMost = Math.max(...cpuRuns.map(maxConcurrency));
+  const waitMost = Math.min(...waitRuns.map(maxConcurrency));
+  const lanes = laneCount([...cpuRuns.flat(), ...waitRuns.flat()]);
+  const holds = cpuMost === 1 && waitMost === waiting.copies && lanes === 1;
+  return claim(
+    "concepts.concurrency",
+    "01-core-concepts",
+    "Concurrency is dealing with many tasks at once by switching between them; one worker does one thing at any instant.",
+    `on one lane: ${cpu.copies} CPU tasks started together never overlapped (at most ${cpuMost} running at once); ${waiting.copies} waiting tasks all overlapped (${waitMost} at once)`,
+    holds ? "holds" : "differs",
+    holds
+      ? "the event loop switched between tasks only where they waited; CPU work ran one task at a time"
+      : "the spans did not show the expected pattern; rerun the cell (a busy machine can distort timings, never the order)",
+  );
+}
+
+/** 01: parallelism needs several cores: worker threads overlap CPU work and finish sooner. */
+export function parallelismNeedsCores(cpu: CompareResult): Claim {
+  const threads = strategy(cpu, "threads");
+  const cores = cpu.environment.cores;
+  const most = Math.min(...byRepeat(threads.spans).map(maxConcurrency));
+  const speedup = threads.speedup;
+  if (!speedup) throw new RangeError("result must include a sequential run to compute speedup; add \"sequential\" to strategies");
+  const expected = Math.min(cpu.copies, cores);
+  const noise = tolerance(speedup, strategy(cpu, "sequential").wallMs);
+  const check = onBusy(cores >= 2 ? (most < 2 ? "no" : atLeast(speedup, 0.75 * expected, noise)) : atMost(speedup, 1.2, noise), cpu);
+  const holds = check === "yes";
+  return claim(
+    "concepts.parallelism",
+    "01-core-concepts",
+    "Parallelism is doing many things at the same instant, and it needs hardware: several cores.",
+    `${cpu.copies} CPU tasks on worker threads: ${most} ran at once on ${laneCount(threads.spans)} lanes; ${x(speedup.median)} faster than one after another (${cores} cores)`,
+    verdictOf(check),
+    cores >= 2
+      ? holds
+        ? `with ${cores} cores the copies really ran at the same time`
+        : check === "unclear"
+          ? `the speedup stayed below ${x(0.75 * expected)} within the noise of this run: rerun it on a quieter machine`
+          : `the speedup stayed well below ${x(0.75 * expected)}: the machine was busy with other work, so two cores were not free`
+      : holds
+        ? "with one core the threads took turns: no speedup, exactly as the claim says"
+        : "one core should give no speedup; the timing was disturbed",
+  );
+}
+
+/** 01: a program that moves work off its main thread stays responsive. */
+export function responsiveness(onMain: LoopLagResult<unknown>, onWorker: LoopLagResult<unknown>): Claim {
+  const holds = onWorker.maxLateMs * 4 < onMain.maxLateMs;
+  return claim(
+    "concepts.responsiveness",
+    "01-core-concepts",
+    "Concurrency keeps a program responsive: the UI (here, a timer) keeps running while work goes on.",
+    `a 10 ms timer was up to ${ms(onMain.maxLateMs)} late while the task ran on the main thread, up to ${ms(onWorker.maxLateMs)} while it ran on a worker`,
+    holds ? "holds" : "differs",
+    holds ? "with the work on a worker thread, the main thread's event loop stayed free" : "the timer was late either way: the machine was too busy to tell",
+  );
+}
+
+/** 02: CPython threads give no speedup to CPU-bound work (the GIL); processes do. */
+export function gilThreads(python: CompareResult): Claim {
+  const threads = strategy(python, "python:threads");
+  const speedup = threads.speedup!;
+  const noise = tolerance(speedup, strategy(python, "python:sequential").wallMs);
+  const check = onBusy(atMost(speedup, 1.2, noise), python);
+  const holds = check === "yes";
+  return claim(
+    "gil.threads",
+    "02-the-gil",
+    "In CPython the GIL lets only one thread run Python code at a time, so threads give CPU-bound work no speedup.",
+    `CPython, ${python.copies} copies of a counting loop on threads: ${x(speedup.median)} (range ${x(speedup.min)}–${x(speedup.max)}) of sequential speed`,
+    verdictOf(check),
+    holds
+      ? "the threads took turns holding the GIL"
+      : check === "unclear"
+        ? "close to the limit within this run's noise: rerun it"
+        : "CPython threads sped up CPU work: is this a free-threaded (no-GIL) build?",
+  );
+}
+
+export function gilProcesses(python: CompareResult): Claim {
+  const processes = strategy(python, "python:processes");
+  const speedup = processes.speedup!;
+  const cores = python.environment.cores;
+  const expected = Math.min(python.copies, cores);
+  const noise = tolerance(speedup, strategy(python, "python:sequential").wallMs);
+  const check = onBusy(cores >= 2 ? atLeast(speedup, 0.75 * expected, noise) : atMost(speedup, 1.2, noise), python);
+  const holds = check === "yes";
+  return claim(
+    "gil.processes",
+    "02-the-gil",
+    "Each process has its own interpreter and its own GIL, so processes run CPU-bound Python in parallel.",
+    `CPython processes: ${x(speedup.median)} faster than sequential with ${python.copies} copies on ${cores} cores`,
+    verdictOf(check),
+    cores >= 2
+      ? holds
+        ? "every process ran its own interpreter on its own core"
+        : check === "unclear"
+          ? "just below the expected speedup within this run's noise: rerun it"
+          : "well below the expected speedup: the machine was busy with other work"
+      : "one core: no speedup is possible, which is what we measured",
+  );
+}
+
+/** 02: in Node, worker threads do run JavaScript in parallel (no GIL). */
+export function nodeThreadsParallel(node: CompareResult): Claim {
+  const threads = strategy(node, "threads");
+  const speedup = threads.speedup!;
+  const cores = node.environment.cores;
+  const expected = Math.min(node.copies, cores);
+  const noise = tolerance(speedup, strategy(node, "sequential").wallMs);
+  const check: Check = cores >= 2 ? onBusy(atLeast(speedup, 0.75 * expected, noise), node) : "no";
+  const parallel = check === "yes";
+  return claim(
+    "gil.node-threads",
+    "02-the-gil",
+    "Threads cannot speed up CPU-bound work (the article's rule for CPython threads).",
+    `Node worker threads: ${x(speedup.median)} faster than sequential with ${node.copies} copies on ${cores} cores`,
+    parallel ? "differs in Node by design" : cores < 2 ? "not measured" : check === "unclear" ? "unclear (noisy run)" : "differs",
+    parallel
+      ? "Node has no GIL: each worker thread has its own V8 isolate and event loop, so JavaScript runs in parallel"
+      : cores < 2
+        ? "one core cannot show parallel speedup either way"
+        : "worker threads should have run in parallel here; the machine was busy with other work",
+  );
+}
+
+/** 03: threads are cheaper to start and to keep than processes; async tasks cheaper still. */
+export function startupCosts(startups: readonly StartupSamples[]): Claim {
+  const med = (kind: string): number => median(startups.find((s) => s.strategy === kind)?.samplesMs ?? [Number.NaN]);
+  const [a, t, p] = [med("async"), med("threads"), med("processes")];
+  const holds = a < t && t < p;
+  return claim(
+    "approaches.startup",
+    "03-approaches",
+    "Creating threads is faster than creating processes (processes are heavyweight); coroutines cost almost nothing.",
+    `median start-up: async task ${ms(a)}, worker thread ${ms(t)}, child process ${ms(p)}`,
+    holds ? "holds" : "differs",
+    holds ? `a process started ${x(p / t)} slower than a thread here` : "the order was not async < thread < process in this run",
+  );
+}
+
+export function memoryCosts(measures: readonly MemoryPerUnit[]): Claim {
+  const per = (kind: string): number => measures.find((m) => m.strategy === kind)?.bytesPerUnit ?? Number.NaN;
+  const [a, t, p] = [per("async"), per("threads"), per("processes")];
+  const holds = a * 100 < t && t < p;
+  return claim(
+    "approaches.memory",
+    "03-approaches",
+    "Memory: threads share (low), processes are separate (high), async tasks are the lowest.",
+    `per unit: async task ${bytes(a)}, worker thread ${bytes(t)}, child process ${bytes(p)}`,
+    holds ? "holds" : "differs",
+    holds
+      ? `an async task costs about 1/${Math.round(t / a)} of a worker thread, and a thread ${x(p / t)} less than a process`
+      : "the measured order differs from the claim in this run",
+  );
+}
+
+/** 03: cooperative switching: a task that never awaits starves its siblings on the event loop. */
+export function cooperativeSwitching(starved: LoopLagResult<unknown>, fair: LoopLagResult<unknown>): Claim {
+  const holds = starved.maxLateMs > 4 * Math.max(fair.maxLateMs, 1);
+  return claim(
+    "approaches.cooperative",
+    "03-approaches",
+    "Async switching is cooperative (the code decides when to yield); threads are switched preemptively by the OS.",
+    `siblings' 10 ms timer: up to ${ms(starved.maxLateMs)} late beside a CPU loop in an async function, up to ${ms(fair.maxLateMs)} beside the same loop on a worker thread`,
+    holds ? "holds" : "differs",
+    holds ? "nothing preempted the async function: its siblings waited until it finished" : "the starvation did not show in this run",
+  );
+}
+
+/** The GIL claims when no CPython is available: said plainly, never guessed. */
+export function gilNotMeasured(why: string): Claim[] {
+  return [
+    claim("gil.threads", "02-the-gil", "In CPython the GIL lets only one thread run Python code at a time, so threads give CPU-bound work no speedup.", "no CPython run", "not measured", why),
+    claim("gil.processes", "02-the-gil", "Each process has its own interpreter and its own GIL, so processes run CPU-bound Python in parallel.", "no CPython run", "not measured", why),
+  ];
+}
