@@ -215,3 +215,19 @@ export function gilNotMeasured(why: string): Claim[] {
     claim("gil.processes", "02-the-gil", "Each process has its own interpreter and its own GIL, so processes run CPU-bound Python in parallel.", "no CPython run", "not measured", why),
   ];
 }
+
+/** 03: the OS preempts threads (all copies progress at once even beyond the core count); the event loop does not. */
+export function preemptiveThreads(result: CompareResult): Claim {
+  const threadsMost = Math.min(...byRepeat(strategy(result, "threads").spans).map(maxConcurrency));
+  const loopMost = Math.max(...byRepeat(strategy(result, "eventLoop").spans).map(maxConcurrency));
+  const cores = result.environment.cores;
+  const holds = threadsMost === result.copies && loopMost === 1;
+  return claim(
+    "approaches.preemptive",
+    "03-approaches",
+    "Threads and processes are switched preemptively: the OS decides, so every thread makes progress even when there are more threads than cores.",
+    `${result.copies} CPU copies on ${cores} core(s): on threads all ${threadsMost} ran at once, time-sliced by the OS; on the event loop at most ${loopMost} ran at once`,
+    holds ? "holds" : "differs",
+    holds ? "the OS scheduler interleaved the threads; the event loop ran each copy to its end before the next" : "the overlap pattern differs from the claim in this run",
+  );
+}

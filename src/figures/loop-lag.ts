@@ -38,7 +38,7 @@ export function loopLagFigure(series: readonly LoopLagSeries[], options?: { titl
     const max = s.lag.ticks.reduce((m, t) => Math.max(m, t.lateMs), 0);
     return {
       type: "scatter",
-      mode: "lines+markers",
+      mode: "markers", // no lines: a blocked loop has no ticks between two points, and a line would invent them
       name: `${s.label} (at worst ${formatMs(max)} ms late)`,
       x: s.lag.ticks.map((t) => t.atMs),
       y: s.lag.ticks.map((t) => t.lateMs),

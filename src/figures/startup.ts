@@ -3,6 +3,13 @@ import { median } from "../measure/stats";
 import type { Figure } from "./figure";
 import { axis, baseLayout, checkNonEmptyArray, checkOptions, plotlyConfig, strategyColor } from "./style";
 
+/** 0.0005 ms → "0.5 µs", 0.04 → "40 µs", 73.9 → "74 ms". */
+export function latencyLabel(ms: number): string {
+  if (ms < 0.001) return "< 1 µs";
+  if (ms < 1) return `${Number((ms * 1000).toPrecision(2))} µs`;
+  return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
+}
+
 const UNIT_NAMES = { async: "async task", threads: "worker thread", processes: "child process" } as const;
 const STRATEGY_OF = { async: "async", threads: "threads", processes: "processes" } as const;
 
@@ -19,7 +26,7 @@ export function startupFigure(measures: readonly StartupSamples[], options?: { t
     const color = strategyColor(STRATEGY_OF[m.strategy]);
     const mid = median(m.samplesMs);
     return [
-      { type: "bar" as const, name: `${name} median`, x: [name], y: [Math.max(floorMs, mid)], marker: { color, opacity: 0.25 }, text: [`${mid < 1 ? mid.toFixed(3) : mid.toFixed(1)} ms`], textposition: "outside", hoverinfo: "y+name", showlegend: false },
+      { type: "bar" as const, name: `${name} median`, x: [name], y: [Math.max(floorMs, mid)], marker: { color, opacity: 0.25 }, text: [latencyLabel(mid)], textposition: "outside", hoverinfo: "y+name", showlegend: false },
       {
         type: "scatter" as const, mode: "markers", name, x: m.samplesMs.map(() => name), y: m.samplesMs.map((v) => Math.max(floorMs, v)),
         marker: { color, size: 8, opacity: 0.6 }, hovertemplate: "%{y:.3f} ms<extra>%{x}</extra>", showlegend: false,
