@@ -51,3 +51,4 @@ export {
 export { abortAllExperiments, destroyAllPools, runningExperiments, setProgressSink, type ProgressReport, type ProgressSink } from "./experiment/lifecycle";
 export * as verdicts from "./course/verdicts";
 export { maxConcurrency, byRepeat, laneCount } from "./course/overlap";
+export * as quick from "./course/quick";

@@ -7,7 +7,7 @@ import type { CompareResult, StrategyResult } from "../experiment/compare";
 import type { LoopLagResult } from "../measure/loop-lag";
 import type { MemoryPerUnit } from "../measure/memory-per-unit";
 import type { StartupSamples } from "../measure/startup";
-import { median } from "../measure/stats";
+import { median, type Stat } from "../measure/stats";
 import { atLeast, atMost, tolerance, verdictOf, type Check, type Claim, type Verdict } from "./claims";
 import { byRepeat, laneCount, maxConcurrency } from "./overlap";
 
@@ -229,5 +229,33 @@ export function preemptiveThreads(result: CompareResult): Claim {
     `${result.copies} CPU copies on ${cores} core(s): on threads all ${threadsMost} ran at once, time-sliced by the OS; on the event loop at most ${loopMost} ran at once`,
     holds ? "holds" : "differs",
     holds ? "the OS scheduler interleaved the threads; the event loop ran each copy to its end before the next" : "the overlap pattern differs from the claim in this run",
+  );
+}
+
+/** 04: asyncio (and Node's event loop) is bound to one thread: CPU work started together gains nothing. */
+export function asyncBoundToOneThread(eventLoopSpeedup: Stat): Claim {
+  const check = atMost(eventLoopSpeedup, 1.1, tolerance(eventLoopSpeedup));
+  return claim(
+    "proscons.async-one-thread",
+    "04-pros-and-cons",
+    "Async code runs on a single thread: it is bound to one core like GIL-bound threads.",
+    `CPU tasks started together on the event loop ran ${x(eventLoopSpeedup.median)} the speed of one after another`,
+    verdictOf(check),
+    check === "yes" ? "one thread, one core: starting tasks together does not make CPU work faster" : "the event loop cannot run two CPU tasks at once; a ratio off 1.00x means noise",
+  );
+}
+
+/** 04: the article's "threads are best for generic I/O"; in Node, I/O is async by default and threads are for CPU. */
+export function threadsBestFor(threadsSpeedup: Stat, cores: number): Claim {
+  const check = cores >= 2 ? atLeast(threadsSpeedup, 1.5, tolerance(threadsSpeedup)) : "no";
+  return claim(
+    "proscons.threads-best-for",
+    "04-pros-and-cons",
+    "Threads are best for generic I/O; CPU-bound work needs processes.",
+    `Node worker threads sped CPU work up ${x(threadsSpeedup.median)} on ${cores} core(s); Node's own I/O is already non-blocking on the main thread`,
+    check === "yes" ? "differs in Node by design" : check === "unclear" ? "unclear (noisy run)" : cores < 2 ? "not measured" : "differs",
+    check === "yes"
+      ? "without a GIL, worker threads are Node's tool for CPU-bound JavaScript; waiting is done with async I/O on the event loop"
+      : "worker threads did not show their parallel speedup in this run",
   );
 }
