@@ -259,3 +259,83 @@ export function threadsBestFor(threadsSpeedup: Stat, cores: number): Claim {
       : "worker threads did not show their parallel speedup in this run",
   );
 }
+
+/** 05 B: the article's CPU-bound comparison, for whichever runtimes were measured. */
+export function cpuExamples(node: CompareResult, python: CompareResult | null): Claim[] {
+  const cores = node.environment.cores;
+  const expected = Math.min(node.copies, cores);
+  const seq = strategy(node, "sequential").wallMs;
+  const parallel = (key: "threads" | "processes"): Check => {
+    const s = strategy(node, key).speedup!;
+    return cores >= 2 ? onBusy(atLeast(s, 0.75 * expected, tolerance(s, seq)), node) : atMost(s, 1.2, tolerance(s, seq));
+  };
+  const claims: Claim[] = [];
+  if (python) {
+    const threads = strategy(python, "python:threads").speedup!;
+    const processes = strategy(python, "python:processes").speedup!;
+    const pySeq = strategy(python, "python:sequential").wallMs;
+    const noSpeedup = onBusy(atMost(threads, 1.2, tolerance(threads, pySeq)), python);
+    claims.push(
+      claim("examples.cpu-python-threads", "05-code-examples", "Threaded CPU work takes as long as sequential, or slightly longer: no speedup, because of the GIL.",
+        `CPython threads: ${x(threads.median)} of sequential speed`, verdictOf(noSpeedup),
+        noSpeedup === "yes" ? "the GIL serialised the two threads" : "outside the expected range in this run"),
+    );
+    const speedup = cores >= 2 ? onBusy(atLeast(processes, 0.75 * expected, tolerance(processes, pySeq)), python) : atMost(processes, 1.2, tolerance(processes, pySeq));
+    claims.push(
+      claim("examples.cpu-python-processes", "05-code-examples", "Multiprocessing gives a true 2x speedup on a multi-core machine.",
+        `CPython processes: ${x(processes.median)} faster with 2 copies on ${cores} core(s)`, verdictOf(speedup),
+        speedup === "yes" ? (cores >= 2 ? "two interpreters, two GILs, two cores" : "one core: as expected, no speedup") : "below the expected speedup in this run"),
+    );
+  }
+  const threads = parallel("threads");
+  claims.push(
+    claim("examples.cpu-node-threads", "05-code-examples", "Threads give CPU-bound work no speedup.",
+      `Node worker threads: ${x(strategy(node, "threads").speedup!.median)} faster with ${node.copies} copies on ${cores} core(s)`,
+      threads === "yes" && cores >= 2 ? "differs in Node by design" : verdictOf(threads === "unclear" ? "unclear" : "no"),
+      threads === "yes" ? "worker threads have no GIL: the copies ran in parallel" : "worker threads did not show their speedup in this run"),
+  );
+  const processes = parallel("processes");
+  claims.push(
+    claim("examples.cpu-node-processes", "05-code-examples", "Processes give CPU-bound work a true speedup on several cores.",
+      `Node child processes: ${x(strategy(node, "processes").speedup!.median)} faster with ${node.copies} copies on ${cores} core(s)`,
+      verdictOf(processes), processes === "yes" ? "separate processes ran on separate cores" : "below the expected speedup in this run"),
+  );
+  return claims;
+}
+
+/** 05 C: blocking waits overlap on threads (and in CPython threads); they serialise on the event loop. */
+export function ioExamples(blocking: CompareResult, pythonSleep: CompareResult | null): Claim[] {
+  const copies = blocking.copies;
+  const threads = strategy(blocking, "threads").speedup!;
+  const loop = strategy(blocking, "eventLoop").speedup!;
+  const overlap = atLeast(threads, 0.8 * copies, tolerance(threads));
+  const serial = atMost(loop, 1.1, tolerance(loop));
+  const claims: Claim[] = [
+    claim("examples.io-threads", "05-code-examples", "Threads make waiting tasks overlap: two waits take about as long as one.",
+      `${copies} blocking waits: ${x(threads.median)} faster on worker threads than one after another`, verdictOf(overlap),
+      overlap === "yes" ? "a thread blocked in a wait leaves the others free" : "the waits did not overlap as expected"),
+    claim("examples.io-blocking-loop", "05-code-examples", "A blocking call stalls an event loop (time.sleep inside asyncio).",
+      `the same blocking waits started together on the event loop: ${x(loop.median)} of sequential speed`, verdictOf(serial),
+      serial === "yes" ? "a blocked thread runs nothing else, however the tasks were started" : "unexpected: blocking waits should not overlap on one thread"),
+  ];
+  if (pythonSleep) {
+    const py = strategy(pythonSleep, "python:threads").speedup!;
+    const check = atLeast(py, 0.8 * pythonSleep.copies, tolerance(py));
+    claims.push(
+      claim("examples.io-python-threads", "05-code-examples", "In CPython, a thread that waits releases the GIL, so threaded I/O overlaps.",
+        `CPython: ${pythonSleep.copies} × time.sleep on threads ran ${x(py.median)} faster than in sequence`, verdictOf(check),
+        check === "yes" ? "time.sleep released the GIL while it waited" : "the waits did not overlap as expected"),
+    );
+  }
+  return claims;
+}
+
+/** 05 D: many awaits on one thread take about the time of one. */
+export function asyncExamples(points: readonly { copies: number; wallMs: number }[], waitMs: number): Claim {
+  const most = points.reduce((best, p) => (p.copies > best.copies ? p : best));
+  const holds = most.wallMs < 1.5 * waitMs + 50;
+  return claim("examples.async-many", "05-code-examples", "Async/await runs many waiting tasks concurrently on one thread, as fast as threads would.",
+    `${most.copies.toLocaleString("en-US")} concurrent ${waitMs} ms waits on one thread took ${ms(most.wallMs)} in all`,
+    holds ? "holds" : "differs",
+    holds ? "the event loop slept once for all of them" : "the waits took longer than one wait plus overhead");
+}

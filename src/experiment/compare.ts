@@ -9,6 +9,7 @@ import { cpus } from "node:os";
 import { AbortError, checkInteger, throwIfAborted } from "../errors";
 import { describeMachine, type MachineDescription } from "../environment";
 import { nowMs, turnEventLoop } from "../measure/clock";
+import { ContentionMeter } from "../measure/contention";
 import { laneName, type Span } from "../measure/spans";
 import { pairedRatios, summarize, type Stat } from "../measure/stats";
 import { ThreadPool } from "../pools/thread-pool";
@@ -75,6 +76,11 @@ export interface StrategyResult {
   readonly memory: MemorySummary;
   /** The task's return values in the last run, by copy. */
   readonly results: readonly unknown[];
+  /**
+   * Share of the machine's CPU time that other programs used during each timed run (0 to 1), from
+   * /proc on Linux; null elsewhere. Parallel speedups need free cores: a high value explains a low one.
+   */
+  readonly contention: Stat | null;
   /** Why this result cannot be trusted, if it cannot; empty when it passed every check. */
   readonly suspect: readonly string[];
 }
@@ -89,8 +95,11 @@ export interface CompareResult {
   /** Whether the task kept its thread busy: from its kind, or measured (CPU time ≈ wall time when run sequentially). Null when unknown. */
   readonly cpuBound: boolean | null;
   readonly strategies: readonly StrategyResult[];
-  /** The largest relative spread among strategies, and whether that marks the machine as busy. */
-  readonly noise: { readonly relativeSpread: number; readonly busy: boolean; readonly note: string };
+  /**
+   * The largest relative spread among strategies, the largest median share of CPU that other
+   * programs took (null where unknown), and whether either marks the machine as busy.
+   */
+  readonly noise: { readonly relativeSpread: number; readonly contention: number | null; readonly busy: boolean; readonly note: string };
   readonly startedAtMs: number;
   readonly finishedAtMs: number;
 }
@@ -98,6 +107,8 @@ export interface CompareResult {
 const DEFAULT_STRATEGIES: readonly StrategyName[] = ["sequential", "eventLoop", "threads", "processes"];
 /** Above this relative spread (max − min over median) a comparison is called noisy. */
 export const BUSY_SPREAD = 0.25;
+/** Above this share of CPU time taken by other programs, the machine is called busy. */
+export const BUSY_CONTENTION = 0.15;
 
 function laneOf(task: RunRecord["tasks"][number]): string {
   return laneName(task.laneKind, task.pid, task.threadId);
@@ -165,6 +176,12 @@ function describeCall(task: string, args: readonly unknown[], copies: number): s
   return `${copies} × ${task}(${shown.join(", ")})`;
 }
 
+function noiseNote(spread: number, foreign: number | null, busy: boolean): string {
+  const others = foreign === null ? "" : `; other programs used ${(foreign * 100).toFixed(0)}% of the CPU during the runs`;
+  const agreed = `repeats of one strategy differed by up to ${(spread * 100).toFixed(0)}% of their median${others}`;
+  return busy ? `this machine was busy: ${agreed}. Trust the medians less and rerun on a quieter machine` : agreed;
+}
+
 async function compareWith<F extends TaskFunction>(options: CompareOptions<F>, controller: AbortController): Promise<CompareResult> {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`options must be an object like { task, args, copies }, got ${String(options)}; see the README's compare section`);
@@ -228,6 +245,8 @@ async function compareWith<F extends TaskFunction>(options: CompareOptions<F>, c
 
     const records = new Map<StrategyKey, RunRecord[]>(keys.map((key) => [key, []]));
     const trackers = new Map<StrategyKey, MemoryTracker>(keys.map((key) => [key, new MemoryTracker()]));
+    const contention = new Map<StrategyKey, number[]>(keys.map((key) => [key, []]));
+    const meter = new ContentionMeter();
     let sequentialCpuMs = 0;
     let runsDone = 0;
     let firstRoundMs: number | undefined;
@@ -242,7 +261,10 @@ async function compareWith<F extends TaskFunction>(options: CompareOptions<F>, c
         const tracker = trackers.get(runner.key)!;
         tracker.start();
         const cpuBefore = process.cpuUsage();
+        meter.start();
         const record = await runner.runOnce();
+        const foreign = meter.stop();
+        if (foreign !== null) contention.get(runner.key)!.push(foreign);
         if (runner.key === "sequential") {
           const cpu = process.cpuUsage(cpuBefore);
           sequentialCpuMs += (cpu.user + cpu.system) / 1000;
@@ -277,6 +299,7 @@ async function compareWith<F extends TaskFunction>(options: CompareOptions<F>, c
         efficiency: speedup ? speedup.median / Math.min(copies, cores) : null,
         spans,
         memory: trackers.get(key)!.summary(),
+        contention: contention.get(key)!.length === runs.length ? summarize(contention.get(key)!) : null,
         results: [...(runs[runs.length - 1]?.tasks ?? [])].sort((a, b) => a.copy - b.copy).map((t) => t.result),
       };
     });
@@ -285,7 +308,9 @@ async function compareWith<F extends TaskFunction>(options: CompareOptions<F>, c
       return { ...p, suspect: suspicions(p, baseline, cpuBound, cores) };
     });
     const relativeSpread = Math.max(...strategies.map((s) => s.wallMs.relativeSpread));
-    const busy = relativeSpread > BUSY_SPREAD;
+    const contended = strategies.flatMap((s) => (s.contention ? [s.contention.median] : []));
+    const foreignShare = contended.length === strategies.length ? Math.max(...contended) : null;
+    const busy = relativeSpread > BUSY_SPREAD || (foreignShare ?? 0) > BUSY_CONTENTION;
     progress({ phase: "done", runsDone });
     const elapsedMs = nowMs() - startedAtMs;
     const fastest = strategies.reduce((best, s) => (s.wallMs.median < best.wallMs.median ? s : best));
@@ -297,7 +322,9 @@ async function compareWith<F extends TaskFunction>(options: CompareOptions<F>, c
       elapsedMs,
       summary:
         `${label}: ${keys.length} strategies × ${repeats} repeats in ${(elapsedMs / 1000).toFixed(1)} s; fastest ${fastest.strategy} ` +
-        `(${fastest.wallMs.median.toFixed(0)} ms median); noise ${(relativeSpread * 100).toFixed(0)}%${busy ? " (busy machine)" : ""}` +
+        `(${fastest.wallMs.median.toFixed(0)} ms median); spread ${(relativeSpread * 100).toFixed(0)}%` +
+        (foreignShare === null ? "" : `, other programs took ${(foreignShare * 100).toFixed(0)}% of the CPU`) +
+        (busy ? " (busy machine)" : "") +
         (flagged.length ? `; suspect: ${flagged.join(", ")}` : ""),
     });
     return {
@@ -311,10 +338,9 @@ async function compareWith<F extends TaskFunction>(options: CompareOptions<F>, c
       strategies,
       noise: {
         relativeSpread,
+        contention: foreignShare,
         busy,
-        note: busy
-          ? `this machine was busy: repeats of one strategy differed by up to ${(relativeSpread * 100).toFixed(0)}% of their median; trust the medians less and rerun on a quieter machine`
-          : `repeats agreed within ${(relativeSpread * 100).toFixed(0)}% of their median`,
+        note: noiseNote(relativeSpread, foreignShare, busy),
       },
       startedAtMs,
       finishedAtMs: nowMs(),

@@ -30,6 +30,7 @@ function strategy(key: StrategyResult["strategy"], wall: number[], speedup: numb
     spans: [],
     memory: { rssBeforeBytes: 0, rssPeakBytes: 0, rssAfterBytes: 0, heapBeforeBytes: 0, heapPeakBytes: 0, heapAfterBytes: 0, perLane: [] },
     results: [],
+    contention: null,
     suspect,
   };
 }
@@ -50,7 +51,7 @@ const RESULT: CompareResult = {
     strategy("threads", [110, 120, 130], [3.64, 3.5, 3.15]),
     strategy("python:threads", [1600, 1650, 1700], [0.25, 0.25, 0.24]),
   ],
-  noise: { relativeSpread: 0.2, busy: false, note: "" },
+  noise: { relativeSpread: 0.2, contention: null, busy: false, note: "" },
   startedAtMs: 0,
   finishedAtMs: 1,
 };

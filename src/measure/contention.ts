@@ -1,0 +1,73 @@
+/**
+ * How much of the machine other programs used while an experiment ran. A parallel speedup needs
+ * free cores: when another program holds them, a low speedup says nothing about the strategy.
+ * Linux only (/proc); elsewhere the meter reports null.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+
+interface Sample {
+  /** Jiffies all CPUs spent busy, and in all. */
+  readonly busy: number;
+  readonly total: number;
+  /** Jiffies this process and every process below it spent on CPU. */
+  readonly ours: number;
+}
+
+function systemJiffies(): { busy: number; total: number } | null {
+  try {
+    const fields = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+    const total = fields.reduce((a, b) => a + b, 0);
+    const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+    return { busy: total - idle, total };
+  } catch {
+    return null;
+  }
+}
+
+/** utime + stime of every process in the tree rooted at `root` (jiffies). */
+function treeJiffies(root: number): number {
+  const parent = new Map<number, number>();
+  const used = new Map<number, number>();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const raw = readFileSync(`/proc/${name}/stat`, "utf8");
+      const fields = raw.slice(raw.lastIndexOf(")") + 2).split(" ");
+      parent.set(Number(name), Number(fields[1]));
+      used.set(Number(name), Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const inTree = (pid: number): boolean => {
+    for (let p: number | undefined = pid, hops = 0; p !== undefined && p > 0 && hops < 64; p = parent.get(p), hops++) if (p === root) return true;
+    return false;
+  };
+  let sum = 0;
+  for (const [pid, jiffies] of used) if (inTree(pid)) sum += jiffies;
+  return sum;
+}
+
+function sample(): Sample | null {
+  const system = systemJiffies();
+  return system ? { ...system, ours: treeJiffies(process.pid) } : null;
+}
+
+/** Measures, between start() and stop(), the share of all CPU time that other programs used. */
+export class ContentionMeter {
+  private first: Sample | null = null;
+
+  start(): void {
+    this.first = sample();
+  }
+
+  /** Share (0 to 1) of the machine's CPU time used by programs outside this process tree; null if unknown. */
+  stop(): number | null {
+    const last = sample();
+    if (!this.first || !last) return null;
+    const total = last.total - this.first.total;
+    if (total <= 0) return null;
+    const foreign = last.busy - this.first.busy - (last.ours - this.first.ours);
+    return Math.min(1, Math.max(0, foreign / total));
+  }
+}
