@@ -9,10 +9,11 @@ import { describeMachine } from "../environment";
 import { loopLag } from "../measure/loop-lag";
 import { measureMemory } from "../measure/memory-per-unit";
 import { measureStartup } from "../measure/startup";
-import { median } from "../measure/stats";
+import { median, type Stat } from "../measure/stats";
 import { findPython } from "../python";
 import { countTo } from "../tasks/cpu";
-import { sleep } from "../tasks/io";
+import { blockingSleep, httpGet, sleep } from "../tasks/io";
+import { startDelayServer } from "../tasks/delay-server";
 import type { Claim } from "./claims";
 import * as verdicts from "./verdicts";
 
@@ -70,3 +71,133 @@ export async function quickApproaches(): Promise<QuickSection> {
     },
   };
 }
+
+export async function quickProsAndCons(gil?: QuickSection): Promise<QuickSection> {
+  const source = gil ?? (await quickGil());
+  const node = source.data.nodeSpeedup as Record<string, Stat | null>;
+  const cores = describeMachine().cores;
+  const claims: Claim[] = [];
+  if (node.eventLoop) claims.push(verdicts.asyncBoundToOneThread(node.eventLoop));
+  if (node.threads) claims.push(verdicts.threadsBestFor(node.threads, cores));
+  return { claims, data: { cores } };
+}
+
+export async function quickExamples(): Promise<QuickSection> {
+  const n = await calibrate(countTo, { targetMs: 60 });
+  const cpu = await compare({ task: countTo, args: [n], copies: 2, strategies: ["sequential", "eventLoop", "threads", "processes"], repeats: 2, warmup: 1 });
+  const python = findPython();
+  const py = python
+    ? await compare({ task: countTo, args: [await calibrate(countTo, { targetMs: 60, runtime: "python" })], copies: 2, strategies: ["python"], repeats: 2, warmup: 1 })
+    : null;
+  const blocking = await compare({ task: blockingSleep, args: [100], copies: 2, strategies: ["sequential", "eventLoop", "threads"], repeats: 2, warmup: 0 });
+  const pySleep = python ? await compare({ task: sleep, args: [100], copies: 2, strategies: ["python:sequential", "python:threads"], repeats: 2, warmup: 0 }) : null;
+  const points: { copies: number; wallMs: number }[] = [];
+  for (const copies of [1, 100]) points.push({ copies, wallMs: (await run({ strategy: "async", task: sleep, args: [100], copies, warmup: 0 })).wallMs });
+  return {
+    claims: [...verdicts.cpuExamples(cpu, py), ...verdicts.ioExamples(blocking, pySleep), verdicts.asyncExamples(points, 100)],
+    data: { taskSize: n, cores: describeMachine().cores },
+  };
+}
+
+export async function quickDecisions(): Promise<QuickSection> {
+  const cores = describeMachine().cores;
+  const n = await calibrate(countTo, { targetMs: 60 });
+  const top = Math.min(cores, 4);
+  const curve = [];
+  const r = await compare({ task: countTo, args: [n], copies: top, strategies: ["sequential", "threads", "processes"], repeats: 2, warmup: 1 });
+  for (const s of r.strategies.filter((s) => s.strategy !== "sequential")) curve.push({ strategy: s.strategy, workers: top, speedup: s.speedup!, busy: r.noise.busy });
+  const slow = await startDelayServer({ delayMs: 50, inChildProcess: true });
+  try {
+    const moderate = await compare({ task: httpGet, args: [slow.url], copies: 4, strategies: ["sequential", "async", "threads"], repeats: 2, warmup: 1 });
+    const fast = await startDelayServer({ delayMs: 10, inChildProcess: true });
+    let massive: Claim;
+    try {
+      const requests = 2_000;
+      const before = process.memoryUsage().rss;
+      const oneThread = await run({ strategy: "async", task: httpGet, args: [fast.url], copies: requests, warmup: 0, timeoutMs: 120_000 });
+      const asyncRun = { requests, failed: oneThread.results.filter((b) => b !== 1024).length, wallMs: oneThread.wallMs, addedBytes: oneThread.memory.rssPeakBytes - before };
+      const threads = 8;
+      const beforePool = process.memoryUsage().rss;
+      const pooled = await run({ strategy: "threads", task: requestsOneAtATime, args: [fast.url, requests / threads], copies: threads, warmup: 0, timeoutMs: 300_000 });
+      const answered = (pooled.results as number[]).reduce((a, b) => a + b, 0);
+      massive = verdicts.massiveWaiting(asyncRun, { threads, requests, failed: requests - answered, wallMs: pooled.wallMs, addedBytes: pooled.memory.rssPeakBytes - beforePool });
+    } finally {
+      await fast.close();
+    }
+    const times = 1_000_000;
+    const lost = { plain: 0, atomic: 0, locked: 0, expected: 2 * times };
+    for (const [key, task] of [["plain", addPlain], ["atomic", addAtomic], ["locked", addLocked]] as const) {
+      const shared = new SharedArrayBuffer(8);
+      await run({ strategy: "threads", task, args: [shared, times], copies: 2, warmup: 0 });
+      lost[key] = 2 * times - new Int32Array(shared)[0]!;
+    }
+    const halves = await run({ strategy: "processes", task: countTo, args: [times], copies: 2, warmup: 0 });
+    const messages = { sum: (halves.results as number[]).reduce((a, b) => a + b, 0), expected: 2 * times };
+    const raceOnLoop = async (split: boolean): Promise<number> => {
+      const account = { balance: 0 };
+      await Promise.all(Array.from({ length: 100 }, async () => {
+        const seen = account.balance;
+        if (split) await new Promise((resolve) => setTimeout(resolve, 1));
+        account.balance = seen + 1;
+      }));
+      return account.balance;
+    };
+    const eventLoop = { withAwait: await raceOnLoop(true), withoutAwait: await raceOnLoop(false), expected: 100 };
+    return {
+      claims: [verdicts.cpuScales(curve, cores), verdicts.moderateWaiting(moderate), massive, ...verdicts.sharedState(lost, eventLoop, messages, cores)],
+      data: { cores },
+    };
+  } finally {
+    await slow.close();
+  }
+}
+
+/** A thread of a pool serving requests one at a time, as a thread blocked in a socket call does. */
+async function requestsOneAtATime(url: string, count: number): Promise<number> {
+  const http = require("node:http") as typeof import("node:http");
+  let answered = 0;
+  for (let i = 0; i < count; i++) {
+    answered += await new Promise<number>((resolve, reject) => {
+      http
+        .get(url, { agent: false }, (response) => {
+          response.resume();
+          response.on("end", () => resolve(response.statusCode === 200 ? 1 : 0));
+        })
+        .on("error", reject);
+    });
+  }
+  return answered;
+}
+
+function addPlain(shared: SharedArrayBuffer, times: number): number {
+  const cells = new Int32Array(shared);
+  for (let i = 0; i < times; i++) cells[0]++;
+  return times;
+}
+
+function addAtomic(shared: SharedArrayBuffer, times: number): number {
+  const cells = new Int32Array(shared);
+  for (let i = 0; i < times; i++) Atomics.add(cells, 0, 1);
+  return times;
+}
+
+function addLocked(shared: SharedArrayBuffer, times: number): number {
+  const cells = new Int32Array(shared);
+  for (let i = 0; i < times; i++) {
+    while (Atomics.compareExchange(cells, 1, 0, 1) !== 0) Atomics.wait(cells, 1, 1);
+    cells[0]++;
+    Atomics.store(cells, 1, 0);
+    Atomics.notify(cells, 1, 1);
+  }
+  return times;
+}
+
+/** The short version of each section, by notebook name. */
+export const SECTIONS: Readonly<Record<string, () => Promise<QuickSection>>> = {
+  "01-core-concepts": quickConcepts,
+  "02-the-gil": quickGil,
+  "03-approaches": quickApproaches,
+  "04-pros-and-cons": () => quickProsAndCons(),
+  "05-code-examples": quickExamples,
+  "06-decision-matrix": quickDecisions,
+};

@@ -18,7 +18,20 @@ function strategy(result: CompareResult, key: string): StrategyResult {
 }
 
 const x = (value: number): string => `${value.toFixed(2)}x`;
-const ms = (value: number): string => (value < 1 ? `${value.toFixed(3)} ms` : value < 10 ? `${value.toFixed(1)} ms` : `${value.toFixed(0)} ms`);
+const ms = (value: number): string =>
+  value < 0.001 ? "< 1 µs" : value < 1 ? `${Number((value * 1000).toPrecision(2))} µs` : value < 10 ? `${value.toFixed(1)} ms` : `${value.toFixed(0)} ms`;
+
+/**
+ * "Threads gave no speedup" only means something if the cores were free: if processes in the same
+ * run did not speed up either, the lack of speedup proves nothing about threads.
+ */
+function noSpeedupShown(threadsCheck: Check, python: CompareResult): Check {
+  if (threadsCheck !== "yes" || python.environment.cores < 2) return threadsCheck;
+  const processes = python.strategies.find((s) => s.strategy === "python:processes")?.speedup;
+  if (!processes) return threadsCheck;
+  const expected = Math.min(python.copies, python.environment.cores);
+  return atLeast(processes, 0.75 * expected, tolerance(processes)) === "yes" ? "yes" : "unclear";
+}
 const bytes = (value: number): string =>
   value < 1024 ? `${value.toFixed(0)} B` : value < 1024 ** 2 ? `${(value / 1024).toFixed(1)} KB` : `${(value / 1024 ** 2).toFixed(1)} MB`;
 
@@ -101,7 +114,7 @@ export function gilThreads(python: CompareResult): Claim {
   const threads = strategy(python, "python:threads");
   const speedup = threads.speedup!;
   const noise = tolerance(speedup, strategy(python, "python:sequential").wallMs);
-  const check = onBusy(atMost(speedup, 1.2, noise), python);
+  const check = noSpeedupShown(onBusy(atMost(speedup, 1.2, noise), python), python);
   const holds = check === "yes";
   return claim(
     "gil.threads",
@@ -112,7 +125,7 @@ export function gilThreads(python: CompareResult): Claim {
     holds
       ? "the threads took turns holding the GIL"
       : check === "unclear"
-        ? "close to the limit within this run's noise: rerun it"
+        ? "processes did not speed up in this run either, so the cores were not free: no speedup proves nothing; rerun it"
         : "CPython threads sped up CPU work: is this a free-threaded (no-GIL) build?",
   );
 }
@@ -274,11 +287,15 @@ export function cpuExamples(node: CompareResult, python: CompareResult | null): 
     const threads = strategy(python, "python:threads").speedup!;
     const processes = strategy(python, "python:processes").speedup!;
     const pySeq = strategy(python, "python:sequential").wallMs;
-    const noSpeedup = onBusy(atMost(threads, 1.2, tolerance(threads, pySeq)), python);
+    const noSpeedup = noSpeedupShown(onBusy(atMost(threads, 1.2, tolerance(threads, pySeq)), python), python);
     claims.push(
       claim("examples.cpu-python-threads", "05-code-examples", "Threaded CPU work takes as long as sequential, or slightly longer: no speedup, because of the GIL.",
         `CPython threads: ${x(threads.median)} of sequential speed`, verdictOf(noSpeedup),
-        noSpeedup === "yes" ? "the GIL serialised the two threads" : "outside the expected range in this run"),
+        noSpeedup === "yes"
+          ? "the GIL serialised the two threads, while processes in the same run did speed up"
+          : noSpeedup === "unclear"
+            ? "processes did not speed up in this run either, so the cores were not free: inconclusive"
+            : "CPython threads sped up CPU work: is this a free-threaded (no-GIL) build?"),
     );
     const speedup = cores >= 2 ? onBusy(atLeast(processes, 0.75 * expected, tolerance(processes, pySeq)), python) : atMost(processes, 1.2, tolerance(processes, pySeq));
     claims.push(
@@ -338,4 +355,68 @@ export function asyncExamples(points: readonly { copies: number; wallMs: number 
     `${most.copies.toLocaleString("en-US")} concurrent ${waitMs} ms waits on one thread took ${ms(most.wallMs)} in all`,
     holds ? "holds" : "differs",
     holds ? "the event loop slept once for all of them" : "the waits took longer than one wait plus overhead");
+}
+
+/** 06 Q1: CPU-bound work scales with cores on threads and processes. */
+export function cpuScales(points: readonly { strategy: string; workers: number; speedup: Stat; busy: boolean }[], cores: number): Claim {
+  const top = Math.max(...points.map((p) => p.workers));
+  const atTop = points.filter((p) => p.workers === top);
+  const checks = atTop.map((p) => {
+    const check = top >= 2 ? atLeast(p.speedup, 0.75 * Math.min(top, cores), tolerance(p.speedup)) : atMost(p.speedup, 1.2, tolerance(p.speedup));
+    return check === "no" && p.busy ? "unclear" : check;
+  });
+  const check: Check = checks.includes("no") ? "no" : checks.includes("unclear") ? "unclear" : "yes";
+  return claim("decision.cpu", "06-decision-matrix", "Is the bottleneck the CPU? Use processes: only they get past the GIL to use every core.",
+    atTop.map((p) => `${p.strategy} ${x(p.speedup.median)}`).join(", ") + ` with ${top} copies on ${cores} core(s)`,
+    check === "yes" && top >= 2 ? "differs in Node by design" : verdictOf(check),
+    check === "yes"
+      ? top >= 2
+        ? "in Node both worker threads and child processes scale CPU work with cores; threads start faster and use less memory"
+        : "one core: nothing to scale onto"
+      : "the curve fell short of the cores in this run");
+}
+
+/** 06 Q2: moderate waiting: threads and async both overlap the waits. */
+export function moderateWaiting(result: CompareResult): Claim {
+  const asyncUp = strategy(result, "async").speedup!;
+  const threadsUp = strategy(result, "threads").speedup!;
+  const want = 0.6 * result.copies;
+  const check: Check = [atLeast(asyncUp, want, tolerance(asyncUp)), atLeast(threadsUp, want, tolerance(threadsUp))].reduce<Check>(
+    (all, c) => (all === "no" || c === "no" ? "no" : all === "unclear" || c === "unclear" ? "unclear" : "yes"), "yes");
+  return claim("decision.moderate-waiting", "06-decision-matrix", "Waiting under moderate load? Threads are the easy choice.",
+    `${result.copies} requests to a slow server: async ${x(asyncUp.median)}, worker threads ${x(threadsUp.median)} faster than one at a time`,
+    verdictOf(check), check === "yes" ? "both overlap the waits; in Node async needs no extra threads, so it is the simpler choice" : "the waits did not overlap as expected");
+}
+
+/** 06 Q2: massive waiting: one thread holds thousands of connections, cheaper than a pool of threads. */
+export function massiveWaiting(asyncRun: { requests: number; failed: number; wallMs: number; addedBytes: number }, pool: { threads: number; requests: number; failed: number; wallMs: number; addedBytes: number }): Claim {
+  const holds = asyncRun.failed === 0 && asyncRun.wallMs < pool.wallMs && asyncRun.addedBytes < pool.addedBytes;
+  return claim("decision.massive-waiting", "06-decision-matrix", "Waiting on 1000+ connections? Use async: one thread holds them all, where threads cost a stack each.",
+    `${asyncRun.requests.toLocaleString("en-US")} connections at once on one thread: ${ms(asyncRun.wallMs)}, +${bytes(asyncRun.addedBytes)}, ${asyncRun.failed} failed; ` +
+      `${pool.threads} threads serving the same ${pool.requests.toLocaleString("en-US")} one at a time: ${ms(pool.wallMs)}, +${bytes(pool.addedBytes)}`,
+    holds ? "holds" : "differs",
+    holds ? "the event loop waited on every socket at once; the thread pool could only wait on as many as it had threads" : "async did not beat the thread pool on both time and memory in this run");
+}
+
+/** 06 Q3: shared state on threads needs atomics or a lock; async races only at awaits; processes share by messages. */
+export function sharedState(lost: { plain: number; atomic: number; locked: number; expected: number }, eventLoop: { withAwait: number; withoutAwait: number; expected: number }, messages: { sum: number; expected: number }, cores: number): Claim[] {
+  const threadsCheck: Check = lost.atomic !== 0 || lost.locked !== 0 ? "no" : lost.plain > 0 ? "yes" : "unclear";
+  return [
+    claim("decision.shared-threads", "06-decision-matrix", "Threads share memory easily, but shared updates need locking.",
+      `2 worker threads × ${lost.expected / 2} increments of shared memory: ${lost.plain.toLocaleString("en-US")} lost without atomics, ${lost.atomic} with Atomics.add, ${lost.locked} with a lock`,
+      verdictOf(threadsCheck),
+      threadsCheck === "yes"
+        ? "unsynchronised read-modify-write lost updates; atomics and the lock lost none"
+        : lost.plain === 0
+          ? `no update was lost this time: races depend on timing${cores < 2 ? ", and on one core the threads rarely interleave mid-update" : ""}`
+          : "atomics or the lock lost updates: a bug"),
+    claim("decision.shared-async", "06-decision-matrix", "Async code has fewer race conditions (no preemption), as long as it does not block the loop.",
+      `100 deposits: ${eventLoop.withoutAwait}/${eventLoop.expected} kept when read and write are not split by an await, ${eventLoop.withAwait}/${eventLoop.expected} when they are`,
+      eventLoop.withoutAwait === eventLoop.expected && eventLoop.withAwait < eventLoop.expected ? "holds" : "differs",
+      "on one thread a task is never interrupted between two awaits, so races can only happen across an await"),
+    claim("decision.shared-processes", "06-decision-matrix", "Processes share nothing by default: they exchange messages (IPC), the safest isolation.",
+      `2 processes counted their halves and sent the results back: ${messages.sum.toLocaleString("en-US")} of ${messages.expected.toLocaleString("en-US")}`,
+      messages.sum === messages.expected ? "holds" : "differs",
+      "no memory was shared, so there was nothing to race on"),
+  ];
 }
