@@ -1,47 +1,60 @@
 import "../helpers/quiet";
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { loadResults, type Claim } from "conclab";
 import { executeNotebook } from "../../tools/runner/execute-notebook";
 import { JupyterServer } from "../../tools/runner/jupyter-server";
-import type { DisplayDataOutput, Notebook } from "../../tools/runner/nbformat";
+import { sourceText, type DisplayDataOutput, type Notebook, type Output } from "../../tools/runner/nbformat";
 import { courseNotebooks } from "../../tools/runner/notebook-list";
 import { ProcessWatch } from "../helpers/processes";
 
 const PLOTLY = "application/vnd.plotly.v1+json";
+const VERDICTS: readonly Claim["verdict"][] = ["holds", "differs", "differs in Node by design", "unclear (noisy run)", "not measured"];
 
-function displays(nb: Notebook): DisplayDataOutput[] {
-  return nb.cells.flatMap((c) => (c.cell_type === "code" ? c.outputs : [])).filter((o): o is DisplayDataOutput => o.output_type === "display_data");
-}
+const outputsOf = (nb: Notebook): Output[] => nb.cells.flatMap((c) => (c.cell_type === "code" ? c.outputs : []));
+const displays = (nb: Notebook): DisplayDataOutput[] => outputsOf(nb).filter((o): o is DisplayDataOutput => o.output_type === "display_data");
 
 describe("every course notebook executes on tslab", () => {
   let server: JupyterServer;
   let watch: ProcessWatch;
+  const results = mkdtempSync(path.join(tmpdir(), "conclab-results-"));
   const executed = new Map<string, Notebook>();
 
   before(async () => {
     watch = new ProcessWatch();
+    process.env.CONCLAB_RESULTS_DIR = results; // the kernels inherit it: nothing is written into the repository
     server = await JupyterServer.start();
   });
 
   after(async () => {
     await server.stop();
+    delete process.env.CONCLAB_RESULTS_DIR;
+    rmSync(results, { recursive: true, force: true });
     assert.deepEqual(await watch.leftovers(), [], "a server, kernel or child outlived the notebooks");
   });
 
   for (const file of courseNotebooks()) {
-    it(`${path.basename(file)} runs every cell without an error output`, async () => {
+    const name = path.basename(file);
+    it(`${name} runs every cell without an error output, and each show() draws a plotly figure`, async () => {
       const nb = await executeNotebook(server, file);
-      const errors = nb.cells.flatMap((c) => (c.cell_type === "code" ? c.outputs : [])).filter((o) => o.output_type === "error");
-      assert.deepEqual(errors, []);
-      executed.set(path.basename(file), nb);
+      assert.deepEqual(outputsOf(nb).filter((o) => o.output_type === "error"), []);
+      for (const cell of nb.cells) {
+        if (cell.cell_type !== "code") continue;
+        const shows = (sourceText(cell.source).match(/^\s*(if \(.*\) )?show\(/gm) ?? []).length;
+        const figures = cell.outputs.filter((o) => o.output_type === "display_data" && PLOTLY in o.data).length;
+        if (shows > 0 && !/^\s*if \(/m.test(sourceText(cell.source))) assert.equal(figures, shows, `${name}: a cell with ${shows} show() drew ${figures} figure(s)`);
+      }
+      executed.set(name, nb);
     });
   }
 
   it("00-index prints the machine and shows a plotly figure with an offline HTML fallback", () => {
     const nb = executed.get("00-index.ipynb");
     assert.ok(nb, "00-index.ipynb must exist and have run");
-    const text = nb.cells.flatMap((c) => (c.cell_type === "code" ? c.outputs : [])).map((o) => (o.output_type === "stream" ? o.text : "")).join("");
+    const text = outputsOf(nb).map((o) => (o.output_type === "stream" ? o.text : "")).join("");
     for (const label of ["cores", "CPU", "Node.js", "tslab", "Python"]) assert.match(text, new RegExp(`^${label}\\s`, "m"));
     const figures = displays(nb).filter((d) => PLOTLY in d.data);
     assert.equal(figures.length, 1);
@@ -53,6 +66,26 @@ describe("every course notebook executes on tslab", () => {
     assert.match(html, /window\.Plotly\.newPlot/);
     assert.match(html, /plotly\.js \(basic - minified\)/, "plotly.js is inlined, not loaded from a CDN");
     assert.doesNotMatch(html, /<script[^>]+src=/, "no external script");
-    assert.match(String(bundle["text/plain"]), /plotly figure, 2 traces/);
+  });
+
+  it("each chapter saved its claims with computed verdicts, and the summary shows them all", () => {
+    const saved = loadResults(results);
+    const chapters = courseNotebooks().map((f) => path.basename(f, ".ipynb")).filter((n) => !/^0[07]-/.test(n));
+    assert.deepEqual([...saved.keys()].sort(), chapters);
+    let total = 0;
+    for (const [section, { claims }] of saved) {
+      assert.ok(claims.length > 0, `${section} saved claims`);
+      for (const claim of claims) {
+        assert.ok(VERDICTS.includes(claim.verdict), `${claim.id}: verdict ${claim.verdict}`);
+        assert.ok(claim.measured.length > 0 && claim.reason.length > 0, `${claim.id} says what was measured and why`);
+        assert.equal(claim.section, section);
+      }
+      total += claims.length;
+    }
+    const summary = executed.get("07-summary.ipynb");
+    assert.ok(summary, "07-summary ran");
+    const tables = displays(summary).map((d) => String(d.data["text/markdown"] ?? ""));
+    const rows = tables.find((t) => t.includes("| The article says |"))?.split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| The article") && !l.startsWith("| :")) ?? [];
+    assert.equal(rows.length, total, "the summary lists every saved claim");
   });
 });

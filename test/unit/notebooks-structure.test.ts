@@ -1,0 +1,49 @@
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { NOTEBOOKS_DIR } from "../../tools/paths";
+import { CONTENTS_MARK, NAV_MARK, staleNotebooks } from "../../tools/notebook-nav";
+import { readNotebook, sourceText } from "../../tools/runner/nbformat";
+import { courseNotebooks } from "../../tools/runner/notebook-list";
+
+const chapters = courseNotebooks().filter((file) => !path.basename(file).startsWith("00-"));
+const markdownOf = (file: string): string[] =>
+  readNotebook(file).cells.filter((c) => c.cell_type === "markdown").map((c) => sourceText(c.source));
+const codeOf = (file: string): string => readNotebook(file).cells.filter((c) => c.cell_type === "code").map((c) => sourceText(c.source)).join("\n");
+
+describe("the course's notebooks", () => {
+  it("are the index and the seven chapters, numbered in reading order", () => {
+    assert.deepEqual(courseNotebooks().map((f) => path.basename(f)), [
+      "00-index.ipynb", "01-core-concepts.ipynb", "02-the-gil.ipynb", "03-approaches.ipynb",
+      "04-pros-and-cons.ipynb", "05-code-examples.ipynb", "06-decision-matrix.ipynb", "07-summary.ipynb",
+    ]);
+  });
+
+  it("have navigation and contents that npm run nav would not change", () => {
+    assert.deepEqual(staleNotebooks().map((f) => path.basename(f)), []);
+  });
+
+  it("link only to notebooks that exist", () => {
+    for (const file of courseNotebooks()) {
+      for (const text of markdownOf(file).filter((t) => t.startsWith(NAV_MARK) || t.startsWith(CONTENTS_MARK))) {
+        for (const [, target] of text.matchAll(/\]\(([^)]+)\)/g)) {
+          assert.ok(existsSync(path.join(NOTEBOOKS_DIR, target!)), `${path.basename(file)} links to ${target}`);
+        }
+      }
+    }
+  });
+
+  for (const file of chapters) {
+    const name = path.basename(file, ".ipynb");
+    it(`${name} reads like a chapter: navigation at both ends, one title and its question, a closing "What we measured"`, () => {
+      const markdown = markdownOf(file);
+      assert.ok(markdown[0]!.startsWith(NAV_MARK), "navigation first");
+      assert.ok(markdown[markdown.length - 1]!.startsWith(NAV_MARK), "navigation last");
+      assert.equal(markdown.filter((m) => /^# /m.test(m)).length, 1, "one H1");
+      assert.match(markdown.join("\n"), /^# .+\n+> .+\?$/m, "the question under the title");
+      assert.ok(markdown.some((m) => /^## What we measured$/m.test(m)) || name === "07-summary", "a What we measured section");
+      assert.match(codeOf(file), name === "07-summary" ? /showClaims\(/ : /saveResults\("[\w-]+", claims/, "the claims are shown and saved");
+    });
+  }
+});
