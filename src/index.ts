@@ -10,7 +10,7 @@ export { makeTestFile, type TestFile } from "./tasks/test-file";
 export type { TaskFunction } from "./tasks/task-source";
 
 // Experiments
-export { compare, BUSY_SPREAD, type CompareOptions, type CompareResult, type CompareProgress, type StrategyResult } from "./experiment/compare";
+export { compare, BUSY_SPREAD, BUSY_CONTENTION, type CompareOptions, type CompareResult, type CompareProgress, type StrategyResult } from "./experiment/compare";
 export { run, type RunOptions, type RunResult } from "./experiment/run";
 export { calibrate, type CalibrateOptions } from "./experiment/calibrate";
 export type { MemorySummary, LaneMemory } from "./experiment/memory";
