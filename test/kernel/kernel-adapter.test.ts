@@ -2,14 +2,14 @@ import "../helpers/quiet";
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import type { KernelMessage } from "@jupyterlab/services";
 import { PROJECT_ROOT } from "../../tools/paths";
 import { descendants, isAlive, threadCount } from "../../tools/proc";
 import { KernelClient } from "../../tools/runner/execute-notebook";
 import { JupyterServer } from "../../tools/runner/jupyter-server";
 import type { Output } from "../../tools/runner/nbformat";
-import { ProcessWatch } from "../helpers/processes";
+import { sharedServer } from "../helpers/server";
 
 const FIXTURES = path.join(PROJECT_ROOT, "test", "fixtures", "notebooks");
 const NOTEBOOK = path.join(FIXTURES, "outputs.ipynb"); // only its folder matters: the kernel's working directory
@@ -32,21 +32,10 @@ async function until(condition: () => boolean, withinMs: number): Promise<boolea
 }
 
 describe("conclab/kernel in a real tslab kernel", () => {
-  let server: JupyterServer;
-  let watch: ProcessWatch;
-
-  before(async () => {
-    watch = new ProcessWatch();
-    server = await JupyterServer.start({ rootDir: FIXTURES });
-  });
-
-  after(async () => {
-    await server.stop();
-    assert.deepEqual(await watch.leftovers(), [], "nothing outlived the kernel tests");
-  });
+  const jupyter = sharedServer({ rootDir: FIXTURES }, "the kernel adapter tests");
 
   it("show() sends one display_data holding plotly JSON, offline HTML and text", async () => {
-    const client = await KernelClient.start(server, NOTEBOOK);
+    const client = await KernelClient.start(jupyter.server, NOTEBOOK);
     try {
       const outcome = await client.execute(
         'import { show } from "conclab/kernel";\nshow({ data: [{ type: "bar", x: ["a"], y: [1] }], layout: { title: { text: "one bar" } } });',
@@ -65,7 +54,7 @@ describe("conclab/kernel in a real tslab kernel", () => {
   });
 
   it("a long compare shows a progress bar updated in place on one display id, ending as its summary", async () => {
-    const client = await KernelClient.start(server, NOTEBOOK);
+    const client = await KernelClient.start(jupyter.server, NOTEBOOK);
     const messages: KernelMessage.IIOPubMessage[] = [];
     const stop = client.watch((msg) => messages.push(msg));
     try {
@@ -93,7 +82,7 @@ describe("conclab/kernel in a real tslab kernel", () => {
 
   for (const strategy of ["threads", "processes"] as const) {
     it(`interrupting a cell during ${strategy} stops the experiment, leaves no ${strategy === "threads" ? "thread" : "process"} behind, and the next cell runs`, async () => {
-      const client = await KernelClient.start(server, NOTEBOOK);
+      const client = await KernelClient.start(jupyter.server, NOTEBOOK);
       try {
         const pid = await kernelPid(client);
         await client.execute('import { compare, countTo } from "conclab";\nimport "conclab/kernel";');
@@ -124,7 +113,7 @@ describe("conclab/kernel in a real tslab kernel", () => {
   }
 
   it("shutting the kernel down during processes leaves no orphan", async () => {
-    const client = await KernelClient.start(server, NOTEBOOK);
+    const client = await KernelClient.start(jupyter.server, NOTEBOOK);
     const pid = await kernelPid(client);
     await client.execute('import { compare, countTo } from "conclab";\nimport "conclab/kernel";');
     void client.execute(

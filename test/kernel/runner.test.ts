@@ -1,32 +1,21 @@
 import "../helpers/quiet";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { PROJECT_ROOT } from "../../tools/paths";
 import { JupyterSetupError, NotebookCellError } from "../../tools/runner/errors";
 import { executeNotebook } from "../../tools/runner/execute-notebook";
 import { JupyterServer } from "../../tools/runner/jupyter-server";
-import { ProcessWatch } from "../helpers/processes";
+import { sharedServer } from "../helpers/server";
 
 const FIXTURES = path.join(PROJECT_ROOT, "test", "fixtures", "notebooks");
 const fixture = (name: string): string => path.join(FIXTURES, `${name}.ipynb`);
 
 describe("the notebook runner", () => {
-  let server: JupyterServer;
-  let watch: ProcessWatch;
-
-  before(async () => {
-    watch = new ProcessWatch();
-    server = await JupyterServer.start({ rootDir: FIXTURES });
-  });
-
-  after(async () => {
-    await server.stop();
-    assert.deepEqual(await watch.leftovers(), [], "a server, kernel or child outlived the runner tests");
-  });
+  const jupyter = sharedServer({ rootDir: FIXTURES }, "the runner tests");
 
   it("collects streams in order, merged per stream name, and applies display updates across cells", async () => {
-    const nb = await executeNotebook(server, fixture("outputs"));
+    const nb = await executeNotebook(jupyter.server, fixture("outputs"));
     const [first, second, third] = nb.cells.map((c) => (c.cell_type === "code" ? c : null));
     assert.deepEqual(first?.outputs, [
       { output_type: "stream", name: "stdout", text: "out 1\nout 2\n" },
@@ -41,7 +30,7 @@ describe("the notebook runner", () => {
   });
 
   it("fails on a TypeScript error, which tslab reports only as stderr, naming the cell", async () => {
-    await assert.rejects(executeNotebook(server, fixture("type-error")), (error: unknown) => {
+    await assert.rejects(executeNotebook(jupyter.server, fixture("type-error")), (error: unknown) => {
       assert.ok(error instanceof NotebookCellError);
       assert.equal(error.cell, 3);
       assert.equal(error.reason, "error");
@@ -52,7 +41,7 @@ describe("the notebook runner", () => {
   });
 
   it("stops at the first runtime error with the kernel's message and never runs the cells after it", async () => {
-    await assert.rejects(executeNotebook(server, fixture("runtime-error")), (error: unknown) => {
+    await assert.rejects(executeNotebook(jupyter.server, fixture("runtime-error")), (error: unknown) => {
       assert.ok(error instanceof NotebookCellError);
       assert.equal(error.cell, 3);
       assert.match(error.detail, /RangeError: size must be positive/);
@@ -61,7 +50,7 @@ describe("the notebook runner", () => {
   });
 
   it("interrupts a cell that exceeds its timeout and fails naming it", async () => {
-    await assert.rejects(executeNotebook(server, fixture("never-ends"), { cellTimeoutMs: 3_000 }), (error: unknown) => {
+    await assert.rejects(executeNotebook(jupyter.server, fixture("never-ends"), { cellTimeoutMs: 3_000 }), (error: unknown) => {
       assert.ok(error instanceof NotebookCellError);
       assert.equal(error.cell, 2);
       assert.equal(error.reason, "timeout");
@@ -69,12 +58,12 @@ describe("the notebook runner", () => {
       return true;
     });
     // The server still serves: the next notebook runs on a fresh kernel.
-    const nb = await executeNotebook(server, fixture("outputs"));
+    const nb = await executeNotebook(jupyter.server, fixture("outputs"));
     assert.equal(nb.cells.length, 3);
   });
 
   it("says clearly when the kernel cannot start", async () => {
-    await assert.rejects(executeNotebook(server, fixture("outputs"), { kernelName: "no-such-kernel" }), (error: unknown) => {
+    await assert.rejects(executeNotebook(jupyter.server, fixture("outputs"), { kernelName: "no-such-kernel" }), (error: unknown) => {
       assert.ok(error instanceof JupyterSetupError);
       assert.match(error.message, /could not start a no-such-kernel kernel for outputs\.ipynb/);
       assert.match(error.message, /npm run setup/);
