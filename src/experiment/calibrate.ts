@@ -4,6 +4,7 @@ import { nowMs } from "../measure/clock";
 import { median } from "../measure/stats";
 import { instantiate } from "../tasks/instantiate";
 import { portable, type TaskFunction } from "../tasks/task-source";
+import { progressOf } from "./lifecycle";
 import { readTask } from "./options";
 import { run } from "./run";
 import type { TaskSource } from "../tasks/task-source";
@@ -53,7 +54,18 @@ export async function calibrate(task: TaskFunction, options: CalibrateOptions): 
     source.checkArgs?.([candidate, ...rest]);
     return candidate;
   };
-  if (runtime === "python") return calibratePython(task, source, targetMs, rest, check(size), check);
+  if (runtime === "python") {
+    const progress = progressOf(`calibrate ${source.name} for CPython`);
+    progress.step(`finding the size that takes ${targetMs} ms`);
+    try {
+      const found = await calibratePython(task, source, targetMs, rest, check(size), check);
+      progress.done(`${source.name}(${found})`);
+      return found;
+    } catch (error) {
+      progress.fail(error);
+      throw error;
+    }
+  }
   const fn = instantiate(portable(source));
   for (let i = 0; i < 3; i++) await timeCall(fn, [check(size), ...rest]); // let V8 compile it
   let elapsed = await timeCall(fn, [size, ...rest]);

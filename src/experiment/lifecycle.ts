@@ -113,3 +113,31 @@ export function setProgressSink(factory: () => ProgressSink): () => ProgressSink
 export function newProgressSink(): ProgressSink {
   return sinkFactory();
 }
+
+/**
+ * Progress for an operation without a natural count (a single run, a calibration): reports the
+ * elapsed time every 250 ms while the event loop is free, and ends with a summary line. Like every
+ * sink, the kernel's shows nothing for operations shorter than a second.
+ */
+export function progressOf(label: string): { step(detail: string, fraction?: number): void; done(summary: string): void; fail(error: unknown): void } {
+  const sink = newProgressSink();
+  const started = Date.now();
+  let detail = "starting";
+  let fraction = 0;
+  const report = (): void => sink({ label, fraction, detail, elapsedMs: Date.now() - started });
+  const ticker = setInterval(report, 250);
+  ticker.unref();
+  const finish = (summary: string): void => {
+    clearInterval(ticker);
+    sink({ label, fraction: 1, detail: "done", elapsedMs: Date.now() - started, summary });
+  };
+  return {
+    step(next, at) {
+      detail = next;
+      if (at !== undefined) fraction = at;
+      report();
+    },
+    done: (summary) => finish(`${label}: ${summary} in ${((Date.now() - started) / 1000).toFixed(1)} s`),
+    fail: (error) => finish(`${label}: ${error instanceof Error && error.name === "AbortError" ? "interrupted" : `failed: ${error instanceof Error ? error.message : String(error)}`}`),
+  };
+}

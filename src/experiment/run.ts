@@ -5,7 +5,7 @@ import { describeMachine, type MachineDescription } from "../environment";
 import { laneName, type Span } from "../measure/spans";
 import type { RunnerContext, StrategyKey, StrategyName } from "../strategies/strategy";
 import type { TaskFunction } from "../tasks/task-source";
-import { trackExperiment } from "./lifecycle";
+import { progressOf, trackExperiment } from "./lifecycle";
 import { MemoryTracker, type MemorySummary } from "./memory";
 import { checkArgs, checkCopies, checkSignal, checkTimeout, DEFAULT_TIMEOUT_MS, expandStrategy, readTask } from "./options";
 import { createRunner, type Pools } from "./runners";
@@ -68,11 +68,15 @@ async function runWith<F extends TaskFunction>(options: RunOptions<F>, controlle
   const signal = controller.signal;
   const context: RunnerContext = { task, args, copies, signal, timeoutMs };
   const runner = createRunner(key, context, options.pools);
+  const progress = progressOf(`run ${key}: ${copies} × ${task.name}`);
   try {
+    progress.step(`starting ${key} and warming up`, 0);
     await runner.prepare(warmup);
     const tracker = new MemoryTracker();
     tracker.start();
+    progress.step("timed run", 0.5);
     const record = await runner.runOnce();
+    progress.done(`timed run took ${record.wallMs.toFixed(0)} ms`);
     tracker.stop(record, (t) => laneName(t.laneKind, t.pid, t.threadId));
     const tasks = [...record.tasks].sort((a, b) => a.copy - b.copy);
     return {
@@ -90,7 +94,9 @@ async function runWith<F extends TaskFunction>(options: RunOptions<F>, controlle
       environment: describeMachine(),
     };
   } catch (error) {
-    throw signal.aborted && !(error instanceof AbortError) ? new AbortError() : error;
+    const final = signal.aborted && !(error instanceof AbortError) ? new AbortError() : error;
+    progress.fail(final);
+    throw final;
   } finally {
     userSignal?.removeEventListener("abort", onUserAbort);
     await runner.dispose();

@@ -9,6 +9,7 @@ import * as v8 from "node:v8";
 import * as vm from "node:vm";
 import { Worker } from "node:worker_threads";
 import { AbortError, checkInteger, rangeError, throwIfAborted } from "../errors";
+import { progressOf } from "../experiment/lifecycle";
 
 export type MemoryUnit = "async" | "threads" | "processes";
 
@@ -127,8 +128,17 @@ export async function measureMemory(strategy: MemoryUnit, count: number, options
   }
   checkInteger("count", count, 1, LIMITS[strategy], `start between 1 and ${LIMITS[strategy]} ${strategy === "async" ? "tasks" : strategy}`);
   throwIfAborted(options.signal);
-  const measured =
-    strategy === "async" ? await asyncTasks(count) : strategy === "threads" ? await threads(count, options.signal) : await processes(count, options.signal);
-  if (options.signal?.aborted) throw new AbortError();
+  const progress = progressOf(`memory of ${count} idle ${strategy === "async" ? "async tasks" : strategy}`);
+  progress.step("starting them");
+  let measured: Pick<MemoryPerUnit, "totalBytes" | "metric">;
+  try {
+    measured =
+      strategy === "async" ? await asyncTasks(count) : strategy === "threads" ? await threads(count, options.signal) : await processes(count, options.signal);
+    if (options.signal?.aborted) throw new AbortError();
+  } catch (error) {
+    progress.fail(error);
+    throw error;
+  }
+  progress.done(`${measured.metric} measured`);
   return { strategy, count, bytesPerUnit: measured.totalBytes / count, ...measured };
 }

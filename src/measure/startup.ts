@@ -6,6 +6,7 @@
 import { spawn } from "node:child_process";
 import { Worker } from "node:worker_threads";
 import { checkInteger, rangeError, throwIfAborted } from "../errors";
+import { progressOf } from "../experiment/lifecycle";
 import { nowMs } from "./clock";
 import type { MemoryUnit } from "./memory-per-unit";
 
@@ -53,9 +54,17 @@ export async function measureStartup(strategy: MemoryUnit, samples = 20, options
   checkInteger("samples", samples, 1, 1000, "take between 1 and 1000 samples (20 is plenty)");
   const once = strategy === "async" ? asyncOnce : strategy === "threads" ? threadOnce : processOnce;
   const samplesMs: number[] = [];
-  for (let i = 0; i < samples; i++) {
-    throwIfAborted(options.signal);
-    samplesMs.push(await once());
+  const progress = progressOf(`start-up of ${strategy}`);
+  try {
+    for (let i = 0; i < samples; i++) {
+      throwIfAborted(options.signal);
+      progress.step(`sample ${i + 1} of ${samples}`, i / samples);
+      samplesMs.push(await once());
+    }
+  } catch (error) {
+    progress.fail(error);
+    throw error;
   }
+  progress.done(`${samples} samples`);
   return { strategy, samplesMs };
 }
