@@ -29,7 +29,9 @@ export function createRunner(key: StrategyKey, context: RunnerContext, pools: Po
       return createPythonRunner(context, "threads");
     case "python:processes":
       return createPythonRunner(context, "processes");
-    default:
-      throw new StrategyUnavailableError(`strategy ${key} is not available in this build`);
+    default: {
+      const unknown: never = key;
+      throw new StrategyUnavailableError(`strategy ${String(unknown)} is not one conclab knows; see NODE_STRATEGIES and PYTHON_MODES`);
+    }
   }
 }
