@@ -89,19 +89,27 @@ export class ThreadPool {
   async run(message: TaskMessage, options: { signal?: AbortSignal; timeoutMs?: number; strategy?: string } = {}): Promise<TaskRecord> {
     if (this.destroyed) throw new Error("this thread pool was destroyed; create a new one with createThreadPool()");
     const strategy = options.strategy ?? "threads";
-    const controller = new AbortController();
+    if (options.signal?.aborted) throw new AbortError();
+    if (!options.signal && !options.timeoutMs) {
+      try {
+        return (await this.piscina.run(message)) as TaskRecord;
+      } catch (error) {
+        throw threadTaskError(error, message.task.name, strategy);
+      }
+    }
+    // A timeout needs a signal of its own (piscina stops the worker of an aborted task).
+    const controller = options.timeoutMs ? new AbortController() : undefined;
     let timedOut = false;
-    const timer = options.timeoutMs
+    const timer = controller
       ? setTimeout(() => {
           timedOut = true;
           controller.abort();
         }, options.timeoutMs)
       : undefined;
-    const onAbort = (): void => controller.abort();
-    options.signal?.addEventListener("abort", onAbort, { once: true });
+    const onAbort = (): void => controller?.abort();
+    if (controller) options.signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      if (options.signal?.aborted) throw new AbortError();
-      return (await this.piscina.run(message, { signal: controller.signal })) as TaskRecord;
+      return (await this.piscina.run(message, { signal: controller?.signal ?? options.signal })) as TaskRecord;
     } catch (error) {
       if (timedOut) throw new TaskTimeoutError(message.task.name, strategy, options.timeoutMs!);
       if (options.signal?.aborted) throw new AbortError();

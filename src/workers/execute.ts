@@ -3,6 +3,7 @@
  * reports when it ran and where, on the shared clock. Loaded by the worker and child modules.
  */
 import { readFileSync } from "node:fs";
+import { getHeapStatistics } from "node:v8";
 import { threadId, isMainThread } from "node:worker_threads";
 import { instantiate, type TaskSourceData } from "../tasks/instantiate";
 import { nowMs } from "../measure/clock";
@@ -42,6 +43,41 @@ export function checkSendable(result: unknown, task: string): void {
   }
 }
 
+/** How stale a context's memory reading may be: memory changes slowly, reading it is not free. */
+const MEMORY_REFRESH_MS = 250;
+/** PSS walks every mapping of the process (milliseconds): read it at most this often. */
+const PSS_REFRESH_MS = 1_000;
+
+interface MemoryReading {
+  heapUsedBytes: number;
+  rssBytes: number;
+  pssBytes: number | undefined;
+  atMs: number;
+  pssAtMs: number;
+}
+
+let reading: MemoryReading | undefined;
+
+/**
+ * This context's heap, its process's RSS and (for processes) PSS, refreshed at most every
+ * MEMORY_REFRESH_MS (PSS every PSS_REFRESH_MS), so that reporting memory with every copy does not
+ * weigh on short tasks.
+ */
+function memoryNow(withPss: boolean): MemoryReading {
+  const now = nowMs();
+  if (!reading || now - reading.atMs > MEMORY_REFRESH_MS) {
+    const pssDue = withPss && (!reading || now - reading.pssAtMs > PSS_REFRESH_MS);
+    reading = {
+      heapUsedBytes: getHeapStatistics().used_heap_size,
+      rssBytes: process.memoryUsage.rss(),
+      pssBytes: pssDue ? ownPssBytes() : reading?.pssBytes,
+      atMs: now,
+      pssAtMs: pssDue ? now : (reading?.pssAtMs ?? 0),
+    };
+  }
+  return reading;
+}
+
 export async function executeTask(message: TaskMessage, laneKind: "thread" | "process"): Promise<TaskRecord> {
   const fn = instantiate(message.task);
   const startMs = nowMs();
@@ -49,7 +85,7 @@ export async function executeTask(message: TaskMessage, laneKind: "thread" | "pr
   if (result instanceof Promise) result = await result;
   const endMs = nowMs();
   checkSendable(result, message.task.name);
-  const memory = process.memoryUsage();
+  const memory = memoryNow(laneKind === "process");
   return {
     copy: message.copy,
     startMs,
@@ -58,8 +94,8 @@ export async function executeTask(message: TaskMessage, laneKind: "thread" | "pr
     pid: process.pid,
     threadId: isMainThread ? 0 : threadId,
     result,
-    heapUsedBytes: memory.heapUsed,
-    rssBytes: memory.rss,
-    pssBytes: laneKind === "process" ? ownPssBytes() : undefined,
+    heapUsedBytes: memory.heapUsedBytes,
+    rssBytes: memory.rssBytes,
+    pssBytes: memory.pssBytes,
   };
 }
