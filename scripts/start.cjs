@@ -1,15 +1,29 @@
 #!/usr/bin/env node
 // `npm start`: set up what is missing, then open JupyterLab on notebooks/, bound to 127.0.0.1
 // with a random token. CONCLAB_PORT picks the port (default: 8888, or a free one if 8888 is
-// taken); CONCLAB_NO_BROWSER=1 keeps the browser closed.
+// taken); CONCLAB_NO_BROWSER=1 keeps the browser closed; CONCLAB_NOTEBOOK_DIR serves another folder
+// instead of notebooks/ (the browser tests serve a copy; a notebook there still imports conclab when
+// the folder is inside this repository).
 "use strict";
 const { spawn } = require("node:child_process");
 const { randomBytes } = require("node:crypto");
+const { existsSync, statSync } = require("node:fs");
 const { createServer } = require("node:net");
 const path = require("node:path");
 const { ROOT, VENV_JUPYTER, say, setupOrExit } = require("./setup.cjs");
 
 const HOST = "127.0.0.1";
+
+/** The folder Lab serves: notebooks/, or $CONCLAB_NOTEBOOK_DIR when set. */
+function notebookDir() {
+  const asked = process.env.CONCLAB_NOTEBOOK_DIR;
+  if (asked === undefined || asked === "") return path.join(ROOT, "notebooks");
+  const dir = path.resolve(asked);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new Error(`CONCLAB_NOTEBOOK_DIR must name an existing folder, got "${asked}"; unset it to serve notebooks/`);
+  }
+  return dir;
+}
 
 function listenable(port) {
   return new Promise((resolve) => {
@@ -40,7 +54,9 @@ async function choosePort() {
 async function main() {
   setupOrExit();
   let port;
+  let rootDir;
   try {
+    rootDir = notebookDir();
     port = await choosePort();
   } catch (error) {
     say(error.message);
@@ -53,7 +69,7 @@ async function main() {
     `--ServerApp.port=${port}`,
     "--ServerApp.port_retries=0",
     `--IdentityProvider.token=${token}`,
-    `--ServerApp.root_dir=${path.join(ROOT, "notebooks")}`,
+    `--ServerApp.root_dir=${rootDir}`,
     ...(process.env.CONCLAB_NO_BROWSER ? ["--no-browser"] : []),
     ...(process.getuid && process.getuid() === 0 ? ["--allow-root"] : []),
   ];
