@@ -514,15 +514,15 @@ export async function runDispatch(options: BenchOptions): Promise<Section<Dispat
   const median1 = (r: DispatchData["ratios"][number]): string => ratioText(r.roundTrip.median);
   const threadWork =
     `conclab's worker runs executeTask() per task (${fixed(workUs("executeTask(), thread"), 1)} µs timed alone: source cache lookup ${fixed(workUs("instantiate"), 2)} µs, ` +
-    `two clock reads ${fixed(workUs("two clock"), 2)} µs, process.memoryUsage() ${fixed(workUs("process.memoryUsage()", "conclab worker thread"), 1)} µs in a worker) and sends back a TaskRecord ` +
+    `two clock reads ${fixed(workUs("two clock"), 2)} µs, and a memory reading at most every 250 ms: a full process.memoryUsage() costs ${fixed(workUs("process.memoryUsage()", "conclab worker thread"), 1)} µs in a worker) and sends back a TaskRecord ` +
     `(structured clone ${fixed(workUs("structured clone of a TaskRecord"), 1)} µs vs ${fixed(workUs("structured clone of a number"), 2)} µs for a number, at each end): ` +
     `piscina with conclab's worker module is ${median1(byName("piscina + conclab worker / piscina"))} piscina with a bare one; ` +
     `run() adds an AbortController, an async wrapper and piscina's abort-signal path on the main thread ` +
     `(${median1(byName("conclab threads / piscina + conclab worker"))} piscina with conclab's worker)`;
   const threadExtra = `${threadWork}; and piscina itself is ${median1(byName("piscina / raw worker_threads"))} raw worker_threads here`;
   const processExtra =
-    `conclab's child reads its PSS from /proc/self/smaps_rollup on every task (${pssInChild === undefined ? "not available here" : `${fixed(pssInChild, 0)} µs inside a conclab child`}, ` +
-    `against a raw fork round trip of ${fixed(data.contenders.find((c) => c.key === "raw-fork")!.roundTripUs.median, 0)} µs), besides process.memoryUsage() (${fixed(workUs("process.memoryUsage()", "conclab child process"), 1)} µs) and the clock reads; ` +
+    `conclab's child reads its PSS from /proc/self/smaps_rollup at most once a second (${pssInChild === undefined ? "not available here" : `${fixed(pssInChild, 0)} µs inside a conclab child`}, ` +
+    `against a raw fork round trip of ${fixed(data.contenders.find((c) => c.key === "raw-fork")!.roundTripUs.median, 0)} µs) and its heap and RSS at most every 250 ms, besides the clock reads; ` +
     `it sends a TaskRecord with structured-clone ("advanced") serialization (conclab / raw fork with that serialization: ${median1(byName("conclab processes / raw fork (advanced)"))}), ` +
     `and goes through worker-farm (${median1(byName("worker-farm / raw fork"))} raw fork here)`;
   const spans = (s: Summary): boolean => s.min <= 1 && s.max >= 1;

@@ -1,8 +1,11 @@
 import "../helpers/quiet";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import * as path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { describe, it } from "node:test";
 import { PROJECT_ROOT } from "../../tools/paths";
+import { descendants, isAlive } from "../../tools/proc";
 import { JupyterSetupError, NotebookCellError } from "../../tools/runner/errors";
 import { executeNotebook } from "../../tools/runner/execute-notebook";
 import { JupyterServer } from "../../tools/runner/jupyter-server";
@@ -96,6 +99,25 @@ describe("the Jupyter server", () => {
     } finally {
       await busy.stop();
     }
+  });
+
+  it("goes away with its kernels when the process that started it is killed outright", async () => {
+    const script = path.join(PROJECT_ROOT, "build", "tools", "runner", "jupyter-server.js");
+    const parent = spawn(
+      process.execPath,
+      ["-e", `require(${JSON.stringify(script)}).JupyterServer.start({ rootDir: ${JSON.stringify(FIXTURES)} }).then((s) => console.log("server " + s.pid + " " + s.port + " " + s.token))`],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const line = await new Promise<string>((resolve) => parent.stdout!.on("data", (chunk: Buffer) => resolve(chunk.toString())));
+    const [, pid, port, token] = /server (\d+) (\d+) (\w+)/.exec(line)!;
+    const started = await fetch(`http://127.0.0.1:${port}/api/kernels`, { method: "POST", headers: { Authorization: `token ${token}` }, body: JSON.stringify({ name: "tslab" }) });
+    assert.equal(started.status, 201, "a kernel runs under the server");
+    const below = descendants(Number(pid));
+    assert.ok(below.length >= 1);
+    parent.kill("SIGKILL");
+    const deadline = Date.now() + 10_000;
+    while ([Number(pid), ...below].some(isAlive) && Date.now() < deadline) await sleep(100);
+    assert.deepEqual([Number(pid), ...below].filter(isAlive), [], "server and kernel outlived their parent");
   });
 
   it("says how to fix a missing Python environment", async () => {

@@ -24,6 +24,18 @@ export interface JupyterServerOptions {
 
 const HOST = "127.0.0.1";
 
+const SETPRIV = "/usr/bin/setpriv";
+
+/**
+ * The server runs in a process group of its own (so stop() can signal everything in it), which
+ * also means nothing reaches it when this process is killed outright. Where util-linux's setpriv
+ * exists, the server is started through it with a parent-death signal: if this process dies, the
+ * kernel sends the server SIGTERM and the server shuts its kernels down.
+ */
+function withParentDeathSignal(command: string, args: readonly string[]): [string, string[]] {
+  return process.platform === "linux" && existsSync(SETPRIV) ? [SETPRIV, ["--pdeathsig", "TERM", "--", command, ...args]] : [command, [...args]];
+}
+
 /** Asks the OS for a free TCP port on the loopback interface. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -95,7 +107,8 @@ export class JupyterServer {
       ...(process.getuid?.() === 0 ? ["--allow-root"] : []),
     ];
     const log: string[] = [];
-    const child = spawn(jupyter, args, { detached: true, stdio: ["ignore", "pipe", "pipe"], env: jupyterEnv() });
+    const [command, commandArgs] = withParentDeathSignal(jupyter, args);
+    const child = spawn(command, commandArgs, { detached: true, stdio: ["ignore", "pipe", "pipe"], env: jupyterEnv() });
     const keep = (chunk: Buffer): void => {
       log.push(chunk.toString("utf8"));
       if (log.length > 400) log.splice(0, log.length - 400);
