@@ -79,7 +79,11 @@ async function main() {
     JUPYTER_PLATFORM_DIRS: "1",
   };
   process.stdout.write(`\nconclab: JupyterLab at http://${HOST}:${port}/lab?token=${token}\n(Ctrl-C twice to stop)\n\n`);
-  const lab = spawn(VENV_JUPYTER, args, { cwd: ROOT, env, stdio: "inherit" });
+  // With util-linux's setpriv, Lab gets SIGTERM if this process is killed outright.
+  const setpriv = "/usr/bin/setpriv";
+  const [command, commandArgs] =
+    process.platform === "linux" && existsSync(setpriv) ? [setpriv, ["--pdeathsig", "TERM", "--", VENV_JUPYTER, ...args]] : [VENV_JUPYTER, args];
+  const lab = spawn(command, commandArgs, { cwd: ROOT, env, stdio: "inherit" });
   const forward = (sig) => () => lab.kill(sig);
   process.on("SIGTERM", forward("SIGTERM"));
   process.on("SIGHUP", forward("SIGTERM"));
