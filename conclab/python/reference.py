@@ -237,8 +237,11 @@ def watch_parent(parent):
         time.sleep(0.25)
         if os.getppid() == parent:
             continue
-        sys.stderr.write("conclab reference: parent process %d is gone; stopping\n" % parent)
-        sys.stderr.flush()
+        try:
+            sys.stderr.write("conclab reference: parent process %d is gone; stopping\n" % parent)
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass  # stderr was a pipe to the dead parent: BrokenPipeError must not stop the cleanup
         if hasattr(os, "killpg") and os.getpgrp() == os.getpid():
             os.killpg(os.getpgrp(), signal.SIGKILL)
         # Not a group leader (started by hand): stop only what this process started.

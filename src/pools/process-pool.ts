@@ -39,6 +39,7 @@ interface Farm {
   readonly children: Record<string, FarmChild>;
   readonly callQueue: FarmCall[];
   setup(methods: readonly string[]): Record<string, (...args: unknown[]) => void>;
+  processQueue(): void;
   send(childId: number, call: FarmCall): void;
   receive(data: FarmMessage): void;
   end(): void;
@@ -108,6 +109,9 @@ export class ProcessPool {
   private readonly live = new Set<ChildProcess>();
   /** Children whose V8 heap ran out (they said so on stderr before they aborted). */
   private readonly outOfMemory = new WeakSet<ChildProcess>();
+  /** Children the farm or this wrapper is stopping: no call may be sent to them. */
+  private readonly dying = new WeakSet<ChildProcess>();
+  private requeueScheduled = false;
   private readonly pending = new Map<FarmCallback, PendingCall>();
   private readonly drained = new Set<() => void>();
   private readonly exitHook = (): void => this.killAll();
@@ -141,9 +145,18 @@ export class ProcessPool {
     );
     const send = this.farm.send.bind(this.farm);
     this.farm.send = (childId, call) => {
+      const target = this.farm.children[childId]?.child;
+      if (target && (this.dying.has(target) || !isAlive(target))) {
+        // worker-farm hands queued work to a child in the same turn in which it gives up on it
+        // (after a timeout or a crash) and stops it: that call would never be answered. Queue it
+        // again and let the farm place it once the child is gone (it starts a replacement).
+        this.farm.callQueue.unshift(call);
+        this.requeueSoon();
+        return;
+      }
       const pending = this.pending.get(call.callback);
       if (pending) {
-        pending.child = this.farm.children[childId]?.child;
+        pending.child = target;
         // A per-call limit shorter than the farm's: counted, like the farm's, from the send.
         if (pending.timeoutMs !== undefined && pending.timeoutMs < this.callTimeoutMs) {
           pending.timer = setTimeout(() => this.timeOut(call.callback), pending.timeoutMs);
@@ -155,7 +168,12 @@ export class ProcessPool {
     // "Received message for unknown child" into the reader's output.
     const receive = this.farm.receive.bind(this.farm);
     this.farm.receive = (data) => {
-      if (this.farm.children[data.child]?.calls[data.idx]) receive(data);
+      const entry = this.farm.children[data.child];
+      if (!entry?.calls[data.idx]) return;
+      const type = (data.args[0] as { type?: string } | null | undefined)?.type;
+      // The farm stops a child after these; nothing more may be sent to it.
+      if (type === "TimeoutError" || type === "ProcessTerminatedError") this.dying.add(entry.child);
+      receive(data);
     };
     process.on("exit", this.exitHook);
     trackPool(this);
@@ -248,7 +266,20 @@ export class ProcessPool {
     const call = this.pending.get(callback);
     if (!call || call.timeoutMs === undefined) return;
     call.reject(new TaskTimeoutError(call.task, STRATEGY, call.timeoutMs));
-    if (call.child && isAlive(call.child)) call.child.kill("SIGKILL");
+    if (call.child) {
+      this.dying.add(call.child);
+      if (isAlive(call.child)) call.child.kill("SIGKILL");
+    }
+  }
+
+  /** Lets the farm place requeued calls once it has removed the child it was stopping. */
+  private requeueSoon(): void {
+    if (this.requeueScheduled) return;
+    this.requeueScheduled = true;
+    setImmediate(() => {
+      this.requeueScheduled = false;
+      if ((this.state === "open" || this.state === "closing") && this.farm.callQueue.length > 0) this.farm.processQueue();
+    });
   }
 
   /** Resolves once a child's stdout and stderr are closed (or after a second, should they stay open). */

@@ -125,6 +125,10 @@ export class ThreadPool {
     if (this.destroyed) return;
     this.destroyed = true;
     untrackPool(this);
+    // A worker stopped by an abort or a timeout exits a moment later; when piscina hears of that
+    // exit after destroy() has finished, it starts replacements up to minThreads, which then live
+    // on in a destroyed pool. With no minimum it starts none.
+    (this.piscina.options as { minThreads: number }).minThreads = 0;
     await this.piscina.destroy();
   }
 }

@@ -4,7 +4,9 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { jupyterEnv, NOTEBOOKS_DIR, venvExecutable } from "../paths";
@@ -68,6 +70,7 @@ export class JupyterServer {
     readonly token: string,
     readonly rootDir: string,
     private readonly log: string[],
+    private readonly scratchDir: string,
   ) {
     process.once("exit", this.exitHook);
   }
@@ -108,14 +111,16 @@ export class JupyterServer {
     ];
     const log: string[] = [];
     const [command, commandArgs] = withParentDeathSignal(jupyter, args);
-    const child = spawn(command, commandArgs, { detached: true, stdio: ["ignore", "pipe", "pipe"], env: jupyterEnv() });
+    // Runtime files, IPython's profile and npm's logs go to a folder of this server's, not to HOME.
+    const scratch = mkdtempSync(path.join(tmpdir(), "conclab-jupyter-"));
+    const child = spawn(command, commandArgs, { detached: true, stdio: ["ignore", "pipe", "pipe"], env: jupyterEnv(process.env, scratch) });
     const keep = (chunk: Buffer): void => {
       log.push(chunk.toString("utf8"));
       if (log.length > 400) log.splice(0, log.length - 400);
     };
     child.stdout?.on("data", keep);
     child.stderr?.on("data", keep);
-    const server = new JupyterServer(child, port, token, rootDir, log);
+    const server = new JupyterServer(child, port, token, rootDir, log, scratch);
     try {
       await server.waitUntilReady(options.startTimeoutMs ?? 60_000);
     } catch (error) {
@@ -178,5 +183,6 @@ export class JupyterServer {
       while (alive().length > 0 && Date.now() < hardDeadline) await sleep(50);
     }
     process.removeListener("exit", this.exitHook);
+    rmSync(this.scratchDir, { recursive: true, force: true });
   }
 }
