@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { descendants, isAlive } from "../../tools/proc";
 
@@ -34,5 +35,21 @@ export class ProcessWatch {
     const alive = (): number[] => [...this.seen].filter(isAlive);
     while (alive().length > 0 && Date.now() < deadline) await sleep(100);
     return alive();
+  }
+}
+
+/** Polls `condition` until it holds or `withinMs` pass; returns its last value. */
+export async function until(condition: () => boolean, withinMs: number, everyMs = 50): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  while (!condition() && Date.now() < deadline) await sleep(everyMs);
+  return condition();
+}
+
+/** A process's command line, for messages ("gone" once it has ended). */
+export function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
+  } catch {
+    return "gone";
   }
 }

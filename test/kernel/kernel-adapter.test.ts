@@ -10,26 +10,14 @@ import { KernelClient } from "../../tools/runner/execute-notebook";
 import { JupyterServer } from "../../tools/runner/jupyter-server";
 import type { Output } from "../../tools/runner/nbformat";
 import { sharedServer } from "../helpers/server";
+import { kernelPid, stdout } from "../helpers/kernel";
+import { until } from "../helpers/processes";
 
 const FIXTURES = path.join(PROJECT_ROOT, "test", "fixtures", "notebooks");
 const NOTEBOOK = path.join(FIXTURES, "outputs.ipynb"); // only its folder matters: the kernel's working directory
 
-function stdout(outputs: readonly Output[]): string {
-  return outputs.map((o) => (o.output_type === "stream" ? o.text : "")).join("");
-}
 
-async function kernelPid(client: KernelClient): Promise<number> {
-  const outcome = await client.execute("console.log(`pid=${process.pid}`);");
-  const pid = Number(/pid=(\d+)/.exec(stdout(outcome.outputs))?.[1]);
-  assert.ok(pid > 0, "the kernel reports its pid");
-  return pid;
-}
 
-async function until(condition: () => boolean, withinMs: number): Promise<boolean> {
-  const deadline = Date.now() + withinMs;
-  while (!condition() && Date.now() < deadline) await sleep(100);
-  return condition();
-}
 
 describe("conclab/kernel in a real tslab kernel", () => {
   const jupyter = sharedServer({ rootDir: FIXTURES }, "the kernel adapter tests");

@@ -10,7 +10,7 @@
  */
 import "../helpers/quiet";
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -23,6 +23,8 @@ import { KernelClient } from "../../tools/runner/execute-notebook";
 import type { Output } from "../../tools/runner/nbformat";
 import { sharedServer } from "../helpers/server";
 import { listeningAddresses } from "../helpers/sockets";
+import { kernelPid, stdout } from "../helpers/kernel";
+import { commandLine, until } from "../helpers/processes";
 
 const FIXTURES = path.join(PROJECT_ROOT, "test", "fixtures", "notebooks");
 const NOTEBOOK = path.join(FIXTURES, "outputs.ipynb"); // only its folder matters: the kernel's working directory
@@ -41,30 +43,9 @@ function filesUnder(dir: string): string[] {
 }
 const noPython: string | false = findPython() === null ? "no Python 3.8+ on this machine" : false;
 
-function stdout(outputs: readonly Output[]): string {
-  return outputs.map((o) => (o.output_type === "stream" ? o.text : "")).join("");
-}
 
-async function kernelPid(client: KernelClient): Promise<number> {
-  const outcome = await client.execute("console.log(`pid=${process.pid}`);");
-  const pid = Number(/pid=(\d+)/.exec(stdout(outcome.outputs))?.[1]);
-  assert.ok(pid > 0, "the kernel reports its pid");
-  return pid;
-}
 
-async function until(condition: () => boolean, withinMs: number): Promise<boolean> {
-  const deadline = Date.now() + withinMs;
-  while (!condition() && Date.now() < deadline) await sleep(50);
-  return condition();
-}
 
-function commandLine(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
-  } catch {
-    return "gone";
-  }
-}
 
 /** A compare that runs for minutes unless stopped: `size` per copy, 50 repeats. */
 function longCompare(strategy: string, task: "countTo" | "sleep", size: number, copies: number): string {

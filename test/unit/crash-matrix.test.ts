@@ -11,7 +11,6 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, it, type TestContext } from "node:test";
@@ -31,8 +30,8 @@ import {
 import { REFERENCE_SCRIPT } from "conclab/dist/src/strategies/python";
 import { portable, taskSource, type TaskFunction } from "conclab/dist/src/tasks/task-source";
 import { descendants, signal } from "../../tools/proc";
-import { ProcessWatch } from "../helpers/processes";
 import { ownThreadCount, threadsSettleTo } from "../helpers/threads";
+import { commandLine, ProcessWatch, until } from "../helpers/processes";
 
 const TIMEOUT_MS = 1_500;
 const HEAP_LIMIT_MB = 48;
@@ -89,19 +88,7 @@ const FAULTS: readonly Fault[] = [
   },
 ];
 
-async function until(condition: () => boolean, withinMs: number): Promise<boolean> {
-  const deadline = Date.now() + withinMs;
-  while (!condition() && Date.now() < deadline) await sleep(50);
-  return condition();
-}
 
-function commandLine(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
-  } catch {
-    return "gone";
-  }
-}
 
 /** This process's thread count at rest, after Node's own helper threads (libuv's pool) have started. */
 async function threadBaselineAtRest(): Promise<number> {
