@@ -151,6 +151,8 @@ function ensureBuild() {
   const outputs = [path.join(ROOT, "conclab", "dist", "src", "index.js"), path.join(ROOT, "build", "tools", "paths.js")];
   if (stampMatches(stamp, want) && outputs.every((f) => existsSync(f))) return say("TypeScript build up to date");
   say("building the TypeScript (tsc)…");
+  // A clean build: a deleted source must not leave its compiled test or module behind.
+  for (const out of [path.join(ROOT, "build"), path.join(ROOT, "conclab", "dist")]) rmSync(out, { recursive: true, force: true });
   const tsc = path.join(ROOT, "node_modules", "typescript", "bin", "tsc");
   for (const config of ["tsconfig.json", "tsconfig.tools.json"]) {
     const result = spawnSync(process.execPath, [tsc, "-p", config], { cwd: ROOT, encoding: "utf8" });
