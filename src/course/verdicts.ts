@@ -17,6 +17,7 @@ function strategy(result: CompareResult, key: string): StrategyResult {
   return found;
 }
 
+const coresText = (cores: number): string => `${cores} core${cores === 1 ? "" : "s"}`;
 const x = (value: number): string => `${value.toFixed(2)}x`;
 const ms = (value: number): string =>
   value < 0.001 ? "< 1 µs" : value < 1 ? `${Number((value * 1000).toPrecision(2))} µs` : value < 10 ? `${value.toFixed(1)} ms` : `${value.toFixed(0)} ms`;
@@ -82,11 +83,11 @@ export function parallelismNeedsCores(cpu: CompareResult): Claim {
     "concepts.parallelism",
     "01-core-concepts",
     "Parallelism is doing many things at the same instant, and it needs hardware: several cores.",
-    `${cpu.copies} CPU tasks on worker threads: ${most} ran at once on ${laneCount(threads.spans)} lanes; ${x(speedup.median)} faster than one after another (${cores} cores)`,
+    `${cpu.copies} CPU tasks on worker threads: ${most} ran at once on ${laneCount(threads.spans)} lanes; ${x(speedup.median)} faster than one after another (${coresText(cores)})`,
     verdictOf(check),
     cores >= 2
       ? holds
-        ? `with ${cores} cores the copies really ran at the same time`
+        ? `with ${coresText(cores)} the copies really ran at the same time`
         : check === "unclear"
           ? `the speedup stayed below ${x(0.75 * expected)} within the noise of this run: rerun it on a quieter machine`
           : `the speedup stayed well below ${x(0.75 * expected)}: the machine was busy with other work, so two cores were not free`
@@ -142,7 +143,7 @@ export function gilProcesses(python: CompareResult): Claim {
     "gil.processes",
     "02-the-gil",
     "Each process has its own interpreter and its own GIL, so processes run CPU-bound Python in parallel.",
-    `CPython processes: ${x(speedup.median)} faster than sequential with ${python.copies} copies on ${cores} cores`,
+    `CPython processes: ${x(speedup.median)} faster than sequential with ${python.copies} copies on ${coresText(cores)}`,
     verdictOf(check),
     cores >= 2
       ? holds
@@ -167,7 +168,7 @@ export function nodeThreadsParallel(node: CompareResult): Claim {
     "gil.node-threads",
     "02-the-gil",
     "Threads cannot speed up CPU-bound work (the article's rule for CPython threads).",
-    `Node worker threads: ${x(speedup.median)} faster than sequential with ${node.copies} copies on ${cores} cores`,
+    `Node worker threads: ${x(speedup.median)} faster than sequential with ${node.copies} copies on ${coresText(cores)}`,
     parallel ? "differs in Node by design" : cores < 2 ? "not measured" : check === "unclear" ? "unclear (noisy run)" : "differs",
     parallel
       ? "Node has no GIL: each worker thread has its own V8 isolate and event loop, so JavaScript runs in parallel"
@@ -239,7 +240,7 @@ export function preemptiveThreads(result: CompareResult): Claim {
     "approaches.preemptive",
     "03-approaches",
     "Threads and processes are switched preemptively: the OS decides, so every thread makes progress even when there are more threads than cores.",
-    `${result.copies} CPU copies on ${cores} core(s): on threads all ${threadsMost} ran at once, time-sliced by the OS; on the event loop at most ${loopMost} ran at once`,
+    `${result.copies} CPU copies on ${coresText(cores)}: on threads all ${threadsMost} ran at once, time-sliced by the OS; on the event loop at most ${loopMost} ran at once`,
     holds ? "holds" : "differs",
     holds ? "the OS scheduler interleaved the threads; the event loop ran each copy to its end before the next" : "the overlap pattern differs from the claim in this run",
   );
@@ -265,7 +266,7 @@ export function threadsBestFor(threadsSpeedup: Stat, cores: number): Claim {
     "proscons.threads-best-for",
     "04-pros-and-cons",
     "Threads are best for generic I/O; CPU-bound work needs processes.",
-    `Node worker threads sped CPU work up ${x(threadsSpeedup.median)} on ${cores} core(s); Node's own I/O is already non-blocking on the main thread`,
+    `Node worker threads sped CPU work up ${x(threadsSpeedup.median)} on ${coresText(cores)}; Node's own I/O is already non-blocking on the main thread`,
     check === "yes" ? "differs in Node by design" : check === "unclear" ? "unclear (noisy run)" : cores < 2 ? "not measured" : "differs",
     check === "yes"
       ? "without a GIL, worker threads are Node's tool for CPU-bound JavaScript; waiting is done with async I/O on the event loop"
@@ -300,21 +301,21 @@ export function cpuExamples(node: CompareResult, python: CompareResult | null): 
     const speedup = cores >= 2 ? onBusy(atLeast(processes, 0.75 * expected, tolerance(processes, pySeq)), python) : atMost(processes, 1.2, tolerance(processes, pySeq));
     claims.push(
       claim("examples.cpu-python-processes", "05-code-examples", "Multiprocessing gives a true 2x speedup on a multi-core machine.",
-        `CPython processes: ${x(processes.median)} faster with 2 copies on ${cores} core(s)`, verdictOf(speedup),
+        `CPython processes: ${x(processes.median)} faster with 2 copies on ${coresText(cores)}`, verdictOf(speedup),
         speedup === "yes" ? (cores >= 2 ? "two interpreters, two GILs, two cores" : "one core: as expected, no speedup") : "below the expected speedup in this run"),
     );
   }
   const threads = parallel("threads");
   claims.push(
     claim("examples.cpu-node-threads", "05-code-examples", "Threads give CPU-bound work no speedup.",
-      `Node worker threads: ${x(strategy(node, "threads").speedup!.median)} faster with ${node.copies} copies on ${cores} core(s)`,
+      `Node worker threads: ${x(strategy(node, "threads").speedup!.median)} faster with ${node.copies} copies on ${coresText(cores)}`,
       threads === "yes" && cores >= 2 ? "differs in Node by design" : verdictOf(threads === "unclear" ? "unclear" : "no"),
       threads === "yes" ? "worker threads have no GIL: the copies ran in parallel" : "worker threads did not show their speedup in this run"),
   );
   const processes = parallel("processes");
   claims.push(
     claim("examples.cpu-node-processes", "05-code-examples", "Processes give CPU-bound work a true speedup on several cores.",
-      `Node child processes: ${x(strategy(node, "processes").speedup!.median)} faster with ${node.copies} copies on ${cores} core(s)`,
+      `Node child processes: ${x(strategy(node, "processes").speedup!.median)} faster with ${node.copies} copies on ${coresText(cores)}`,
       verdictOf(processes), processes === "yes" ? "separate processes ran on separate cores" : "below the expected speedup in this run"),
   );
   return claims;
@@ -367,7 +368,7 @@ export function cpuScales(points: readonly { strategy: string; workers: number; 
   });
   const check: Check = checks.includes("no") ? "no" : checks.includes("unclear") ? "unclear" : "yes";
   return claim("decision.cpu", "06-decision-matrix", "Is the bottleneck the CPU? Use processes: only they get past the GIL to use every core.",
-    atTop.map((p) => `${p.strategy} ${x(p.speedup.median)}`).join(", ") + ` with ${top} copies on ${cores} core(s)`,
+    atTop.map((p) => `${p.strategy} ${x(p.speedup.median)}`).join(", ") + ` with ${top} ${top === 1 ? "copy" : "copies"} on ${coresText(cores)}`,
     check === "yes" && top >= 2 ? "differs in Node by design" : verdictOf(check),
     check === "yes"
       ? top >= 2
