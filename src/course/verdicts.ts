@@ -28,10 +28,8 @@ const ms = (value: number): string =>
  */
 function noSpeedupShown(threadsCheck: Check, python: CompareResult): Check {
   if (threadsCheck !== "yes" || python.environment.cores < 2) return threadsCheck;
-  const processes = python.strategies.find((s) => s.strategy === "python:processes")?.speedup;
-  if (!processes) return threadsCheck;
-  const expected = Math.min(python.copies, python.environment.cores);
-  return atLeast(processes, 0.75 * expected, tolerance(processes)) === "yes" ? "yes" : "unclear";
+  if (!python.strategies.some((s) => s.strategy === "python:processes" && s.speedup)) return threadsCheck;
+  return parallelSpeedup(python, "python:processes").check === "yes" ? "yes" : "unclear";
 }
 const bytes = (value: number): string =>
   value < 1024 ? `${value.toFixed(0)} B` : value < 1024 ** 2 ? `${(value / 1024).toFixed(1)} KB` : `${(value / 1024 ** 2).toFixed(1)} MB`;
@@ -42,6 +40,23 @@ const bytes = (value: number): string =>
  */
 function onBusy(check: Check, result: CompareResult): Check {
   return check === "no" && result.noise.busy ? "unclear" : check;
+}
+
+/** Parallel work should reach 75% of min(copies, cores) on several cores, and stay about 1x on one. */
+const PARALLEL_SHARE = 0.75;
+
+/**
+ * Did `key` speed up as parallel work should? Against its own runtime's sequential run, with the
+ * noise margin of both, and "unclear" rather than "no" on a busy machine.
+ */
+function parallelSpeedup(result: CompareResult, key: string): { check: Check; speedup: Stat; cores: number; expected: number } {
+  const speedup = strategy(result, key).speedup;
+  if (!speedup) throw new RangeError(`result must include a sequential run for ${key} to compute its speedup; add it to strategies`);
+  const cores = result.environment.cores;
+  const expected = Math.min(result.copies, cores);
+  const noise = tolerance(speedup, strategy(result, key.startsWith("python:") ? "python:sequential" : "sequential").wallMs);
+  const check = onBusy(cores >= 2 ? atLeast(speedup, PARALLEL_SHARE * expected, noise) : atMost(speedup, 1.2, noise), result);
+  return { check, speedup, cores, expected };
 }
 
 function claim(id: string, section: string, text: string, measured: string, verdict: Verdict, reason: string): Claim {
@@ -71,13 +86,9 @@ export function concurrencyOnOneLane(cpu: CompareResult, waiting: CompareResult)
 /** 01: parallelism needs several cores: worker threads overlap CPU work and finish sooner. */
 export function parallelismNeedsCores(cpu: CompareResult): Claim {
   const threads = strategy(cpu, "threads");
-  const cores = cpu.environment.cores;
   const most = Math.min(...byRepeat(threads.spans).map(maxConcurrency));
-  const speedup = threads.speedup;
-  if (!speedup) throw new RangeError("result must include a sequential run to compute speedup; add \"sequential\" to strategies");
-  const expected = Math.min(cpu.copies, cores);
-  const noise = tolerance(speedup, strategy(cpu, "sequential").wallMs);
-  const check = onBusy(cores >= 2 ? (most < 2 ? "no" : atLeast(speedup, 0.75 * expected, noise)) : atMost(speedup, 1.2, noise), cpu);
+  const { check: speedupCheck, speedup, cores, expected } = parallelSpeedup(cpu, "threads");
+  const check: Check = cores >= 2 && most < 2 ? "no" : speedupCheck;
   const holds = check === "yes";
   return claim(
     "concepts.parallelism",
@@ -89,8 +100,8 @@ export function parallelismNeedsCores(cpu: CompareResult): Claim {
       ? holds
         ? `with ${coresText(cores)} the copies really ran at the same time`
         : check === "unclear"
-          ? `the speedup stayed below ${x(0.75 * expected)} within the noise of this run: rerun it on a quieter machine`
-          : `the speedup stayed well below ${x(0.75 * expected)}: the machine was busy with other work, so two cores were not free`
+          ? `the speedup stayed below ${x(PARALLEL_SHARE * expected)} within the noise of this run: rerun it on a quieter machine`
+          : `the speedup stayed well below ${x(PARALLEL_SHARE * expected)}: the machine was busy with other work, so two cores were not free`
       : holds
         ? "with one core the threads took turns: no speedup, exactly as the claim says"
         : "one core should give no speedup; the timing was disturbed",
@@ -132,12 +143,7 @@ export function gilThreads(python: CompareResult): Claim {
 }
 
 export function gilProcesses(python: CompareResult): Claim {
-  const processes = strategy(python, "python:processes");
-  const speedup = processes.speedup!;
-  const cores = python.environment.cores;
-  const expected = Math.min(python.copies, cores);
-  const noise = tolerance(speedup, strategy(python, "python:sequential").wallMs);
-  const check = onBusy(cores >= 2 ? atLeast(speedup, 0.75 * expected, noise) : atMost(speedup, 1.2, noise), python);
+  const { check, speedup, cores } = parallelSpeedup(python, "python:processes");
   const holds = check === "yes";
   return claim(
     "gil.processes",
@@ -157,12 +163,9 @@ export function gilProcesses(python: CompareResult): Claim {
 
 /** 02: in Node, worker threads do run JavaScript in parallel (no GIL). */
 export function nodeThreadsParallel(node: CompareResult): Claim {
-  const threads = strategy(node, "threads");
-  const speedup = threads.speedup!;
-  const cores = node.environment.cores;
-  const expected = Math.min(node.copies, cores);
-  const noise = tolerance(speedup, strategy(node, "sequential").wallMs);
-  const check: Check = cores >= 2 ? onBusy(atLeast(speedup, 0.75 * expected, noise), node) : "no";
+  const measured = parallelSpeedup(node, "threads");
+  const { speedup, cores } = measured;
+  const check: Check = cores >= 2 ? measured.check : "no";
   const parallel = check === "yes";
   return claim(
     "gil.node-threads",
@@ -277,12 +280,7 @@ export function threadsBestFor(threadsSpeedup: Stat, cores: number): Claim {
 /** 05 B: the article's CPU-bound comparison, for whichever runtimes were measured. */
 export function cpuExamples(node: CompareResult, python: CompareResult | null): Claim[] {
   const cores = node.environment.cores;
-  const expected = Math.min(node.copies, cores);
-  const seq = strategy(node, "sequential").wallMs;
-  const parallel = (key: "threads" | "processes"): Check => {
-    const s = strategy(node, key).speedup!;
-    return cores >= 2 ? onBusy(atLeast(s, 0.75 * expected, tolerance(s, seq)), node) : atMost(s, 1.2, tolerance(s, seq));
-  };
+  const parallel = (key: "threads" | "processes"): Check => parallelSpeedup(node, key).check;
   const claims: Claim[] = [];
   if (python) {
     const threads = strategy(python, "python:threads").speedup!;
@@ -298,7 +296,7 @@ export function cpuExamples(node: CompareResult, python: CompareResult | null): 
             ? "processes did not speed up in this run either, so the cores were not free: inconclusive"
             : "CPython threads sped up CPU work: is this a free-threaded (no-GIL) build?"),
     );
-    const speedup = cores >= 2 ? onBusy(atLeast(processes, 0.75 * expected, tolerance(processes, pySeq)), python) : atMost(processes, 1.2, tolerance(processes, pySeq));
+    const speedup = parallelSpeedup(python, "python:processes").check;
     claims.push(
       claim("examples.cpu-python-processes", "05-code-examples", "Multiprocessing gives a true 2x speedup on a multi-core machine.",
         `CPython processes: ${x(processes.median)} faster with 2 copies on ${coresText(cores)}`, verdictOf(speedup),
@@ -363,7 +361,7 @@ export function cpuScales(points: readonly { strategy: string; workers: number; 
   const top = Math.max(...points.map((p) => p.workers));
   const atTop = points.filter((p) => p.workers === top);
   const checks = atTop.map((p) => {
-    const check = top >= 2 ? atLeast(p.speedup, 0.75 * Math.min(top, cores), tolerance(p.speedup)) : atMost(p.speedup, 1.2, tolerance(p.speedup));
+    const check = top >= 2 ? atLeast(p.speedup, PARALLEL_SHARE * Math.min(top, cores), tolerance(p.speedup)) : atMost(p.speedup, 1.2, tolerance(p.speedup));
     return check === "no" && p.busy ? "unclear" : check;
   });
   const check: Check = checks.includes("no") ? "no" : checks.includes("unclear") ? "unclear" : "yes";
