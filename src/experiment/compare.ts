@@ -4,7 +4,6 @@
  * with their spread, speedups as ratios paired within each repeat, and the checks that catch a
  * measurement that cannot be right.
  */
-import { setMaxListeners } from "node:events";
 import { cpus } from "node:os";
 import { AbortError, checkInteger, throwIfAborted } from "../errors";
 import { describeMachine, type MachineDescription } from "../environment";
@@ -17,7 +16,7 @@ import type { RunnerContext, RunRecord, StrategyKey, StrategyName, StrategyRunne
 import { portable, type TaskFunction, type TaskSource } from "../tasks/task-source";
 import { MemoryTracker, type MemorySummary } from "./memory";
 import { checkArgs, checkCopies, checkSignal, checkTimeout, DEFAULT_TIMEOUT_MS, expandStrategy, isParallel, readTask } from "./options";
-import { newProgressSink, trackExperiment } from "./lifecycle";
+import { newProgressSink, startExperiment } from "./lifecycle";
 import { createRunner, type Pools } from "./runners";
 
 export interface CompareProgress {
@@ -163,12 +162,7 @@ export function suspicions(result: Omit<StrategyResult, "suspect">, baseline: St
  * every worker and child it started.
  */
 export function compare<F extends TaskFunction>(options: CompareOptions<F>): Promise<CompareResult> {
-  const controller = new AbortController();
-  // Every copy in flight listens for an abort (up to MAX_EVENT_LOOP_COPIES on one thread): not a leak.
-  setMaxListeners(0, controller.signal);
-  const result = compareWith(options, controller);
-  trackExperiment(controller, result);
-  return result;
+  return startExperiment((controller) => compareWith(options, controller));
 }
 
 function describeCall(task: string, args: readonly unknown[], copies: number): string {

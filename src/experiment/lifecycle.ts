@@ -3,6 +3,7 @@
  * (each with its AbortController) and pools that hold threads or processes. The kernel adapter
  * calls abortAllExperiments() on SIGINT and destroyAllPools() on shutdown; scripts may too.
  */
+import { setMaxListeners } from "node:events";
 
 interface Running {
   readonly controller: AbortController;
@@ -27,6 +28,19 @@ export function trackExperiment(controller: AbortController, settled: Promise<un
     () => experiments.delete(entry),
     () => experiments.delete(entry),
   );
+}
+
+/**
+ * Starts an experiment under an AbortController of its own, registered until it settles, so that
+ * abortAllExperiments() (an interrupted cell) can stop it.
+ */
+export function startExperiment<T>(body: (controller: AbortController) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  // Every copy in flight listens for an abort (up to MAX_EVENT_LOOP_COPIES on one thread): not a leak.
+  setMaxListeners(0, controller.signal);
+  const settled = body(controller);
+  trackExperiment(controller, settled);
+  return settled;
 }
 
 export function runningExperiments(): number {

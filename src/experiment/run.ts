@@ -1,11 +1,10 @@
 /** run(): one measured run of one strategy, after warming the task up. */
-import { setMaxListeners } from "node:events";
 import { AbortError, checkInteger, throwIfAborted } from "../errors";
 import { describeMachine, type MachineDescription } from "../environment";
 import { laneName, type Span } from "../measure/spans";
 import type { RunnerContext, StrategyKey, StrategyName } from "../strategies/strategy";
 import type { TaskFunction } from "../tasks/task-source";
-import { progressOf, trackExperiment } from "./lifecycle";
+import { progressOf, startExperiment } from "./lifecycle";
 import { MemoryTracker, type MemorySummary } from "./memory";
 import { checkArgs, checkCopies, checkSignal, checkTimeout, DEFAULT_TIMEOUT_MS, expandStrategy, readTask } from "./options";
 import { createRunner, type Pools } from "./runners";
@@ -40,12 +39,7 @@ export interface RunResult {
 
 /** One measured run of `copies` copies under one strategy, after `warmup` untimed rounds. */
 export function run<F extends TaskFunction>(options: RunOptions<F>): Promise<RunResult> {
-  const controller = new AbortController();
-  // Every copy in flight listens for an abort (up to MAX_EVENT_LOOP_COPIES on one thread): not a leak.
-  setMaxListeners(0, controller.signal);
-  const result = runWith(options, controller);
-  trackExperiment(controller, result);
-  return result;
+  return startExperiment((controller) => runWith(options, controller));
 }
 
 async function runWith<F extends TaskFunction>(options: RunOptions<F>, controller: AbortController): Promise<RunResult> {

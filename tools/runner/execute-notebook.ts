@@ -301,22 +301,3 @@ export async function executeNotebook(server: JupyterServer, notebookPath: strin
   };
   return notebook;
 }
-
-/** Starts a server, runs each notebook in turn, and always stops the server. */
-export async function executeNotebooks(
-  server: () => Promise<JupyterServer>,
-  notebookPaths: readonly string[],
-  options: ExecuteOptions & { readonly onNotebook?: (file: string) => void } = {},
-): Promise<Map<string, Notebook>> {
-  const running = await server();
-  const results = new Map<string, Notebook>();
-  try {
-    for (const file of notebookPaths) {
-      options.onNotebook?.(file);
-      results.set(file, await executeNotebook(running, file, options));
-    }
-  } finally {
-    await running.stop();
-  }
-  return results;
-}
