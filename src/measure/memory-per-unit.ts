@@ -98,6 +98,9 @@ async function processes(count: number, signal?: AbortSignal): Promise<Pick<Memo
       // An idle Node process that says it is ready and then waits for its parent to go.
       const child = spawn(process.execPath, ["-e", "process.stdout.write('ready'); process.stdin.resume(); process.stdin.on('end', () => process.exit(0));"], {
         stdio: ["pipe", "pipe", "ignore"],
+        // Out of the kernel's process group: an interrupt aborts through the signal, not by
+        // killing children mid-measurement. It still ends when its stdin (this process) closes.
+        detached: true,
       });
       children.push(child);
       await new Promise<void>((resolve, reject) => {

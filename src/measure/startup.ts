@@ -35,7 +35,11 @@ function threadOnce(): Promise<number> {
 function processOnce(): Promise<number> {
   return new Promise((resolve, reject) => {
     const asked = nowMs();
-    const child = spawn(process.execPath, ["-e", "process.stdout.write(String(performance.timeOrigin + performance.now()))"], { stdio: ["ignore", "pipe", "ignore"] });
+    const child = spawn(process.execPath, ["-e", "process.stdout.write(String(performance.timeOrigin + performance.now()))"], {
+      stdio: ["ignore", "pipe", "ignore"],
+      // Out of the kernel's process group: an interrupt must abort through the signal, not fail a sample.
+      detached: true,
+    });
     let out = "";
     child.stdout?.on("data", (chunk: Buffer) => (out += chunk.toString()));
     child.once("error", reject);

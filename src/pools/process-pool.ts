@@ -134,6 +134,10 @@ export class ProcessPool {
         workerOptions: {
           stdio: ["ignore", "pipe", "pipe", "ipc"],
           execArgv: [],
+          // Its own process group: a Jupyter interrupt signals the kernel's whole group, and a
+          // child still starting (before it can ignore SIGINT) would die of it. The kernel decides
+          // what stops; the child's parent watchdog ends it when the kernel goes.
+          detached: true,
           // Structured clone, as for worker threads: undefined, NaN, Map, BigInt survive and a
           // function in a result fails loudly instead of vanishing from JSON.
           serialization: "advanced",

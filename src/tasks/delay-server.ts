@@ -154,6 +154,8 @@ async function inChildProcess(delayMs: number, bodyBytes: number): Promise<Delay
     // a kernel shows in the cell (a forked child's own output would go to the server's log).
     stdio: ["ignore", "ignore", "pipe", "ipc"],
     execArgv: [],
+    // Out of the kernel's process group, so a Jupyter interrupt cannot kill it while it starts.
+    detached: true,
     env: { ...process.env, [DELAY_PARENT_PID_ENV]: String(process.pid) },
     serialization: "json",
   });

@@ -32,8 +32,9 @@ function guardParent(): void {
   const parent = Number(process.env[PARENT_PID_ENV]) || process.ppid;
   if (process.ppid !== parent) process.kill(process.pid, "SIGKILL");
   process.once("disconnect", () => process.exit(0));
-  // Jupyter interrupts a kernel by signalling its whole process group, children included. The
-  // parent decides: it aborts the experiment and kills its children, or keeps a pool for reuse.
+  // The pool starts children in their own process group, out of reach of Jupyter's interrupt
+  // (it signals the kernel's whole group). Should a SIGINT reach one anyway, the parent decides:
+  // it aborts the experiment and kills its children, or keeps a pool for reuse.
   process.on("SIGINT", () => undefined);
   const watchdog = new Worker(
     `const { workerData } = require("node:worker_threads");

@@ -323,3 +323,66 @@ setTimeout(() => console.log(JSON.stringify({ busy: busy.pids, idle: idle.pids }
     }
   });
 });
+
+describe("child processes under a kernel interrupt", () => {
+  // Jupyter interrupts a kernel by sending SIGINT to its whole process group. A child that is
+  // still starting up cannot ignore it yet, so every child conclab starts must live outside it.
+  // The script interrupts its own group every 2 ms from its main thread, so every signal lands
+  // while children boot, load their module or work, never inside a spawn call itself.
+  it("pools, delay servers, start-up and memory samples finish while their parent's process group is interrupted again and again", async () => {
+    const script = path.join(os.tmpdir(), `conclab-interrupts-${process.pid}.js`);
+    const lib = (name: string): string => JSON.stringify(require.resolve(`conclab/dist/src/${name}`));
+    writeFileSync(
+      script,
+      `"use strict";
+const { readFileSync } = require("node:fs");
+const { ProcessPool } = require(${lib("pools/process-pool")});
+const { portable, taskSource } = require(${lib("tasks/task-source")});
+const { countTo } = require(${lib("tasks/cpu")});
+const { startDelayServer } = require(${lib("tasks/delay-server")});
+const { measureStartup } = require(${lib("measure/startup")});
+const { measureMemory } = require(${lib("measure/memory-per-unit")});
+// Signal only a group this script leads, never the test runner's.
+const group = Number(readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ")[2]);
+if (group !== process.pid) process.exit(3);
+process.on("SIGINT", () => {}); // a kernel's own handler decides; here: go on
+let interrupts = 0;
+setInterval(() => { interrupts += 1; process.kill(-process.pid, "SIGINT"); }, 2);
+(async () => {
+  const task = portable(taskSource(countTo));
+  const results = [];
+  for (let round = 0; round < 3; round++) {
+    const pool = ProcessPool.start({ size: 2 });
+    process.kill(-process.pid, "SIGINT"); // at once: the children are still booting
+    const records = await Promise.all([0, 1].map((copy) => pool.run({ task, args: [100000], copy })));
+    results.push(...records.map((r) => r.result));
+    await pool.destroy();
+  }
+  const starting = startDelayServer({ delayMs: 0, inChildProcess: true });
+  process.kill(-process.pid, "SIGINT");
+  const server = await starting;
+  const status = (await fetch(server.url)).status;
+  await server.close();
+  const startup = await measureStartup("processes", 3);
+  const memory = await measureMemory("processes", 2);
+  console.log(JSON.stringify({ results, status, startups: startup.samplesMs.length, memory: memory.totalBytes > 0, interrupted: interrupts > 20 }));
+  process.exit(0);
+})().catch((error) => { console.error(error); process.exit(1); });
+`,
+    );
+    // detached: the script leads its own process group, as a kernel does under jupyter_server.
+    const parent = spawn(process.execPath, [script], { stdio: ["ignore", "pipe", "pipe"], detached: true });
+    try {
+      let out = "";
+      let err = "";
+      parent.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+      parent.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => parent.once("exit", (exitCode) => resolve(exitCode)));
+      assert.equal(code, 0, `the script failed under interrupts; stdout: ${out}; stderr: ${err}`);
+      assert.deepEqual(JSON.parse(out), { results: Array(6).fill(100000), status: 200, startups: 3, memory: true, interrupted: true });
+    } finally {
+      if (parent.pid) signal(-parent.pid, "SIGKILL");
+      rmSync(script, { force: true });
+    }
+  });
+});
