@@ -16,7 +16,9 @@ const VENV = path.join(ROOT, ".venv");
 const BIN = process.platform === "win32" ? "Scripts" : "bin";
 const VENV_PYTHON = path.join(VENV, BIN, "python");
 const VENV_JUPYTER = path.join(VENV, BIN, "jupyter");
-const MIN_PYTHON = [3, 9];
+// The oldest Python the locked Jupyter stack installs on (IPython 9 needs 3.11); environment.yml
+// installs exactly this one (test/unit/binder-config.test.ts).
+const MIN_PYTHON = [3, 11];
 const MIN_NODE = 20;
 
 class SetupError extends Error {}
@@ -202,6 +204,6 @@ function setupOrExit() {
   }
 }
 
-module.exports = { ROOT, VENV, VENV_PYTHON, VENV_JUPYTER, SetupError, findPython, venvState, setup, setupOrExit, say };
+module.exports = { ROOT, VENV, VENV_PYTHON, VENV_JUPYTER, MIN_PYTHON, SetupError, findPython, venvState, setup, setupOrExit, say };
 
 if (require.main === module) setupOrExit();

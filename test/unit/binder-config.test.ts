@@ -8,51 +8,62 @@ import { courseNotebooks } from "../../tools/runner/notebook-list";
 import { readNotebook } from "../../tools/runner/nbformat";
 
 const read = (file: string): string => readFileSync(path.join(PROJECT_ROOT, file), "utf8");
-/** PyPI and conda-forge spell the same package with - or _, in any case. */
+/** PyPI spells the same package with - or _ or ., in any case. */
 const canonical = (name: string): string => name.toLowerCase().replace(/[-_.]+/g, "-");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { MIN_PYTHON } = require(path.join(PROJECT_ROOT, "scripts", "setup.cjs")) as { MIN_PYTHON: [number, number] };
 
-function requirements(): Map<string, string> {
-  const pins = new Map<string, string>();
-  for (const line of read("requirements.txt").split("\n")) {
-    const text = line.replace(/#.*/, "").trim();
-    if (!text) continue;
-    const match = /^([A-Za-z0-9_.-]+)==([A-Za-z0-9.]+)$/.exec(text);
-    assert.ok(match, `requirements.txt line "${text}" must pin an exact version as name==version`);
-    pins.set(canonical(match[1]!), match[2]!);
-  }
-  return pins;
+/** The name==version lines of a requirements file, comments and blank lines left out. */
+function pinLines(file: string): string[] {
+  const lines = read(file)
+    .split("\n")
+    .map((line) => line.replace(/#.*/, "").trim())
+    .filter(Boolean);
+  for (const line of lines) assert.match(line, /^[A-Za-z0-9_.-]+==[A-Za-z0-9.+!]+$/, `${file} line "${line}" must pin an exact version as name==version`);
+  return lines;
 }
 
-function condaDependencies(): Map<string, string> {
-  const env = parse(read("environment.yml")) as { channels: string[]; dependencies: unknown[] };
-  assert.deepEqual(env.channels, ["conda-forge"]);
-  const deps = new Map<string, string>();
-  for (const dep of env.dependencies) {
-    assert.equal(typeof dep, "string", "environment.yml lists conda packages only (no pip section)");
-    const match = /^([A-Za-z0-9_.-]+)=([A-Za-z0-9.]+)$/.exec(String(dep));
-    assert.ok(match, `environment.yml dependency "${String(dep)}" must pin a version as name=version`);
-    deps.set(canonical(match[1]!), match[2]!);
+function pins(file: string): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const line of pinLines(file)) {
+    const [name, version] = line.split("==") as [string, string];
+    assert.ok(!found.has(canonical(name)), `${file} pins ${name} twice`);
+    found.set(canonical(name), version);
   }
-  return deps;
+  return found;
+}
+
+interface CondaEnvironment {
+  channels: string[];
+  dependencies: (string | { pip: string[] })[];
 }
 
 describe("Binder configuration agrees with the local set-up", () => {
-  it("requirements.txt pins the Jupyter stack the issue asks for", () => {
-    const pins = requirements();
-    assert.match(pins.get("jupyterlab") ?? "", /^4\./);
-    assert.match(pins.get("nbconvert") ?? "", /^7\./);
-    assert.match(pins.get("jupyter-server") ?? "", /^2\./);
-    for (const name of ["plotly", "jupyter-client", "ipython"]) assert.ok(pins.has(name), `${name} is pinned`);
+  it("requirements.in pins the Jupyter stack the issue asks for", () => {
+    const direct = pins("requirements.in");
+    assert.match(direct.get("jupyterlab") ?? "", /^4\./);
+    assert.match(direct.get("nbconvert") ?? "", /^7\./);
+    assert.match(direct.get("jupyter-server") ?? "", /^2\./);
+    for (const name of ["plotly", "jupyter-client", "ipython"]) assert.ok(direct.has(name), `${name} is pinned`);
   });
 
-  it("environment.yml has the same packages at the same versions, plus python and nodejs 20", () => {
-    const conda = condaDependencies();
+  it("requirements.txt locks requirements.in at the same versions, with what those pull in", () => {
+    const direct = pins("requirements.in");
+    const locked = pins("requirements.txt");
+    for (const [name, version] of direct) assert.equal(locked.get(name), version, `requirements.txt has ${name} at requirements.in's version`);
+    // jupyterlab alone pulls in dozens: a lock of only the direct packages is no lock.
+    for (const name of ["jupyterlab-server", "tornado", "pyzmq", "ipykernel", "traitlets", "jinja2"]) assert.ok(locked.has(name), `requirements.txt locks ${name}`);
+  });
+
+  it("environment.yml installs Python at setup's minimum, Node.js of package.json's engines, and pip installs exactly requirements.txt", () => {
+    const env = parse(read("environment.yml")) as CondaEnvironment;
+    assert.deepEqual(env.channels, ["conda-forge"]);
+    const conda = env.dependencies.filter((dep): dep is string => typeof dep === "string");
+    const pip = env.dependencies.filter((dep): dep is { pip: string[] } => typeof dep === "object" && dep !== null && "pip" in dep);
     const engines = (JSON.parse(read("package.json")) as { engines: { node: string } }).engines.node;
-    assert.equal(conda.get("nodejs"), engines.replace(/^>=/, ""));
-    assert.ok(conda.has("python"));
-    conda.delete("nodejs");
-    conda.delete("python");
-    assert.deepEqual(new Map([...conda].sort()), new Map([...requirements()].sort()));
+    assert.deepEqual(conda, [`python=${MIN_PYTHON.join(".")}`, `nodejs=${engines.replace(/^>=/, "")}`, "pip"]);
+    assert.equal(pip.length, 1, "one pip section");
+    assert.deepEqual(pip[0]!.pip, pinLines("requirements.txt"), "environment.yml's pip section is requirements.txt (npm run lock-python writes both)");
   });
 
   it("postBuild is executable, stops on errors, installs, builds and registers the tslab kernelspec in the environment", () => {

@@ -27,14 +27,15 @@ function fakePython(version: string): string {
 describe("set-up: finding Python", () => {
   it("names the fix when no Python is found", () => {
     assert.throws(() => setup.findPython({ ...process.env, CONCLAB_PYTHON: "/nonexistent/python3" }), {
-      message: /^conclab needs Python 3\.9 or newer and found none\. Install Python 3 .* or point CONCLAB_PYTHON at one, then rerun\.$/,
+      message: /^conclab needs Python 3\.11 or newer and found none\. Install Python 3 .* or point CONCLAB_PYTHON at one, then rerun\.$/,
     });
   });
 
   it("says which Python it found when that one is too old", () => {
-    const old = fakePython("3.6.9");
+    // 3.10 runs JupyterLab but not the locked IPython 9: refused here, not halfway through pip.
+    const old = fakePython("3.10.12");
     assert.throws(() => setup.findPython({ ...process.env, CONCLAB_PYTHON: old }), {
-      message: new RegExp(`found none \\(${old.replace(/[.]/g, "\\.")} is 3\\.6\\.9\\)`),
+      message: new RegExp(`found none \\(${old.replace(/[.]/g, "\\.")} is 3\\.10\\.12\\)`),
     });
   });
 
@@ -81,7 +82,7 @@ describe("set-up and start from the command line", () => {
     });
     assert.equal(run.status, 1);
     const lines = run.stderr.trim().split("\n");
-    assert.match(lines[lines.length - 1]!, /^setup: conclab needs Python 3\.9 or newer/);
+    assert.match(lines[lines.length - 1]!, /^setup: conclab needs Python 3\.11 or newer/);
     assert.equal(lines.filter((l) => /^\s+at /.test(l)).length, 0, "no stack trace");
   });
 });
