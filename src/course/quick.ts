@@ -26,10 +26,11 @@ export async function quickConcepts(): Promise<QuickSection> {
   const n = await calibrate(countTo, { targetMs: 80 });
   const cpu = await compare({ task: countTo, args: [n], copies: 2, strategies: ["sequential", "eventLoop", "threads"], repeats: 2, warmup: 1 });
   const waiting = await compare({ task: sleep, args: [100], copies: 3, strategies: ["sequential", "async"], repeats: 1, warmup: 0 });
+  const awaiting = await loopLag(() => run({ strategy: "async", task: sleep, args: [240], copies: 3, warmup: 0 }));
   const onMain = await loopLag(() => run({ strategy: "sequential", task: countTo, args: [n * 3], warmup: 0 }));
   const onWorker = await loopLag(() => run({ strategy: "threads", task: countTo, args: [n * 3], warmup: 0 }));
   return {
-    claims: [verdicts.concurrencyOnOneLane(cpu, waiting), verdicts.parallelismNeedsCores(cpu), verdicts.responsiveness(onMain, onWorker)],
+    claims: [verdicts.concurrencyOnOneLane(cpu, waiting), verdicts.parallelismNeedsCores(cpu), verdicts.responsiveness(awaiting, onMain, onWorker)],
     data: { taskSize: n, cores: describeMachine().cores },
   };
 }
@@ -54,7 +55,8 @@ export async function quickApproaches(): Promise<QuickSection> {
   const startups = [await measureStartup("async", 50), await measureStartup("threads", 5), await measureStartup("processes", 4)];
   const memory = [await measureMemory("async", 5_000), await measureMemory("threads", 2), await measureMemory("processes", 2)];
   const n = await calibrate(countTo, { targetMs: 60 });
-  const switching = await compare({ task: countTo, args: [n], copies: 4, strategies: ["eventLoop", "threads"], repeats: 1, warmup: 1 });
+  // More copies than cores, or the threads' overlap would show parallelism rather than preemption.
+  const switching = await compare({ task: countTo, args: [n], copies: Math.max(4, describeMachine().cores * 2), strategies: ["eventLoop", "threads"], repeats: 1, warmup: 1 });
   const crunch = async (size: number): Promise<number> => {
     await sleep(10);
     return countTo(size);
@@ -127,7 +129,7 @@ export async function quickDecisions(): Promise<QuickSection> {
     const times = 1_000_000;
     const lost = { plain: 0, atomic: 0, locked: 0, expected: 2 * times };
     for (const [key, task] of [["plain", addPlain], ["atomic", addAtomic], ["locked", addLocked]] as const) {
-      const shared = new SharedArrayBuffer(8);
+      const shared = new SharedArrayBuffer(12);
       await run({ strategy: "threads", task, args: [shared, times], copies: 2, warmup: 0 });
       lost[key] = 2 * times - new Int32Array(shared)[0]!;
     }
@@ -169,20 +171,28 @@ async function requestsOneAtATime(url: string, count: number): Promise<number> {
   return answered;
 }
 
+// cells[2] is a start line: each thread checks in and spins until both are there, so that the two
+// loops overlap instead of one finishing before the other thread has started.
 function addPlain(shared: SharedArrayBuffer, times: number): number {
   const cells = new Int32Array(shared);
+  Atomics.add(cells, 2, 1);
+  while (Atomics.load(cells, 2) < 2);
   for (let i = 0; i < times; i++) cells[0]++;
   return times;
 }
 
 function addAtomic(shared: SharedArrayBuffer, times: number): number {
   const cells = new Int32Array(shared);
+  Atomics.add(cells, 2, 1);
+  while (Atomics.load(cells, 2) < 2);
   for (let i = 0; i < times; i++) Atomics.add(cells, 0, 1);
   return times;
 }
 
 function addLocked(shared: SharedArrayBuffer, times: number): number {
   const cells = new Int32Array(shared);
+  Atomics.add(cells, 2, 1);
+  while (Atomics.load(cells, 2) < 2);
   for (let i = 0; i < times; i++) {
     while (Atomics.compareExchange(cells, 1, 0, 1) !== 0) Atomics.wait(cells, 1, 1);
     cells[0]++;

@@ -59,6 +59,9 @@ function parallelSpeedup(result: CompareResult, key: string): { check: Check; sp
   return { check, speedup, cores, expected };
 }
 
+/** Why a claim about parallel speedup, or about its absence, cannot be judged on one core. */
+const ONE_CORE = "one core: no parallel speedup is possible, so neither a speedup nor its absence says anything about this claim";
+
 function claim(id: string, section: string, text: string, measured: string, verdict: Verdict, reason: string): Claim {
   return { id, section, claim: text, measured, verdict, reason };
 }
@@ -108,18 +111,29 @@ export function parallelismNeedsCores(cpu: CompareResult): Claim {
   );
 }
 
-/** 01: a program that moves work off its main thread stays responsive. */
-export function responsiveness(onMain: LoopLagResult<unknown>, onWorker: LoopLagResult<unknown>): Claim {
-  const holds = onWorker.maxLateMs * 4 < onMain.maxLateMs;
+/**
+ * 01: concurrency keeps a program responsive while it waits. The timer stays on time while the
+ * main thread awaits I/O (concurrency on one thread) and while CPU work runs on a worker; it
+ * stalls only while CPU work holds the main thread.
+ */
+export function responsiveness(waitingOnMain: LoopLagResult<unknown>, cpuOnMain: LoopLagResult<unknown>, cpuOnWorker: LoopLagResult<unknown>): Claim {
+  const free = Math.max(waitingOnMain.maxLateMs, cpuOnWorker.maxLateMs);
+  const holds = free * 4 < cpuOnMain.maxLateMs;
   return claim(
     "concepts.responsiveness",
     "01-core-concepts",
-    "Concurrency keeps a program responsive: the UI (here, a timer) keeps running while work goes on.",
-    `a 10 ms timer was up to ${ms(onMain.maxLateMs)} late while the task ran on the main thread, up to ${ms(onWorker.maxLateMs)} while it ran on a worker`,
+    "Concurrency keeps a program responsive: the UI (here, a timer) keeps running while the program waits.",
+    `a 10 ms timer was up to ${ms(waitingOnMain.maxLateMs)} late while the main thread awaited, ${ms(cpuOnMain.maxLateMs)} while CPU work ran on it, ${ms(cpuOnWorker.maxLateMs)} while that work ran on a worker`,
     holds ? "holds" : "differs",
-    holds ? "with the work on a worker thread, the main thread's event loop stayed free" : "the timer was late either way: the machine was too busy to tell",
+    holds
+      ? "awaiting leaves the one thread free to serve the timer; only CPU work on that thread froze it, and a worker thread takes that off it"
+      : "the timer was late even while the main thread was free: the machine was too busy to tell",
   );
 }
+
+const GIL_THREADS_CLAIM =
+  "In CPython one lock, the GIL, admits a single thread at a time to the interpreter's bytecode, so threads do not speed up CPU work written in Python.";
+const GIL_PROCESSES_CLAIM = "Each process has its own interpreter and its own GIL, so processes run CPU-bound Python in parallel.";
 
 /** 02: CPython threads give no speedup to CPU-bound work (the GIL); processes do. */
 export function gilThreads(python: CompareResult): Claim {
@@ -128,13 +142,16 @@ export function gilThreads(python: CompareResult): Claim {
   const noise = tolerance(speedup, strategy(python, "python:sequential").wallMs);
   const check = noSpeedupShown(onBusy(atMost(speedup, 1.2, noise), python), python);
   const holds = check === "yes";
+  const oneCore = python.environment.cores < 2;
   return claim(
     "gil.threads",
     "02-the-gil",
-    "In CPython the GIL lets only one thread run Python code at a time, so threads give CPU-bound work no speedup.",
+    GIL_THREADS_CLAIM,
     `CPython, ${python.copies} copies of a counting loop on threads: ${x(speedup.median)} (range ${x(speedup.min)}–${x(speedup.max)}) of sequential speed`,
-    verdictOf(check),
-    holds
+    oneCore ? "not measured" : verdictOf(check),
+    oneCore
+      ? ONE_CORE
+      : holds
       ? "the threads took turns holding the GIL"
       : check === "unclear"
         ? "processes did not speed up in this run either, so the cores were not free: no speedup proves nothing; rerun it"
@@ -148,16 +165,16 @@ export function gilProcesses(python: CompareResult): Claim {
   return claim(
     "gil.processes",
     "02-the-gil",
-    "Each process has its own interpreter and its own GIL, so processes run CPU-bound Python in parallel.",
+    GIL_PROCESSES_CLAIM,
     `CPython processes: ${x(speedup.median)} faster than sequential with ${python.copies} copies on ${coresText(cores)}`,
-    verdictOf(check),
+    cores >= 2 ? verdictOf(check) : "not measured",
     cores >= 2
       ? holds
         ? "every process ran its own interpreter on its own core"
         : check === "unclear"
           ? "just below the expected speedup within this run's noise: rerun it"
           : "well below the expected speedup: the machine was busy with other work"
-      : "one core: no speedup is possible, which is what we measured",
+      : ONE_CORE,
   );
 }
 
@@ -207,7 +224,8 @@ export function memoryCosts(measures: readonly MemoryPerUnit[]): Claim {
     `per unit: async task ${bytes(a)}, worker thread ${bytes(t)}, child process ${bytes(p)}`,
     holds ? "holds" : "differs",
     holds
-      ? `an async task costs about 1/${Math.round(t / a)} of a worker thread, and a thread ${x(p / t)} less than a process`
+      ? `an async task costs about 1/${Math.round(t / a)} of a worker thread, and a thread ${x(p / t)} less than a process. ` +
+        "A Node worker thread carries a whole JavaScript engine (heap and isolate) and shares no objects with the main thread, so it costs far more than a plain OS thread's stack"
       : "the measured order differs from the claim in this run",
   );
 }
@@ -218,18 +236,20 @@ export function cooperativeSwitching(starved: LoopLagResult<unknown>, fair: Loop
   return claim(
     "approaches.cooperative",
     "03-approaches",
-    "Async switching is cooperative (the code decides when to yield); threads are switched preemptively by the OS.",
+    "Async switching is cooperative: the code decides when to yield, so a task that never awaits holds up every other task.",
     `siblings' 10 ms timer: up to ${ms(starved.maxLateMs)} late beside a CPU loop in an async function, up to ${ms(fair.maxLateMs)} beside the same loop on a worker thread`,
     holds ? "holds" : "differs",
-    holds ? "nothing preempted the async function: its siblings waited until it finished" : "the starvation did not show in this run",
+    holds
+      ? "nothing preempted the async function: its siblings waited until it finished. On a worker thread the work left the main thread free (preemption itself is the next claim)"
+      : "the starvation did not show in this run",
   );
 }
 
 /** The GIL claims when no CPython is available: said plainly, never guessed. */
 export function gilNotMeasured(why: string): Claim[] {
   return [
-    claim("gil.threads", "02-the-gil", "In CPython the GIL lets only one thread run Python code at a time, so threads give CPU-bound work no speedup.", "no CPython run", "not measured", why),
-    claim("gil.processes", "02-the-gil", "Each process has its own interpreter and its own GIL, so processes run CPU-bound Python in parallel.", "no CPython run", "not measured", why),
+    claim("gil.threads", "02-the-gil", GIL_THREADS_CLAIM, "no CPython run", "not measured", why),
+    claim("gil.processes", "02-the-gil", GIL_PROCESSES_CLAIM, "no CPython run", "not measured", why),
   ];
 }
 
@@ -239,26 +259,34 @@ export function preemptiveThreads(result: CompareResult): Claim {
   const loopMost = Math.max(...byRepeat(strategy(result, "eventLoop").spans).map(maxConcurrency));
   const cores = result.environment.cores;
   const holds = threadsMost === result.copies && loopMost === 1;
+  // With a core per copy, overlapping threads show parallelism, not the OS taking turns.
+  const shown = result.copies > cores;
   return claim(
     "approaches.preemptive",
     "03-approaches",
-    "Threads and processes are switched preemptively: the OS decides, so every thread makes progress even when there are more threads than cores.",
-    `${result.copies} CPU copies on ${coresText(cores)}: on threads all ${threadsMost} ran at once, time-sliced by the OS; on the event loop at most ${loopMost} ran at once`,
-    holds ? "holds" : "differs",
-    holds ? "the OS scheduler interleaved the threads; the event loop ran each copy to its end before the next" : "the overlap pattern differs from the claim in this run",
+    "Threads are switched preemptively: the OS decides, so every thread makes progress even when there are more threads than cores.",
+    `${result.copies} CPU copies on ${coresText(cores)}: on threads ${threadsMost} ran at once; on the event loop at most ${loopMost} ran at once`,
+    shown ? (holds ? "holds" : "differs") : "not measured",
+    !shown
+      ? `each copy had a core of its own, so overlap shows parallelism, not preemption; it takes more copies than cores (${coresText(cores)})`
+      : holds
+        ? "the OS time-sliced the cores between all the threads; the event loop ran each copy to its end before the next"
+        : "the overlap pattern differs from the claim in this run",
   );
 }
 
 /** 04: asyncio (and Node's event loop) is bound to one thread: CPU work started together gains nothing. */
 export function asyncBoundToOneThread(eventLoopSpeedup: Stat): Claim {
-  const check = atMost(eventLoopSpeedup, 1.1, tolerance(eventLoopSpeedup));
+  // One thread cannot run two CPU tasks at once: a clear "faster" can only be a disturbed baseline.
+  const measuredCheck = atMost(eventLoopSpeedup, 1.1, tolerance(eventLoopSpeedup));
+  const check: Check = measuredCheck === "no" ? "unclear" : measuredCheck;
   return claim(
     "proscons.async-one-thread",
     "04-pros-and-cons",
     "Async code runs on a single thread: it is bound to one core like GIL-bound threads.",
     `CPU tasks started together on the event loop ran ${x(eventLoopSpeedup.median)} the speed of one after another`,
     verdictOf(check),
-    check === "yes" ? "one thread, one core: starting tasks together does not make CPU work faster" : "the event loop cannot run two CPU tasks at once; a ratio off 1.00x means noise",
+    check === "yes" ? "one thread, one core: starting tasks together does not make CPU work faster" : "the event loop cannot run two CPU tasks at once; a ratio this far from 1.00x means the run was disturbed",
   );
 }
 
@@ -269,11 +297,13 @@ export function threadsBestFor(threadsSpeedup: Stat, cores: number): Claim {
     "proscons.threads-best-for",
     "04-pros-and-cons",
     "Threads are best for generic I/O; CPU-bound work needs processes.",
-    `Node worker threads sped CPU work up ${x(threadsSpeedup.median)} on ${coresText(cores)}; Node's own I/O is already non-blocking on the main thread`,
+    `Node worker threads sped CPU work up ${x(threadsSpeedup.median)} on ${coresText(cores)}; Node's I/O calls are asynchronous, so waiting needs no thread of the program's own`,
     check === "yes" ? "differs in Node by design" : check === "unclear" ? "unclear (noisy run)" : cores < 2 ? "not measured" : "differs",
     check === "yes"
       ? "without a GIL, worker threads are Node's tool for CPU-bound JavaScript; waiting is done with async I/O on the event loop"
-      : "worker threads did not show their parallel speedup in this run",
+      : cores < 2
+        ? ONE_CORE
+        : "worker threads did not show their parallel speedup in this run",
   );
 }
 
@@ -289,8 +319,10 @@ export function cpuExamples(node: CompareResult, python: CompareResult | null): 
     const noSpeedup = noSpeedupShown(onBusy(atMost(threads, 1.2, tolerance(threads, pySeq)), python), python);
     claims.push(
       claim("examples.cpu-python-threads", "05-code-examples", "Threaded CPU work takes as long as sequential, or slightly longer: no speedup, because of the GIL.",
-        `CPython threads: ${x(threads.median)} of sequential speed`, verdictOf(noSpeedup),
-        noSpeedup === "yes"
+        `CPython threads: ${x(threads.median)} of sequential speed`, cores < 2 ? "not measured" : verdictOf(noSpeedup),
+        cores < 2
+          ? ONE_CORE
+          : noSpeedup === "yes"
           ? "the GIL serialised the two threads, while processes in the same run did speed up"
           : noSpeedup === "unclear"
             ? "processes did not speed up in this run either, so the cores were not free: inconclusive"
@@ -299,22 +331,23 @@ export function cpuExamples(node: CompareResult, python: CompareResult | null): 
     const speedup = parallelSpeedup(python, "python:processes").check;
     claims.push(
       claim("examples.cpu-python-processes", "05-code-examples", "Multiprocessing gives a true 2x speedup on a multi-core machine.",
-        `CPython processes: ${x(processes.median)} faster with 2 copies on ${coresText(cores)}`, verdictOf(speedup),
-        speedup === "yes" ? (cores >= 2 ? "two interpreters, two GILs, two cores" : "one core: as expected, no speedup") : "below the expected speedup in this run"),
+        `CPython processes: ${x(processes.median)} faster with ${python.copies} copies on ${coresText(cores)}`, cores < 2 ? "not measured" : verdictOf(speedup),
+        cores < 2 ? ONE_CORE : speedup === "yes" ? "separate interpreters, each with its own GIL, on separate cores" : "below the expected speedup in this run"),
     );
   }
   const threads = parallel("threads");
   claims.push(
     claim("examples.cpu-node-threads", "05-code-examples", "Threads give CPU-bound work no speedup.",
       `Node worker threads: ${x(strategy(node, "threads").speedup!.median)} faster with ${node.copies} copies on ${coresText(cores)}`,
-      threads === "yes" && cores >= 2 ? "differs in Node by design" : verdictOf(threads === "unclear" ? "unclear" : "no"),
-      threads === "yes" ? "worker threads have no GIL: the copies ran in parallel" : "worker threads did not show their speedup in this run"),
+      cores < 2 ? "not measured" : threads === "yes" ? "differs in Node by design" : verdictOf(threads === "unclear" ? "unclear" : "no"),
+      cores < 2 ? ONE_CORE : threads === "yes" ? "worker threads have no GIL: the copies ran in parallel" : "worker threads did not show their speedup in this run"),
   );
   const processes = parallel("processes");
   claims.push(
     claim("examples.cpu-node-processes", "05-code-examples", "Processes give CPU-bound work a true speedup on several cores.",
       `Node child processes: ${x(strategy(node, "processes").speedup!.median)} faster with ${node.copies} copies on ${coresText(cores)}`,
-      verdictOf(processes), processes === "yes" ? "separate processes ran on separate cores" : "below the expected speedup in this run"),
+      cores < 2 ? "not measured" : verdictOf(processes),
+      cores < 2 ? ONE_CORE : processes === "yes" ? "separate processes ran on separate cores" : "below the expected speedup in this run"),
   );
   return claims;
 }
@@ -365,14 +398,15 @@ export function cpuScales(points: readonly { strategy: string; workers: number; 
     return check === "no" && p.busy ? "unclear" : check;
   });
   const check: Check = checks.includes("no") ? "no" : checks.includes("unclear") ? "unclear" : "yes";
-  return claim("decision.cpu", "06-decision-matrix", "Is the bottleneck the CPU? Use processes: only they get past the GIL to use every core.",
+  const scalable = top >= 2 && cores >= 2;
+  return claim("decision.cpu", "06-decision-matrix", "CPU-heavy work calls for processes: in CPython nothing else puts more than one core to work.",
     atTop.map((p) => `${p.strategy} ${x(p.speedup.median)}`).join(", ") + ` with ${top} ${top === 1 ? "copy" : "copies"} on ${coresText(cores)}`,
-    check === "yes" && top >= 2 ? "differs in Node by design" : verdictOf(check),
-    check === "yes"
-      ? top >= 2
+    !scalable ? "not measured" : check === "yes" ? "differs in Node by design" : verdictOf(check),
+    !scalable
+      ? cores < 2 ? ONE_CORE : "one copy: nothing to spread over cores"
+      : check === "yes"
         ? "in Node both worker threads and child processes scale CPU work with cores; threads start faster and use less memory"
-        : "one core: nothing to scale onto"
-      : "the curve fell short of the cores in this run");
+        : "the curve fell short of the cores in this run");
 }
 
 /** 06 Q2: moderate waiting: threads and async both overlap the waits. */
@@ -384,17 +418,22 @@ export function moderateWaiting(result: CompareResult): Claim {
     (all, c) => (all === "no" || c === "no" ? "no" : all === "unclear" || c === "unclear" ? "unclear" : "yes"), "yes");
   return claim("decision.moderate-waiting", "06-decision-matrix", "Waiting under moderate load? Threads are the easy choice.",
     `${result.copies} requests to a slow server: async ${x(asyncUp.median)}, worker threads ${x(threadsUp.median)} faster than one at a time`,
-    verdictOf(check), check === "yes" ? "both overlap the waits; in Node async needs no extra threads, so it is the simpler choice" : "the waits did not overlap as expected");
+    check === "yes" ? "differs in Node by design" : verdictOf(check),
+    check === "yes"
+      ? "both overlapped the waits, but Node's I/O calls are asynchronous: awaiting them together needs no threads, so async is Node's easy choice"
+      : "the waits did not overlap as expected");
 }
 
 /** 06 Q2: massive waiting: one thread holds thousands of connections, cheaper than a pool of threads. */
 export function massiveWaiting(asyncRun: { requests: number; failed: number; wallMs: number; addedBytes: number }, pool: { threads: number; requests: number; failed: number; wallMs: number; addedBytes: number }): Claim {
   const holds = asyncRun.failed === 0 && asyncRun.wallMs < pool.wallMs && asyncRun.addedBytes < pool.addedBytes;
-  return claim("decision.massive-waiting", "06-decision-matrix", "Waiting on 1000+ connections? Use async: one thread holds them all, where threads cost a stack each.",
+  return claim("decision.massive-waiting", "06-decision-matrix", "Waiting on 1000+ connections? Use async: one thread holds them all, with far less memory than threads.",
     `${asyncRun.requests.toLocaleString("en-US")} connections at once on one thread: ${ms(asyncRun.wallMs)}, +${bytes(asyncRun.addedBytes)}, ${asyncRun.failed} failed; ` +
       `${pool.threads} threads serving the same ${pool.requests.toLocaleString("en-US")} one at a time: ${ms(pool.wallMs)}, +${bytes(pool.addedBytes)}`,
     holds ? "holds" : "differs",
-    holds ? "the event loop waited on every socket at once; the thread pool could only wait on as many as it had threads" : "async did not beat the thread pool on both time and memory in this run");
+    holds
+      ? `the event loop waited on every socket at once; the pool, capped at ${pool.threads} threads on purpose as real pools are, could only wait on ${pool.threads} at a time, and its threads cost more memory than all the sockets`
+      : "async did not beat the thread pool on both time and memory in this run");
 }
 
 /** 06 Q3: shared state on threads needs atomics or a lock; async races only at awaits; processes share by messages. */
@@ -402,20 +441,20 @@ export function sharedState(lost: { plain: number; atomic: number; locked: numbe
   const threadsCheck: Check = lost.atomic !== 0 || lost.locked !== 0 ? "no" : lost.plain > 0 ? "yes" : "unclear";
   return [
     claim("decision.shared-threads", "06-decision-matrix", "Threads share memory easily, but shared updates need locking.",
-      `2 worker threads × ${lost.expected / 2} increments of shared memory: ${lost.plain.toLocaleString("en-US")} lost without atomics, ${lost.atomic} with Atomics.add, ${lost.locked} with a lock`,
+      `2 worker threads × ${lost.expected / 2} increments of one SharedArrayBuffer: ${lost.plain.toLocaleString("en-US")} lost without atomics, ${lost.atomic} with Atomics.add, ${lost.locked} with a lock`,
       verdictOf(threadsCheck),
       threadsCheck === "yes"
-        ? "unsynchronised read-modify-write lost updates; atomics and the lock lost none"
+        ? "unsynchronised read-modify-write lost updates; atomics and the lock lost none. Node's worker threads share only such buffers: objects sent between them are copied"
         : lost.plain === 0
           ? `no update was lost this time: races depend on timing${cores < 2 ? ", and on one core the threads rarely interleave mid-update" : ""}`
           : "atomics or the lock lost updates: a bug"),
-    claim("decision.shared-async", "06-decision-matrix", "Async code has fewer race conditions (no preemption), as long as it does not block the loop.",
+    claim("decision.shared-async", "06-decision-matrix", "With no preemption, async code leaves less room for races, provided nothing blocks the loop.",
       `100 deposits: ${eventLoop.withoutAwait}/${eventLoop.expected} kept when read and write are not split by an await, ${eventLoop.withAwait}/${eventLoop.expected} when they are`,
       eventLoop.withoutAwait === eventLoop.expected && eventLoop.withAwait < eventLoop.expected ? "holds" : "differs",
       "on one thread a task is never interrupted between two awaits, so races can only happen across an await"),
-    claim("decision.shared-processes", "06-decision-matrix", "Processes share nothing by default: they exchange messages (IPC), the safest isolation.",
+    claim("decision.shared-processes", "06-decision-matrix", "Processes share nothing unless asked: they talk through messages (IPC), which isolates them best.",
       `2 processes counted their halves and sent the results back: ${messages.sum.toLocaleString("en-US")} of ${messages.expected.toLocaleString("en-US")}`,
       messages.sum === messages.expected ? "holds" : "differs",
-      "no memory was shared, so there was nothing to race on"),
+      "a demonstration rather than a test: no memory was shared, so there was nothing to race on"),
   ];
 }

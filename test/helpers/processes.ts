@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, readlinkSync } from "node:fs";
+import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { descendants, isAlive } from "../../tools/proc";
 
@@ -51,5 +52,18 @@ export function commandLine(pid: number): string {
     return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
   } catch {
     return "gone";
+  }
+}
+
+/**
+ * Whether `pid` is a Python interpreter running `script`. The command line alone is not enough:
+ * a pyenv shim is a bash script with the same arguments (and children of its own) until it execs
+ * the interpreter in the same process.
+ */
+export function isPythonRunning(pid: number, script: string): boolean {
+  try {
+    return /^python/.test(path.basename(readlinkSync(`/proc/${pid}/exe`))) && commandLine(pid).endsWith(script);
+  } catch {
+    return false;
   }
 }

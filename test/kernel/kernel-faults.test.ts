@@ -24,7 +24,7 @@ import type { Output } from "../../tools/runner/nbformat";
 import { sharedServer } from "../helpers/server";
 import { listeningAddresses } from "../helpers/sockets";
 import { kernelPid, stdout } from "../helpers/kernel";
-import { commandLine, until } from "../helpers/processes";
+import { commandLine, isPythonRunning, until } from "../helpers/processes";
 
 const FIXTURES = path.join(PROJECT_ROOT, "test", "fixtures", "notebooks");
 const NOTEBOOK = path.join(FIXTURES, "outputs.ipynb"); // only its folder matters: the kernel's working directory
@@ -92,7 +92,7 @@ describe("faults of a real tslab kernel during each strategy", () => {
         started: (pid: number) =>
           until(() => {
             const below = descendants(pid);
-            return below.some((p) => commandLine(p).endsWith("reference.py")) && below.length >= (mode === "processes" ? 3 : 1);
+            return below.some((p) => isPythonRunning(p, "reference.py")) && below.length >= (mode === "processes" ? 3 : 1);
           }, 30_000),
         skip: noPython,
       })),
@@ -159,7 +159,7 @@ describe("faults of a real tslab kernel during each strategy", () => {
           ? await until(() => threadCount(pid) >= before + 2, 30_000)
           : strategy === "processes"
             ? await until(() => descendants(pid).length >= 2, 30_000)
-            : await until(() => descendants(pid).length >= 3 && descendants(pid).some((p) => commandLine(p).endsWith("reference.py")), 30_000);
+            : await until(() => descendants(pid).length >= 3 && descendants(pid).some((p) => isPythonRunning(p, "reference.py")), 30_000);
       assert.ok(running, `${strategy} got going`);
       return { client, pid, children: descendants(pid), threads: threadCount(pid) };
     } catch (error) {

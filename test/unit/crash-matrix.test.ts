@@ -31,7 +31,7 @@ import { REFERENCE_SCRIPT } from "conclab/dist/src/strategies/python";
 import { portable, taskSource, type TaskFunction } from "conclab/dist/src/tasks/task-source";
 import { descendants, signal } from "../../tools/proc";
 import { ownThreadCount, threadsSettleTo } from "../helpers/threads";
-import { commandLine, ProcessWatch, until } from "../helpers/processes";
+import { commandLine, isPythonRunning, ProcessWatch, until } from "../helpers/processes";
 
 const TIMEOUT_MS = 1_500;
 const HEAP_LIMIT_MB = 48;
@@ -264,7 +264,7 @@ describe("children notice a dead parent", () => {
     );
     const below = (): number[] => descendants(parent.pid!);
     const interpreterAndPool = (): boolean => {
-      const interpreter = below().find((pid) => commandLine(pid).endsWith(REFERENCE_SCRIPT));
+      const interpreter = below().find((pid) => isPythonRunning(pid, REFERENCE_SCRIPT));
       return interpreter !== undefined && descendants(interpreter).length >= 2;
     };
     let leftovers: number[] = [];

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { summarize, verdicts, type CompareResult, type Span, type StrategyKey, type StrategyResult } from "conclab";
+import { summarize, verdicts, type CompareResult, type LoopLagResult, type Span, type StrategyKey, type StrategyResult } from "conclab";
 
 /** A hand-made comparison: per strategy, wall-time samples and (paired) speedup samples. */
 function result(cores: number, copies: number, rows: Partial<Record<StrategyKey, { wall: number[]; speedup: number[]; spans?: Span[] }>>, busy = false): CompareResult {
@@ -23,8 +23,8 @@ function result(cores: number, copies: number, rows: Partial<Record<StrategyKey,
   };
 }
 const steady = (v: number): number[] => [v, v, v];
-const python = (threads: number, processes: number, busy = false): CompareResult =>
-  result(2, 2, { "python:sequential": { wall: steady(500), speedup: steady(1) }, "python:threads": { wall: steady(500 / threads), speedup: steady(threads) }, "python:processes": { wall: steady(500 / processes), speedup: steady(processes) } }, busy);
+const python = (threads: number, processes: number, busy = false, cores = 2): CompareResult =>
+  result(cores, 2, { "python:sequential": { wall: steady(500), speedup: steady(1) }, "python:threads": { wall: steady(500 / threads), speedup: steady(threads) }, "python:processes": { wall: steady(500 / processes), speedup: steady(processes) } }, busy);
 
 describe("verdicts are computed from the numbers", () => {
   it("the GIL: threads at 1x hold only when processes in the same run sped up", () => {
@@ -63,5 +63,60 @@ describe("verdicts are computed from the numbers", () => {
     const pool = { threads: 32, requests: 10_000, failed: 0, wallMs: 9_000, addedBytes: 300e6 };
     assert.equal(verdicts.massiveWaiting({ requests: 10_000, failed: 0, wallMs: 2_000, addedBytes: 100e6 }, pool).verdict, "holds");
     assert.equal(verdicts.massiveWaiting({ requests: 10_000, failed: 3, wallMs: 2_000, addedBytes: 100e6 }, pool).verdict, "differs");
+  });
+
+  it("on one core every claim about parallel speedup, or its absence, is not measured", () => {
+    const node = result(1, 2, {
+      sequential: { wall: steady(300), speedup: steady(1) },
+      threads: { wall: steady(300), speedup: steady(1) },
+      processes: { wall: steady(310), speedup: steady(0.97) },
+    });
+    const py = python(1.0, 1.0, false, 1);
+    assert.equal(verdicts.gilThreads(py).verdict, "not measured", "no speedup on one core proves nothing about the GIL");
+    assert.equal(verdicts.gilProcesses(py).verdict, "not measured");
+    for (const c of verdicts.cpuExamples(node, py)) assert.equal(c.verdict, "not measured", c.id);
+    const flat = [1, 2].flatMap((k) => ["threads", "processes"].map((strategy) => ({ strategy, workers: k, speedup: summarize([1, 1, 1]), busy: false })));
+    assert.equal(verdicts.cpuScales(flat, 1).verdict, "not measured");
+    assert.equal(verdicts.threadsBestFor(summarize([1, 1, 1]), 1).verdict, "not measured");
+  });
+
+  it("on two cores the same numbers are judged: CPU examples hold or differ by design", () => {
+    const node = result(2, 2, {
+      sequential: { wall: steady(300), speedup: steady(1) },
+      threads: { wall: steady(155), speedup: steady(1.95) },
+      processes: { wall: steady(160), speedup: steady(1.9) },
+    });
+    assert.deepEqual(verdicts.cpuExamples(node, python(1.0, 1.9)).map((c) => c.verdict), ["holds", "holds", "differs in Node by design", "holds"]);
+  });
+
+  it("preemption is judged only with more copies than cores; the event loop at 1x can only be unclear, never contradicted", () => {
+    const spans = (copies: number, overlapping: boolean, strategy: StrategyKey): Span[] =>
+      Array.from({ length: copies }, (_, copy): Span => ({
+        strategy, repeat: 0, copy, pid: 1, threadId: overlapping ? copy + 1 : 0,
+        lane: overlapping ? `thread ${copy + 1}` : "main", laneKind: overlapping ? "thread" : "main",
+        startMs: overlapping ? 0 : copy * 100, endMs: overlapping ? 200 : copy * 100 + 100,
+      }));
+    const switching = (cores: number, copies: number) =>
+      result(cores, copies, {
+        eventLoop: { wall: steady(400), speedup: steady(1), spans: spans(copies, false, "eventLoop") },
+        threads: { wall: steady(200), speedup: steady(2), spans: spans(copies, true, "threads") },
+      });
+    assert.equal(verdicts.preemptiveThreads(switching(2, 4)).verdict, "holds");
+    assert.equal(verdicts.preemptiveThreads(switching(4, 4)).verdict, "not measured", "a core per copy shows parallelism, not preemption");
+    assert.equal(verdicts.asyncBoundToOneThread(summarize([1.0, 1.01, 0.99])).verdict, "holds");
+    assert.equal(verdicts.asyncBoundToOneThread(summarize([1.6, 1.6, 1.6])).verdict, "unclear (noisy run)");
+  });
+
+  it("moderate waiting differs in Node by design when both overlap the waits", () => {
+    const waits = result(2, 8, { sequential: { wall: steady(800), speedup: steady(1) }, async: { wall: steady(110), speedup: steady(7.3) }, threads: { wall: steady(130), speedup: steady(6.1) } });
+    assert.equal(verdicts.moderateWaiting(waits).verdict, "differs in Node by design");
+    const stuck = result(2, 8, { sequential: { wall: steady(800), speedup: steady(1) }, async: { wall: steady(800), speedup: steady(1) }, threads: { wall: steady(130), speedup: steady(6.1) } });
+    assert.equal(verdicts.moderateWaiting(stuck).verdict, "differs");
+  });
+
+  it("responsiveness holds when only CPU work on the main thread froze the timer", () => {
+    const lag = (maxLateMs: number): LoopLagResult<unknown> => ({ result: undefined, durationMs: 450, intervalMs: 10, ticks: [], maxLateMs, histogram: { p50Ms: 0, p99Ms: 0, maxMs: 0, samples: 0 }, utilization: 0 });
+    assert.equal(verdicts.responsiveness(lag(2), lag(440), lag(3)).verdict, "holds");
+    assert.equal(verdicts.responsiveness(lag(300), lag(440), lag(3)).verdict, "differs", "a timer late while the thread only awaited");
   });
 });
