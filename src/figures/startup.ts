@@ -20,7 +20,7 @@ const STRATEGY_OF = { async: "async", threads: "threads", processes: "processes"
 export function startupFigure(measures: readonly StartupSamples[], options?: { title?: string }): Figure {
   checkNonEmptyArray("measures", measures, "start-up samples", 'pass what measureStartup() returned, e.g. [await measureStartup("threads", 15)]');
   const checked = checkOptions("options", options, "{ title: \"Start-up\" }");
-  const floorMs = 0.001; // a log axis cannot show 0: a microtask that took "0 ms" is drawn at 1 µs
+  const floorMs = 0.001; // a log axis cannot show 0: an async start that took "0 ms" is drawn at 1 µs
   const data = measures.flatMap((m) => {
     const name = UNIT_NAMES[m.strategy];
     const color = strategyColor(STRATEGY_OF[m.strategy]);

@@ -1,7 +1,8 @@
 /**
  * measureStartup(): how long it takes to get a new unit of concurrency running, from asking for
- * it to its first line of code: an async task (a microtask away), a worker thread (a new V8
- * isolate and event loop), a child process (a whole new Node).
+ * it to its first line of code: an async task (calling an async function runs its body at once,
+ * up to its first await: the cost is the call and its promise), a worker thread (a new V8 isolate
+ * and event loop), a child process (a whole new Node).
  */
 import { spawn } from "node:child_process";
 import { Worker } from "node:worker_threads";
