@@ -113,7 +113,7 @@ export function parallelismNeedsCores(cpu: CompareResult): Claim {
 
 /**
  * 01: concurrency keeps a program responsive while it waits. The timer stays on time while the
- * main thread awaits I/O (concurrency on one thread) and while CPU work runs on a worker; it
+ * main thread awaits (concurrency on one thread) and while CPU work runs on a worker; it
  * stalls only while CPU work holds the main thread.
  */
 export function responsiveness(waitingOnMain: LoopLagResult<unknown>, cpuOnMain: LoopLagResult<unknown>, cpuOnWorker: LoopLagResult<unknown>): Claim {
@@ -152,10 +152,10 @@ export function gilThreads(python: CompareResult): Claim {
     oneCore
       ? ONE_CORE
       : holds
-      ? "the threads took turns holding the GIL"
-      : check === "unclear"
-        ? "processes did not speed up in this run either, so the cores were not free: no speedup proves nothing; rerun it"
-        : "CPython threads sped up CPU work: is this a free-threaded (no-GIL) build?",
+        ? "the threads took turns holding the GIL"
+        : check === "unclear"
+          ? "processes did not speed up in this run either, so the cores were not free: no speedup proves nothing; rerun it"
+          : "CPython threads sped up CPU work: is this a free-threaded (no-GIL) build?",
   );
 }
 
@@ -323,10 +323,10 @@ export function cpuExamples(node: CompareResult, python: CompareResult | null): 
         cores < 2
           ? ONE_CORE
           : noSpeedup === "yes"
-          ? "the GIL serialised the two threads, while processes in the same run did speed up"
-          : noSpeedup === "unclear"
-            ? "processes did not speed up in this run either, so the cores were not free: inconclusive"
-            : "CPython threads sped up CPU work: is this a free-threaded (no-GIL) build?"),
+            ? "the GIL serialised the two threads, while processes in the same run did speed up"
+            : noSpeedup === "unclear"
+              ? "processes did not speed up in this run either, so the cores were not free: inconclusive"
+              : "CPython threads sped up CPU work: is this a free-threaded (no-GIL) build?"),
     );
     const speedup = parallelSpeedup(python, "python:processes").check;
     claims.push(
