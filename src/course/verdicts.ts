@@ -27,7 +27,7 @@ const ms = (value: number): string =>
  * run did not speed up either, the lack of speedup proves nothing about threads.
  */
 function noSpeedupShown(threadsCheck: Check, python: CompareResult): Check {
-  if (threadsCheck !== "yes" || python.environment.cores < 2) return threadsCheck;
+  if (threadsCheck !== "yes") return threadsCheck;
   if (!python.strategies.some((s) => s.strategy === "python:processes" && s.speedup)) return threadsCheck;
   return parallelSpeedup(python, "python:processes").check === "yes" ? "yes" : "unclear";
 }
@@ -64,6 +64,11 @@ const ONE_CORE = "one core: no parallel speedup is possible, so neither a speedu
 
 function claim(id: string, section: string, text: string, measured: string, verdict: Verdict, reason: string): Claim {
   return { id, section, claim: text, measured, verdict, reason };
+}
+
+/** A claim about parallel speedup, or its absence: on one core "not measured", whatever the numbers say. */
+function speedupClaim(cores: number, id: string, section: string, text: string, measured: string, verdict: Verdict, reason: string): Claim {
+  return cores < 2 ? claim(id, section, text, measured, "not measured", ONE_CORE) : claim(id, section, text, measured, verdict, reason);
 }
 
 /** 01: on one thread, CPU tasks take turns; waiting tasks overlap in time on the same lane. */
@@ -141,40 +146,35 @@ export function gilThreads(python: CompareResult): Claim {
   const speedup = threads.speedup!;
   const noise = tolerance(speedup, strategy(python, "python:sequential").wallMs);
   const check = noSpeedupShown(onBusy(atMost(speedup, 1.2, noise), python), python);
-  const holds = check === "yes";
-  const oneCore = python.environment.cores < 2;
-  return claim(
+  return speedupClaim(
+    python.environment.cores,
     "gil.threads",
     "02-the-gil",
     GIL_THREADS_CLAIM,
     `CPython, ${python.copies} copies of a counting loop on threads: ${x(speedup.median)} (range ${x(speedup.min)}–${x(speedup.max)}) of sequential speed`,
-    oneCore ? "not measured" : verdictOf(check),
-    oneCore
-      ? ONE_CORE
-      : holds
-        ? "the threads took turns holding the GIL"
-        : check === "unclear"
-          ? "processes did not speed up in this run either, so the cores were not free: no speedup proves nothing; rerun it"
-          : "CPython threads sped up CPU work: is this a free-threaded (no-GIL) build?",
+    verdictOf(check),
+    check === "yes"
+      ? "the threads took turns holding the GIL"
+      : check === "unclear"
+        ? "processes did not speed up in this run either, so the cores were not free: no speedup proves nothing; rerun it"
+        : "CPython threads sped up CPU work: is this a free-threaded (no-GIL) build?",
   );
 }
 
 export function gilProcesses(python: CompareResult): Claim {
   const { check, speedup, cores } = parallelSpeedup(python, "python:processes");
-  const holds = check === "yes";
-  return claim(
+  return speedupClaim(
+    cores,
     "gil.processes",
     "02-the-gil",
     GIL_PROCESSES_CLAIM,
     `CPython processes: ${x(speedup.median)} faster than sequential with ${python.copies} copies on ${coresText(cores)}`,
-    cores >= 2 ? verdictOf(check) : "not measured",
-    cores >= 2
-      ? holds
-        ? "every process ran its own interpreter on its own core"
-        : check === "unclear"
-          ? "just below the expected speedup within this run's noise: rerun it"
-          : "well below the expected speedup: the machine was busy with other work"
-      : ONE_CORE,
+    verdictOf(check),
+    check === "yes"
+      ? "every process ran its own interpreter on its own core"
+      : check === "unclear"
+        ? "just below the expected speedup within this run's noise: rerun it"
+        : "well below the expected speedup: the machine was busy with other work",
   );
 }
 
@@ -182,19 +182,17 @@ export function gilProcesses(python: CompareResult): Claim {
 export function nodeThreadsParallel(node: CompareResult): Claim {
   const measured = parallelSpeedup(node, "threads");
   const { speedup, cores } = measured;
-  const check: Check = cores >= 2 ? measured.check : "no";
-  const parallel = check === "yes";
-  return claim(
+  const check = measured.check;
+  return speedupClaim(
+    cores,
     "gil.node-threads",
     "02-the-gil",
     "Threads cannot speed up CPU-bound work (the article's rule for CPython threads).",
     `Node worker threads: ${x(speedup.median)} faster than sequential with ${node.copies} copies on ${coresText(cores)}`,
-    parallel ? "differs in Node by design" : cores < 2 ? "not measured" : check === "unclear" ? "unclear (noisy run)" : "differs",
-    parallel
+    check === "yes" ? "differs in Node by design" : check === "unclear" ? "unclear (noisy run)" : "differs",
+    check === "yes"
       ? "Node has no GIL: each worker thread has its own V8 isolate and event loop, so JavaScript runs in parallel"
-      : cores < 2
-        ? "one core cannot show parallel speedup either way"
-        : "worker threads should have run in parallel here; the machine was busy with other work",
+      : "worker threads should have run in parallel here; the machine was busy with other work",
   );
 }
 
@@ -292,18 +290,17 @@ export function asyncBoundToOneThread(eventLoopSpeedup: Stat): Claim {
 
 /** 04: the article's "threads are best for generic I/O"; in Node, I/O is async by default and threads are for CPU. */
 export function threadsBestFor(threadsSpeedup: Stat, cores: number): Claim {
-  const check = cores >= 2 ? atLeast(threadsSpeedup, 1.5, tolerance(threadsSpeedup)) : "no";
-  return claim(
+  const check = atLeast(threadsSpeedup, 1.5, tolerance(threadsSpeedup));
+  return speedupClaim(
+    cores,
     "proscons.threads-best-for",
     "04-pros-and-cons",
     "Threads are best for generic I/O; CPU-bound work needs processes.",
     `Node worker threads sped CPU work up ${x(threadsSpeedup.median)} on ${coresText(cores)}; Node's I/O calls are asynchronous, so waiting needs no thread of the program's own`,
-    check === "yes" ? "differs in Node by design" : check === "unclear" ? "unclear (noisy run)" : cores < 2 ? "not measured" : "differs",
+    check === "yes" ? "differs in Node by design" : check === "unclear" ? "unclear (noisy run)" : "differs",
     check === "yes"
       ? "without a GIL, worker threads are Node's tool for CPU-bound JavaScript; waiting is done with async I/O on the event loop"
-      : cores < 2
-        ? ONE_CORE
-        : "worker threads did not show their parallel speedup in this run",
+      : "worker threads did not show their parallel speedup in this run",
   );
 }
 
@@ -318,36 +315,33 @@ export function cpuExamples(node: CompareResult, python: CompareResult | null): 
     const pySeq = strategy(python, "python:sequential").wallMs;
     const noSpeedup = noSpeedupShown(onBusy(atMost(threads, 1.2, tolerance(threads, pySeq)), python), python);
     claims.push(
-      claim("examples.cpu-python-threads", "05-code-examples", "Threaded CPU work takes as long as sequential, or slightly longer: no speedup, because of the GIL.",
-        `CPython threads: ${x(threads.median)} of sequential speed`, cores < 2 ? "not measured" : verdictOf(noSpeedup),
-        cores < 2
-          ? ONE_CORE
-          : noSpeedup === "yes"
-            ? "the GIL serialised the two threads, while processes in the same run did speed up"
-            : noSpeedup === "unclear"
-              ? "processes did not speed up in this run either, so the cores were not free: inconclusive"
-              : "CPython threads sped up CPU work: is this a free-threaded (no-GIL) build?"),
+      speedupClaim(cores, "examples.cpu-python-threads", "05-code-examples", "Threaded CPU work takes as long as sequential, or slightly longer: no speedup, because of the GIL.",
+        `CPython threads: ${x(threads.median)} of sequential speed`, verdictOf(noSpeedup),
+        noSpeedup === "yes"
+          ? "the GIL serialised the two threads, while processes in the same run did speed up"
+          : noSpeedup === "unclear"
+            ? "processes did not speed up in this run either, so the cores were not free: inconclusive"
+            : "CPython threads sped up CPU work: is this a free-threaded (no-GIL) build?"),
     );
     const speedup = parallelSpeedup(python, "python:processes").check;
     claims.push(
-      claim("examples.cpu-python-processes", "05-code-examples", "Multiprocessing gives a true 2x speedup on a multi-core machine.",
-        `CPython processes: ${x(processes.median)} faster with ${python.copies} copies on ${coresText(cores)}`, cores < 2 ? "not measured" : verdictOf(speedup),
-        cores < 2 ? ONE_CORE : speedup === "yes" ? "separate interpreters, each with its own GIL, on separate cores" : "below the expected speedup in this run"),
+      speedupClaim(cores, "examples.cpu-python-processes", "05-code-examples", "Multiprocessing gives a true 2x speedup on a multi-core machine.",
+        `CPython processes: ${x(processes.median)} faster with ${python.copies} copies on ${coresText(cores)}`, verdictOf(speedup),
+        speedup === "yes" ? "separate interpreters, each with its own GIL, on separate cores" : "below the expected speedup in this run"),
     );
   }
   const threads = parallel("threads");
   claims.push(
-    claim("examples.cpu-node-threads", "05-code-examples", "Threads give CPU-bound work no speedup.",
+    speedupClaim(cores, "examples.cpu-node-threads", "05-code-examples", "Threads give CPU-bound work no speedup.",
       `Node worker threads: ${x(strategy(node, "threads").speedup!.median)} faster with ${node.copies} copies on ${coresText(cores)}`,
-      cores < 2 ? "not measured" : threads === "yes" ? "differs in Node by design" : verdictOf(threads === "unclear" ? "unclear" : "no"),
-      cores < 2 ? ONE_CORE : threads === "yes" ? "worker threads have no GIL: the copies ran in parallel" : "worker threads did not show their speedup in this run"),
+      threads === "yes" ? "differs in Node by design" : verdictOf(threads === "unclear" ? "unclear" : "no"),
+      threads === "yes" ? "worker threads have no GIL: the copies ran in parallel" : "worker threads did not show their speedup in this run"),
   );
   const processes = parallel("processes");
   claims.push(
-    claim("examples.cpu-node-processes", "05-code-examples", "Processes give CPU-bound work a true speedup on several cores.",
+    speedupClaim(cores, "examples.cpu-node-processes", "05-code-examples", "Processes give CPU-bound work a true speedup on several cores.",
       `Node child processes: ${x(strategy(node, "processes").speedup!.median)} faster with ${node.copies} copies on ${coresText(cores)}`,
-      cores < 2 ? "not measured" : verdictOf(processes),
-      cores < 2 ? ONE_CORE : processes === "yes" ? "separate processes ran on separate cores" : "below the expected speedup in this run"),
+      verdictOf(processes), processes === "yes" ? "separate processes ran on separate cores" : "below the expected speedup in this run"),
   );
   return claims;
 }
@@ -398,12 +392,11 @@ export function cpuScales(points: readonly { strategy: string; workers: number; 
     return check === "no" && p.busy ? "unclear" : check;
   });
   const check: Check = checks.includes("no") ? "no" : checks.includes("unclear") ? "unclear" : "yes";
-  const scalable = top >= 2 && cores >= 2;
-  return claim("decision.cpu", "06-decision-matrix", "CPU-heavy work calls for processes: in CPython nothing else puts more than one core to work.",
+  return speedupClaim(cores, "decision.cpu", "06-decision-matrix", "CPU-heavy work calls for processes: in CPython nothing else puts more than one core to work.",
     atTop.map((p) => `${p.strategy} ${x(p.speedup.median)}`).join(", ") + ` with ${top} ${top === 1 ? "copy" : "copies"} on ${coresText(cores)}`,
-    !scalable ? "not measured" : check === "yes" ? "differs in Node by design" : verdictOf(check),
-    !scalable
-      ? cores < 2 ? ONE_CORE : "one copy: nothing to spread over cores"
+    top < 2 ? "not measured" : check === "yes" ? "differs in Node by design" : verdictOf(check),
+    top < 2
+      ? "one copy: nothing to spread over cores"
       : check === "yes"
         ? "in Node both worker threads and child processes scale CPU work with cores; threads start faster and use less memory"
         : "the curve fell short of the cores in this run");
