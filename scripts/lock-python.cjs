@@ -4,25 +4,16 @@
 // copies the same list into environment.yml's pip section, so `npm start`, `npm test`, CI and
 // Binder all install the same wheels. Run it after changing requirements.in: `npm run lock-python`.
 "use strict";
-const { spawnSync } = require("node:child_process");
 const { mkdtempSync, readFileSync, rmSync, writeFileSync } = require("node:fs");
 const { tmpdir } = require("node:os");
 const path = require("node:path");
-const { ROOT, SetupError, findPython, MIN_PYTHON } = require("./setup.cjs");
+const { ROOT, BIN, SetupError, run, findPython, MIN_PYTHON } = require("./setup.cjs");
 
-const BIN = process.platform === "win32" ? "Scripts" : "bin";
-
-function run(command, args) {
-  const result = spawnSync(command, args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, stdio: ["ignore", "pipe", "inherit"] });
-  if (result.error || result.status !== 0) {
-    throw new SetupError(`${command} ${args.join(" ")} failed (${result.error ? result.error.message : `exit code ${result.status}`})`);
-  }
-  return result.stdout;
-}
+const FIX = "Check the network and requirements.in, then rerun.";
 
 /** name==version lines, sorted by canonical name. */
 function freeze(python) {
-  const lines = run(python, ["-m", "pip", "freeze", "--disable-pip-version-check"])
+  const lines = run(python, ["-m", "pip", "freeze", "--disable-pip-version-check"], { what: "pip freeze", fix: FIX })
     .split("\n")
     .map((line) => line.trim())
     .filter(Boolean);
@@ -72,8 +63,8 @@ function main() {
   try {
     const venvPython = path.join(scratch, BIN, "python");
     process.stderr.write(`lock-python: installing requirements.in into a fresh venv (Python ${python.version})…\n`);
-    run(python.command, ["-m", "venv", scratch]);
-    run(venvPython, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", path.join(ROOT, "requirements.in")]);
+    run(python.command, ["-m", "venv", scratch], { what: "creating a venv", fix: "Install Python's venv module (Debian: apt-get install python3-venv), then rerun." });
+    run(venvPython, ["-m", "pip", "install", "--disable-pip-version-check", "-r", path.join(ROOT, "requirements.in")], { what: "pip install -r requirements.in", fix: FIX });
     const pins = freeze(venvPython);
     const nodeMajor = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).engines.node.replace(/^>=/, "");
     writeFileSync(path.join(ROOT, "requirements.txt"), requirementsTxt(pins));

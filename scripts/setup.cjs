@@ -204,6 +204,6 @@ function setupOrExit() {
   }
 }
 
-module.exports = { ROOT, VENV, VENV_PYTHON, VENV_JUPYTER, MIN_PYTHON, SetupError, findPython, venvState, setup, setupOrExit, say };
+module.exports = { ROOT, BIN, VENV, VENV_PYTHON, VENV_JUPYTER, MIN_PYTHON, SetupError, run, findPython, venvState, setup, setupOrExit, say };
 
 if (require.main === module) setupOrExit();
