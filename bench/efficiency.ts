@@ -1,6 +1,6 @@
 /**
  * Measurement 2 (parallel efficiency of `threads` and `processes`, and of CPython's modes) and
- * measurement 6 (`--cores-curve`: the same curve k = 1..cores, for a many-core machine). Each k is
+ * measurement 7 (`--cores-curve`: the same curve k = 1..cores, for a many-core machine). Each k is
  * one compare() of k copies of a CPU task calibrated to `taskMs` on this machine: sequential,
  * threads and processes interleaved, speedups paired within each repeat, efficiency =
  * speedup / min(k, cores). CPython runs the same experiment with its own size, calibrated to the
@@ -136,7 +136,7 @@ export async function runEfficiency(options: BenchOptions, mode: "efficiency" | 
   };
   return {
     key: mode === "cores-curve" ? "coresCurve" : "efficiency",
-    title: mode === "cores-curve" ? "6. Many cores: speedup curve k = 1..cores" : "2. Parallel efficiency",
+    title: mode === "cores-curve" ? "7. Many cores: speedup curve k = 1..cores" : "2. Parallel efficiency",
     data,
     tables: [curveTable(data)],
     goals: curveGoals(data),

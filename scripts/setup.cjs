@@ -20,6 +20,10 @@ const VENV_JUPYTER = path.join(VENV, BIN, "jupyter");
 // installs exactly this one (test/unit/binder-config.test.ts).
 const MIN_PYTHON = [3, 11];
 const MIN_NODE = 20;
+const PATCHES = path.join(ROOT, "patches");
+const LAB_OVERRIDES = path.join(ROOT, "lab", "overrides.json");
+const TSLAB_PATCHED_FILE = path.join(ROOT, "node_modules", "tslab", "dist", "jupyter.js");
+const TSLAB_PATCH_MARK = "patched by conclab: patches/tslab+1.0.22.patch";
 
 class SetupError extends Error {}
 
@@ -77,12 +81,27 @@ function checkNode() {
 
 function ensureNodeModules() {
   const stamp = path.join(ROOT, "node_modules", ".conclab-setup");
-  const want = hashOf([path.join(ROOT, "package.json"), path.join(ROOT, "package-lock.json"), path.join(ROOT, "conclab", "package.json")]);
-  if (stampMatches(stamp, want)) return say("node modules up to date");
-  say("installing node modules (npm ci)…");
+  const inputs = [path.join(ROOT, "package.json"), path.join(ROOT, "package-lock.json"), path.join(ROOT, "conclab", "package.json")];
+  const want = hashOf([...inputs, ...filesUnder(PATCHES, (name) => name.endsWith(".patch"))]);
+  if (stampMatches(stamp, want) && tslabPatched()) return say("node modules up to date");
+  say("installing node modules (npm ci, then patch-package applies patches/)…");
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
   run(npm, ["ci", "--no-audit", "--no-fund"], { what: "npm ci", fix: "Check your network access to the npm registry, then rerun." });
+  if (!tslabPatched()) {
+    throw new SetupError(
+      `${path.relative(ROOT, TSLAB_PATCHED_FILE)} lacks the fix in patches/ after npm ci (its postinstall runs patch-package). Run \`npx patch-package\` to see why, then rerun.`,
+    );
+  }
   writeFileSync(stamp, want);
+}
+
+/**
+ * Whether tslab carries conclab's fix for its send race (patches/tslab+*.patch): every kernel
+ * message through one queue per socket, so zeromq never sees two pending sends (EBUSY) and IOPub
+ * drops nothing.
+ */
+function tslabPatched(file = TSLAB_PATCHED_FILE) {
+  return existsSync(file) && readFileSync(file, "utf8").includes(TSLAB_PATCH_MARK);
 }
 
 /** The first Python 3 that is new enough: $CONCLAB_PYTHON, python3, python. */
@@ -184,6 +203,20 @@ function ensureKernelspec() {
   });
 }
 
+/**
+ * JupyterLab's settings overrides (lab/overrides.json: no first-run "Jupyter news" question, no
+ * update checks) into the environment's application folder, where Lab reads them; postBuild does
+ * the same for Binder.
+ */
+function ensureLabOverrides() {
+  const target = path.join(VENV, "share", "jupyter", "lab", "settings", "overrides.json");
+  const wanted = readFileSync(LAB_OVERRIDES, "utf8");
+  if (existsSync(target) && readFileSync(target, "utf8") === wanted) return say("JupyterLab settings overrides up to date");
+  mkdirSync(path.dirname(target), { recursive: true });
+  writeFileSync(target, wanted);
+  say("installed JupyterLab settings overrides (lab/overrides.json)");
+}
+
 function setup() {
   writeFileSync(LOG, `conclab setup, ${new Date().toISOString()}\n`);
   checkNode();
@@ -191,6 +224,7 @@ function setup() {
   ensureVenv();
   ensureBuild();
   ensureKernelspec();
+  ensureLabOverrides();
 }
 
 /** Runs setup(); on a SetupError prints its one line and exits 1. */
@@ -204,6 +238,6 @@ function setupOrExit() {
   }
 }
 
-module.exports = { ROOT, BIN, VENV, VENV_PYTHON, VENV_JUPYTER, MIN_PYTHON, SetupError, run, findPython, venvState, setup, setupOrExit, say };
+module.exports = { ROOT, BIN, tslabPatched, VENV, VENV_PYTHON, VENV_JUPYTER, MIN_PYTHON, MIN_NODE, SetupError, run, findPython, venvState, setup, setupOrExit, say };
 
 if (require.main === module) setupOrExit();

@@ -22,6 +22,16 @@ const NOTEBOOK = path.join(FIXTURES, "outputs.ipynb"); // only its folder matter
 describe("conclab/kernel in a real tslab kernel", () => {
   const jupyter = sharedServer({ rootDir: FIXTURES }, "the kernel adapter tests");
 
+  it("the kernel runs on the Node.js that runs these tests (CI runs the suite once per supported Node)", async () => {
+    const client = await KernelClient.start(jupyter.server, NOTEBOOK);
+    try {
+      const outcome = await client.execute("console.log(`node=${process.version}`);");
+      assert.match(stdout(outcome.outputs), new RegExp(`node=${process.version.replace(/\./g, "\\.")}\\n`));
+    } finally {
+      await client.shutdown();
+    }
+  });
+
   it("show() sends one display_data holding plotly JSON, offline HTML and text", async () => {
     const client = await KernelClient.start(jupyter.server, NOTEBOOK);
     try {

