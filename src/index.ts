@@ -1,5 +1,6 @@
 // Machine and runtime
 export { describeMachine, type MachineDescription } from "./environment";
+export { cpuLimitText, effectiveCpus, readCgroupLimits, type CgroupLimits, type CgroupRoots, type CpuBound, type EffectiveCpus } from "./machine-limits";
 export { findPython, MIN_PYTHON, type PythonInfo } from "./python";
 
 // Tasks

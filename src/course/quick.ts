@@ -16,6 +16,15 @@ import { blockingSleep, httpGet, sleep } from "../tasks/io";
 import { startDelayServer } from "../tasks/delay-server";
 import type { Claim } from "./claims";
 import * as verdicts from "./verdicts";
+import { MAX_PARALLEL_COPIES } from "../experiment/options";
+
+/**
+ * Copies for the preemption experiment (03): twice the CPUs, so threads must take turns, at least 4,
+ * and never more than compare() runs at once (on 33 or more CPUs preemption cannot be shown).
+ */
+export function preemptionCopies(cores: number): number {
+  return Math.min(MAX_PARALLEL_COPIES, Math.max(4, 2 * cores));
+}
 
 export interface QuickSection {
   readonly claims: Claim[];
@@ -56,7 +65,7 @@ export async function quickApproaches(): Promise<QuickSection> {
   const memory = [await measureMemory("async", 5_000), await measureMemory("threads", 2), await measureMemory("processes", 2)];
   const n = await calibrate(countTo, { targetMs: 60 });
   // More copies than cores, or the threads' overlap would show parallelism rather than preemption.
-  const switching = await compare({ task: countTo, args: [n], copies: Math.max(4, describeMachine().cores * 2), strategies: ["eventLoop", "threads"], repeats: 1, warmup: 1 });
+  const switching = await compare({ task: countTo, args: [n], copies: preemptionCopies(describeMachine().cores), strategies: ["eventLoop", "threads"], repeats: 1, warmup: 1 });
   const crunch = async (size: number): Promise<number> => {
     await sleep(10);
     return countTo(size);

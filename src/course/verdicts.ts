@@ -3,6 +3,7 @@
  * with the numbers and a verdict computed from them. Thresholds widen with the noise of the run
  * (see tolerance()); nothing here is a hand-written outcome.
  */
+import { describeMachine, type MachineDescription } from "../environment";
 import type { CompareResult, StrategyResult } from "../experiment/compare";
 import type { LoopLagResult } from "../measure/loop-lag";
 import type { MemoryPerUnit } from "../measure/memory-per-unit";
@@ -62,13 +63,30 @@ function parallelSpeedup(result: CompareResult, key: string): { check: Check; sp
 /** Why a claim about parallel speedup, or about its absence, cannot be judged on one core. */
 const ONE_CORE = "one core: no parallel speedup is possible, so neither a speedup nor its absence says anything about this claim";
 
+/** ONE_CORE, naming the container's quota or the affinity mask when that, not the machine, allows one CPU. */
+function oneCoreReason(machine: number | Pick<MachineDescription, "cores" | "cpuLimit">): string {
+  // A bare count comes from a notebook on this machine: this machine's limits explain it when they agree.
+  const here = typeof machine === "number" ? describeMachine() : machine;
+  if (typeof machine === "number" && here.cores !== machine) return ONE_CORE;
+  const { limitedBy, cores, affinityCores, quotaCpus } = here.cpuLimit;
+  if (limitedBy === "quota") {
+    return `${ONE_CORE}. The machine has ${coresText(cores)}, but this container's CPU quota allows ${quotaCpus} CPU's worth of time (as on Binder): run the course where it may use two or more CPUs to see this claim measured`;
+  }
+  if (limitedBy === "affinity") return `${ONE_CORE}. The machine has ${coresText(cores)}, but this process may run on ${affinityCores} of them (its CPU affinity)`;
+  return ONE_CORE;
+}
+
 function claim(id: string, section: string, text: string, measured: string, verdict: Verdict, reason: string): Claim {
   return { id, section, claim: text, measured, verdict, reason };
 }
 
-/** A claim about parallel speedup, or its absence: on one core "not measured", whatever the numbers say. */
-function speedupClaim(cores: number, id: string, section: string, text: string, measured: string, verdict: Verdict, reason: string): Claim {
-  return cores < 2 ? claim(id, section, text, measured, "not measured", ONE_CORE) : claim(id, section, text, measured, verdict, reason);
+/**
+ * A claim about parallel speedup, or its absence: on one effective CPU "not measured", whatever the
+ * numbers say. `machine` is the run's environment (so the reason can name a quota) or a core count.
+ */
+function speedupClaim(machine: number | MachineDescription, id: string, section: string, text: string, measured: string, verdict: Verdict, reason: string): Claim {
+  const cores = typeof machine === "number" ? machine : machine.cores;
+  return cores < 2 ? claim(id, section, text, measured, "not measured", oneCoreReason(machine)) : claim(id, section, text, measured, verdict, reason);
 }
 
 /** 01: on one thread, CPU tasks take turns; waiting tasks overlap in time on the same lane. */
@@ -147,7 +165,7 @@ export function gilThreads(python: CompareResult): Claim {
   const noise = tolerance(speedup, strategy(python, "python:sequential").wallMs);
   const check = noSpeedupShown(onBusy(atMost(speedup, 1.2, noise), python), python);
   return speedupClaim(
-    python.environment.cores,
+    python.environment,
     "gil.threads",
     "02-the-gil",
     GIL_THREADS_CLAIM,
@@ -164,7 +182,7 @@ export function gilThreads(python: CompareResult): Claim {
 export function gilProcesses(python: CompareResult): Claim {
   const { check, speedup, cores } = parallelSpeedup(python, "python:processes");
   return speedupClaim(
-    cores,
+    python.environment,
     "gil.processes",
     "02-the-gil",
     GIL_PROCESSES_CLAIM,
@@ -184,7 +202,7 @@ export function nodeThreadsParallel(node: CompareResult): Claim {
   const { speedup, cores } = measured;
   const check = measured.check;
   return speedupClaim(
-    cores,
+    node.environment,
     "gil.node-threads",
     "02-the-gil",
     "Threads cannot speed up CPU-bound work (the article's rule for CPython threads).",
@@ -306,7 +324,8 @@ export function threadsBestFor(threadsSpeedup: Stat, cores: number): Claim {
 
 /** 05 B: the article's CPU-bound comparison, for whichever runtimes were measured. */
 export function cpuExamples(node: CompareResult, python: CompareResult | null): Claim[] {
-  const cores = node.environment.cores;
+  const machine = node.environment;
+  const cores = machine.cores;
   const parallel = (key: "threads" | "processes"): Check => parallelSpeedup(node, key).check;
   const claims: Claim[] = [];
   if (python) {
@@ -315,7 +334,7 @@ export function cpuExamples(node: CompareResult, python: CompareResult | null): 
     const pySeq = strategy(python, "python:sequential").wallMs;
     const noSpeedup = noSpeedupShown(onBusy(atMost(threads, 1.2, tolerance(threads, pySeq)), python), python);
     claims.push(
-      speedupClaim(cores, "examples.cpu-python-threads", "05-code-examples", "Threaded CPU work takes as long as sequential, or slightly longer: no speedup, because of the GIL.",
+      speedupClaim(machine, "examples.cpu-python-threads", "05-code-examples", "Threaded CPU work takes as long as sequential, or slightly longer: no speedup, because of the GIL.",
         `CPython threads: ${x(threads.median)} of sequential speed`, verdictOf(noSpeedup),
         noSpeedup === "yes"
           ? "the GIL serialised the two threads, while processes in the same run did speed up"
@@ -325,21 +344,21 @@ export function cpuExamples(node: CompareResult, python: CompareResult | null): 
     );
     const speedup = parallelSpeedup(python, "python:processes").check;
     claims.push(
-      speedupClaim(cores, "examples.cpu-python-processes", "05-code-examples", "Multiprocessing gives a true 2x speedup on a multi-core machine.",
+      speedupClaim(machine, "examples.cpu-python-processes", "05-code-examples", "Multiprocessing gives a true 2x speedup on a multi-core machine.",
         `CPython processes: ${x(processes.median)} faster with ${python.copies} copies on ${coresText(cores)}`, verdictOf(speedup),
         speedup === "yes" ? "separate interpreters, each with its own GIL, on separate cores" : "below the expected speedup in this run"),
     );
   }
   const threads = parallel("threads");
   claims.push(
-    speedupClaim(cores, "examples.cpu-node-threads", "05-code-examples", "Threads give CPU-bound work no speedup.",
+    speedupClaim(machine, "examples.cpu-node-threads", "05-code-examples", "Threads give CPU-bound work no speedup.",
       `Node worker threads: ${x(strategy(node, "threads").speedup!.median)} faster with ${node.copies} copies on ${coresText(cores)}`,
       threads === "yes" ? "differs in Node by design" : verdictOf(threads === "unclear" ? "unclear" : "no"),
       threads === "yes" ? "worker threads have no GIL: the copies ran in parallel" : "worker threads did not show their speedup in this run"),
   );
   const processes = parallel("processes");
   claims.push(
-    speedupClaim(cores, "examples.cpu-node-processes", "05-code-examples", "Processes give CPU-bound work a true speedup on several cores.",
+    speedupClaim(machine, "examples.cpu-node-processes", "05-code-examples", "Processes give CPU-bound work a true speedup on several cores.",
       `Node child processes: ${x(strategy(node, "processes").speedup!.median)} faster with ${node.copies} copies on ${coresText(cores)}`,
       verdictOf(processes), processes === "yes" ? "separate processes ran on separate cores" : "below the expected speedup in this run"),
   );

@@ -14,6 +14,7 @@ import { STYLED_STRATEGIES, strategyColor, strategyName, strategyStyle, textColo
 import { timelineFigure } from "conclab/dist/src/figures/timeline";
 import { wallTimeFigure } from "conclab/dist/src/figures/wall-time";
 import * as figures from "conclab/dist/src/figures";
+import { testMachine } from "../helpers/results";
 
 // --- fixtures, built by hand -------------------------------------------------------------------
 
@@ -43,7 +44,7 @@ const RESULT: CompareResult = {
   copies: 4,
   repeats: 3,
   warmup: 2,
-  environment: { cores: 4, cpuModel: "test CPU", node: "v20.0.0", v8: "11", platform: "linux x64", totalMemoryBytes: 8e9, loadAverage: [0, 0, 0] },
+  environment: { ...testMachine(4), cpuModel: "test CPU", node: "v20.0.0", totalMemoryBytes: 8e9 },
   cpuBound: true,
   strategies: [
     strategy("sequential", [400, 420, 410], [1, 1, 1]),

@@ -1,27 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { summarize, verdicts, type CompareResult, type LoopLagResult, type Span, type StrategyKey, type StrategyResult } from "conclab";
+import { summarize, verdicts, type CompareResult, type LoopLagResult, type Span, type StrategyKey } from "conclab";
+import { handMadeResult } from "../helpers/results";
 
-/** A hand-made comparison: per strategy, wall-time samples and (paired) speedup samples. */
-function result(cores: number, copies: number, rows: Partial<Record<StrategyKey, { wall: number[]; speedup: number[]; spans?: Span[] }>>, busy = false): CompareResult {
-  const strategies: StrategyResult[] = Object.entries(rows).map(([key, row]) => ({
-    strategy: key as StrategyKey,
-    wallMs: summarize(row!.wall),
-    speedup: summarize(row!.speedup),
-    idealSpeedup: key.includes("sequential") || key === "eventLoop" ? 1 : Math.min(copies, cores),
-    efficiency: null,
-    spans: row!.spans ?? [],
-    memory: { rssBeforeBytes: 0, rssPeakBytes: 0, rssAfterBytes: 0, heapBeforeBytes: 0, heapPeakBytes: 0, heapAfterBytes: 0, perLane: [] },
-    contention: null,
-    results: [],
-    suspect: [],
-  }));
-  return {
-    task: "countTo", args: [1], copies, repeats: 3, warmup: 1, cpuBound: true, strategies, startedAtMs: 0, finishedAtMs: 1,
-    environment: { cores, cpuModel: "test", node: "v20", v8: "11", platform: "linux x64", totalMemoryBytes: 1, loadAverage: [0, 0, 0] },
-    noise: { relativeSpread: 0.05, contention: 0, busy, note: "" },
-  };
-}
+const result = handMadeResult;
 const steady = (v: number): number[] => [v, v, v];
 const python = (threads: number, processes: number, busy = false, cores = 2): CompareResult =>
   result(cores, 2, { "python:sequential": { wall: steady(500), speedup: steady(1) }, "python:threads": { wall: steady(500 / threads), speedup: steady(threads) }, "python:processes": { wall: steady(500 / processes), speedup: steady(processes) } }, busy);
