@@ -44,13 +44,13 @@ function onBusy(check: Check, result: CompareResult): Check {
 }
 
 /** Parallel work should reach 75% of min(copies, cores) on several cores, and stay about 1x on one. */
-const PARALLEL_SHARE = 0.75;
+export const PARALLEL_SHARE = 0.75;
 
 /**
  * Did `key` speed up as parallel work should? Against its own runtime's sequential run, with the
  * noise margin of both, and "unclear" rather than "no" on a busy machine.
  */
-function parallelSpeedup(result: CompareResult, key: string): { check: Check; speedup: Stat; cores: number; expected: number } {
+export function parallelSpeedup(result: CompareResult, key: string): { check: Check; speedup: Stat; cores: number; expected: number } {
   const speedup = strategy(result, key).speedup;
   if (!speedup) throw new RangeError(`result must include a sequential run for ${key} to compute its speedup; add it to strategies`);
   const cores = result.environment.cores;

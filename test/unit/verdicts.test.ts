@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { summarize, verdicts, type CompareResult, type LoopLagResult, type Span, type StrategyKey } from "conclab";
+import { parallelCaption, summarize, verdicts, type CompareResult, type LoopLagResult, type Span, type StrategyKey } from "conclab";
 import { handMadeResult } from "../helpers/results";
 
 const result = handMadeResult;
@@ -102,3 +102,23 @@ describe("verdicts are computed from the numbers", () => {
     assert.equal(verdicts.responsiveness(lag(300), lag(440), lag(3)).verdict, "differs", "a timer late while the thread only awaited");
   });
 });
+
+describe("captions are computed from the numbers, with the verdicts' rule", () => {
+  const node = (cores: number, speedup: number[], busy = false): CompareResult =>
+    result(cores, 2, { sequential: { wall: steady(300), speedup: steady(1) }, threads: { wall: speedup.map((s) => 300 / s), speedup } }, busy);
+
+  it("says the copies ran in parallel only past the threshold, and quotes this run's numbers", () => {
+    assert.match(parallelCaption(node(2, steady(1.9)), "threads"), /finished 1\.90x as fast .* so the copies ran in parallel\.$/);
+    assert.match(parallelCaption(node(2, steady(1.62)), "threads"), /1\.62x .* so the copies ran in parallel/);
+  });
+
+  it("says when a run shows no parallel speedup, and when it cannot tell", () => {
+    assert.match(parallelCaption(node(2, steady(1.05)), "threads"), /short of the 1\.50x that 2 CPUs working at once would give, so this run shows no parallel speedup\.$/);
+    assert.match(parallelCaption(node(2, [1.2, 1.45, 1.4], true), "threads"), /rerun the cell to decide\.$/);
+  });
+
+  it("on one CPU never calls overlap parallelism", () => {
+    assert.match(parallelCaption(node(1, steady(1.0)), "threads"), /With 1 CPU usable no two copies can run at the same instant\.$/);
+  });
+});
+

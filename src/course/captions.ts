@@ -1,0 +1,31 @@
+/**
+ * Sentences that say what a figure shows, computed from the numbers behind it: a notebook prints
+ * one under each figure, so no outcome is written before the data.
+ */
+import type { CompareResult } from "../experiment/compare";
+import { strategyName } from "../figures/style";
+import { maxConcurrency } from "./overlap";
+import { PARALLEL_SHARE, parallelSpeedup } from "./verdicts";
+
+const x = (value: number): string => `${value.toFixed(2)}x`;
+
+/**
+ * What a run of `key` against `sequential` (in the same result) shows about parallelism: how much
+ * faster the copies finished, how many ran at once, and whether that is parallel work, with the
+ * same rule and noise margin as the verdicts.
+ */
+export function parallelCaption(result: CompareResult, key: string): string {
+  const { check, speedup, cores, expected } = parallelSpeedup(result, key);
+  const spans = result.strategies.find((s) => s.strategy === key)!.spans;
+  const atOnce = maxConcurrency(spans);
+  const name = strategyName(key);
+  const ran = `On ${name}, ${result.copies} copies finished ${x(speedup.median)} as fast as one after another (${x(speedup.min)} to ${x(speedup.max)} over ${speedup.samples.length} repeats)${atOnce > 0 ? `, with up to ${atOnce} running at once` : ""}`;
+  if (cores < 2) {
+    return `${ran}. With 1 CPU usable no two copies can run at the same instant${atOnce > 1 ? ": the overlap of the bars is the OS slicing one CPU between threads, not parallelism" : ""}.`;
+  }
+  const needed = x(PARALLEL_SHARE * expected);
+  if (check === "yes") return `${ran}: at least ${needed} needs ${expected} CPUs working at the same time, so the copies ran in parallel.`;
+  if (check === "no") return `${ran}: short of the ${needed} that ${expected} CPUs working at once would give, so this run shows no parallel speedup.`;
+  const why = result.noise.busy ? `the run was disturbed (${result.noise.note})` : "the repeats spread too widely to tell";
+  return `${ran}: this run cannot tell whether they ran in parallel (parallel work should reach ${needed} here), because ${why}; rerun the cell to decide.`;
+}
