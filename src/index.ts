@@ -34,7 +34,7 @@ export { measureStartup, type StartupSamples } from "./measure/startup";
 export { fileLimit, raiseFileLimit, type FileLimit, type FileLimitChange } from "./measure/file-limit";
 
 // The course's claims and verdicts
-export { atLeast, atMost, verdictOf, tolerance, saveResults, loadResults, resultsDir, type Claim, type Verdict, type Check, type SectionResults } from "./course/claims";
+export { atLeast, atMost, verdictOf, tolerance, saveResults, loadResults, resultsDir, resultsSource, currentProvenance, type Claim, type Verdict, type Check, type SectionResults, type Provenance } from "./course/claims";
 
 // Errors
 export { TaskError, TaskTimeoutError, AbortError, StrategyUnavailableError } from "./errors";

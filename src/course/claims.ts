@@ -3,8 +3,11 @@
  * from the measurement with thresholds that widen with the noise seen. Notebooks save them in
  * results/, and the summary notebook gathers them.
  */
+import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import * as path from "node:path";
+import { describeMachine } from "../environment";
 import { typeError } from "../errors";
 import type { Stat } from "../measure/stats";
 
@@ -64,12 +67,43 @@ export function resultsDir(): string {
   return path.basename(cwd) === "notebooks" ? path.resolve(cwd, "..", "results") : path.resolve(cwd, "results");
 }
 
+/** Where and with what a section was measured, so results are reused only where they still apply. */
+export interface Provenance {
+  /** Host name, CPU model, effective CPUs and the limit that binds, memory, Node: equal only on the same machine as set up now. */
+  readonly machine: string;
+  /** A hash of the verdict rules (claims and verdicts code): equal only for the same version of the course. */
+  readonly course: string;
+}
+
 /** What a notebook saves: its claims, and the numbers other notebooks may reuse. */
 export interface SectionResults {
   readonly section: string;
   readonly savedAt: string;
   readonly claims: readonly Claim[];
   readonly data: Readonly<Record<string, unknown>>;
+  /** Absent in files written before provenance was recorded: such files are never reused. */
+  readonly provenance?: Provenance;
+}
+
+/** This machine and this course, as saveResults records them. */
+export function currentProvenance(): Provenance {
+  const m = describeMachine();
+  const machine = [
+    hostname(),
+    m.cpuModel,
+    `${m.cores} CPUs usable (limited by ${m.cpuLimit.limitedBy}; ${m.cpuLimit.cores} cores)`,
+    `${(m.totalMemoryBytes / 2 ** 30).toFixed(1)} GiB${m.memoryLimitBytes === null ? "" : `, limit ${(m.memoryLimitBytes / 2 ** 30).toFixed(1)} GiB`}`,
+    `Node ${m.node}`,
+  ].join("; ");
+  const rules = createHash("sha256");
+  for (const file of ["claims.js", "verdicts.js"]) {
+    try {
+      rules.update(readFileSync(path.join(__dirname, file)));
+    } catch {
+      rules.update(file); // run from sources (tests): the file name stands in
+    }
+  }
+  return { machine, course: rules.digest("hex").slice(0, 16) };
 }
 
 /** Saves a section's claims (and numbers) as `results/<section>.json` and returns the file's path. */
@@ -80,13 +114,26 @@ export function saveResults(section: string, claims: readonly Claim[], data: Rea
   if (!Array.isArray(claims)) throw typeError("claims", "an array of claims", claims, "pass the claims this notebook measured");
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${section}.json`);
-  const saved: SectionResults = { section, savedAt: new Date().toISOString(), claims, data };
+  const saved: SectionResults = { section, savedAt: new Date().toISOString(), claims, data, provenance: currentProvenance() };
   writeFileSync(file, `${JSON.stringify(saved, null, 2)}\n`);
   return file;
 }
 
-/** Every section saved so far, by section name, in name order. Unreadable files are skipped. */
-export function loadResults(dir = resultsDir()): Map<string, SectionResults> {
+/** Where a section's numbers come from, for the reader: saved here and when, or measured just now. */
+export function resultsSource(saved: SectionResults | undefined): string {
+  if (!saved) return "short run just now";
+  const when = saved.savedAt.slice(0, 16).replace("T", " ");
+  return `saved ${when} UTC on this machine (${saved.provenance?.machine ?? "machine not recorded"})`;
+}
+
+/**
+ * Every section saved so far on this machine by this version of the course, by section name, in
+ * name order. Unreadable files, and files from another machine or course version (or without a
+ * record of either), are skipped: the notebooks measure those sections again. `anywhere: true`
+ * returns them all, each with its provenance, for a reader who wants to look at them.
+ */
+export function loadResults(dir = resultsDir(), options: { anywhere?: boolean } = {}): Map<string, SectionResults> {
+  const here = options.anywhere ? null : currentProvenance();
   const found = new Map<string, SectionResults>();
   let files: string[] = [];
   try {
@@ -97,9 +144,10 @@ export function loadResults(dir = resultsDir()): Map<string, SectionResults> {
   for (const file of files) {
     try {
       const saved = JSON.parse(readFileSync(path.join(dir, file), "utf8")) as Partial<SectionResults>;
-      if (typeof saved.section === "string" && Array.isArray(saved.claims)) {
-        found.set(saved.section, { section: saved.section, savedAt: String(saved.savedAt), claims: saved.claims, data: saved.data ?? {} });
-      }
+      if (typeof saved.section !== "string" || !Array.isArray(saved.claims)) continue;
+      const from = saved.provenance;
+      if (here && (from?.machine !== here.machine || from?.course !== here.course)) continue;
+      found.set(saved.section, { section: saved.section, savedAt: String(saved.savedAt), claims: saved.claims, data: saved.data ?? {}, ...(from ? { provenance: from } : {}) });
     } catch {
       // a half-written or foreign file: the summary measures that section again instead
     }

@@ -166,11 +166,12 @@ describe("JupyterLab in Chromium: the reader's path", () => {
         document.querySelectorAll(".jp-NotebookPanel .jp-Notebook .jp-CodeCell")[index]?.scrollIntoView({ block: "start" });
       }, cpuCell);
       await sleep(500);
-      // lab/overrides.json, installed by set-up: Lab never asks the first-run news question.
+      // lab/overrides.json, installed by set-up, becomes the settings' defaults: Lab never asks the first-run news question.
       const notification = (await (
         await fetch(`${env.lab.origin}/lab/api/settings/@jupyterlab/apputils-extension:notification`, { headers: { Authorization: `token ${env.lab.token}` } })
-      ).json()) as { composite: { fetchNews?: string; checkForUpdates?: boolean } };
-      assert.deepEqual([notification.composite.fetchNews, notification.composite.checkForUpdates], ["false", false], "Lab's news and update checks are off");
+      ).json()) as { schema: { properties: Record<string, { default?: unknown }> } };
+      const defaults = notification.schema.properties;
+      assert.deepEqual([defaults.fetchNews?.default, defaults.checkForUpdates?.default], ["false", false], "Lab's news and update checks are off");
       const toasts = await view.page.evaluate(() => Array.from(document.querySelectorAll(".Toastify__toast")).map((toast) => toast.textContent ?? ""));
       assert.deepEqual(toasts.filter((text) => /news/i.test(text)), [], "no news question over the notebook");
       await view.page.screenshot({ path: SCREENSHOT });

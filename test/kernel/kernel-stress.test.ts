@@ -16,7 +16,7 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Kernel, KernelMessage } from "@jupyterlab/services";
 import { PROJECT_ROOT } from "../../tools/paths";
-import { KernelClient } from "../../tools/runner/execute-notebook";
+import { KernelClient, Timeout, within } from "../../tools/runner/execute-notebook";
 import { sharedServer } from "../helpers/server";
 
 const FIXTURES = path.join(PROJECT_ROOT, "test", "fixtures", "notebooks");
@@ -56,10 +56,9 @@ interface Tally {
 }
 
 /** The promise's value, or undefined when it rejects (a request cancelled by a dying kernel) or takes longer than `ms`. */
-function withinMs<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-  return Promise.race([promise.catch(() => undefined), expired]).finally(() => clearTimeout(timer));
+async function withinMs<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  const outcome = await within(promise.catch(() => undefined), ms);
+  return outcome instanceof Timeout ? undefined : outcome;
 }
 
 /**

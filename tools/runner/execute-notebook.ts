@@ -23,11 +23,13 @@ export interface ExecuteOptions {
   readonly onCell?: (cell: number, of: number) => void;
 }
 
-class Timeout {
+/** What within() resolves to when the time ran out first. */
+export class Timeout {
   constructor(readonly ms: number) {}
 }
 
-async function within<T>(promise: Promise<T>, ms: number): Promise<T | Timeout> {
+/** The promise's value, or a Timeout once `ms` have passed without it. */
+export async function within<T>(promise: Promise<T>, ms: number): Promise<T | Timeout> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<Timeout>((resolve) => (timer = setTimeout(() => resolve(new Timeout(ms)), ms)));
   try {

@@ -1,0 +1,42 @@
+/** Saved results are reused only on the machine and with the course version that measured them. */
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { after, describe, it } from "node:test";
+import { currentProvenance, loadResults, resultsSource, saveResults, type Claim } from "conclab";
+
+const dir = mkdtempSync(path.join(tmpdir(), "conclab-results-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const claim: Claim = { id: "t.one", section: "02-the-gil", claim: "c", measured: "m", verdict: "holds", reason: "r" };
+
+/** Saves a section, then rewrites its file with `change` applied, as if another machine or version had written it. */
+function savedElsewhere(section: string, change: (saved: Record<string, unknown>) => void): void {
+  const file = saveResults(section, [{ ...claim, section }], {}, dir);
+  const saved = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+  change(saved);
+  writeFileSync(file, JSON.stringify(saved));
+}
+
+describe("results provenance", () => {
+  it("records this machine and this course version, and reuses what they saved", () => {
+    saveResults("02-the-gil", [claim], { n: 1 }, dir);
+    const loaded = loadResults(dir).get("02-the-gil");
+    assert.deepEqual(loaded?.provenance, currentProvenance());
+    assert.deepEqual(loaded?.claims, [claim]);
+    assert.match(resultsSource(loaded), /^saved \d{4}-\d\d-\d\d \d\d:\d\d UTC on this machine \(.*Node v\d+/);
+    assert.equal(resultsSource(undefined), "short run just now");
+  });
+
+  it("skips results from another machine, another course version, or with no record of either", () => {
+    savedElsewhere("03-approaches", (s) => ((s.provenance as { machine: string }).machine = "another host; 64 CPUs usable"));
+    savedElsewhere("05-code-examples", (s) => ((s.provenance as { course: string }).course = "0000000000000000"));
+    savedElsewhere("06-decision-matrix", (s) => delete s.provenance);
+    const here = loadResults(dir);
+    assert.deepEqual([...here.keys()], ["02-the-gil"]);
+    const everywhere = loadResults(dir, { anywhere: true });
+    assert.deepEqual([...everywhere.keys()], ["02-the-gil", "03-approaches", "05-code-examples", "06-decision-matrix"]);
+    assert.equal(everywhere.get("03-approaches")?.provenance?.machine, "another host; 64 CPUs usable");
+  });
+});
