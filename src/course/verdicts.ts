@@ -60,6 +60,19 @@ export function parallelSpeedup(result: CompareResult, key: string): { check: Ch
   return { check, speedup, cores, expected };
 }
 
+/**
+ * Why a parallel speedup fell clearly short, naming only what was measured: the usable CPUs and
+ * how much CPU other programs took during the run (a busy run is "unclear", never "differs").
+ */
+function shortfallReason(result: CompareResult, expected: number): string {
+  const share = result.noise.contention;
+  const others =
+    share === null
+      ? "this platform cannot measure what other programs used meanwhile"
+      : `other programs used ${(share * 100).toFixed(0)}% of the CPU meanwhile, too little to explain it`;
+  return `the speedup stayed below ${x(PARALLEL_SHARE * expected)} although ${coresText(result.environment.cores)} were usable; ${others}. Copies that run at the same time can each run slower than one alone (shared physical cores, clock limits): compare the per-copy times`;
+}
+
 /** Why a claim about parallel speedup, or about its absence, cannot be judged on one core. */
 const ONE_CORE = "one core: no parallel speedup is possible, so neither a speedup nor its absence says anything about this claim";
 
@@ -127,7 +140,7 @@ export function parallelismNeedsCores(cpu: CompareResult): Claim {
         ? `with ${coresText(cores)} the copies really ran at the same time`
         : check === "unclear"
           ? `the speedup stayed below ${x(PARALLEL_SHARE * expected)} within the noise of this run: rerun it on a quieter machine`
-          : `the speedup stayed well below ${x(PARALLEL_SHARE * expected)}: the machine was busy with other work, so two cores were not free`
+          : shortfallReason(cpu, expected)
       : holds
         ? "with one core the threads took turns: no speedup, exactly as the claim says"
         : "one core should give no speedup; the timing was disturbed",
@@ -180,7 +193,7 @@ export function gilThreads(python: CompareResult): Claim {
 }
 
 export function gilProcesses(python: CompareResult): Claim {
-  const { check, speedup, cores } = parallelSpeedup(python, "python:processes");
+  const { check, speedup, cores, expected } = parallelSpeedup(python, "python:processes");
   return speedupClaim(
     python.environment,
     "gil.processes",
@@ -192,7 +205,7 @@ export function gilProcesses(python: CompareResult): Claim {
       ? "every process ran its own interpreter on its own core"
       : check === "unclear"
         ? "just below the expected speedup within this run's noise: rerun it"
-        : "well below the expected speedup: the machine was busy with other work",
+        : shortfallReason(python, expected),
   );
 }
 
@@ -210,7 +223,9 @@ export function nodeThreadsParallel(node: CompareResult): Claim {
     check === "yes" ? "differs in Node by design" : check === "unclear" ? "unclear (noisy run)" : "differs",
     check === "yes"
       ? "Node has no GIL: each worker thread has its own V8 isolate and event loop, so JavaScript runs in parallel"
-      : "worker threads should have run in parallel here; the machine was busy with other work",
+      : check === "unclear"
+        ? "worker threads fell short of a clear parallel speedup within this run's noise: rerun it"
+        : `worker threads should have run in parallel here: ${shortfallReason(node, measured.expected)}`,
   );
 }
 

@@ -122,3 +122,14 @@ describe("captions are computed from the numbers, with the verdicts' rule", () =
   });
 });
 
+describe("reasons name only measured causes", () => {
+  it("a clear shortfall on free CPUs quotes the contention meter instead of blaming other work", () => {
+    const short = result(2, 2, { sequential: { wall: steady(300), speedup: steady(1) }, threads: { wall: steady(280), speedup: steady(1.07) } });
+    for (const claim of [verdicts.nodeThreadsParallel(short), verdicts.gilProcesses(python(1, 1.05))]) {
+      assert.equal(claim.verdict, "differs");
+      assert.doesNotMatch(claim.reason, /busy with other work/);
+      assert.match(claim.reason, /although 2 cores were usable; other programs used 0% of the CPU meanwhile, too little to explain it/);
+    }
+  });
+});
+
