@@ -55,7 +55,8 @@ describe("every course notebook executes on tslab", () => {
     const nb = executed.get("00-index.ipynb");
     assert.ok(nb, "00-index.ipynb must exist and have run");
     const text = outputsOf(nb).map((o) => (o.output_type === "stream" ? o.text : "")).join("");
-    for (const label of ["cores", "CPU", "Node.js", "tslab", "Python"]) assert.match(text, new RegExp(`^${label}\\s`, "m"));
+    for (const label of ["CPUs", "CPU", "memory", "Node.js", "tslab", "Python"]) assert.match(text, new RegExp(`^${label}\\s`, "m"));
+    assert.match(text, /^CPUs\s+\d+ CPUs? usable at once: /m, "the effective CPUs and what limits them");
     const figures = displays(nb).filter((d) => PLOTLY in d.data);
     assert.equal(figures.length, 1);
     const bundle = figures[0]!.data;
