@@ -25,11 +25,19 @@ const STARTS = Number(process.env.CONCLAB_STRESS_STARTS ?? 20);
 const KERNELS_AT_ONCE = 2;
 const ANSWER_WITHIN_MS = 60_000;
 
+/**
+ * A CPU-bound loop that ends by itself when its parent goes (a test run killed before its after()
+ * hook) or after 20 minutes: nothing else could stop it, since a busy loop runs no timers.
+ */
+const SPINNER = `const parent = Number(process.argv[1]), end = Date.now() + 1200000; let next = 0;
+for (;;) { const now = Date.now(); if (now > next) { next = now + 200; if (process.ppid !== parent || now > end) process.exit(0); } }`;
+
 /** One CPU-bound process per core, for the whole file: the kernels compete for every core. */
 function keepCoresBusy(): () => void {
   const spinners: ChildProcess[] = [];
   for (let i = 0; i < availableParallelism(); i++) {
-    spinners.push(spawn(process.execPath, ["-e", "for (;;) {}"], { stdio: "ignore" }));
+    // The parent's pid comes as an argument: read from process.ppid it would be init's if this process died first.
+    spinners.push(spawn(process.execPath, ["-e", SPINNER, String(process.pid)], { stdio: "ignore" }));
   }
   return () => spinners.forEach((child) => child.kill("SIGKILL"));
 }
