@@ -133,3 +133,18 @@ describe("reasons name only measured causes", () => {
   });
 });
 
+describe("memory per unit", () => {
+  const unit = (strategy: "async" | "threads" | "processes", bytesPerUnit: number, metric: "heap" | "rss" | "pss") => ({ strategy, count: 1, bytesPerUnit, totalBytes: bytesPerUnit, metric });
+
+  it("keeps the article's order but not its reason: Node's worker threads share no objects", () => {
+    const claim = verdicts.memoryCosts([unit("async", 400, "heap"), unit("threads", 8e6, "rss"), unit("processes", 1.1e7, "pss")]);
+    assert.equal(claim.verdict, "differs in Node by design");
+    assert.match(claim.reason, /shares no objects/);
+    assert.match(claim.measured, /\(heap\).*\(rss\).*\(pss\)/);
+  });
+
+  it("differs when the measured order does not follow the claim", () => {
+    assert.equal(verdicts.memoryCosts([unit("async", 400, "heap"), unit("threads", 2e7, "rss"), unit("processes", 1.1e7, "pss")]).verdict, "differs");
+  });
+});
+
