@@ -4,6 +4,7 @@
  * (see tolerance()); nothing here is a hand-written outcome.
  */
 import { describeMachine, type MachineDescription } from "../environment";
+import { findPython } from "../python";
 import type { CompareResult, StrategyResult } from "../experiment/compare";
 import type { LoopLagResult } from "../measure/loop-lag";
 import type { MemoryPerUnit } from "../measure/memory-per-unit";
@@ -71,6 +72,13 @@ function shortfallReason(result: CompareResult, expected: number): string {
       ? "this platform cannot measure what other programs used meanwhile"
       : `other programs used ${(share * 100).toFixed(0)}% of the CPU meanwhile, too little to explain it`;
   return `the speedup stayed below ${x(PARALLEL_SHARE * expected)} although ${coresText(result.environment.cores)} were usable; ${others}. Copies that run at the same time can each run slower than one alone (shared physical cores, clock limits): compare the per-copy times`;
+}
+
+/** Why CPython threads sped up CPU work, from what the interpreter in use says of its GIL. */
+function threadsSpedUpReason(): string {
+  return findPython()?.gil === false
+    ? "this CPython runs with its GIL disabled (a free-threaded build), so its threads run Python code in parallel: the claim is about the standard build"
+    : "CPython threads sped up CPU work although this interpreter reports its GIL enabled: the run was disturbed, or the work ran in C code that releases the GIL";
 }
 
 /** Why a claim about parallel speedup, or about its absence, cannot be judged on one core. */
@@ -188,7 +196,7 @@ export function gilThreads(python: CompareResult): Claim {
       ? "the threads took turns holding the GIL"
       : check === "unclear"
         ? "processes did not speed up in this run either, so the cores were not free: no speedup proves nothing; rerun it"
-        : "CPython threads sped up CPU work: is this a free-threaded (no-GIL) build?",
+        : threadsSpedUpReason(),
   );
 }
 
@@ -360,7 +368,7 @@ export function cpuExamples(node: CompareResult, python: CompareResult | null): 
           ? "the GIL serialised the two threads, while processes in the same run did speed up"
           : noSpeedup === "unclear"
             ? "processes did not speed up in this run either, so the cores were not free: inconclusive"
-            : "CPython threads sped up CPU work: is this a free-threaded (no-GIL) build?"),
+            : threadsSpedUpReason()),
     );
     const speedup = parallelSpeedup(python, "python:processes").check;
     claims.push(

@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parallelCaption, summarize, verdicts, type CompareResult, type LoopLagResult, type Span, type StrategyKey } from "conclab";
 import { handMadeResult } from "../helpers/results";
@@ -145,6 +148,25 @@ describe("memory per unit", () => {
 
   it("differs when the measured order does not follow the claim", () => {
     assert.equal(verdicts.memoryCosts([unit("async", 400, "heap"), unit("threads", 2e7, "rss"), unit("processes", 1.1e7, "pss")]).verdict, "differs");
+  });
+});
+
+describe("the GIL verdicts and the interpreter in use", () => {
+  it("say so when the interpreter reports its GIL disabled, instead of guessing", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "conclab-python-"));
+    const fake = path.join(dir, "python3.13t");
+    writeFileSync(fake, "#!/bin/sh\necho 3.13.1\necho False\n");
+    chmodSync(fake, 0o755);
+    const before = process.env.CONCLAB_PYTHON;
+    try {
+      process.env.CONCLAB_PYTHON = fake;
+      assert.match(verdicts.gilThreads(python(1.9, 1.95)).reason, /runs with its GIL disabled \(a free-threaded build\)/);
+    } finally {
+      if (before === undefined) delete process.env.CONCLAB_PYTHON;
+      else process.env.CONCLAB_PYTHON = before;
+      rmSync(dir, { recursive: true, force: true });
+    }
+    assert.doesNotMatch(verdicts.gilThreads(python(1.9, 1.95)).reason, /free-threaded build\)/, "a standard build is not called free-threaded");
   });
 });
 
