@@ -20,6 +20,12 @@ function strategy(result: CompareResult, key: string): StrategyResult {
 }
 
 const coresText = (cores: number): string => `${cores} core${cores === 1 ? "" : "s"}`;
+
+/** "; 1.9 CPUs busy on average" for a strategy whose meter read its CPU time, else nothing. */
+function busyText(result: CompareResult, key: string): string {
+  const busy = result.strategies.find((s) => s.strategy === key)?.coresBusy;
+  return busy ? `; ${busy.median.toFixed(1)} CPUs busy on average (CPU time over wall time)` : "";
+}
 const x = (value: number): string => `${value.toFixed(2)}x`;
 const ms = (value: number): string =>
   value < 0.001 ? "< 1 µs" : value < 1 ? `${Number((value * 1000).toPrecision(2))} µs` : value < 10 ? `${value.toFixed(1)} ms` : `${value.toFixed(0)} ms`;
@@ -190,7 +196,7 @@ export function gilThreads(python: CompareResult): Claim {
     "gil.threads",
     "02-the-gil",
     GIL_THREADS_CLAIM,
-    `CPython, ${python.copies} copies of a counting loop on threads: ${x(speedup.median)} (range ${x(speedup.min)}–${x(speedup.max)}) of sequential speed`,
+    `CPython, ${python.copies} copies of a counting loop on threads: ${x(speedup.median)} (range ${x(speedup.min)}–${x(speedup.max)}) of sequential speed${busyText(python, "python:threads")}`,
     verdictOf(check),
     check === "yes"
       ? "the threads took turns holding the GIL"
@@ -207,7 +213,7 @@ export function gilProcesses(python: CompareResult): Claim {
     "gil.processes",
     "02-the-gil",
     GIL_PROCESSES_CLAIM,
-    `CPython processes: ${x(speedup.median)} faster than sequential with ${python.copies} copies on ${coresText(cores)}`,
+    `CPython processes: ${x(speedup.median)} faster than sequential with ${python.copies} copies on ${coresText(cores)}${busyText(python, "python:processes")}`,
     verdictOf(check),
     check === "yes"
       ? "every process ran its own interpreter on its own core"
@@ -227,7 +233,7 @@ export function nodeThreadsParallel(node: CompareResult): Claim {
     "gil.node-threads",
     "02-the-gil",
     "Threads cannot speed up CPU-bound work (the article's rule for CPython threads).",
-    `Node worker threads: ${x(speedup.median)} faster than sequential with ${node.copies} copies on ${coresText(cores)}`,
+    `Node worker threads: ${x(speedup.median)} faster than sequential with ${node.copies} copies on ${coresText(cores)}${busyText(node, "threads")}`,
     check === "yes" ? "differs in Node by design" : check === "unclear" ? "unclear (noisy run)" : "differs",
     check === "yes"
       ? "Node has no GIL: each worker thread has its own V8 isolate and event loop, so JavaScript runs in parallel"

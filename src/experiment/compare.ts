@@ -80,6 +80,13 @@ export interface StrategyResult {
    * /proc on Linux; null elsewhere. Parallel speedups need free cores: a high value explains a low one.
    */
   readonly contention: Stat | null;
+  /**
+   * How many CPUs this run kept busy on average: the CPU time of this process and everything below
+   * it (worker threads, child processes, the Python interpreter and its pool) over the run's wall
+   * time, per timed run; Linux (/proc) only, null elsewhere. It measures how many cores worked at
+   * once, apart from how fast each ran: GIL-bound threads stay near 1 on any machine.
+   */
+  readonly coresBusy: Stat | null;
   /** Why this result cannot be trusted, if it cannot; empty when it passed every check. */
   readonly suspect: readonly string[];
 }
@@ -240,6 +247,7 @@ async function compareWith<F extends TaskFunction>(options: CompareOptions<F>, c
     const records = new Map<StrategyKey, RunRecord[]>(keys.map((key) => [key, []]));
     const trackers = new Map<StrategyKey, MemoryTracker>(keys.map((key) => [key, new MemoryTracker()]));
     const contention = new Map<StrategyKey, number[]>(keys.map((key) => [key, []]));
+    const coresBusy = new Map<StrategyKey, number[]>(keys.map((key) => [key, []]));
     const meter = new ContentionMeter();
     let sequentialCpuMs = 0;
     let runsDone = 0;
@@ -257,8 +265,9 @@ async function compareWith<F extends TaskFunction>(options: CompareOptions<F>, c
         const cpuBefore = process.cpuUsage();
         meter.start();
         const record = await runner.runOnce();
-        const foreign = meter.stop();
-        if (foreign !== null) contention.get(runner.key)!.push(foreign);
+        const used = meter.stop();
+        if (used.foreign !== null) contention.get(runner.key)!.push(used.foreign);
+        if (used.coresBusy !== null) coresBusy.get(runner.key)!.push(used.coresBusy);
         if (runner.key === "sequential") {
           const cpu = process.cpuUsage(cpuBefore);
           sequentialCpuMs += (cpu.user + cpu.system) / 1000;
@@ -294,6 +303,7 @@ async function compareWith<F extends TaskFunction>(options: CompareOptions<F>, c
         spans,
         memory: trackers.get(key)!.summary(),
         contention: contention.get(key)!.length === runs.length ? summarize(contention.get(key)!) : null,
+        coresBusy: coresBusy.get(key)!.length === runs.length ? summarize(coresBusy.get(key)!) : null,
         results: [...(runs[runs.length - 1]?.tasks ?? [])].sort((a, b) => a.copy - b.copy).map((t) => t.result),
       };
     });

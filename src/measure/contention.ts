@@ -61,13 +61,30 @@ export class ContentionMeter {
     this.first = sample();
   }
 
-  /** Share (0 to 1) of the machine's CPU time used by programs outside this process tree; null if unknown. */
-  stop(): number | null {
+  /**
+   * `foreign`: share (0 to 1) of the machine's CPU time used by programs outside this process tree.
+   * `coresBusy`: how many CPUs this process tree kept busy on average (its CPU time over the elapsed
+   * time of one CPU): about 1 for one busy thread, about k for k threads or processes working at
+   * once, whatever speed each ran at. Both null where unknown.
+   */
+  stop(): { foreign: number | null; coresBusy: number | null } {
     const last = sample();
-    if (!this.first || !last) return null;
+    if (!this.first || !last) return { foreign: null, coresBusy: null };
     const total = last.total - this.first.total;
-    if (total <= 0) return null;
-    const foreign = last.busy - this.first.busy - (last.ours - this.first.ours);
-    return Math.min(1, Math.max(0, foreign / total));
+    if (total <= 0) return { foreign: null, coresBusy: null };
+    const ours = last.ours - this.first.ours;
+    const foreign = last.busy - this.first.busy - ours;
+    // /proc/stat counts every CPU of the machine: total / cpus is the elapsed time of one CPU.
+    const perCpu = total / onlineCpus();
+    return { foreign: Math.min(1, Math.max(0, foreign / total)), coresBusy: Math.max(0, ours / perCpu) };
+  }
+}
+
+/** CPUs that /proc/stat's first line adds up (the "cpuN" lines). */
+function onlineCpus(): number {
+  try {
+    return Math.max(1, readFileSync("/proc/stat", "utf8").split("\n").filter((line) => /^cpu\d+ /.test(line)).length);
+  } catch {
+    return 1;
   }
 }

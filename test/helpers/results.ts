@@ -31,7 +31,7 @@ export function handMadeResult(
     efficiency: null,
     spans: row!.spans ?? [],
     memory: { rssBeforeBytes: 0, rssPeakBytes: 0, rssAfterBytes: 0, heapBeforeBytes: 0, heapPeakBytes: 0, heapAfterBytes: 0, perLane: [] },
-    contention: null,
+    contention: null, coresBusy: null,
     results: [],
     suspect: [],
   }));

@@ -66,7 +66,7 @@ describe("the checks that flag a result as suspect", () => {
   const stat = (samples: number[]) => summarize(samples);
   const result = (strategy: StrategyResult["strategy"], wall: number[], speedup: number[], ideal: number) => ({
     strategy, wallMs: stat(wall), speedup: stat(speedup), idealSpeedup: ideal, efficiency: null, spans: [], results: [],
-    memory: { rssBeforeBytes: 0, rssPeakBytes: 0, rssAfterBytes: 0, heapBeforeBytes: 0, heapPeakBytes: 0, heapAfterBytes: 0, perLane: [] }, contention: null,
+    memory: { rssBeforeBytes: 0, rssPeakBytes: 0, rssAfterBytes: 0, heapBeforeBytes: 0, heapPeakBytes: 0, heapAfterBytes: 0, perLane: [] }, contention: null, coresBusy: null,
   });
   const baseline = { ...result("sequential", [100, 101, 99], [1, 1, 1], 1), suspect: [] };
 

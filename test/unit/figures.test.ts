@@ -31,7 +31,7 @@ function strategy(key: StrategyResult["strategy"], wall: number[], speedup: numb
     spans: [],
     memory: { rssBeforeBytes: 0, rssPeakBytes: 0, rssAfterBytes: 0, heapBeforeBytes: 0, heapPeakBytes: 0, heapAfterBytes: 0, perLane: [] },
     results: [],
-    contention: null,
+    contention: null, coresBusy: null,
     suspect,
   };
 }

@@ -3,7 +3,7 @@ import { readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { blockingSleep, calibrate, countTo, httpGet, loopLag, makeTestFile, measureMemory, readFileTask, run, saveChromeTrace, startDelayServer, toChromeTrace, type Span } from "conclab";
+import { blockingSleep, calibrate, compare, countTo, httpGet, loopLag, makeTestFile, measureMemory, readFileTask, run, saveChromeTrace, sleep, startDelayServer, toChromeTrace, type Span } from "conclab";
 
 const span = (over: Partial<Span>): Span => ({
   strategy: "threads", repeat: 0, copy: 0, laneKind: "thread", lane: "thread 1", pid: 10, threadId: 1, startMs: 1000, endMs: 1010, ...over,
@@ -95,5 +95,21 @@ describe("calibrate", () => {
     const n = await calibrate(countTo, { targetMs: 20 });
     assert.ok(Number.isInteger(n) && n > 0);
     assert.equal(countTo(n), n);
+  });
+});
+
+describe("cores busy (CPU time over wall time)", () => {
+  it("is recorded per strategy on Linux, at most one CPU for work on one thread, near none while waiting", { skip: process.platform !== "linux" && "reads /proc" }, async () => {
+    const n = await calibrate(countTo, { targetMs: 150 });
+    const cpu = await compare({ task: countTo, args: [n], copies: 2, strategies: ["sequential", "eventLoop"], repeats: 3, warmup: 1 });
+    for (const s of cpu.strategies) {
+      assert.ok(s.coresBusy, `${s.strategy} has a reading`);
+      assert.equal(s.coresBusy.samples.length, 3, "one per timed run");
+      // One thread cannot keep more than one CPU busy; the margin covers /proc's 10 ms tick over a
+      // ~300 ms run and V8's background compiler and GC threads.
+      assert.ok(s.coresBusy.median <= 1.3, `${s.strategy}: ${s.coresBusy.median} CPUs busy on one thread`);
+    }
+    const waiting = await compare({ task: sleep, args: [150], copies: 2, strategies: ["async"], repeats: 3, warmup: 0 });
+    assert.ok(waiting.strategies[0]!.coresBusy!.median < 0.5, `waiting on timers keeps ${waiting.strategies[0]!.coresBusy!.median} CPUs busy`);
   });
 });
