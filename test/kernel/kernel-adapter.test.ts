@@ -85,13 +85,21 @@ describe("conclab/kernel in a real tslab kernel", () => {
         const pid = await kernelPid(client);
         await client.execute('import { compare, countTo } from "conclab";\nimport "conclab/kernel";');
         const threadsBefore = threadCount(pid);
+        // The cell says when it runs: threads that the kernel starts while it still compiles the
+        // cell (libuv's pool on Node 24) must not pass for the experiment's, or the interrupt lands
+        // before the cell runs and is lost.
+        let cellRuns = false;
+        const stopWatching = client.watch((msg) => {
+          if (msg.header.msg_type === "stream" && String((msg.content as { text?: unknown }).text).includes("experiment starts")) cellRuns = true;
+        });
         const running = client.execute(
-          `await compare({ task: countTo, args: [3_000_000_000], copies: 2, strategies: ["${strategy}"], repeats: 50, warmup: 0, timeoutMs: 600_000, maxTotalMs: 86_400_000 });`,
+          `console.log("experiment starts");\nawait compare({ task: countTo, args: [3_000_000_000], copies: 2, strategies: ["${strategy}"], repeats: 50, warmup: 0, timeoutMs: 600_000, maxTotalMs: 86_400_000 });`,
         );
         const started = await until(
-          () => (strategy === "threads" ? threadCount(pid) >= threadsBefore + 2 : descendants(pid).length >= 2),
+          () => cellRuns && (strategy === "threads" ? threadCount(pid) >= threadsBefore + 2 : descendants(pid).length >= 2),
           20_000,
         );
+        stopWatching();
         assert.ok(started, `the ${strategy} started`);
         const children = descendants(pid);
         await client.interrupt();
