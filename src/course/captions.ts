@@ -21,7 +21,7 @@ export function parallelCaption(result: CompareResult, key: string): string {
   const name = strategyName(key);
   const ran = `On ${name}, ${result.copies} copies finished ${x(speedup.median)} as fast as one after another (${x(speedup.min)} to ${x(speedup.max)} over ${speedup.samples.length} repeats)${atOnce > 0 ? `, with up to ${atOnce} running at once` : ""}`;
   if (cores < 2) {
-    return `${ran}. With 1 CPU usable no two copies can run at the same instant${atOnce > 1 ? ": the overlap of the bars is the OS slicing one CPU between threads, not parallelism" : ""}.`;
+    return `${ran}. With 1 CPU usable the copies share one CPU's worth of time, so together they cannot finish sooner than one after another${atOnce > 1 ? ": the overlap of the bars is that sharing, not parallelism" : ""}.`;
   }
   const needed = x(PARALLEL_SHARE * expected);
   if (check === "yes") return `${ran}: at least ${needed} needs ${expected} CPUs working at the same time, so the copies ran in parallel.`;

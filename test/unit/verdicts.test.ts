@@ -121,7 +121,7 @@ describe("captions are computed from the numbers, with the verdicts' rule", () =
   });
 
   it("on one CPU never calls overlap parallelism", () => {
-    assert.match(parallelCaption(node(1, steady(1.0)), "threads"), /With 1 CPU usable no two copies can run at the same instant\.$/);
+    assert.match(parallelCaption(node(1, steady(1.0)), "threads"), /With 1 CPU usable the copies share one CPU's worth of time, so together they cannot finish sooner than one after another\.$/);
   });
 });
 
