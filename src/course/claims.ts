@@ -123,7 +123,9 @@ export function saveResults(section: string, claims: readonly Claim[], data: Rea
 export function resultsSource(saved: SectionResults | undefined): string {
   if (!saved) return "short run just now";
   const when = saved.savedAt.slice(0, 16).replace("T", " ");
-  return `saved ${when} UTC on this machine (${saved.provenance?.machine ?? "machine not recorded"})`;
+  const from = saved.provenance;
+  const where = !from ? "on a machine not recorded" : from.machine === currentProvenance().machine ? "on this machine" : "on another machine";
+  return `saved ${when} UTC ${where} (${from?.machine ?? "no record"})`;
 }
 
 /**

@@ -38,5 +38,7 @@ describe("results provenance", () => {
     const everywhere = loadResults(dir, { anywhere: true });
     assert.deepEqual([...everywhere.keys()], ["02-the-gil", "03-approaches", "05-code-examples", "06-decision-matrix"]);
     assert.equal(everywhere.get("03-approaches")?.provenance?.machine, "another host; 64 CPUs usable");
+    assert.match(resultsSource(everywhere.get("03-approaches")), / UTC on another machine \(another host; 64 CPUs usable\)$/);
+    assert.match(resultsSource(everywhere.get("06-decision-matrix")), / UTC on a machine not recorded \(no record\)$/);
   });
 });
