@@ -202,8 +202,30 @@ describe("JupyterLab in Chromium: the reader's path", () => {
       const running = await view.cells();
       assert.match(running[LONG_CELL]!.prompt, /\*/, "the long cell is running");
 
+      assert.equal(running.length, 3, `the notebook shows its 3 code cells before the stop, got prompts ${JSON.stringify(running.map((c) => c.prompt))}`);
+
+      // What happens after the click, with times, so that a slow stop says where the time went:
+      // the interrupt request, the server's view of the kernel, and the page's.
+      const clickedAt = Date.now();
+      const since = (): string => `${((Date.now() - clickedAt) / 1000).toFixed(1)} s`;
+      const timeline: string[] = [];
+      const interruptSent = view.page
+        .waitForResponse((response) => /\/api\/kernels\/[^/]+\/interrupt/.test(response.url()), { timeout: 30_000 })
+        .then((response) => timeline.push(`${since()}: interrupt request answered ${response.status()}`))
+        .catch(() => timeline.push(`${since()}: no interrupt request left the page within 30 s`));
+      const serverIdle = view
+        .waitForKernel("idle", 60_000)
+        .then(() => timeline.push(`${since()}: the server reports the kernel idle`))
+        .catch(() => timeline.push(`${since()}: the server never reported the kernel idle`));
       await view.page.locator('.jp-NotebookPanel-toolbar [data-command="notebook:interrupt-kernel"]').click();
-      const stopped = await view.waitUntilIdle(60_000, 2);
+      timeline.push(`${since()}: clicked`);
+      const stopped = await view.waitUntilIdle(60_000, 2).catch(async (error: Error) => {
+        await Promise.race([Promise.all([interruptSent, serverIdle]), sleep(1_000)]);
+        throw new Error(`${error.message}; after the click: ${timeline.join("; ")}`);
+      });
+      timeline.push(`${since()}: the page shows no running cell`);
+      await interruptSent;
+      t.diagnostic(`after the click: ${timeline.join("; ")}`);
       const interrupted = cellText(stopped[LONG_CELL]);
       t.diagnostic(`the interrupted cell shows: ${interrupted.replace(/\s+/g, " ").slice(0, 300)}`);
       assert.match(interrupted, /interrupted: stopping 1 running experiment/, "the cell reports the interruption");
