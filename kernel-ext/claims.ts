@@ -4,15 +4,24 @@ import { table } from "./table";
 const MARK: Readonly<Record<Claim["verdict"], string>> = {
   holds: "✔ holds",
   differs: "✘ differs",
-  "differs in Node by design": "≠ differs in Node by design",
-  "unclear (noisy run)": "? unclear (noisy run)",
+  unclear: "? unclear",
   "not measured": "… not measured",
 };
 
-/** The "What we measured" table of a notebook: claim, measurement, verdict, reason. */
+/**
+ * The "What we measured" table of a notebook: the claim, what was measured, the verdict (a
+ * demonstration says so), why, the rule that decided it, and, apart, where Node differs by design.
+ */
 export function showClaims(claims: readonly Claim[], caption = "What the article claims and what this machine measured"): void {
   table(
-    claims.map((c) => ({ "The article says": c.claim, "Measured here": c.measured, Verdict: MARK[c.verdict], Why: c.reason })),
+    claims.map((c) => ({
+      "The article says": c.claim,
+      "Measured here": c.measured,
+      Verdict: c.kind === "demonstration" ? `${MARK[c.verdict]} (demonstration)` : MARK[c.verdict],
+      Why: c.reason,
+      Rule: c.rule,
+      "In Node, by design": c.nodeByDesign ?? "",
+    })),
     { caption },
   );
 }

@@ -25,7 +25,7 @@ export { ThreadPool, type ThreadPoolOptions } from "./pools/thread-pool";
 // Measurement
 export { nowMs } from "./measure/clock";
 export { timeEach } from "./measure/stopwatch";
-export { median, quantile, summarize, pairedRatios, type Stat } from "./measure/stats";
+export { median, quantile, summarize, pairedRatios, interval, CONFIDENCE, type Stat, type Interval } from "./measure/stats";
 export type { Span, LaneKind } from "./measure/spans";
 export { toChromeTrace, saveChromeTrace, type ChromeTrace, type ChromeTraceEvent } from "./measure/trace";
 export { loopLag, type LoopLagResult } from "./measure/loop-lag";
@@ -34,7 +34,7 @@ export { measureStartup, type StartupSamples } from "./measure/startup";
 export { fileLimit, raiseFileLimit, type FileLimit, type FileLimitChange } from "./measure/file-limit";
 
 // The course's claims and verdicts
-export { atLeast, atMost, verdictOf, tolerance, saveResults, loadResults, resultsDir, resultsSource, currentProvenance, type Claim, type Verdict, type Check, type SectionResults, type Provenance } from "./course/claims";
+export { atLeast, atMost, verdictOf, thresholdRule, decided, verdictCounts, saveResults, loadResults, resultsDir, resultsSource, currentProvenance, type Claim, type ClaimKind, type Verdict, type VerdictCounts, type Check, type SectionResults, type Provenance } from "./course/claims";
 
 // Errors
 export { TaskError, TaskTimeoutError, AbortError, StrategyUnavailableError } from "./errors";

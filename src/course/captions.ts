@@ -5,27 +5,33 @@
 import type { CompareResult } from "../experiment/compare";
 import { strategyName } from "../figures/style";
 import { maxConcurrency } from "./overlap";
-import { PARALLEL_SHARE, parallelSpeedup } from "./verdicts";
+import { copySlowdown, PARALLEL_SHARE, parallelSpeedup } from "./verdicts";
 
 const x = (value: number): string => `${value.toFixed(2)}x`;
 
 /**
  * What a run of `key` against `sequential` (in the same result) shows about parallelism: how much
- * faster the copies finished, how many ran at once, and whether that is parallel work, with the
- * same rule and noise margin as the verdicts.
+ * faster the copies finished, how many ran at once, how many CPUs they kept busy, and whether
+ * that is parallel work, with the same rule as the verdicts.
  */
 export function parallelCaption(result: CompareResult, key: string): string {
-  const { check, speedup, cores, expected } = parallelSpeedup(result, key);
-  const spans = result.strategies.find((s) => s.strategy === key)!.spans;
-  const atOnce = maxConcurrency(spans);
+  const measure = parallelSpeedup(result, key);
+  const { check, speedup, cores, expected, onCpus } = measure;
+  const run = result.strategies.find((s) => s.strategy === key)!;
+  const atOnce = maxConcurrency(run.spans);
   const name = strategyName(key);
-  const ran = `On ${name}, ${result.copies} copies finished ${x(speedup.median)} as fast as one after another (${x(speedup.min)} to ${x(speedup.max)} over ${speedup.samples.length} repeats)${atOnce > 0 ? `, with up to ${atOnce} running at once` : ""}`;
+  const busy = run.coresBusy ? `, keeping ${run.coresBusy.median.toFixed(2)} CPUs busy on average` : "";
+  const ran =
+    `On ${name}, ${result.copies} copies finished ${x(speedup.median)} as fast as one after another (${x(speedup.min)} to ${x(speedup.max)} over ${speedup.samples.length} repeats)` +
+    `${atOnce > 0 ? `, with up to ${atOnce} running at once` : ""}${busy}`;
   if (cores < 2) {
     return `${ran}. With 1 CPU usable the copies share one CPU's worth of time, so together they cannot finish sooner than one after another${atOnce > 1 ? ": the overlap of the bars is that sharing, not parallelism" : ""}.`;
   }
-  const needed = x(PARALLEL_SHARE * expected);
-  if (check === "yes") return `${ran}: at least ${needed} needs ${expected} CPUs working at the same time, so the copies ran in parallel.`;
-  if (check === "no") return `${ran}: short of the ${needed} that ${expected} CPUs working at once would give, so this run shows no parallel speedup.`;
+  const needed = onCpus ? `${(PARALLEL_SHARE * expected).toFixed(2)} CPUs busy` : x(PARALLEL_SHARE * expected);
+  const slowdown = copySlowdown(result, key);
+  const slower = onCpus && check === "yes" && slowdown !== null && slowdown > 1.1 ? ` Each copy took ${x(slowdown)} as long beside the others as alone: on this machine CPUs working at once slow each other down.` : "";
+  if (check === "yes") return `${ran}: at least ${needed} needs ${expected} CPUs working at the same time, so the copies ran in parallel.${slower}`;
+  if (check === "no") return `${ran}: short of the ${needed} that ${expected} CPUs working at once would give, so this run shows no parallel work.`;
   const why = result.noise.busy ? `the run was disturbed (${result.noise.note})` : "the repeats spread too widely to tell";
-  return `${ran}: this run cannot tell whether they ran in parallel (parallel work should reach ${needed} here), because ${why}; rerun the cell to decide.`;
+  return `${ran}: this run cannot tell whether they ran in parallel (parallel work should reach ${needed} here), because ${why}.`;
 }

@@ -9,16 +9,23 @@ import { hostname } from "node:os";
 import * as path from "node:path";
 import { describeMachine } from "../environment";
 import { typeError } from "../errors";
-import type { Stat } from "../measure/stats";
+import { interval, type Stat } from "../measure/stats";
 
 /**
- * `unclear` means the run was too noisy to decide: the measurement fell between the threshold
- * and the threshold widened by the noise seen.
+ * What this machine's measurement says of the article's claim. `unclear`: the evidence did not
+ * clear the claim's threshold either way, after every repeat its time budget allowed.
  */
-export type Verdict = "holds" | "differs" | "differs in Node by design" | "unclear (noisy run)" | "not measured";
+export type Verdict = "holds" | "differs" | "unclear" | "not measured";
+
+/**
+ * `test`: the outcome depends on the machine, the OS or the interpreter, and this run could have
+ * contradicted the claim. `demonstration`: the runtime's rules guarantee the outcome; the run shows
+ * it happening, and only a broken measurement could come out otherwise.
+ */
+export type ClaimKind = "test" | "demonstration";
 
 export interface Claim {
-  /** Stable identifier, e.g. `gil.threads-no-cpu-speedup`. */
+  /** Stable identifier, e.g. `gil.threads`. */
   readonly id: string;
   /** The notebook (section) that measured it, e.g. `02-the-gil`. */
   readonly section: string;
@@ -27,37 +34,92 @@ export interface Claim {
   /** What was measured here, with numbers. */
   readonly measured: string;
   readonly verdict: Verdict;
-  /** Why the verdict follows from the numbers (or why Node differs by design). */
+  /** Why the verdict follows from the numbers. */
   readonly reason: string;
+  /** How the verdict is decided: the measure, its threshold, and this run's interval and repeats (or the condition checked). */
+  readonly rule: string;
+  readonly kind: ClaimKind;
+  /**
+   * Where the article's claim is true of CPython but Node is built differently, why: an
+   * explanation, not a measurement (the verdict says what was measured). Null otherwise.
+   */
+  readonly nodeByDesign: string | null;
 }
 
-/** How much a ratio may stray from a threshold before it counts: at least 10 %, more on a noisy run. */
-export function tolerance(...stats: readonly (Stat | null | undefined)[]): number {
-  const spread = Math.max(0, ...stats.map((s) => (s ? s.relativeSpread : 0)));
-  return Math.max(0.1, Math.min(0.5, spread));
-}
-
-/** The outcome of one check: clearly yes, clearly no, or inside the noise margin. */
+/** The outcome of one check: clearly yes, clearly no, or undecided. */
 export type Check = "yes" | "no" | "unclear";
 
 /**
- * Is the median of `stat` at least `threshold`? "yes" at or above it, "no" below it by more than
- * the noise margin, "unclear" in between. A noisy run can only make a check unclear, never pass it.
+ * Is the typical value of `stat` at least `threshold`? "yes" only when its whole 95 % interval
+ * (see interval()) lies at or above the threshold, "no" only when it lies below: noise makes a
+ * check unclear on either side, and never decides it.
  */
-export function atLeast(stat: Stat, threshold: number, noise = tolerance(stat)): Check {
-  if (stat.median >= threshold) return "yes";
-  return stat.median < threshold * (1 - noise) ? "no" : "unclear";
+export function atLeast(stat: Stat, threshold: number): Check {
+  const { low, high } = interval(stat.samples);
+  return low >= threshold ? "yes" : high < threshold ? "no" : "unclear";
 }
 
-/** Is the median of `stat` at most `threshold`? The mirror of atLeast. */
-export function atMost(stat: Stat, threshold: number, noise = tolerance(stat)): Check {
-  if (stat.median <= threshold) return "yes";
-  return stat.median > threshold * (1 + noise) ? "no" : "unclear";
+/** Is the typical value of `stat` at most `threshold`? The mirror of atLeast. */
+export function atMost(stat: Stat, threshold: number): Check {
+  const { low, high } = interval(stat.samples);
+  return high <= threshold ? "yes" : low > threshold ? "no" : "unclear";
+}
+
+/**
+ * The rule of a threshold check in words, with this run's numbers: "holds if the 95 % interval of
+ * cores busy (1.91–1.97, 5 repeats) lies at or above 1.50; …". `format` writes one value.
+ */
+export function thresholdRule(measure: string, stat: Stat, direction: "at least" | "at most", threshold: number, format: (value: number) => string): string {
+  const { low, high, level, n } = interval(stat.samples);
+  const bounds = n < 2 ? "one repeat: no interval" : `${format(low)}–${format(high)}`;
+  const side = direction === "at least" ? ["at or above", "below"] : ["at or below", "above"];
+  return `${measure}: ${Math.round(level * 100)} % interval ${bounds} from ${n} repeat${n === 1 ? "" : "s"}; yes if it lies ${side[0]} ${format(threshold)}, no if ${side[1]}, else unclear`;
 }
 
 /** The verdict of a claim whose check came out `check`. */
 export function verdictOf(check: Check): Verdict {
-  return check === "yes" ? "holds" : check === "no" ? "differs" : "unclear (noisy run)";
+  return check === "yes" ? "holds" : check === "no" ? "differs" : "unclear";
+}
+
+/** True when no claim among `claims` is unclear: compare()'s `until` uses it to stop repeating. */
+export function decided(claims: Claim | readonly Claim[]): boolean {
+  return (Array.isArray(claims) ? claims : [claims as Claim]).every((c) => c.verdict !== "unclear");
+}
+
+/** How a set of claims fared: tests by verdict (by-design differences apart), demonstrations apart. */
+export interface VerdictCounts {
+  /** Claims whose measurement could have contradicted them. */
+  readonly tests: number;
+  readonly holds: number;
+  /** Tests that differ where Node's design says they should (the claim carries an explanation). */
+  readonly differsByDesign: number;
+  /** Tests that differ with no such explanation. */
+  readonly differs: number;
+  readonly unclear: number;
+  readonly notMeasured: number;
+  /** Demonstrations: shown (holds) and not. */
+  readonly demonstrations: number;
+  readonly demonstrationsShown: number;
+  /** The counts in one sentence. */
+  readonly sentence: string;
+}
+
+/** Counts `claims` so that only checks that could have failed are counted as tests. */
+export function verdictCounts(claims: readonly Claim[]): VerdictCounts {
+  const tests = claims.filter((c) => c.kind === "test");
+  const demos = claims.filter((c) => c.kind === "demonstration");
+  const count = (pick: (c: Claim) => boolean): number => tests.filter(pick).length;
+  const holds = count((c) => c.verdict === "holds");
+  const differsByDesign = count((c) => c.verdict === "differs" && c.nodeByDesign !== null);
+  const differs = count((c) => c.verdict === "differs" && c.nodeByDesign === null);
+  const unclear = count((c) => c.verdict === "unclear");
+  const notMeasured = count((c) => c.verdict === "not measured");
+  const demonstrationsShown = demos.filter((c) => c.verdict === "holds").length;
+  const sentence =
+    `Of ${tests.length} claims this machine could have contradicted, ${holds} held, ${differsByDesign} differed where Node is built differently, ` +
+    `${differs} differed otherwise, ${unclear} stayed unclear and ${notMeasured} could not be measured here; ` +
+    `${demos.length} more are demonstrations (${demonstrationsShown} shown), which no run could contradict.`;
+  return { tests: tests.length, holds, differsByDesign, differs, unclear, notMeasured, demonstrations: demos.length, demonstrationsShown, sentence };
 }
 
 /** Where results go: $CONCLAB_RESULTS_DIR, else `results/` beside the notebooks folder. */

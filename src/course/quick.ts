@@ -3,7 +3,7 @@
  * when a section has not been run yet: the same measurements and verdict functions, smaller sizes.
  */
 import { calibrate } from "../experiment/calibrate";
-import { compare } from "../experiment/compare";
+import { compare, type CompareResult } from "../experiment/compare";
 import { run } from "../experiment/run";
 import { describeMachine } from "../environment";
 import { loopLag } from "../measure/loop-lag";
@@ -14,7 +14,7 @@ import { findPython } from "../python";
 import { countTo } from "../tasks/cpu";
 import { blockingSleep, httpGet, sleep } from "../tasks/io";
 import { startDelayServer } from "../tasks/delay-server";
-import type { Claim } from "./claims";
+import { decided, type Claim } from "./claims";
 import * as verdicts from "./verdicts";
 import { MAX_PARALLEL_COPIES } from "../experiment/options";
 
@@ -33,7 +33,7 @@ export interface QuickSection {
 
 export async function quickConcepts(): Promise<QuickSection> {
   const n = await calibrate(countTo, { targetMs: 80 });
-  const cpu = await compare({ task: countTo, args: [n], copies: 2, strategies: ["sequential", "eventLoop", "threads"], repeats: 2, warmup: 1 });
+  const cpu = await compare({ task: countTo, args: [n], copies: 2, strategies: ["sequential", "eventLoop", "threads"], repeats: 3, warmup: 1, until: (r) => decided(verdicts.parallelismNeedsCores(r)) });
   const waiting = await compare({ task: sleep, args: [100], copies: 3, strategies: ["sequential", "async"], repeats: 1, warmup: 0 });
   const awaiting = await loopLag(() => run({ strategy: "async", task: sleep, args: [240], copies: 3, warmup: 0 }));
   const onMain = await loopLag(() => run({ strategy: "sequential", task: countTo, args: [n * 3], warmup: 0 }));
@@ -46,17 +46,21 @@ export async function quickConcepts(): Promise<QuickSection> {
 
 export async function quickGil(): Promise<QuickSection> {
   const n = await calibrate(countTo, { targetMs: 80 });
-  const node = await compare({ task: countTo, args: [n], copies: 2, strategies: ["sequential", "eventLoop", "threads", "processes"], repeats: 2, warmup: 1 });
+  const node = await compare({
+    task: countTo, args: [n], copies: 2, strategies: ["sequential", "eventLoop", "threads", "processes"], repeats: 3, warmup: 1,
+    until: (r) => decided(verdicts.nodeThreadsParallel(r)),
+  });
   const speedups = Object.fromEntries(node.strategies.map((s) => [s.strategy, s.speedup]));
+  const nodeCoresBusy = Object.fromEntries(node.strategies.map((s) => [s.strategy, s.coresBusy]));
   const python = findPython();
   if (!python) {
-    return { claims: [...verdicts.gilNotMeasured("no Python 3.8+ was found on this machine"), verdicts.nodeThreadsParallel(node)], data: { nodeSpeedup: speedups } };
+    return { claims: [...verdicts.gilNotMeasured("no Python 3.8+ was found on this machine"), verdicts.nodeThreadsParallel(node)], data: { nodeSpeedup: speedups, nodeCoresBusy } };
   }
   const pyN = await calibrate(countTo, { targetMs: 120, runtime: "python" });
-  const py = await compare({ task: countTo, args: [pyN], copies: 2, strategies: ["python"], repeats: 2, warmup: 1 });
+  const py = await compare({ task: countTo, args: [pyN], copies: 2, strategies: ["python"], repeats: 3, warmup: 1, until: (r) => decided([verdicts.gilThreads(r), verdicts.gilProcesses(r)]) });
   return {
     claims: [verdicts.gilThreads(py), verdicts.gilProcesses(py), verdicts.nodeThreadsParallel(node)],
-    data: { nodeSpeedup: speedups, pythonSpeedup: Object.fromEntries(py.strategies.map((s) => [s.strategy, s.speedup])) },
+    data: { nodeSpeedup: speedups, nodeCoresBusy, pythonSpeedup: Object.fromEntries(py.strategies.map((s) => [s.strategy, s.speedup])) },
   };
 }
 
@@ -86,19 +90,26 @@ export async function quickApproaches(): Promise<QuickSection> {
 export async function quickProsAndCons(gil?: QuickSection): Promise<QuickSection> {
   const source = gil ?? (await quickGil());
   const node = source.data.nodeSpeedup as Record<string, Stat | null>;
+  const busy = (source.data.nodeCoresBusy ?? {}) as Record<string, Stat | null>;
   const cores = describeMachine().cores;
   const claims: Claim[] = [];
   if (node.eventLoop) claims.push(verdicts.asyncBoundToOneThread(node.eventLoop));
-  if (node.threads) claims.push(verdicts.threadsBestFor(node.threads, cores));
+  if (node.threads) claims.push(verdicts.threadsBestFor(node.threads, cores, busy.threads ?? null));
   return { claims, data: { cores } };
 }
 
 export async function quickExamples(): Promise<QuickSection> {
   const n = await calibrate(countTo, { targetMs: 60 });
-  const cpu = await compare({ task: countTo, args: [n], copies: 2, strategies: ["sequential", "eventLoop", "threads", "processes"], repeats: 2, warmup: 1 });
+  const cpu = await compare({
+    task: countTo, args: [n], copies: 2, strategies: ["sequential", "eventLoop", "threads", "processes"], repeats: 3, warmup: 1,
+    until: (r) => decided(verdicts.cpuExamples(r, null)),
+  });
   const python = findPython();
   const py = python
-    ? await compare({ task: countTo, args: [await calibrate(countTo, { targetMs: 60, runtime: "python" })], copies: 2, strategies: ["python"], repeats: 2, warmup: 1 })
+    ? await compare({
+        task: countTo, args: [await calibrate(countTo, { targetMs: 60, runtime: "python" })], copies: 2, strategies: ["python"], repeats: 3, warmup: 1,
+        until: (r) => decided(verdicts.cpuExamples(cpu, r)),
+      })
     : null;
   const blocking = await compare({ task: blockingSleep, args: [100], copies: 2, strategies: ["sequential", "eventLoop", "threads"], repeats: 2, warmup: 0 });
   const pySleep = python ? await compare({ task: sleep, args: [100], copies: 2, strategies: ["python:sequential", "python:threads"], repeats: 2, warmup: 0 }) : null;
@@ -114,9 +125,13 @@ export async function quickDecisions(): Promise<QuickSection> {
   const cores = describeMachine().cores;
   const n = await calibrate(countTo, { targetMs: 60 });
   const top = Math.min(cores, 4);
-  const curve = [];
-  const r = await compare({ task: countTo, args: [n], copies: top, strategies: ["sequential", "threads", "processes"], repeats: 2, warmup: 1 });
-  for (const s of r.strategies.filter((s) => s.strategy !== "sequential")) curve.push({ strategy: s.strategy, workers: top, speedup: s.speedup!, busy: r.noise.busy });
+  const points = (r: CompareResult): verdicts.ScalingPoint[] =>
+    r.strategies.filter((s) => s.strategy !== "sequential").map((s) => ({ strategy: s.strategy, workers: top, speedup: s.speedup!, coresBusy: s.coresBusy, busy: r.noise.busy }));
+  const r = await compare({
+    task: countTo, args: [n], copies: top, strategies: ["sequential", "threads", "processes"], repeats: 3, warmup: 1,
+    until: (partial) => decided(verdicts.cpuScales(points(partial), cores)),
+  });
+  const curve = points(r);
   const slow = await startDelayServer({ delayMs: 50, inChildProcess: true });
   try {
     const moderate = await compare({ task: httpGet, args: [slow.url], copies: 4, strategies: ["sequential", "async", "threads"], repeats: 2, warmup: 1 });

@@ -1,7 +1,8 @@
 /**
  * One function per claim of the article: each takes what a notebook measured and returns the claim
- * with the numbers and a verdict computed from them. Thresholds widen with the noise of the run
- * (see tolerance()); nothing here is a hand-written outcome.
+ * with the numbers, a verdict computed from them, and the rule that decided it. A threshold check
+ * decides only when the 95 % interval of the measure lies wholly on one side (see atLeast()).
+ * Nothing here is a hand-written outcome.
  */
 import { describeMachine, type MachineDescription } from "../environment";
 import { findPython } from "../python";
@@ -10,7 +11,7 @@ import type { LoopLagResult } from "../measure/loop-lag";
 import type { MemoryPerUnit } from "../measure/memory-per-unit";
 import type { StartupSamples } from "../measure/startup";
 import { median, type Stat } from "../measure/stats";
-import { atLeast, atMost, tolerance, verdictOf, type Check, type Claim, type Verdict } from "./claims";
+import { atLeast, atMost, thresholdRule, verdictOf, type Check, type Claim, type ClaimKind, type Verdict } from "./claims";
 import { byRepeat, laneCount, maxConcurrency } from "./overlap";
 
 function strategy(result: CompareResult, key: string): StrategyResult {
@@ -20,27 +21,57 @@ function strategy(result: CompareResult, key: string): StrategyResult {
 }
 
 const coresText = (cores: number): string => `${cores} core${cores === 1 ? "" : "s"}`;
-
-/** "; 1.9 CPUs busy on average" for a strategy whose meter read its CPU time, else nothing. */
-function busyText(result: CompareResult, key: string): string {
-  const busy = result.strategies.find((s) => s.strategy === key)?.coresBusy;
-  return busy ? `; ${busy.median.toFixed(1)} CPUs busy on average (CPU time over wall time)` : "";
-}
 const x = (value: number): string => `${value.toFixed(2)}x`;
+const cpusFormat = (value: number): string => (Number.isFinite(value) ? value.toFixed(2) : "∞");
+const xFormat = (value: number): string => (Number.isFinite(value) ? x(value) : "∞");
 const ms = (value: number): string =>
   value < 0.001 ? "< 1 µs" : value < 1 ? `${Number((value * 1000).toPrecision(2))} µs` : value < 10 ? `${value.toFixed(1)} ms` : `${value.toFixed(0)} ms`;
-
-/**
- * "Threads gave no speedup" only means something if the cores were free: if processes in the same
- * run did not speed up either, the lack of speedup proves nothing about threads.
- */
-function noSpeedupShown(threadsCheck: Check, python: CompareResult): Check {
-  if (threadsCheck !== "yes") return threadsCheck;
-  if (!python.strategies.some((s) => s.strategy === "python:processes" && s.speedup)) return threadsCheck;
-  return parallelSpeedup(python, "python:processes").check === "yes" ? "yes" : "unclear";
-}
 const bytes = (value: number): string =>
   value < 1024 ? `${value.toFixed(0)} B` : value < 1024 ** 2 ? `${(value / 1024).toFixed(1)} KB` : `${(value / 1024 ** 2).toFixed(1)} MB`;
+
+/** Parallel work should keep this share of min(copies, cores) CPUs busy (or reach that speedup). */
+export const PARALLEL_SHARE = 0.75;
+/** Work bound to one core at a time (GIL-bound threads) keeps at most this many CPUs busy. */
+export const ONE_CORE_BUSY = 1.3;
+/** Without a CPU meter, "no speedup" means at most this wall-time speedup. */
+export const NO_SPEEDUP = 1.2;
+
+const baselineKey = (key: string): string => (key.startsWith("python:") ? "python:sequential" : "sequential");
+
+/**
+ * How much longer one copy took side by side with the others than alone (median copy time of
+ * `key` over that of its sequential run): above 1 when copies that run at once slow each other
+ * down (shared physical cores, clock limits, memory). A property of the machine. Null without spans.
+ */
+export function copySlowdown(result: CompareResult, key: string): number | null {
+  const durations = (k: string): number[] => (result.strategies.find((s) => s.strategy === k)?.spans ?? []).map((s) => s.endMs - s.startMs);
+  const together = durations(key);
+  const alone = durations(baselineKey(key));
+  if (together.length === 0 || alone.length === 0) return null;
+  const base = median(alone);
+  return base > 0 ? median(together) / base : null;
+}
+
+/** What a parallel (or GIL-bound) run measured: wall-time speedup, CPUs busy, and the slowdown of a copy. */
+function runText(result: CompareResult, key: string): string {
+  const s = strategy(result, key);
+  const parts = [`${x(s.speedup!.median)} the speed of one after another (range ${x(s.speedup!.min)}–${x(s.speedup!.max)})`];
+  if (s.coresBusy) parts.push(`${s.coresBusy.median.toFixed(2)} CPUs busy at once on average (CPU time over wall time)`);
+  const slowdown = copySlowdown(result, key);
+  if (slowdown !== null && key !== baselineKey(key)) parts.push(`each copy took ${x(slowdown)} as long as alone`);
+  return parts.join("; ");
+}
+
+/** The measure a core-count claim is decided on: CPUs busy where the meter read them, else the wall-time speedup. */
+interface CoreMeasure {
+  readonly check: Check;
+  readonly rule: string;
+  readonly speedup: Stat;
+  readonly cores: number;
+  /** min(copies, cores): how many CPUs parallel copies can keep busy. */
+  readonly expected: number;
+  readonly onCpus: boolean;
+}
 
 /**
  * A "no" on a busy run is not evidence against a claim about parallel speedup: other programs may
@@ -50,41 +81,85 @@ function onBusy(check: Check, result: CompareResult): Check {
   return check === "no" && result.noise.busy ? "unclear" : check;
 }
 
-/** Parallel work should reach 75% of min(copies, cores) on several cores, and stay about 1x on one. */
-export const PARALLEL_SHARE = 0.75;
-
 /**
- * Did `key` speed up as parallel work should? Against its own runtime's sequential run, with the
- * noise margin of both, and "unclear" rather than "no" on a busy machine.
+ * Did the copies of `key` work on several CPUs at once? On two or more CPUs: at least
+ * PARALLEL_SHARE × min(copies, cores) CPUs busy, decided on the interval of the meter's readings
+ * (or, without a meter, of the paired wall-time speedups); "unclear" rather than "no" on a busy run.
  */
-export function parallelSpeedup(result: CompareResult, key: string): { check: Check; speedup: Stat; cores: number; expected: number } {
-  const speedup = strategy(result, key).speedup;
+export function parallelSpeedup(result: CompareResult, key: string): CoreMeasure {
+  const s = strategy(result, key);
+  const speedup = s.speedup;
   if (!speedup) throw new RangeError(`result must include a sequential run for ${key} to compute its speedup; add it to strategies`);
   const cores = result.environment.cores;
   const expected = Math.min(result.copies, cores);
-  const noise = tolerance(speedup, strategy(result, key.startsWith("python:") ? "python:sequential" : "sequential").wallMs);
-  const check = onBusy(cores >= 2 ? atLeast(speedup, PARALLEL_SHARE * expected, noise) : atMost(speedup, 1.2, noise), result);
-  return { check, speedup, cores, expected };
+  const threshold = PARALLEL_SHARE * expected;
+  const onCpus = s.coresBusy !== null;
+  const measure = s.coresBusy ?? speedup;
+  const check = onBusy(atLeast(measure, threshold), result);
+  const rule = onCpus
+    ? thresholdRule(`CPUs busy at once on ${key}`, measure, "at least", threshold, cpusFormat)
+    : thresholdRule(`wall-time speedup of ${key} (no CPU meter here)`, measure, "at least", threshold, xFormat);
+  return { check, rule, speedup, cores, expected, onCpus };
+}
+
+/** Did the copies of `key` keep at most about one CPU busy (GIL-bound)? The mirror of parallelSpeedup. */
+function oneCoreAtATime(result: CompareResult, key: string): CoreMeasure {
+  const s = strategy(result, key);
+  const speedup = s.speedup!;
+  const cores = result.environment.cores;
+  const onCpus = s.coresBusy !== null;
+  const measure = s.coresBusy ?? speedup;
+  const threshold = onCpus ? ONE_CORE_BUSY : NO_SPEEDUP;
+  const rule = onCpus
+    ? thresholdRule(`CPUs busy at once on ${key}`, measure, "at most", threshold, cpusFormat)
+    : thresholdRule(`wall-time speedup of ${key} (no CPU meter here)`, measure, "at most", threshold, xFormat);
+  return { check: atMost(measure, threshold), rule, speedup, cores, expected: Math.min(result.copies, cores), onCpus };
 }
 
 /**
- * Why a parallel speedup fell clearly short, naming only what was measured: the usable CPUs and
- * how much CPU other programs took during the run (a busy run is "unclear", never "differs").
+ * "Threads kept one core busy" only means something if the cores were free: if processes in the
+ * same run did not work in parallel either, one busy core proves nothing about threads.
  */
-function shortfallReason(result: CompareResult, expected: number): string {
+function noParallelismShown(threads: Check, python: CompareResult): Check {
+  if (threads !== "yes") return threads;
+  if (!python.strategies.some((s) => s.strategy === "python:processes" && s.speedup)) return threads;
+  return parallelSpeedup(python, "python:processes").check === "yes" ? "yes" : "unclear";
+}
+
+/**
+ * Why a parallel run fell clearly short, naming only what was measured: the usable CPUs, how much
+ * CPU other programs took meanwhile, and how much slower each copy ran beside the others.
+ */
+function shortfallReason(result: CompareResult, key: string, measure: CoreMeasure): string {
   const share = result.noise.contention;
   const others =
     share === null
       ? "this platform cannot measure what other programs used meanwhile"
       : `other programs used ${(share * 100).toFixed(0)}% of the CPU meanwhile, too little to explain it`;
-  return `the speedup stayed below ${x(PARALLEL_SHARE * expected)} although ${coresText(result.environment.cores)} were usable; ${others}. Copies that run at the same time can each run slower than one alone (shared physical cores, clock limits): compare the per-copy times`;
+  const what = measure.onCpus ? `fewer than ${cpusFormat(PARALLEL_SHARE * measure.expected)} CPUs were busy at once` : `the speedup stayed below ${x(PARALLEL_SHARE * measure.expected)}`;
+  const slowdown = copySlowdown(result, key);
+  const slower = slowdown !== null && slowdown > 1.1 ? `; each copy also ran ${x(slowdown)} as long beside the others as alone` : "";
+  return `${what} although ${coresText(result.environment.cores)} were usable; ${others}${slower}`;
 }
 
-/** Why CPython threads sped up CPU work, from what the interpreter in use says of its GIL. */
+/**
+ * When the CPUs did work at once but the copies finished less than PARALLEL_SHARE sooner: the
+ * machine's, not the runtime's doing. Null when there is nothing to explain.
+ */
+function slowerTogether(result: CompareResult, key: string, measure: CoreMeasure): string | null {
+  if (!measure.onCpus || measure.check !== "yes" || measure.speedup.median >= PARALLEL_SHARE * measure.expected) return null;
+  const slowdown = copySlowdown(result, key);
+  return (
+    `; the copies finished only ${x(measure.speedup.median)} sooner because each ran ${slowdown === null ? "slower" : `${x(slowdown)} as long`} beside the others as alone: ` +
+    "on this machine CPUs working at once slow each other down (shared physical cores, clock limits, memory), which is the hardware, not the runtime"
+  );
+}
+
+/** Why CPython threads kept more than one core busy, from what the interpreter in use says of its GIL. */
 function threadsSpedUpReason(): string {
   return findPython()?.gil === false
     ? "this CPython runs with its GIL disabled (a free-threaded build), so its threads run Python code in parallel: the claim is about the standard build"
-    : "CPython threads sped up CPU work although this interpreter reports its GIL enabled: the run was disturbed, or the work ran in C code that releases the GIL";
+    : "CPython threads kept more than one core busy although this interpreter reports its GIL enabled: the work ran in C code that releases the GIL, or the meter was disturbed";
 }
 
 /** Why a claim about parallel speedup, or about its absence, cannot be judged on one core. */
@@ -103,17 +178,29 @@ function oneCoreReason(machine: number | Pick<MachineDescription, "cores" | "cpu
   return ONE_CORE;
 }
 
-function claim(id: string, section: string, text: string, measured: string, verdict: Verdict, reason: string): Claim {
-  return { id, section, claim: text, measured, verdict, reason };
+interface ClaimParts {
+  readonly id: string;
+  readonly section: string;
+  readonly claim: string;
+  readonly measured: string;
+  readonly verdict: Verdict;
+  readonly reason: string;
+  readonly rule: string;
+  readonly kind?: ClaimKind;
+  readonly nodeByDesign?: string | null;
+}
+
+function claim(parts: ClaimParts): Claim {
+  return { ...parts, kind: parts.kind ?? "test", nodeByDesign: parts.nodeByDesign ?? null };
 }
 
 /**
  * A claim about parallel speedup, or its absence: on one effective CPU "not measured", whatever the
  * numbers say. `machine` is the run's environment (so the reason can name a quota) or a core count.
  */
-function speedupClaim(machine: number | MachineDescription, id: string, section: string, text: string, measured: string, verdict: Verdict, reason: string): Claim {
+function speedupClaim(machine: number | MachineDescription, parts: ClaimParts): Claim {
   const cores = typeof machine === "number" ? machine : machine.cores;
-  return cores < 2 ? claim(id, section, text, measured, "not measured", oneCoreReason(machine)) : claim(id, section, text, measured, verdict, reason);
+  return cores < 2 ? claim({ ...parts, verdict: "not measured", reason: oneCoreReason(machine), rule: `judged only on 2 or more usable CPUs; ${parts.rule}` }) : claim(parts);
 }
 
 /** 01: on one thread, CPU tasks take turns; waiting tasks overlap in time on the same lane. */
@@ -124,41 +211,41 @@ export function concurrencyOnOneLane(cpu: CompareResult, waiting: CompareResult)
   const waitMost = Math.min(...waitRuns.map(maxConcurrency));
   const lanes = laneCount([...cpuRuns.flat(), ...waitRuns.flat()]);
   const holds = cpuMost === 1 && waitMost === waiting.copies && lanes === 1;
-  return claim(
-    "concepts.concurrency",
-    "01-core-concepts",
-    "Concurrency is dealing with many tasks at once by switching between them; one worker does one thing at any instant.",
-    `on one lane: ${cpu.copies} CPU tasks started together never overlapped (at most ${cpuMost} running at once); ${waiting.copies} waiting tasks all overlapped (${waitMost} at once)`,
-    holds ? "holds" : "differs",
-    holds
+  return claim({
+    id: "concepts.concurrency",
+    section: "01-core-concepts",
+    claim: "Concurrency is dealing with many tasks at once by switching between them; one worker does one thing at any instant.",
+    measured: `on one lane: ${cpu.copies} CPU tasks started together never overlapped (at most ${cpuMost} running at once); ${waiting.copies} waiting tasks all overlapped (${waitMost} at once)`,
+    verdict: holds ? "holds" : "differs",
+    reason: holds
       ? "the event loop switched between tasks only where they waited; CPU work ran one task at a time"
-      : "the spans did not show the expected pattern; rerun the cell (a busy machine can distort timings, never the order)",
-  );
+      : "the spans did not show the expected pattern: the measurement is broken (one thread cannot run two CPU tasks at once)",
+    rule: `holds if every CPU task ran alone (at most 1 at once, in every repeat), every waiting task overlapped the others (${waiting.copies} at once), all on 1 lane`,
+    kind: "demonstration",
+  });
 }
 
-/** 01: parallelism needs several cores: worker threads overlap CPU work and finish sooner. */
+/** 01: parallelism needs several cores: worker threads keep several CPUs busy at once. */
 export function parallelismNeedsCores(cpu: CompareResult): Claim {
   const threads = strategy(cpu, "threads");
   const most = Math.min(...byRepeat(threads.spans).map(maxConcurrency));
-  const { check: speedupCheck, speedup, cores, expected } = parallelSpeedup(cpu, "threads");
-  const check: Check = cores >= 2 && most < 2 ? "no" : speedupCheck;
-  const holds = check === "yes";
-  return claim(
-    "concepts.parallelism",
-    "01-core-concepts",
-    "Parallelism is doing many things at the same instant, and it needs hardware: several cores.",
-    `${cpu.copies} CPU tasks on worker threads: ${most} ran at once on ${laneCount(threads.spans)} lanes; ${x(speedup.median)} faster than one after another (${coresText(cores)})`,
-    verdictOf(check),
-    cores >= 2
-      ? holds
-        ? `with ${coresText(cores)} the copies really ran at the same time`
+  const measure = parallelSpeedup(cpu, "threads");
+  const { cores } = measure;
+  const check: Check = cores >= 2 && most < 2 ? "no" : measure.check;
+  return speedupClaim(cpu.environment, {
+    id: "concepts.parallelism",
+    section: "01-core-concepts",
+    claim: "Parallelism is doing many things at the same instant, and it needs hardware: several cores.",
+    measured: `${cpu.copies} CPU tasks on worker threads, ${most} running at once on ${laneCount(threads.spans)} lanes (${coresText(cores)}): ${runText(cpu, "threads")}`,
+    verdict: verdictOf(check),
+    reason:
+      check === "yes"
+        ? `with ${coresText(cores)} the copies really worked at the same time${slowerTogether(cpu, "threads", measure) ?? ""}`
         : check === "unclear"
-          ? `the speedup stayed below ${x(PARALLEL_SHARE * expected)} within the noise of this run: rerun it on a quieter machine`
-          : shortfallReason(cpu, expected)
-      : holds
-        ? "with one core the threads took turns: no speedup, exactly as the claim says"
-        : "one core should give no speedup; the timing was disturbed",
-  );
+          ? "this run did not decide whether several CPUs worked at once, after every repeat its budget allowed"
+          : shortfallReason(cpu, "threads", measure),
+    rule: measure.rule,
+  });
 }
 
 /**
@@ -169,78 +256,89 @@ export function parallelismNeedsCores(cpu: CompareResult): Claim {
 export function responsiveness(waitingOnMain: LoopLagResult<unknown>, cpuOnMain: LoopLagResult<unknown>, cpuOnWorker: LoopLagResult<unknown>): Claim {
   const free = Math.max(waitingOnMain.maxLateMs, cpuOnWorker.maxLateMs);
   const holds = free * 4 < cpuOnMain.maxLateMs;
-  return claim(
-    "concepts.responsiveness",
-    "01-core-concepts",
-    "Concurrency keeps a program responsive: the UI (here, a timer) keeps running while the program waits.",
-    `a 10 ms timer was up to ${ms(waitingOnMain.maxLateMs)} late while the main thread awaited, ${ms(cpuOnMain.maxLateMs)} while CPU work ran on it, ${ms(cpuOnWorker.maxLateMs)} while that work ran on a worker`,
-    holds ? "holds" : "differs",
-    holds
+  return claim({
+    id: "concepts.responsiveness",
+    section: "01-core-concepts",
+    claim: "Concurrency keeps a program responsive: the UI (here, a timer) keeps running while the program waits.",
+    measured: `a 10 ms timer was up to ${ms(waitingOnMain.maxLateMs)} late while the main thread awaited, ${ms(cpuOnMain.maxLateMs)} while CPU work ran on it, ${ms(cpuOnWorker.maxLateMs)} while that work ran on a worker`,
+    verdict: holds ? "holds" : "differs",
+    reason: holds
       ? "awaiting leaves the one thread free to serve the timer; only CPU work on that thread froze it, and a worker thread takes that off it"
-      : "the timer was late even while the main thread was free: the machine was too busy to tell",
-  );
+      : "the timer was late even while the main thread was free: the machine was too busy to show it",
+    rule: "holds if the timer's worst lateness while the main thread was free (awaiting, or CPU work on a worker) was under a quarter of its lateness while CPU work held the main thread",
+    kind: "demonstration",
+  });
 }
 
 const GIL_THREADS_CLAIM =
   "In CPython one lock, the GIL, admits a single thread at a time to the interpreter's bytecode, so threads do not speed up CPU work written in Python.";
 const GIL_PROCESSES_CLAIM = "Each process has its own interpreter and its own GIL, so processes run CPU-bound Python in parallel.";
 
-/** 02: CPython threads give no speedup to CPU-bound work (the GIL); processes do. */
+/** 02: CPython threads keep one core busy on CPU-bound work (the GIL), while processes in the same run keep several. */
 export function gilThreads(python: CompareResult): Claim {
-  const threads = strategy(python, "python:threads");
-  const speedup = threads.speedup!;
-  const noise = tolerance(speedup, strategy(python, "python:sequential").wallMs);
-  const check = noSpeedupShown(onBusy(atMost(speedup, 1.2, noise), python), python);
-  return speedupClaim(
-    python.environment,
-    "gil.threads",
-    "02-the-gil",
-    GIL_THREADS_CLAIM,
-    `CPython, ${python.copies} copies of a counting loop on threads: ${x(speedup.median)} (range ${x(speedup.min)}–${x(speedup.max)}) of sequential speed${busyText(python, "python:threads")}`,
-    verdictOf(check),
-    check === "yes"
-      ? "the threads took turns holding the GIL"
-      : check === "unclear"
-        ? "processes did not speed up in this run either, so the cores were not free: no speedup proves nothing; rerun it"
-        : threadsSpedUpReason(),
-  );
+  const measure = oneCoreAtATime(python, "python:threads");
+  const check = noParallelismShown(measure.check, python);
+  return speedupClaim(python.environment, {
+    id: "gil.threads",
+    section: "02-the-gil",
+    claim: GIL_THREADS_CLAIM,
+    measured: `CPython, ${python.copies} copies of a counting loop on threads: ${runText(python, "python:threads")}`,
+    verdict: verdictOf(check),
+    reason:
+      check === "yes"
+        ? "the threads took turns holding the GIL: one core worked at a time, while processes in the same run kept several busy"
+        : check === "unclear"
+          ? measure.check === "yes"
+            ? "processes did not work in parallel in this run either, so the cores were not shown free: one busy core proves nothing"
+            : "this run did not decide how many cores the threads kept busy"
+          : threadsSpedUpReason(),
+    rule: `${measure.rule}; and CPython processes in the same run must work in parallel (else unclear)`,
+  });
 }
 
 export function gilProcesses(python: CompareResult): Claim {
-  const { check, speedup, cores, expected } = parallelSpeedup(python, "python:processes");
-  return speedupClaim(
-    python.environment,
-    "gil.processes",
-    "02-the-gil",
-    GIL_PROCESSES_CLAIM,
-    `CPython processes: ${x(speedup.median)} faster than sequential with ${python.copies} copies on ${coresText(cores)}${busyText(python, "python:processes")}`,
-    verdictOf(check),
-    check === "yes"
-      ? "every process ran its own interpreter on its own core"
-      : check === "unclear"
-        ? "just below the expected speedup within this run's noise: rerun it"
-        : shortfallReason(python, expected),
-  );
+  const measure = parallelSpeedup(python, "python:processes");
+  const { check } = measure;
+  return speedupClaim(python.environment, {
+    id: "gil.processes",
+    section: "02-the-gil",
+    claim: GIL_PROCESSES_CLAIM,
+    measured: `CPython processes, ${python.copies} copies on ${coresText(measure.cores)}: ${runText(python, "python:processes")}`,
+    verdict: verdictOf(check),
+    reason:
+      check === "yes"
+        ? `every process ran its own interpreter on its own core${slowerTogether(python, "python:processes", measure) ?? ""}`
+        : check === "unclear"
+          ? python.noise.busy
+            ? `the machine was busy (${python.noise.note})`
+            : "this run did not decide how many cores the processes kept busy"
+          : shortfallReason(python, "python:processes", measure),
+    rule: measure.rule,
+  });
 }
+
+const NO_GIL_IN_NODE = "Node has no GIL: each worker thread runs its own V8 isolate and event loop, so JavaScript on worker threads runs in parallel";
 
 /** 02: in Node, worker threads do run JavaScript in parallel (no GIL). */
 export function nodeThreadsParallel(node: CompareResult): Claim {
-  const measured = parallelSpeedup(node, "threads");
-  const { speedup, cores } = measured;
-  const check = measured.check;
-  return speedupClaim(
-    node.environment,
-    "gil.node-threads",
-    "02-the-gil",
-    "Threads cannot speed up CPU-bound work (the article's rule for CPython threads).",
-    `Node worker threads: ${x(speedup.median)} faster than sequential with ${node.copies} copies on ${coresText(cores)}${busyText(node, "threads")}`,
-    check === "yes" ? "differs in Node by design" : check === "unclear" ? "unclear (noisy run)" : "differs",
-    check === "yes"
-      ? "Node has no GIL: each worker thread has its own V8 isolate and event loop, so JavaScript runs in parallel"
-      : check === "unclear"
-        ? "worker threads fell short of a clear parallel speedup within this run's noise: rerun it"
-        : `worker threads should have run in parallel here: ${shortfallReason(node, measured.expected)}`,
-  );
+  const measure = parallelSpeedup(node, "threads");
+  const { check, cores } = measure;
+  return speedupClaim(node.environment, {
+    id: "gil.node-threads",
+    section: "02-the-gil",
+    claim: "Threads cannot speed up CPU-bound work (the article's rule for CPython threads).",
+    measured: `Node worker threads, ${node.copies} copies on ${coresText(cores)}: ${runText(node, "threads")}`,
+    // The article's claim differs in Node exactly when the worker threads worked in parallel.
+    verdict: check === "yes" ? "differs" : check === "no" ? "holds" : "unclear",
+    reason:
+      check === "yes"
+        ? `the worker threads kept several cores busy at once${slowerTogether(node, "threads", measure) ?? ""}`
+        : check === "unclear"
+          ? "this run did not decide whether the worker threads worked in parallel"
+          : `worker threads should have run in parallel here, so the measurement needs a look: ${shortfallReason(node, "threads", measure)}`,
+    rule: `${measure.rule}; yes means the claim differs`,
+    nodeByDesign: NO_GIL_IN_NODE,
+  });
 }
 
 /** 03: threads are cheaper to start and to keep than processes; async tasks cheaper still. */
@@ -248,58 +346,71 @@ export function startupCosts(startups: readonly StartupSamples[]): Claim {
   const med = (kind: string): number => median(startups.find((s) => s.strategy === kind)?.samplesMs ?? [Number.NaN]);
   const [a, t, p] = [med("async"), med("threads"), med("processes")];
   const holds = a < t && t < p;
-  return claim(
-    "approaches.startup",
-    "03-approaches",
-    "Creating threads is faster than creating processes (processes are heavyweight); coroutines cost almost nothing.",
-    `median start-up: async task ${ms(a)}, worker thread ${ms(t)}, child process ${ms(p)}`,
-    holds ? "holds" : "differs",
-    holds ? `a process started ${x(p / t)} slower than a thread here` : "the order was not async < thread < process in this run",
-  );
+  return claim({
+    id: "approaches.startup",
+    section: "03-approaches",
+    claim: "Creating threads is faster than creating processes (processes are heavyweight); coroutines cost almost nothing.",
+    measured: `median start-up: async task ${ms(a)}, worker thread ${ms(t)}, child process ${ms(p)}`,
+    verdict: holds ? "holds" : "differs",
+    reason: holds ? `a process started ${x(p / t)} slower than a thread here` : "the order was not async < thread < process in this run",
+    rule: "holds if the median start-up times order async task < worker thread < child process",
+  });
 }
 
+/** A thread costs little next to a process when it costs at most this share of one. */
+export const THREAD_SHARE_OF_PROCESS = 0.25;
+
+/** 03: memory per unit: async tasks least, threads little (they share their process's memory), processes much. */
 export function memoryCosts(measures: readonly MemoryPerUnit[]): Claim {
   const unit = (kind: string): MemoryPerUnit | undefined => measures.find((m) => m.strategy === kind);
   const per = (kind: string): number => unit(kind)?.bytesPerUnit ?? Number.NaN;
   const meter = (kind: string): string => unit(kind)?.metric ?? "not measured";
   const [a, t, p] = [per("async"), per("threads"), per("processes")];
-  const ordered = a * 100 < t && t < p;
-  // The article prices threads low because they share their process's memory; Node's workers share
-  // no objects, so the order can hold while the reason for it does not: by design, not by noise.
-  return claim(
-    "approaches.memory",
-    "03-approaches",
-    "Memory: threads share their process's memory and cost little, processes are separate and cost much, async tasks cost least.",
-    `per unit: async task ${bytes(a)} (${meter("async")}), worker thread ${bytes(t)} (${meter("threads")}), child process ${bytes(p)} (${meter("processes")}); ` +
+  const asyncLeast = a * 100 < t;
+  const threadsCheap = t <= THREAD_SHARE_OF_PROCESS * p;
+  const holds = asyncLeast && threadsCheap;
+  return claim({
+    id: "approaches.memory",
+    section: "03-approaches",
+    claim: "Memory: threads share their process's memory and cost little, processes are separate and cost much, async tasks cost least.",
+    measured:
+      `per unit: async task ${bytes(a)} (${meter("async")}), worker thread ${bytes(t)} (${meter("threads")}), child process ${bytes(p)} (${meter("processes")}); ` +
       "each read with the meter that fits it, so compare the order and the magnitudes, not exact ratios",
-    ordered ? "differs in Node by design" : "differs",
-    ordered
-      ? `the costs keep the article's order (an async task about 1/${Math.round(t / a)} of a worker thread, a thread ${x(p / t)} less than a process), ` +
-          "but not for its reason: a Node worker thread shares no objects with the main thread and carries its own V8 isolate and heap, so it costs megabytes where a plain OS thread costs little more than its stack"
-      : "the measured order differs from the claim's in this run",
-  );
+    verdict: holds ? "holds" : "differs",
+    reason: holds
+      ? `a worker thread cost ${(100 * (t / p)).toFixed(0)}% of a child process, an async task about 1/${Math.round(t / a)} of a thread`
+      : !asyncLeast
+        ? "an async task did not cost under 1/100 of a worker thread in this run"
+        : `a worker thread cost ${(100 * (t / p)).toFixed(0)}% of a child process: not the little of a thread that shares its process's memory`,
+    rule: `holds if an async task cost under 1/100 of a worker thread and a thread at most ${THREAD_SHARE_OF_PROCESS * 100}% of a child process; else differs`,
+    nodeByDesign:
+      "a Node worker thread shares no objects with the main thread and carries its own V8 isolate and heap, so it costs megabytes where a plain OS thread costs little more than its stack",
+  });
 }
 
 /** 03: cooperative switching: a task that never awaits starves its siblings on the event loop. */
 export function cooperativeSwitching(starved: LoopLagResult<unknown>, fair: LoopLagResult<unknown>): Claim {
   const holds = starved.maxLateMs > 4 * Math.max(fair.maxLateMs, 1);
-  return claim(
-    "approaches.cooperative",
-    "03-approaches",
-    "Async switching is cooperative: the code decides when to yield, so a task that never awaits holds up every other task.",
-    `siblings' 10 ms timer: up to ${ms(starved.maxLateMs)} late beside a CPU loop in an async function, up to ${ms(fair.maxLateMs)} beside the same loop on a worker thread`,
-    holds ? "holds" : "differs",
-    holds
+  return claim({
+    id: "approaches.cooperative",
+    section: "03-approaches",
+    claim: "Async switching is cooperative: the code decides when to yield, so a task that never awaits holds up every other task.",
+    measured: `siblings' 10 ms timer: up to ${ms(starved.maxLateMs)} late beside a CPU loop in an async function, up to ${ms(fair.maxLateMs)} beside the same loop on a worker thread`,
+    verdict: holds ? "holds" : "differs",
+    reason: holds
       ? "nothing preempted the async function: its siblings waited until it finished. On a worker thread the work left the main thread free (preemption itself is the next claim)"
-      : "the starvation did not show in this run",
-  );
+      : "the starvation did not show in this run: the measurement is broken, since nothing can preempt a running JavaScript function",
+    rule: "holds if the timer beside the loop on the event loop was over 4 times as late as beside the loop on a worker thread (at least 1 ms)",
+    kind: "demonstration",
+  });
 }
 
 /** The GIL claims when no CPython is available: said plainly, never guessed. */
 export function gilNotMeasured(why: string): Claim[] {
+  const rule = "needs a CPython 3.8 or newer";
   return [
-    claim("gil.threads", "02-the-gil", GIL_THREADS_CLAIM, "no CPython run", "not measured", why),
-    claim("gil.processes", "02-the-gil", GIL_PROCESSES_CLAIM, "no CPython run", "not measured", why),
+    claim({ id: "gil.threads", section: "02-the-gil", claim: GIL_THREADS_CLAIM, measured: "no CPython run", verdict: "not measured", reason: why, rule }),
+    claim({ id: "gil.processes", section: "02-the-gil", claim: GIL_PROCESSES_CLAIM, measured: "no CPython run", verdict: "not measured", reason: why, rule }),
   ];
 }
 
@@ -311,90 +422,140 @@ export function preemptiveThreads(result: CompareResult): Claim {
   const holds = threadsMost === result.copies && loopMost === 1;
   // With a core per copy, overlapping threads show parallelism, not the OS taking turns.
   const shown = result.copies > cores;
-  return claim(
-    "approaches.preemptive",
-    "03-approaches",
-    "Threads are switched preemptively: the OS decides, so every thread makes progress even when there are more threads than cores.",
-    `${result.copies} CPU copies on ${coresText(cores)}: on threads ${threadsMost} ran at once; on the event loop at most ${loopMost} ran at once`,
-    shown ? (holds ? "holds" : "differs") : "not measured",
-    !shown
+  return claim({
+    id: "approaches.preemptive",
+    section: "03-approaches",
+    claim: "Threads are switched preemptively: the OS decides, so every thread makes progress even when there are more threads than cores.",
+    measured: `${result.copies} CPU copies on ${coresText(cores)}: on threads ${threadsMost} ran at once; on the event loop at most ${loopMost} ran at once`,
+    verdict: shown ? (holds ? "holds" : "differs") : "not measured",
+    reason: !shown
       ? `each copy had a core of its own, so overlap shows parallelism, not preemption; it takes more copies than cores (${coresText(cores)})`
       : holds
         ? "the OS time-sliced the cores between all the threads; the event loop ran each copy to its end before the next"
         : "the overlap pattern differs from the claim in this run",
-  );
+    rule: "judged only with more copies than CPUs; holds if all copies on threads were running at once in every repeat, and never more than 1 on the event loop",
+  });
 }
 
 /** 04: asyncio (and Node's event loop) is bound to one thread: CPU work started together gains nothing. */
 export function asyncBoundToOneThread(eventLoopSpeedup: Stat): Claim {
   // One thread cannot run two CPU tasks at once: a clear "faster" can only be a disturbed baseline.
-  const measuredCheck = atMost(eventLoopSpeedup, 1.1, tolerance(eventLoopSpeedup));
+  const measuredCheck = atMost(eventLoopSpeedup, 1.1);
   const check: Check = measuredCheck === "no" ? "unclear" : measuredCheck;
-  return claim(
-    "proscons.async-one-thread",
-    "04-pros-and-cons",
-    "Async code runs on a single thread: it is bound to one core like GIL-bound threads.",
-    `CPU tasks started together on the event loop ran ${x(eventLoopSpeedup.median)} the speed of one after another`,
-    verdictOf(check),
-    check === "yes" ? "one thread, one core: starting tasks together does not make CPU work faster" : "the event loop cannot run two CPU tasks at once; a ratio this far from 1.00x means the run was disturbed",
-  );
+  return claim({
+    id: "proscons.async-one-thread",
+    section: "04-pros-and-cons",
+    claim: "Async code runs on a single thread: it is bound to one core like GIL-bound threads.",
+    measured: `CPU tasks started together on the event loop ran ${x(eventLoopSpeedup.median)} the speed of one after another`,
+    verdict: verdictOf(check),
+    reason: check === "yes" ? "one thread, one core: starting tasks together does not make CPU work faster" : "the event loop cannot run two CPU tasks at once; a ratio away from 1.00x means the run was disturbed",
+    rule: `${thresholdRule("speedup of the event loop over sequential", eventLoopSpeedup, "at most", 1.1, xFormat)}; a "no" can only be a disturbed run, so it reads unclear`,
+    kind: "demonstration",
+  });
 }
 
-/** 04: the article's "threads are best for generic I/O"; in Node, I/O is async by default and threads are for CPU. */
-export function threadsBestFor(threadsSpeedup: Stat, cores: number): Claim {
-  const check = atLeast(threadsSpeedup, 1.5, tolerance(threadsSpeedup));
-  return speedupClaim(
-    cores,
-    "proscons.threads-best-for",
-    "04-pros-and-cons",
-    "Threads are best for generic I/O; CPU-bound work needs processes.",
-    `Node worker threads sped CPU work up ${x(threadsSpeedup.median)} on ${coresText(cores)}; Node's I/O calls are asynchronous, so waiting needs no thread of the program's own`,
-    check === "yes" ? "differs in Node by design" : check === "unclear" ? "unclear (noisy run)" : "differs",
-    check === "yes"
-      ? "without a GIL, worker threads are Node's tool for CPU-bound JavaScript; waiting is done with async I/O on the event loop"
-      : "worker threads did not show their parallel speedup in this run",
-  );
+/**
+ * 04: the article's "threads are best for generic I/O"; in Node, I/O is async by default and
+ * threads are for CPU. Decided on the worker threads' CPUs busy when `threadsBusy` is given, else
+ * on their speedup.
+ */
+export function threadsBestFor(threadsSpeedup: Stat, cores: number, threadsBusy: Stat | null = null): Claim {
+  const threshold = PARALLEL_SHARE * Math.min(2, cores);
+  const measure = threadsBusy ?? threadsSpeedup;
+  const check = atLeast(measure, threshold);
+  const rule = threadsBusy
+    ? thresholdRule("CPUs busy at once on worker threads", threadsBusy, "at least", threshold, cpusFormat)
+    : thresholdRule("wall-time speedup of worker threads", threadsSpeedup, "at least", threshold, xFormat);
+  return speedupClaim(cores, {
+    id: "proscons.threads-best-for",
+    section: "04-pros-and-cons",
+    claim: "Threads are best for generic I/O; CPU-bound work needs processes.",
+    measured:
+      `Node worker threads sped CPU work up ${x(threadsSpeedup.median)}${threadsBusy ? ` with ${threadsBusy.median.toFixed(2)} CPUs busy at once` : ""} on ${coresText(cores)}; ` +
+      "Node's I/O calls are asynchronous, so waiting needs no thread of the program's own",
+    verdict: check === "yes" ? "differs" : check === "no" ? "holds" : "unclear",
+    reason: check === "yes" ? "worker threads ran CPU-bound JavaScript in parallel" : check === "no" ? "worker threads did not work in parallel in this run, so the measurement needs a look" : "this run did not decide whether the worker threads worked in parallel",
+    rule: `${rule}; yes means the claim differs`,
+    nodeByDesign: "without a GIL, worker threads are Node's tool for CPU-bound JavaScript; waiting is done with async I/O on the event loop",
+  });
 }
 
 /** 05 B: the article's CPU-bound comparison, for whichever runtimes were measured. */
 export function cpuExamples(node: CompareResult, python: CompareResult | null): Claim[] {
   const machine = node.environment;
   const cores = machine.cores;
-  const parallel = (key: "threads" | "processes"): Check => parallelSpeedup(node, key).check;
   const claims: Claim[] = [];
   if (python) {
-    const threads = strategy(python, "python:threads").speedup!;
-    const processes = strategy(python, "python:processes").speedup!;
-    const pySeq = strategy(python, "python:sequential").wallMs;
-    const noSpeedup = noSpeedupShown(onBusy(atMost(threads, 1.2, tolerance(threads, pySeq)), python), python);
+    const measure = oneCoreAtATime(python, "python:threads");
+    const check = noParallelismShown(measure.check, python);
     claims.push(
-      speedupClaim(machine, "examples.cpu-python-threads", "05-code-examples", "Threaded CPU work takes as long as sequential, or slightly longer: no speedup, because of the GIL.",
-        `CPython threads: ${x(threads.median)} of sequential speed`, verdictOf(noSpeedup),
-        noSpeedup === "yes"
-          ? "the GIL serialised the two threads, while processes in the same run did speed up"
-          : noSpeedup === "unclear"
-            ? "processes did not speed up in this run either, so the cores were not free: inconclusive"
-            : threadsSpedUpReason()),
+      speedupClaim(machine, {
+        id: "examples.cpu-python-threads",
+        section: "05-code-examples",
+        claim: "Threaded CPU work takes as long as sequential, or slightly longer: no speedup, because of the GIL.",
+        measured: `CPython threads: ${runText(python, "python:threads")}`,
+        verdict: verdictOf(check),
+        reason:
+          check === "yes"
+            ? "the GIL let one thread work at a time, while processes in the same run kept several cores busy"
+            : check === "unclear"
+              ? "this run did not decide it: either the threads' busy cores, or the processes' parallelism that makes it meaningful"
+              : threadsSpedUpReason(),
+        rule: `${measure.rule}; and CPython processes in the same run must work in parallel (else unclear)`,
+      }),
     );
-    const speedup = parallelSpeedup(python, "python:processes").check;
+    const processes = parallelSpeedup(python, "python:processes");
     claims.push(
-      speedupClaim(machine, "examples.cpu-python-processes", "05-code-examples", "Multiprocessing gives a true 2x speedup on a multi-core machine.",
-        `CPython processes: ${x(processes.median)} faster with ${python.copies} copies on ${coresText(cores)}`, verdictOf(speedup),
-        speedup === "yes" ? "separate interpreters, each with its own GIL, on separate cores" : "below the expected speedup in this run"),
+      speedupClaim(machine, {
+        id: "examples.cpu-python-processes",
+        section: "05-code-examples",
+        claim: "Multiprocessing gives a true 2x speedup on a multi-core machine.",
+        measured: `CPython processes, ${python.copies} copies on ${coresText(cores)}: ${runText(python, "python:processes")}`,
+        verdict: verdictOf(processes.check),
+        reason:
+          processes.check === "yes"
+            ? `separate interpreters, each with its own GIL, worked on separate cores${slowerTogether(python, "python:processes", processes) ?? ""}`
+            : processes.check === "unclear"
+              ? "this run did not decide how many cores the processes kept busy"
+              : shortfallReason(python, "python:processes", processes),
+        rule: processes.rule,
+      }),
     );
   }
-  const threads = parallel("threads");
+  const threads = parallelSpeedup(node, "threads");
   claims.push(
-    speedupClaim(machine, "examples.cpu-node-threads", "05-code-examples", "Threads give CPU-bound work no speedup.",
-      `Node worker threads: ${x(strategy(node, "threads").speedup!.median)} faster with ${node.copies} copies on ${coresText(cores)}`,
-      threads === "yes" ? "differs in Node by design" : verdictOf(threads === "unclear" ? "unclear" : "no"),
-      threads === "yes" ? "worker threads have no GIL: the copies ran in parallel" : "worker threads did not show their speedup in this run"),
+    speedupClaim(machine, {
+      id: "examples.cpu-node-threads",
+      section: "05-code-examples",
+      claim: "Threads give CPU-bound work no speedup.",
+      measured: `Node worker threads, ${node.copies} copies on ${coresText(cores)}: ${runText(node, "threads")}`,
+      verdict: threads.check === "yes" ? "differs" : threads.check === "no" ? "holds" : "unclear",
+      reason:
+        threads.check === "yes"
+          ? `the copies ran in parallel on worker threads${slowerTogether(node, "threads", threads) ?? ""}`
+          : threads.check === "unclear"
+            ? "this run did not decide whether the worker threads worked in parallel"
+            : `worker threads should have run in parallel here, so the measurement needs a look: ${shortfallReason(node, "threads", threads)}`,
+      rule: `${threads.rule}; yes means the claim differs`,
+      nodeByDesign: NO_GIL_IN_NODE,
+    }),
   );
-  const processes = parallel("processes");
+  const processes = parallelSpeedup(node, "processes");
   claims.push(
-    speedupClaim(machine, "examples.cpu-node-processes", "05-code-examples", "Processes give CPU-bound work a true speedup on several cores.",
-      `Node child processes: ${x(strategy(node, "processes").speedup!.median)} faster with ${node.copies} copies on ${coresText(cores)}`,
-      verdictOf(processes), processes === "yes" ? "separate processes ran on separate cores" : "below the expected speedup in this run"),
+    speedupClaim(machine, {
+      id: "examples.cpu-node-processes",
+      section: "05-code-examples",
+      claim: "Processes give CPU-bound work a true speedup on several cores.",
+      measured: `Node child processes, ${node.copies} copies on ${coresText(cores)}: ${runText(node, "processes")}`,
+      verdict: verdictOf(processes.check),
+      reason:
+        processes.check === "yes"
+          ? `separate processes worked on separate cores${slowerTogether(node, "processes", processes) ?? ""}`
+          : processes.check === "unclear"
+            ? "this run did not decide how many cores the processes kept busy"
+            : shortfallReason(node, "processes", processes),
+      rule: processes.rule,
+    }),
   );
   return claims;
 }
@@ -404,23 +565,42 @@ export function ioExamples(blocking: CompareResult, pythonSleep: CompareResult |
   const copies = blocking.copies;
   const threads = strategy(blocking, "threads").speedup!;
   const loop = strategy(blocking, "eventLoop").speedup!;
-  const overlap = atLeast(threads, 0.8 * copies, tolerance(threads));
-  const serial = atMost(loop, 1.1, tolerance(loop));
+  const overlap = atLeast(threads, 0.8 * copies);
+  const serial = atMost(loop, 1.1);
   const claims: Claim[] = [
-    claim("examples.io-threads", "05-code-examples", "Threads make waiting tasks overlap: two waits take about as long as one.",
-      `${copies} blocking waits: ${x(threads.median)} faster on worker threads than one after another`, verdictOf(overlap),
-      overlap === "yes" ? "a thread blocked in a wait leaves the others free" : "the waits did not overlap as expected"),
-    claim("examples.io-blocking-loop", "05-code-examples", "A blocking call stalls an event loop (time.sleep inside asyncio).",
-      `the same blocking waits started together on the event loop: ${x(loop.median)} of sequential speed`, verdictOf(serial),
-      serial === "yes" ? "a blocked thread runs nothing else, however the tasks were started" : "unexpected: blocking waits should not overlap on one thread"),
+    claim({
+      id: "examples.io-threads",
+      section: "05-code-examples",
+      claim: "Threads make waiting tasks overlap: two waits take about as long as one.",
+      measured: `${copies} blocking waits: ${x(threads.median)} faster on worker threads than one after another`,
+      verdict: verdictOf(overlap),
+      reason: overlap === "yes" ? "a thread blocked in a wait leaves the others free" : overlap === "no" ? "the waits did not overlap as expected" : "this run did not decide whether the waits overlapped",
+      rule: thresholdRule("speedup of worker threads over sequential", threads, "at least", 0.8 * copies, xFormat),
+    }),
+    claim({
+      id: "examples.io-blocking-loop",
+      section: "05-code-examples",
+      claim: "A blocking call stalls an event loop (time.sleep inside asyncio).",
+      measured: `the same blocking waits started together on the event loop: ${x(loop.median)} of sequential speed`,
+      verdict: verdictOf(serial),
+      reason: serial === "yes" ? "a blocked thread runs nothing else, however the tasks were started" : "blocking waits cannot overlap on one thread: the measurement was disturbed",
+      rule: thresholdRule("speedup of the event loop over sequential", loop, "at most", 1.1, xFormat),
+      kind: "demonstration",
+    }),
   ];
   if (pythonSleep) {
     const py = strategy(pythonSleep, "python:threads").speedup!;
-    const check = atLeast(py, 0.8 * pythonSleep.copies, tolerance(py));
+    const check = atLeast(py, 0.8 * pythonSleep.copies);
     claims.push(
-      claim("examples.io-python-threads", "05-code-examples", "In CPython, a thread that waits releases the GIL, so threaded I/O overlaps.",
-        `CPython: ${pythonSleep.copies} × time.sleep on threads ran ${x(py.median)} faster than in sequence`, verdictOf(check),
-        check === "yes" ? "time.sleep released the GIL while it waited" : "the waits did not overlap as expected"),
+      claim({
+        id: "examples.io-python-threads",
+        section: "05-code-examples",
+        claim: "In CPython, a thread that waits releases the GIL, so threaded I/O overlaps.",
+        measured: `CPython: ${pythonSleep.copies} × time.sleep on threads ran ${x(py.median)} faster than in sequence`,
+        verdict: verdictOf(check),
+        reason: check === "yes" ? "time.sleep released the GIL while it waited" : check === "no" ? "the waits did not overlap as expected" : "this run did not decide whether the waits overlapped",
+        rule: thresholdRule("speedup of CPython threads over sequential", py, "at least", 0.8 * pythonSleep.copies, xFormat),
+      }),
     );
   }
   return claims;
@@ -429,30 +609,60 @@ export function ioExamples(blocking: CompareResult, pythonSleep: CompareResult |
 /** 05 D: many awaits on one thread take about the time of one. */
 export function asyncExamples(points: readonly { copies: number; wallMs: number }[], waitMs: number): Claim {
   const most = points.reduce((best, p) => (p.copies > best.copies ? p : best));
-  const holds = most.wallMs < 1.5 * waitMs + 50;
-  return claim("examples.async-many", "05-code-examples", "Async/await runs many waiting tasks concurrently on one thread, as fast as threads would.",
-    `${most.copies.toLocaleString("en-US")} concurrent ${waitMs} ms waits on one thread took ${ms(most.wallMs)} in all`,
-    holds ? "holds" : "differs",
-    holds ? "the event loop slept once for all of them" : "the waits took longer than one wait plus overhead");
+  const limit = 1.5 * waitMs + 50;
+  const holds = most.wallMs < limit;
+  return claim({
+    id: "examples.async-many",
+    section: "05-code-examples",
+    claim: "Async/await runs many waiting tasks concurrently on one thread, as fast as threads would.",
+    measured: `${most.copies.toLocaleString("en-US")} concurrent ${waitMs} ms waits on one thread took ${ms(most.wallMs)} in all`,
+    verdict: holds ? "holds" : "differs",
+    reason: holds ? "the event loop slept once for all of them" : "the waits took longer than one wait plus overhead",
+    rule: `holds if all the waits together took under 1.5 waits plus 50 ms (${ms(limit)})`,
+  });
+}
+
+/** One point of 06's scaling curve: a strategy with `workers` copies, its speedup and CPUs busy. */
+export interface ScalingPoint {
+  readonly strategy: string;
+  readonly workers: number;
+  readonly speedup: Stat;
+  /** CPUs busy at once, where the meter read them (absent in results saved without it). */
+  readonly coresBusy?: Stat | null;
+  readonly busy: boolean;
 }
 
 /** 06 Q1: CPU-bound work scales with cores on threads and processes. */
-export function cpuScales(points: readonly { strategy: string; workers: number; speedup: Stat; busy: boolean }[], cores: number): Claim {
+export function cpuScales(points: readonly ScalingPoint[], cores: number): Claim {
   const top = Math.max(...points.map((p) => p.workers));
   const atTop = points.filter((p) => p.workers === top);
+  const threshold = PARALLEL_SHARE * Math.min(top, cores);
+  const rules: string[] = [];
   const checks = atTop.map((p) => {
-    const check = top >= 2 ? atLeast(p.speedup, PARALLEL_SHARE * Math.min(top, cores), tolerance(p.speedup)) : atMost(p.speedup, 1.2, tolerance(p.speedup));
+    const measure = p.coresBusy ?? p.speedup;
+    rules.push(thresholdRule(p.coresBusy ? `CPUs busy at once on ${p.strategy}` : `wall-time speedup of ${p.strategy}`, measure, "at least", threshold, p.coresBusy ? cpusFormat : xFormat));
+    const check = atLeast(measure, threshold);
     return check === "no" && p.busy ? "unclear" : check;
   });
   const check: Check = checks.includes("no") ? "no" : checks.includes("unclear") ? "unclear" : "yes";
-  return speedupClaim(cores, "decision.cpu", "06-decision-matrix", "CPU-heavy work calls for processes: in CPython nothing else puts more than one core to work.",
-    atTop.map((p) => `${p.strategy} ${x(p.speedup.median)}`).join(", ") + ` with ${top} ${top === 1 ? "copy" : "copies"} on ${coresText(cores)}`,
-    top < 2 ? "not measured" : check === "yes" ? "differs in Node by design" : verdictOf(check),
-    top < 2
-      ? "one copy: nothing to spread over cores"
-      : check === "yes"
-        ? "in Node both worker threads and child processes scale CPU work with cores; threads start faster and use less memory"
-        : "the curve fell short of the cores in this run");
+  const parts: ClaimParts = {
+    id: "decision.cpu",
+    section: "06-decision-matrix",
+    claim: "CPU-heavy work calls for processes: nothing but processes puts more than one core to work on it.",
+    measured:
+      atTop.map((p) => `${p.strategy} ${x(p.speedup.median)}${p.coresBusy ? ` (${p.coresBusy.median.toFixed(2)} CPUs busy)` : ""}`).join(", ") +
+      ` with ${top} ${top === 1 ? "copy" : "copies"} on ${coresText(cores)}`,
+    verdict: check === "yes" ? "differs" : check === "no" ? "holds" : "unclear",
+    reason:
+      check === "yes"
+        ? "in Node both worker threads and child processes scaled CPU work with cores; threads start faster and use less memory"
+        : check === "no"
+          ? "the curve fell short of the cores in this run, so the measurement needs a look"
+          : "this run did not decide whether both scaled with cores",
+    rule: `${rules.join("; ")}; yes on both means the claim differs`,
+    nodeByDesign: "Node's worker threads have no GIL, so they scale CPU work like processes do (in CPython, free-threaded builds and subinterpreters change this too)",
+  };
+  return top < 2 ? claim({ ...parts, verdict: "not measured", reason: "one copy: nothing to spread over cores" }) : speedupClaim(cores, parts);
 }
 
 /** 06 Q2: moderate waiting: threads and async both overlap the waits. */
@@ -460,47 +670,80 @@ export function moderateWaiting(result: CompareResult): Claim {
   const asyncUp = strategy(result, "async").speedup!;
   const threadsUp = strategy(result, "threads").speedup!;
   const want = 0.6 * result.copies;
-  const check: Check = [atLeast(asyncUp, want, tolerance(asyncUp)), atLeast(threadsUp, want, tolerance(threadsUp))].reduce<Check>(
+  const check: Check = [atLeast(asyncUp, want), atLeast(threadsUp, want)].reduce<Check>(
     (all, c) => (all === "no" || c === "no" ? "no" : all === "unclear" || c === "unclear" ? "unclear" : "yes"), "yes");
-  return claim("decision.moderate-waiting", "06-decision-matrix", "Waiting under moderate load? Threads are the easy choice.",
-    `${result.copies} requests to a slow server: async ${x(asyncUp.median)}, worker threads ${x(threadsUp.median)} faster than one at a time`,
-    check === "yes" ? "differs in Node by design" : verdictOf(check),
-    check === "yes"
-      ? "both overlapped the waits, but Node's I/O calls are asynchronous: awaiting them together needs no threads, so async is Node's easy choice"
-      : "the waits did not overlap as expected");
+  return claim({
+    id: "decision.moderate-waiting",
+    section: "06-decision-matrix",
+    claim: "Waiting under moderate load? Threads are the easy choice.",
+    measured: `${result.copies} requests to a slow server: async ${x(asyncUp.median)}, worker threads ${x(threadsUp.median)} faster than one at a time`,
+    verdict: check === "yes" ? "differs" : verdictOf(check === "no" ? "no" : "unclear"),
+    reason:
+      check === "yes"
+        ? "both overlapped the waits, so threads work, but async did it without any thread of the program's own"
+        : check === "no"
+          ? "the waits did not overlap as expected"
+          : "this run did not decide whether both overlapped the waits",
+    rule: `${thresholdRule("speedup of async", asyncUp, "at least", want, xFormat)}; ${thresholdRule("speedup of worker threads", threadsUp, "at least", want, xFormat)}; yes on both means the claim differs (async is the easy choice)`,
+    nodeByDesign: "Node's I/O calls are asynchronous: awaiting them together needs no threads, so async, not threads, is Node's easy choice",
+  });
 }
 
 /** 06 Q2: massive waiting: one thread holds thousands of connections, cheaper than a pool of threads. */
 export function massiveWaiting(asyncRun: { requests: number; failed: number; wallMs: number; addedBytes: number }, pool: { threads: number; requests: number; failed: number; wallMs: number; addedBytes: number }): Claim {
   const holds = asyncRun.failed === 0 && asyncRun.wallMs < pool.wallMs && asyncRun.addedBytes < pool.addedBytes;
-  return claim("decision.massive-waiting", "06-decision-matrix", "Waiting on 1000+ connections? Use async: one thread holds them all, with far less memory than threads.",
-    `${asyncRun.requests.toLocaleString("en-US")} connections at once on one thread: ${ms(asyncRun.wallMs)}, +${bytes(asyncRun.addedBytes)}, ${asyncRun.failed} failed; ` +
+  return claim({
+    id: "decision.massive-waiting",
+    section: "06-decision-matrix",
+    claim: "Waiting on 1000+ connections? Use async: one thread holds them all, with far less memory than threads.",
+    measured:
+      `${asyncRun.requests.toLocaleString("en-US")} connections at once on one thread: ${ms(asyncRun.wallMs)}, +${bytes(asyncRun.addedBytes)}, ${asyncRun.failed} failed; ` +
       `${pool.threads} threads serving the same ${pool.requests.toLocaleString("en-US")} one at a time: ${ms(pool.wallMs)}, +${bytes(pool.addedBytes)}`,
-    holds ? "holds" : "differs",
-    holds
+    verdict: holds ? "holds" : "differs",
+    reason: holds
       ? `the event loop waited on every socket at once; the pool, capped at ${pool.threads} threads on purpose as real pools are, could only wait on ${pool.threads} at a time, and its threads cost more memory than all the sockets`
-      : "async did not beat the thread pool on both time and memory in this run");
+      : "async did not beat the thread pool on both time and memory in this run",
+    rule: "holds if async lost no request and took less time and less added memory than the thread pool",
+  });
 }
 
 /** 06 Q3: shared state on threads needs atomics or a lock; async races only at awaits; processes share by messages. */
 export function sharedState(lost: { plain: number; atomic: number; locked: number; expected: number }, eventLoop: { withAwait: number; withoutAwait: number; expected: number }, messages: { sum: number; expected: number }, cores: number): Claim[] {
   const threadsCheck: Check = lost.atomic !== 0 || lost.locked !== 0 ? "no" : lost.plain > 0 ? "yes" : "unclear";
   return [
-    claim("decision.shared-threads", "06-decision-matrix", "Threads share memory easily, but shared updates need locking.",
-      `2 worker threads × ${lost.expected / 2} increments of one SharedArrayBuffer: ${lost.plain.toLocaleString("en-US")} lost without atomics, ${lost.atomic} with Atomics.add, ${lost.locked} with a lock`,
-      verdictOf(threadsCheck),
-      threadsCheck === "yes"
-        ? "unsynchronised read-modify-write lost updates; atomics and the lock lost none. Node's worker threads share only such buffers: objects sent between them are copied"
-        : lost.plain === 0
-          ? `no update was lost this time: races depend on timing${cores < 2 ? ", and on one core the threads rarely interleave mid-update" : ""}`
-          : "atomics or the lock lost updates: a bug"),
-    claim("decision.shared-async", "06-decision-matrix", "With no preemption, async code leaves less room for races, provided nothing blocks the loop.",
-      `100 deposits: ${eventLoop.withoutAwait}/${eventLoop.expected} kept when read and write are not split by an await, ${eventLoop.withAwait}/${eventLoop.expected} when they are`,
-      eventLoop.withoutAwait === eventLoop.expected && eventLoop.withAwait < eventLoop.expected ? "holds" : "differs",
-      "on one thread a task is never interrupted between two awaits, so races can only happen across an await"),
-    claim("decision.shared-processes", "06-decision-matrix", "Processes share nothing unless asked: they talk through messages (IPC), which isolates them best.",
-      `2 processes counted their halves and sent the results back: ${messages.sum.toLocaleString("en-US")} of ${messages.expected.toLocaleString("en-US")}`,
-      messages.sum === messages.expected ? "holds" : "differs",
-      "a demonstration rather than a test: no memory was shared, so there was nothing to race on"),
+    claim({
+      id: "decision.shared-threads",
+      section: "06-decision-matrix",
+      claim: "Threads share memory easily, but shared updates need locking.",
+      measured: `2 worker threads × ${lost.expected / 2} increments of one SharedArrayBuffer: ${lost.plain.toLocaleString("en-US")} lost without atomics, ${lost.atomic} with Atomics.add, ${lost.locked} with a lock`,
+      verdict: verdictOf(threadsCheck),
+      reason:
+        threadsCheck === "yes"
+          ? "unsynchronised read-modify-write lost updates; atomics and the lock lost none. Node's worker threads share only such buffers: objects sent between them are copied, or moved with a transfer list"
+          : lost.plain === 0
+            ? `no update was lost this time: races depend on timing${cores < 2 ? ", and on one core the threads rarely interleave mid-update" : ""}`
+            : "atomics or the lock lost updates: a bug",
+      rule: "holds if plain increments lost updates while Atomics.add and the lock lost none; differs if atomics or the lock lost any; unclear if nothing was lost",
+    }),
+    claim({
+      id: "decision.shared-async",
+      section: "06-decision-matrix",
+      claim: "With no preemption, async code leaves less room for races, provided nothing blocks the loop.",
+      measured: `100 deposits: ${eventLoop.withoutAwait}/${eventLoop.expected} kept when read and write are not split by an await, ${eventLoop.withAwait}/${eventLoop.expected} when they are`,
+      verdict: eventLoop.withoutAwait === eventLoop.expected && eventLoop.withAwait < eventLoop.expected ? "holds" : "differs",
+      reason: "on one thread a task is never interrupted between two awaits, so races can only happen across an await",
+      rule: "holds if every deposit was kept without an await between read and write, and some were lost with one",
+      kind: "demonstration",
+    }),
+    claim({
+      id: "decision.shared-processes",
+      section: "06-decision-matrix",
+      claim: "Processes share nothing unless asked: they talk through messages (IPC), which isolates them best.",
+      measured: `2 processes counted their halves and sent the results back: ${messages.sum.toLocaleString("en-US")} of ${messages.expected.toLocaleString("en-US")}`,
+      verdict: messages.sum === messages.expected ? "holds" : "differs",
+      reason: "no memory was shared, so there was nothing to race on",
+      rule: "holds if the sum of the messages is the full count",
+      kind: "demonstration",
+    }),
   ];
 }

@@ -55,6 +55,15 @@ export interface CompareOptions<F extends TaskFunction = TaskFunction> {
   /** Pools kept across cells; without them each experiment starts and stops its own. */
   readonly pools?: Pools;
   readonly onProgress?: (progress: CompareProgress) => void;
+  /**
+   * Repeat until decided: after `repeats` timed runs per strategy, the result so far is passed to
+   * `until`; while it returns false, more interleaved rounds run (half as many again each time),
+   * up to `maxRepeats`. `(r) => decided(verdicts.gilThreads(r))` repeats until that verdict is no
+   * longer unclear.
+   */
+  readonly until?: (result: CompareResult) => boolean;
+  /** Most timed runs per strategy when `until` asks for more (repeats to 100). @default 3 × repeats, at most 100 */
+  readonly maxRepeats?: number;
 }
 
 export interface StrategyResult {
@@ -95,7 +104,10 @@ export interface CompareResult {
   readonly task: string;
   readonly args: readonly unknown[];
   readonly copies: number;
+  /** Timed runs per strategy, including those `until` asked for. */
   readonly repeats: number;
+  /** Of `repeats`, how many `until` added because the result was not yet decided. */
+  readonly addedRepeats: number;
   readonly warmup: number;
   readonly environment: MachineDescription;
   /** Whether the task kept its thread busy: from its kind, or measured (CPU time ≈ wall time when run sequentially). Null when unknown. */
@@ -199,6 +211,10 @@ async function compareWith<F extends TaskFunction>(options: CompareOptions<F>, c
   const warmup = checkInteger("options.warmup", options.warmup ?? 2, 0, 20, "2 rounds let V8 compile the task before timing");
   const timeoutMs = checkTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, "options.timeoutMs");
   const maxTotalMs = checkInteger("options.maxTotalMs", options.maxTotalMs ?? 600_000, 1, 86_400_000, "raise it if you really mean to run that long");
+  const maxRepeats = checkInteger("options.maxRepeats", options.maxRepeats ?? Math.min(100, 3 * repeats), repeats, 100, "give at least options.repeats, at most 100");
+  if (options.until !== undefined && typeof options.until !== "function") {
+    throw new TypeError(`options.until must be a function (result) => boolean, got ${typeof options.until}; e.g. (r) => decided(verdicts.gilThreads(r)), or leave it out`);
+  }
   const userSignal = checkSignal(options.signal, "options.signal");
   throwIfAborted(userSignal);
 
@@ -208,15 +224,17 @@ async function compareWith<F extends TaskFunction>(options: CompareOptions<F>, c
   const environment = describeMachine();
   const cores = environment.cores || cpus().length || 1;
   const startedAtMs = nowMs();
-  const runsTotal = keys.length * repeats;
+  // Grows when `until` asks for more rounds.
+  let target = repeats;
   const sink = newProgressSink();
   const label = `compare ${describeCall(task.name, args, copies)}`;
   const progress = (p: Omit<CompareProgress, "repeats" | "runsTotal" | "elapsedMs">): void => {
-    const report: CompareProgress = { ...p, repeats, runsTotal, elapsedMs: nowMs() - startedAtMs };
+    const runsTotal = keys.length * target;
+    const report: CompareProgress = { ...p, repeats: target, runsTotal, elapsedMs: nowMs() - startedAtMs };
     options.onProgress?.(report);
     if (p.phase === "done") return;
     const detail =
-      p.phase === "run" ? `${p.strategy}, repeat ${(p.repeat ?? 0) + 1} of ${repeats}` : p.phase === "prepare" ? `starting ${p.strategy} and warming up` : "timing one copy";
+      p.phase === "run" ? `${p.strategy}, repeat ${(p.repeat ?? 0) + 1} of ${target}${target > repeats ? " (more until decided)" : ""}` : p.phase === "prepare" ? `starting ${p.strategy} and warming up` : "timing one copy";
     sink({ label, fraction: p.runsDone / runsTotal, detail, elapsedMs: report.elapsedMs, remainingMs: p.remainingMs });
   };
 
@@ -251,15 +269,69 @@ async function compareWith<F extends TaskFunction>(options: CompareOptions<F>, c
     const meter = new ContentionMeter();
     let sequentialCpuMs = 0;
     let runsDone = 0;
+    /** The result of the first `done` timed rounds (all of them at the end; fewer while `until` decides). */
+    function buildResult(done: number): CompareResult {
+      const sequential = records.get("sequential");
+      // CPython and Node run the same algorithm at very different speeds: each is compared with its own sequential run.
+      const baselineOf = (key: StrategyKey): StrategyKey => (key.startsWith("python:") ? "python:sequential" : "sequential");
+      const baselineWall = (key: StrategyKey): number[] | undefined => records.get(baselineOf(key))?.slice(0, done).map((r) => r.wallMs);
+      const cpuBound =
+        task.kind === "cpu" ? true : task.kind === "io" ? false : sequential ? sequentialCpuMs / sequential.reduce((s, r) => s + r.wallMs, 0) >= 0.8 : null;
+      const partial = keys.map((key) => {
+        const runs = records.get(key)!.slice(0, done);
+        const wall = runs.map((r) => r.wallMs);
+        const idealSpeedup = isParallel(key) ? Math.min(copies, cores) : 1;
+        const base = baselineWall(key);
+        const speedup = base ? pairedRatios(base, wall) : null;
+        const spans: Span[] = runs.flatMap((run, repeat) =>
+          run.tasks.map((t) => ({ strategy: key, repeat, copy: t.copy, laneKind: t.laneKind, lane: laneOf(t), pid: t.pid, threadId: t.threadId, startMs: t.startMs, endMs: t.endMs })),
+        );
+        return {
+          strategy: key,
+          wallMs: summarize(wall),
+          speedup,
+          idealSpeedup,
+          efficiency: speedup ? speedup.median / Math.min(copies, cores) : null,
+          spans,
+          memory: trackers.get(key)!.summary(),
+          contention: contention.get(key)!.length === runs.length ? summarize(contention.get(key)!) : null,
+          coresBusy: coresBusy.get(key)!.length === runs.length ? summarize(coresBusy.get(key)!) : null,
+          results: [...(runs[runs.length - 1]?.tasks ?? [])].sort((a, b) => a.copy - b.copy).map((t) => t.result),
+        };
+      });
+      const strategies: StrategyResult[] = partial.map((p) => {
+        const baseline = partial.find((b) => b.strategy === baselineOf(p.strategy)) as StrategyResult | undefined;
+        return { ...p, suspect: suspicions(p, baseline, cpuBound, cores) };
+      });
+      const relativeSpread = Math.max(...strategies.map((s) => s.wallMs.relativeSpread));
+      const contended = strategies.flatMap((s) => (s.contention ? [s.contention.median] : []));
+      const foreignShare = contended.length === strategies.length ? Math.max(...contended) : null;
+      const busy = relativeSpread > BUSY_SPREAD || (foreignShare ?? 0) > BUSY_CONTENTION;
+      return {
+        task: task.name,
+        args,
+        copies,
+        repeats: done,
+        addedRepeats: done - repeats,
+        warmup,
+        environment,
+        cpuBound,
+        strategies,
+        noise: { relativeSpread, contention: foreignShare, busy, note: noiseNote(relativeSpread, foreignShare, busy) },
+        startedAtMs,
+        finishedAtMs: nowMs(),
+      };
+    }
+
     let firstRoundMs: number | undefined;
-    for (let repeat = 0; repeat < repeats; repeat++) {
+    for (let repeat = 0; repeat < target; repeat++) {
       for (let i = 0; i < runners.length; i++) {
         const runner = runners[(i + repeat) % runners.length]!;
         // Between timed runs (untimed): lets an interrupt or abort in, even when every strategy
         // so far ran synchronous work on this thread.
         await turnEventLoop();
         throwIfAborted(signal);
-        progress({ phase: "run", strategy: runner.key, repeat, runsDone, remainingMs: firstRoundMs && firstRoundMs * (repeats - repeat) });
+        progress({ phase: "run", strategy: runner.key, repeat, runsDone, remainingMs: firstRoundMs && firstRoundMs * (target - repeat) });
         const tracker = trackers.get(runner.key)!;
         tracker.start();
         const cpuBefore = process.cpuUsage();
@@ -277,78 +349,31 @@ async function compareWith<F extends TaskFunction>(options: CompareOptions<F>, c
         runsDone++;
       }
       if (repeat === 0) firstRoundMs = nowMs() - startedAtMs;
+      if (repeat === target - 1 && options.until && target < maxRepeats && !options.until(buildResult(repeat + 1))) {
+        target = Math.min(maxRepeats, target + Math.max(2, Math.ceil(repeats / 2)));
+      }
     }
+    const result = buildResult(target);
 
-    const sequential = records.get("sequential");
-    // CPython and Node run the same algorithm at very different speeds: each is compared with its own sequential run.
-    const baselineOf = (key: StrategyKey): StrategyKey => (key.startsWith("python:") ? "python:sequential" : "sequential");
-    const baselineWall = (key: StrategyKey): number[] | undefined => records.get(baselineOf(key))?.map((r) => r.wallMs);
-    const cpuBound =
-      task.kind === "cpu" ? true : task.kind === "io" ? false : sequential ? sequentialCpuMs / sequential.reduce((s, r) => s + r.wallMs, 0) >= 0.8 : null;
-    const partial = keys.map((key) => {
-      const runs = records.get(key)!;
-      const wall = runs.map((r) => r.wallMs);
-      const idealSpeedup = isParallel(key) ? Math.min(copies, cores) : 1;
-      const base = baselineWall(key);
-      const speedup = base ? pairedRatios(base, wall) : null;
-      const spans: Span[] = runs.flatMap((run, repeat) =>
-        run.tasks.map((t) => ({ strategy: key, repeat, copy: t.copy, laneKind: t.laneKind, lane: laneOf(t), pid: t.pid, threadId: t.threadId, startMs: t.startMs, endMs: t.endMs })),
-      );
-      return {
-        strategy: key,
-        wallMs: summarize(wall),
-        speedup,
-        idealSpeedup,
-        efficiency: speedup ? speedup.median / Math.min(copies, cores) : null,
-        spans,
-        memory: trackers.get(key)!.summary(),
-        contention: contention.get(key)!.length === runs.length ? summarize(contention.get(key)!) : null,
-        coresBusy: coresBusy.get(key)!.length === runs.length ? summarize(coresBusy.get(key)!) : null,
-        results: [...(runs[runs.length - 1]?.tasks ?? [])].sort((a, b) => a.copy - b.copy).map((t) => t.result),
-      };
-    });
-    const strategies: StrategyResult[] = partial.map((p) => {
-      const baseline = partial.find((b) => b.strategy === baselineOf(p.strategy)) as StrategyResult | undefined;
-      return { ...p, suspect: suspicions(p, baseline, cpuBound, cores) };
-    });
-    const relativeSpread = Math.max(...strategies.map((s) => s.wallMs.relativeSpread));
-    const contended = strategies.flatMap((s) => (s.contention ? [s.contention.median] : []));
-    const foreignShare = contended.length === strategies.length ? Math.max(...contended) : null;
-    const busy = relativeSpread > BUSY_SPREAD || (foreignShare ?? 0) > BUSY_CONTENTION;
     progress({ phase: "done", runsDone });
     const elapsedMs = nowMs() - startedAtMs;
+    const { strategies, noise } = result;
     const fastest = strategies.reduce((best, s) => (s.wallMs.median < best.wallMs.median ? s : best));
     const flagged = strategies.filter((s) => s.suspect.length > 0).map((s) => s.strategy);
+    const added = result.addedRepeats > 0 ? ` (${result.addedRepeats} added until decided)` : "";
     sink({
       label,
       fraction: 1,
       detail: "done",
       elapsedMs,
       summary:
-        `${label}: ${keys.length} strategies × ${repeats} repeats in ${(elapsedMs / 1000).toFixed(1)} s; fastest ${fastest.strategy} ` +
-        `(${fastest.wallMs.median.toFixed(0)} ms median); spread ${(relativeSpread * 100).toFixed(0)}%` +
-        (foreignShare === null ? "" : `, other programs took ${(foreignShare * 100).toFixed(0)}% of the CPU`) +
-        (busy ? " (busy machine)" : "") +
+        `${label}: ${keys.length} strategies × ${result.repeats} repeats${added} in ${(elapsedMs / 1000).toFixed(1)} s; fastest ${fastest.strategy} ` +
+        `(${fastest.wallMs.median.toFixed(0)} ms median); spread ${(noise.relativeSpread * 100).toFixed(0)}%` +
+        (noise.contention === null ? "" : `, other programs took ${(noise.contention * 100).toFixed(0)}% of the CPU`) +
+        (noise.busy ? " (busy machine)" : "") +
         (flagged.length ? `; suspect: ${flagged.join(", ")}` : ""),
     });
-    return {
-      task: task.name,
-      args,
-      copies,
-      repeats,
-      warmup,
-      environment,
-      cpuBound,
-      strategies,
-      noise: {
-        relativeSpread,
-        contention: foreignShare,
-        busy,
-        note: noiseNote(relativeSpread, foreignShare, busy),
-      },
-      startedAtMs,
-      finishedAtMs: nowMs(),
-    };
+    return result;
   } catch (error) {
     const final = signal.aborted && !(error instanceof AbortError) ? new AbortError() : error;
     const why = final instanceof AbortError ? "interrupted; its workers and child processes were stopped" : `failed: ${(final as Error).message ?? String(final)}`;

@@ -50,3 +50,48 @@ export function pairedRatios(numerators: readonly number[], denominators: readon
   for (let i = 0; i < n; i++) ratios.push(numerators[i]! / denominators[i]!);
   return summarize(ratios);
 }
+
+/** The confidence level of every interval the course decides with. */
+export const CONFIDENCE = 0.95;
+
+/** Two-sided 95 % quantiles of Student's t by degrees of freedom (1 to 30, then 40, 60, 120). */
+const T95: Readonly<Record<number, number>> = {
+  1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228,
+  11: 2.201, 12: 2.179, 13: 2.16, 14: 2.145, 15: 2.131, 16: 2.12, 17: 2.11, 18: 2.101, 19: 2.093, 20: 2.086,
+  21: 2.08, 22: 2.074, 23: 2.069, 24: 2.064, 25: 2.06, 26: 2.056, 27: 2.052, 28: 2.048, 29: 2.045, 30: 2.042,
+  40: 2.021, 60: 2.0, 120: 1.98,
+};
+
+function t95(df: number): number {
+  if (T95[df] !== undefined) return T95[df]!;
+  // Between tabulated rows the smaller row's (larger) quantile: the interval errs wide, never narrow.
+  const below = Object.keys(T95).map(Number).filter((d) => d < df);
+  return df > 120 ? 1.96 : T95[Math.max(...below)]!;
+}
+
+/** Where the typical value of a measurement lies, at `level` confidence, from `n` samples. */
+export interface Interval {
+  readonly low: number;
+  readonly high: number;
+  readonly level: number;
+  readonly n: number;
+}
+
+/**
+ * A 95 % confidence interval for the typical value of positive samples (ratios, speeds, CPUs busy):
+ * Student's t on their logarithms, so 2x and 0.5x are equally far from 1x and a single sample
+ * decides nothing (its interval is 0 to infinity). One disturbed repeat widens it; more repeats
+ * narrow it.
+ */
+export function interval(samples: readonly number[]): Interval {
+  if (samples.length === 0) throw new RangeError("samples must hold at least one number to bound, got an empty list");
+  const bad = samples.find((v) => !(v > 0) || !Number.isFinite(v));
+  if (bad !== undefined) throw new RangeError(`samples must be positive finite numbers (ratios, durations), got ${bad}; an interval on a log scale needs them`);
+  const n = samples.length;
+  if (n === 1) return { low: 0, high: Number.POSITIVE_INFINITY, level: CONFIDENCE, n };
+  const logs = samples.map(Math.log);
+  const mean = logs.reduce((a, b) => a + b, 0) / n;
+  const sd = Math.sqrt(logs.reduce((sum, v) => sum + (v - mean) ** 2, 0) / (n - 1));
+  const half = (t95(n - 1) * sd) / Math.sqrt(n);
+  return { low: Math.exp(mean - half), high: Math.exp(mean + half), level: CONFIDENCE, n };
+}

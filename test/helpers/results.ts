@@ -15,11 +15,11 @@ export function testMachine(cores: number): MachineDescription {
   };
 }
 
-/** A hand-made comparison: per strategy, wall-time samples and (paired) speedup samples. */
+/** A hand-made comparison: per strategy, wall-time samples, (paired) speedup samples, and CPUs busy where given. */
 export function handMadeResult(
   machine: number | MachineDescription,
   copies: number,
-  rows: Partial<Record<StrategyKey, { wall: number[]; speedup: number[]; spans?: Span[] }>>,
+  rows: Partial<Record<StrategyKey, { wall: number[]; speedup: number[]; spans?: Span[]; coresBusy?: number[] }>>,
   busy = false,
 ): CompareResult {
   const environment = typeof machine === "number" ? testMachine(machine) : machine;
@@ -31,12 +31,13 @@ export function handMadeResult(
     efficiency: null,
     spans: row!.spans ?? [],
     memory: { rssBeforeBytes: 0, rssPeakBytes: 0, rssAfterBytes: 0, heapBeforeBytes: 0, heapPeakBytes: 0, heapAfterBytes: 0, perLane: [] },
-    contention: null, coresBusy: null,
+    contention: null,
+    coresBusy: row!.coresBusy ? summarize(row!.coresBusy) : null,
     results: [],
     suspect: [],
   }));
   return {
-    task: "countTo", args: [1], copies, repeats: 3, warmup: 1, cpuBound: true, strategies, startedAtMs: 0, finishedAtMs: 1,
+    task: "countTo", args: [1], copies, repeats: 3, addedRepeats: 0, warmup: 1, cpuBound: true, strategies, startedAtMs: 0, finishedAtMs: 1,
     environment,
     noise: { relativeSpread: 0.05, contention: 0, busy, note: "" },
   };

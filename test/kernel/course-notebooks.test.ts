@@ -12,7 +12,7 @@ import { courseNotebooks } from "../../tools/runner/notebook-list";
 import { ProcessWatch } from "../helpers/processes";
 
 const PLOTLY = "application/vnd.plotly.v1+json";
-const VERDICTS: readonly Claim["verdict"][] = ["holds", "differs", "differs in Node by design", "unclear (noisy run)", "not measured"];
+const VERDICTS: readonly Claim["verdict"][] = ["holds", "differs", "unclear", "not measured"];
 
 const outputsOf = (nb: Notebook): Output[] => nb.cells.flatMap((c) => (c.cell_type === "code" ? c.outputs : []));
 const displays = (nb: Notebook): DisplayDataOutput[] => outputsOf(nb).filter((o): o is DisplayDataOutput => o.output_type === "display_data");
@@ -78,7 +78,8 @@ describe("every course notebook executes on tslab", () => {
       assert.ok(claims.length > 0, `${section} saved claims`);
       for (const claim of claims) {
         assert.ok(VERDICTS.includes(claim.verdict), `${claim.id}: verdict ${claim.verdict}`);
-        assert.ok(claim.measured.length > 0 && claim.reason.length > 0, `${claim.id} says what was measured and why`);
+        assert.ok(claim.measured.length > 0 && claim.reason.length > 0 && claim.rule.length > 0, `${claim.id} says what was measured, why, and by what rule`);
+        assert.ok(claim.kind === "test" || claim.kind === "demonstration", `${claim.id}: kind ${claim.kind}`);
         assert.equal(claim.section, section);
       }
       total += claims.length;

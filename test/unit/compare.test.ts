@@ -36,6 +36,24 @@ describe("compare", () => {
     assert.ok(result.finishedAtMs > result.startedAtMs);
   });
 
+  it("repeats until decided: more interleaved rounds while `until` says no, up to maxRepeats", async () => {
+    const seen: number[] = [];
+    const undecided = await compare({
+      task: countTo, args: [100_000], copies: 2, strategies: ["sequential", "threads"], repeats: 2, warmup: 0, maxRepeats: 7,
+      until: (partial) => (seen.push(partial.repeats), false),
+    });
+    assert.deepEqual(seen, [2, 4, 6], "asked after the first rounds, then after every added batch");
+    assert.equal(undecided.repeats, 7);
+    assert.equal(undecided.addedRepeats, 5);
+    for (const s of undecided.strategies) assert.equal(s.wallMs.samples.length, 7);
+    assert.equal(undecided.strategies[1]!.speedup?.samples.length, 7);
+
+    const decidedAtOnce = await compare({ task: countTo, args: [100_000], copies: 2, strategies: ["sequential", "threads"], repeats: 2, warmup: 0, until: () => true });
+    assert.equal(decidedAtOnce.repeats, 2);
+    assert.equal(decidedAtOnce.addedRepeats, 0);
+    await assert.rejects(compare({ task: countTo, args: [1], copies: 1, strategies: ["sequential"], repeats: 3, maxRepeats: 2 }), { name: "RangeError", message: /options\.maxRepeats/ });
+  });
+
   it("spans of one repeat fall inside that run and on the lanes of their strategy", async () => {
     const result = await compare({ task: sleep, args: [30], copies: 3, strategies: ["sequential", "async"], repeats: 2, warmup: 0 });
     assert.equal(result.cpuBound, false);

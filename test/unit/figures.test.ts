@@ -43,6 +43,7 @@ const RESULT: CompareResult = {
   args: [20_000_000],
   copies: 4,
   repeats: 3,
+  addedRepeats: 0,
   warmup: 2,
   environment: { ...testMachine(4), cpuModel: "test CPU", node: "v20.0.0", totalMemoryBytes: 8e9 },
   cpuBound: true,

@@ -9,7 +9,7 @@ import { currentProvenance, loadResults, resultsSource, saveResults, type Claim 
 const dir = mkdtempSync(path.join(tmpdir(), "conclab-results-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const claim: Claim = { id: "t.one", section: "02-the-gil", claim: "c", measured: "m", verdict: "holds", reason: "r" };
+const claim: Claim = { id: "t.one", section: "02-the-gil", claim: "c", measured: "m", verdict: "holds", reason: "r", rule: "holds if m", kind: "test", nodeByDesign: null };
 
 /** Saves a section, then rewrites its file with `change` applied, as if another machine or version had written it. */
 function savedElsewhere(section: string, change: (saved: Record<string, unknown>) => void): void {

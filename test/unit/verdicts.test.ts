@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { parallelCaption, summarize, verdicts, type CompareResult, type LoopLagResult, type Span, type StrategyKey } from "conclab";
+import { atLeast, atMost, interval, parallelCaption, summarize, verdictCounts, verdicts, type CompareResult, type LoopLagResult, type Span, type StrategyKey } from "conclab";
 import { handMadeResult } from "../helpers/results";
 
 const result = handMadeResult;
@@ -14,33 +14,34 @@ const python = (threads: number, processes: number, busy = false, cores = 2): Co
 describe("verdicts are computed from the numbers", () => {
   it("the GIL: threads at 1x hold only when processes in the same run sped up", () => {
     assert.equal(verdicts.gilThreads(python(1.0, 1.95)).verdict, "holds");
-    assert.equal(verdicts.gilThreads(python(1.0, 1.05)).verdict, "unclear (noisy run)", "no speedup anywhere proves nothing");
+    assert.equal(verdicts.gilThreads(python(1.0, 1.05)).verdict, "unclear", "no speedup anywhere proves nothing");
     assert.equal(verdicts.gilThreads(python(1.9, 1.95)).verdict, "differs", "a free-threaded build");
   });
 
   it("processes: a clear speedup holds, a clear shortfall differs, and a busy machine makes it unclear", () => {
     assert.equal(verdicts.gilProcesses(python(1, 1.9)).verdict, "holds");
     assert.equal(verdicts.gilProcesses(python(1, 1.05)).verdict, "differs");
-    assert.equal(verdicts.gilProcesses(python(1, 1.05, true)).verdict, "unclear (noisy run)");
+    assert.equal(verdicts.gilProcesses(python(1, 1.05, true)).verdict, "unclear");
   });
 
   it("Node's threads differ by design when they run in parallel, and are not measured on one core", () => {
     const node = (cores: number, speedup: number) => result(cores, 2, { sequential: { wall: steady(300), speedup: steady(1) }, threads: { wall: steady(300 / speedup), speedup: steady(speedup) } });
-    assert.equal(verdicts.nodeThreadsParallel(node(2, 1.9)).verdict, "differs in Node by design");
+    assert.equal(verdicts.nodeThreadsParallel(node(2, 1.9)).verdict, "differs");
+    assert.match(verdicts.nodeThreadsParallel(node(2, 1.9)).nodeByDesign ?? "", /no GIL/);
     assert.equal(verdicts.nodeThreadsParallel(node(1, 1.0)).verdict, "not measured");
-    assert.match(verdicts.nodeThreadsParallel(node(1, 1.0)).measured, /on 1 core$/);
+    assert.match(verdicts.nodeThreadsParallel(node(1, 1.0)).measured, /copies on 1 core: /);
   });
 
   it("a noisy speedup inside the margin is unclear, never a pass", () => {
     const noisy = result(2, 2, { sequential: { wall: [300, 450, 300], speedup: steady(1) }, "threads": { wall: [200, 230, 190], speedup: [1.4, 1.45, 1.3] } });
-    assert.equal(verdicts.nodeThreadsParallel(noisy).verdict, "unclear (noisy run)");
+    assert.equal(verdicts.nodeThreadsParallel(noisy).verdict, "unclear");
   });
 
   it("shared state: lost updates without atomics hold the claim; a lost update under atomics is a bug", () => {
     const race = { withAwait: 1, withoutAwait: 100, expected: 100 };
     const messages = { sum: 10, expected: 10 };
     assert.deepEqual(verdicts.sharedState({ plain: 5, atomic: 0, locked: 0, expected: 100 }, race, messages, 2).map((c) => c.verdict), ["holds", "holds", "holds"]);
-    assert.equal(verdicts.sharedState({ plain: 0, atomic: 0, locked: 0, expected: 100 }, race, messages, 1)[0]!.verdict, "unclear (noisy run)");
+    assert.equal(verdicts.sharedState({ plain: 0, atomic: 0, locked: 0, expected: 100 }, race, messages, 1)[0]!.verdict, "unclear");
     assert.equal(verdicts.sharedState({ plain: 5, atomic: 1, locked: 0, expected: 100 }, race, messages, 2)[0]!.verdict, "differs");
   });
 
@@ -71,7 +72,7 @@ describe("verdicts are computed from the numbers", () => {
       threads: { wall: steady(155), speedup: steady(1.95) },
       processes: { wall: steady(160), speedup: steady(1.9) },
     });
-    assert.deepEqual(verdicts.cpuExamples(node, python(1.0, 1.9)).map((c) => c.verdict), ["holds", "holds", "differs in Node by design", "holds"]);
+    assert.deepEqual(verdicts.cpuExamples(node, python(1.0, 1.9)).map((c) => c.verdict), ["holds", "holds", "differs", "holds"]);
   });
 
   it("preemption is judged only with more copies than cores; the event loop at 1x can only be unclear, never contradicted", () => {
@@ -89,12 +90,12 @@ describe("verdicts are computed from the numbers", () => {
     assert.equal(verdicts.preemptiveThreads(switching(2, 4)).verdict, "holds");
     assert.equal(verdicts.preemptiveThreads(switching(4, 4)).verdict, "not measured", "a core per copy shows parallelism, not preemption");
     assert.equal(verdicts.asyncBoundToOneThread(summarize([1.0, 1.01, 0.99])).verdict, "holds");
-    assert.equal(verdicts.asyncBoundToOneThread(summarize([1.6, 1.6, 1.6])).verdict, "unclear (noisy run)");
+    assert.equal(verdicts.asyncBoundToOneThread(summarize([1.6, 1.6, 1.6])).verdict, "unclear");
   });
 
   it("moderate waiting differs in Node by design when both overlap the waits", () => {
     const waits = result(2, 8, { sequential: { wall: steady(800), speedup: steady(1) }, async: { wall: steady(110), speedup: steady(7.3) }, threads: { wall: steady(130), speedup: steady(6.1) } });
-    assert.equal(verdicts.moderateWaiting(waits).verdict, "differs in Node by design");
+    assert.equal(verdicts.moderateWaiting(waits).verdict, "differs");
     const stuck = result(2, 8, { sequential: { wall: steady(800), speedup: steady(1) }, async: { wall: steady(800), speedup: steady(1) }, threads: { wall: steady(130), speedup: steady(6.1) } });
     assert.equal(verdicts.moderateWaiting(stuck).verdict, "differs");
   });
@@ -116,8 +117,8 @@ describe("captions are computed from the numbers, with the verdicts' rule", () =
   });
 
   it("says when a run shows no parallel speedup, and when it cannot tell", () => {
-    assert.match(parallelCaption(node(2, steady(1.05)), "threads"), /short of the 1\.50x that 2 CPUs working at once would give, so this run shows no parallel speedup\.$/);
-    assert.match(parallelCaption(node(2, [1.2, 1.45, 1.4], true), "threads"), /rerun the cell to decide\.$/);
+    assert.match(parallelCaption(node(2, steady(1.05)), "threads"), /short of the 1\.50x that 2 CPUs working at once would give, so this run shows no parallel work\.$/);
+    assert.match(parallelCaption(node(2, [1.2, 1.45, 1.4], true), "threads"), /cannot tell whether they ran in parallel .*because the run was disturbed/);
   });
 
   it("on one CPU never calls overlap parallelism", () => {
@@ -128,8 +129,9 @@ describe("captions are computed from the numbers, with the verdicts' rule", () =
 describe("reasons name only measured causes", () => {
   it("a clear shortfall on free CPUs quotes the contention meter instead of blaming other work", () => {
     const short = result(2, 2, { sequential: { wall: steady(300), speedup: steady(1) }, threads: { wall: steady(280), speedup: steady(1.07) } });
+    assert.equal(verdicts.nodeThreadsParallel(short).verdict, "holds", "the article's rule showed, against Node's design");
+    assert.equal(verdicts.gilProcesses(python(1, 1.05)).verdict, "differs");
     for (const claim of [verdicts.nodeThreadsParallel(short), verdicts.gilProcesses(python(1, 1.05))]) {
-      assert.equal(claim.verdict, "differs");
       assert.doesNotMatch(claim.reason, /busy with other work/);
       assert.match(claim.reason, /although 2 cores were usable; other programs used 0% of the CPU meanwhile, too little to explain it/);
     }
@@ -139,14 +141,16 @@ describe("reasons name only measured causes", () => {
 describe("memory per unit", () => {
   const unit = (strategy: "async" | "threads" | "processes", bytesPerUnit: number, metric: "heap" | "rss" | "pss") => ({ strategy, count: 1, bytesPerUnit, totalBytes: bytesPerUnit, metric });
 
-  it("keeps the article's order but not its reason: Node's worker threads share no objects", () => {
+  it("differs when a worker thread costs nearly a process: Node's worker threads share no objects", () => {
     const claim = verdicts.memoryCosts([unit("async", 400, "heap"), unit("threads", 8e6, "rss"), unit("processes", 1.1e7, "pss")]);
-    assert.equal(claim.verdict, "differs in Node by design");
-    assert.match(claim.reason, /shares no objects/);
+    assert.equal(claim.verdict, "differs");
+    assert.match(claim.reason, /a worker thread cost 73% of a child process/);
+    assert.match(claim.nodeByDesign ?? "", /shares no objects/);
     assert.match(claim.measured, /\(heap\).*\(rss\).*\(pss\)/);
   });
 
-  it("differs when the measured order does not follow the claim", () => {
+  it("holds where a thread costs a small share of a process, and differs when the order does not follow the claim", () => {
+    assert.equal(verdicts.memoryCosts([unit("async", 400, "heap"), unit("threads", 1e6, "rss"), unit("processes", 1.1e7, "pss")]).verdict, "holds");
     assert.equal(verdicts.memoryCosts([unit("async", 400, "heap"), unit("threads", 2e7, "rss"), unit("processes", 1.1e7, "pss")]).verdict, "differs");
   });
 });
@@ -170,3 +174,103 @@ describe("the GIL verdicts and the interpreter in use", () => {
   });
 });
 
+
+describe("the decision rule: an interval that clears the threshold, on either side", () => {
+  it("a noisy sample whose median is above the threshold is not a pass", () => {
+    const noisy = summarize([1.3, 1.9, 2.2]);
+    assert.ok(noisy.median >= 1.5, "the median alone would have passed");
+    assert.equal(atLeast(noisy, 1.5), "unclear");
+    assert.equal(atLeast(summarize([1.9, 1.95, 1.88, 1.92]), 1.5), "yes");
+    assert.equal(atLeast(summarize([1.05, 1.1, 1.02, 1.07]), 1.5), "no");
+  });
+
+  it("decides nothing from one sample, on either side", () => {
+    assert.equal(atLeast(summarize([3]), 1.5), "unclear");
+    assert.equal(atMost(summarize([1]), 1.2), "unclear");
+  });
+
+  it("the interval is symmetric on a log scale and narrows with more repeats", () => {
+    const few = interval([0.5, 2]);
+    assert.ok(Math.abs(few.low * few.high - 1) < 1e-9, "geometric: 0.5x and 2x around 1x");
+    const three = interval([1.8, 2.0, 1.9]);
+    const nine = interval([1.8, 2.0, 1.9, 1.8, 2.0, 1.9, 1.8, 2.0, 1.9]);
+    assert.ok(nine.high - nine.low < three.high - three.low);
+    assert.equal(three.n, 3);
+    assert.throws(() => interval([1, 0]), /samples must be positive finite numbers \(ratios, durations\), got 0/);
+  });
+
+  it("every threshold verdict shows its rule with this run's interval and repeats", () => {
+    const node = result(2, 2, { sequential: { wall: steady(300), speedup: steady(1) }, threads: { wall: [160, 150, 155], speedup: [1.88, 2, 1.94] } });
+    const claim = verdicts.nodeThreadsParallel(node);
+    assert.match(claim.rule, /^wall-time speedup of threads \(no CPU meter here\): 95 % interval 1\.\d\dx–2\.\d\dx from 3 repeats; yes if it lies at or above 1\.50x, no if below, else unclear; yes means the claim differs$/);
+  });
+});
+
+describe("claims about cores at work are decided on CPUs busy", () => {
+  const twoCopies = (speedup: number[], coresBusy: number[], key: "threads" | "processes" = "threads", spans?: Span[]): CompareResult =>
+    result(2, 2, { sequential: { wall: steady(300), speedup: steady(1), coresBusy: steady(1) }, [key]: { wall: speedup.map((s) => 300 / s), speedup, coresBusy, spans } });
+
+  it("two CPUs busy is parallel work even when each copy ran slower side by side", () => {
+    const slowCopies = (strategy: StrategyKey, ms: number): Span[] =>
+      [0, 1].map((copy): Span => ({ strategy, repeat: 0, copy, pid: 1, threadId: copy, lane: `t${copy}`, laneKind: "thread", startMs: 0, endMs: ms }));
+    const r = result(2, 2, {
+      sequential: { wall: steady(300), speedup: steady(1), coresBusy: steady(1), spans: slowCopies("sequential", 150) },
+      threads: { wall: steady(230), speedup: [1.3, 1.31, 1.29], coresBusy: [1.96, 1.95, 1.97], spans: slowCopies("threads", 230) },
+    });
+    const claim = verdicts.nodeThreadsParallel(r);
+    assert.equal(claim.verdict, "differs", "the article's rule does not hold: worker threads worked at once");
+    assert.match(claim.rule, /^CPUs busy at once on threads: 95 % interval 1\.9\d–1\.9\d from 3 repeats; yes if it lies at or above 1\.50/);
+    assert.match(claim.measured, /1\.30x the speed of one after another .*1\.96 CPUs busy at once on average .*each copy took 1\.53x as long as alone/);
+    assert.match(claim.reason, /each ran 1\.53x as long beside the others as alone: .*the hardware, not the runtime/);
+    assert.match(parallelCaption(r, "threads"), /keeping 1\.96 CPUs busy on average: at least 1\.50 CPUs busy needs 2 CPUs .* Each copy took 1\.53x as long/);
+  });
+
+  it("one CPU busy is no parallel work even when the wall-time ratio looks fast", () => {
+    assert.equal(verdicts.nodeThreadsParallel(twoCopies([1.7, 1.8, 1.75], [1.02, 1.0, 1.01])).verdict, "holds");
+  });
+
+  it("the GIL holds on one busy core beside processes that kept two busy, whatever the wall-time ratios", () => {
+    const py = result(2, 2, {
+      "python:sequential": { wall: steady(500), speedup: steady(1), coresBusy: steady(1) },
+      "python:threads": { wall: steady(520), speedup: [0.96, 0.97, 0.95], coresBusy: [1.01, 1.03, 1.02] },
+      "python:processes": { wall: steady(380), speedup: [1.3, 1.35, 1.33], coresBusy: [1.93, 1.95, 1.94] },
+    });
+    assert.equal(verdicts.gilThreads(py).verdict, "holds");
+    assert.equal(verdicts.gilProcesses(py).verdict, "holds");
+    assert.match(verdicts.gilThreads(py).rule, /yes if it lies at or below 1\.30/);
+  });
+
+  it("between one and two CPUs busy, and with a wide interval, the verdict is unclear", () => {
+    assert.equal(verdicts.nodeThreadsParallel(twoCopies(steady(1.5), [1.45, 1.55, 1.5])).verdict, "unclear");
+    assert.equal(verdicts.nodeThreadsParallel(twoCopies(steady(1.5), [1.4, 1.42, 1.41])).verdict, "holds", "clearly below the threshold: no parallel work");
+    assert.equal(verdicts.nodeThreadsParallel(twoCopies(steady(1.5), [1.1, 1.9, 1.6])).verdict, "unclear");
+  });
+});
+
+describe("honest categories", () => {
+  it("a check the runtime guarantees is a demonstration; by-design differences carry their explanation apart", () => {
+    const loop = summarize([1.0, 1.01, 0.99]);
+    assert.equal(verdicts.asyncBoundToOneThread(loop).kind, "demonstration");
+    const threadsUp = verdicts.threadsBestFor(summarize([1.9, 1.92, 1.95]), 2);
+    assert.equal(threadsUp.kind, "test");
+    assert.equal(threadsUp.verdict, "differs");
+    assert.ok(threadsUp.nodeByDesign && threadsUp.nodeByDesign.length > 0);
+  });
+
+  it("the counts leave demonstrations out and tell by-design differences apart", () => {
+    const race = { withAwait: 1, withoutAwait: 100, expected: 100 };
+    const claims = [
+      ...verdicts.sharedState({ plain: 5, atomic: 0, locked: 0, expected: 100 }, race, { sum: 10, expected: 10 }, 2),
+      verdicts.threadsBestFor(summarize([1.9, 1.92, 1.95]), 2),
+      verdicts.threadsBestFor(summarize([1.9, 1.92, 1.95]), 1),
+      verdicts.gilProcesses(python(1, 1.05)),
+      verdicts.nodeThreadsParallel(result(2, 2, { sequential: { wall: steady(300), speedup: steady(1) }, threads: { wall: [200, 230, 190], speedup: [1.3, 1.6, 1.45] } })),
+    ];
+    const counts = verdictCounts(claims);
+    assert.deepEqual(
+      { tests: counts.tests, holds: counts.holds, differsByDesign: counts.differsByDesign, differs: counts.differs, unclear: counts.unclear, notMeasured: counts.notMeasured, demonstrations: counts.demonstrations },
+      { tests: 5, holds: 1, differsByDesign: 1, differs: 1, unclear: 1, notMeasured: 1, demonstrations: 2 },
+    );
+    assert.match(counts.sentence, /^Of 5 claims this machine could have contradicted, 1 held, 1 differed where Node is built differently, 1 differed otherwise, 1 stayed unclear and 1 could not be measured here; 2 more are demonstrations \(2 shown\)/);
+  });
+});
