@@ -13,7 +13,7 @@ import { describeMachine, findPython } from "conclab";
 import { formatTable, loadNow, parseIntList, PROJECT_ROOT, type BenchOptions, type Goal, type Section } from "./common";
 import type { Report } from "./report";
 
-const MEASUREMENTS = ["dispatch", "startup", "stability", "efficiency", "course", "kernel"] as const;
+const MEASUREMENTS = ["dispatch", "startup", "stability", "efficiency", "course", "kernel", "verdicts"] as const;
 type Measurement = (typeof MEASUREMENTS)[number];
 
 const USAGE = `usage: npm run bench [-- OPTIONS]
@@ -30,6 +30,8 @@ results/bench.json and results/bench.html (or cores-curve.json/.html with --core
   4. startup     worker thread vs child process start-up; memory per async task, thread, process
   5. course      wall time and peak memory of executing every notebook; handout sizes
   6. kernel      a trivial cell's round trip on tslab after importing conclab (median, p90 of 20)
+  8. verdicts    the course's checks (every chapter's short version) 5 times in a row: per
+                 claim, how many runs gave the same verdict (2 runs with --quick)
 
 Options:
   --quick            fewer rounds and smaller tasks: a smoke run (about 3 min), not figures to quote
@@ -171,6 +173,8 @@ async function runMeasurement(name: Measurement, options: BenchOptions): Promise
       return (require("./course") as typeof import("./course")).runCourse(options);
     case "kernel":
       return (require("./kernel") as typeof import("./kernel")).runKernel(options);
+    case "verdicts":
+      return (require("./verdicts") as typeof import("./verdicts")).runVerdictStability(options);
   }
 }
 

@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { atLeast, atMost, interval, parallelCaption, summarize, verdictCounts, verdicts, type CompareResult, type LoopLagResult, type Span, type StrategyKey } from "conclab";
+import { atLeast, atMost, compareCaption, interval, parallelCaption, summarize, verdictCounts, verdicts, type CompareResult, type LoopLagResult, type Span, type StrategyKey } from "conclab";
 import { handMadeResult } from "../helpers/results";
 
 const result = handMadeResult;
@@ -119,6 +119,22 @@ describe("captions are computed from the numbers, with the verdicts' rule", () =
   it("says when a run shows no parallel speedup, and when it cannot tell", () => {
     assert.match(parallelCaption(node(2, steady(1.05)), "threads"), /short of the 1\.50x that 2 CPUs working at once would give, so this run shows no parallel work\.$/);
     assert.match(parallelCaption(node(2, [1.2, 1.45, 1.4], true), "threads"), /cannot tell whether they ran in parallel .*because the run was disturbed/);
+  });
+
+  it("under a wall-time figure: each strategy's speedup, its CPUs busy and what that makes it, by the verdicts' rule", () => {
+    const r = result(2, 2, {
+      sequential: { wall: steady(300), speedup: steady(1), coresBusy: steady(1) },
+      eventLoop: { wall: steady(300), speedup: steady(1), coresBusy: [1, 1.01, 0.99] },
+      threads: { wall: steady(160), speedup: [1.85, 1.9, 1.88], coresBusy: [1.95, 1.97, 1.96] },
+      processes: { wall: steady(200), speedup: [1.5, 1.6, 1.4], coresBusy: [1.2, 1.9, 1.6] },
+    });
+    assert.equal(
+      compareCaption(r),
+      "Here, 2 copies on 2 usable CPUs: event loop (Promise.all) 1.00x as fast as one after another, 1.00 CPUs busy: one core at a time; " +
+        "worker threads 1.88x as fast as one after another, 1.96 CPUs busy: parallel work; child processes 1.50x as fast as one after another, 1.60 CPUs busy: undecided " +
+        "(parallel work keeps at least 1.50 CPUs busy, one core at a time at most 1.30, by the 95 % interval of 3 repeats).",
+    );
+    assert.match(compareCaption({ ...r, cpuBound: false }), /worker threads 1\.88x as fast as one after another: the waits overlapped/);
   });
 
   it("on one CPU never calls overlap parallelism", () => {
