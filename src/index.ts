@@ -51,6 +51,6 @@ export {
 // Lifecycle (what an interrupt or shutdown stops)
 export { abortAllExperiments, destroyAllPools, runningExperiments, setProgressSink, type ProgressReport, type ProgressSink } from "./experiment/lifecycle";
 export * as verdicts from "./course/verdicts";
-export { parallelCaption, compareCaption } from "./course/captions";
+export { parallelCaption, compareCaption, timelineCaption, loopLagCaption, startupCaption, memoryCaption, speedupCurveCaption, waitsCaption } from "./course/captions";
 export { maxConcurrency, byRepeat, laneCount } from "./course/overlap";
 export * as quick from "./course/quick";

@@ -3,8 +3,14 @@
  * one under each figure, so no outcome is written before the data.
  */
 import type { CompareResult } from "../experiment/compare";
+import { formatBytes } from "../figures/memory";
 import { strategyName } from "../figures/style";
-import { maxConcurrency } from "./overlap";
+import type { LoopLagResult } from "../measure/loop-lag";
+import type { MemoryPerUnit } from "../measure/memory-per-unit";
+import type { Span } from "../measure/spans";
+import type { StartupSamples } from "../measure/startup";
+import { median } from "../measure/stats";
+import { byRepeat, laneCount, maxConcurrency } from "./overlap";
 import { atLeast, atMost } from "./claims";
 import { copySlowdown, ONE_CORE_BUSY, PARALLEL_SHARE, parallelSpeedup } from "./verdicts";
 
@@ -69,4 +75,73 @@ export function compareCaption(result: CompareResult): string {
       ? `waits overlap when the 95 % interval of the speedup lies at or above ${x(0.8 * result.copies)}`
       : `parallel work keeps at least ${(PARALLEL_SHARE * expected).toFixed(2)} CPUs busy, one core at a time at most ${ONE_CORE_BUSY.toFixed(2)}, by the 95 % interval of ${result.repeats} repeats`;
   return `Here, ${result.copies} copies on ${cores} usable CPU${cores === 1 ? "" : "s"}: ${parts.join("; ")} (${rule}).`;
+}
+
+const ms = (value: number): string =>
+  value < 1 ? `${Number((value * 1000).toPrecision(2))} µs` : value < 10 ? `${value.toFixed(1)} ms` : value < 10_000 ? `${value.toFixed(0)} ms` : `${(value / 1000).toFixed(0)} s`;
+const times = (value: number): string => (value >= 10 ? `${Math.round(value).toLocaleString("en-US")}x` : x(value));
+
+/**
+ * The sentence under a timeline: per strategy, how many copies ran at once (in every repeat), on
+ * how many lanes, and how long a copy took against one run alone (the sequential copies, when the
+ * spans include them).
+ */
+export function timelineCaption(spans: readonly Span[]): string {
+  const keys = [...new Set(spans.map((s) => s.strategy))];
+  const duration = (group: readonly Span[]): number => median(group.map((s) => s.endMs - s.startMs));
+  const alone = keys.find((k) => k === "sequential" || k === "python:sequential");
+  const aloneMs = alone ? duration(spans.filter((s) => s.strategy === alone)) : null;
+  const parts = keys.map((key) => {
+    const mine = spans.filter((s) => s.strategy === key);
+    const runs = byRepeat(mine);
+    const least = Math.min(...runs.map(maxConcurrency));
+    const most = Math.max(...runs.map(maxConcurrency));
+    const atOnce = least === most ? `${most}` : `${least} to ${most}`;
+    const copyMs = duration(mine);
+    const against = aloneMs !== null && key !== alone ? ` (${x(copyMs / aloneMs)} a copy alone)` : "";
+    return `${strategyName(key)}: up to ${atOnce} at once on ${laneCount(mine)} lane${laneCount(mine) === 1 ? "" : "s"}, a copy took ${ms(copyMs)}${against}`;
+  });
+  return `In these runs, ${parts.join("; ")}.`;
+}
+
+/** The sentence under an event-loop lag figure: how late the timer was at worst in each case, against the calmest. */
+export function loopLagCaption(cases: readonly { readonly label: string; readonly lag: LoopLagResult<unknown> }[]): string {
+  if (cases.length === 0) return "";
+  const calm = Math.max(1, Math.min(...cases.map((c) => c.lag.maxLateMs)));
+  const parts = cases.map((c) => `${ms(c.lag.maxLateMs)} ${c.label}${c.lag.maxLateMs > 4 * calm ? ` (${times(c.lag.maxLateMs / calm)} the calmest case)` : ""}`);
+  return `At worst the timer fired ${parts.join(", ")}.`;
+}
+
+/** The sentence under the start-up figure: medians and how many times slower each unit started than the one before. */
+export function startupCaption(startups: readonly StartupSamples[]): string {
+  const ordered = [...startups].map((s) => ({ name: s.strategy, ms: median(s.samplesMs) })).sort((a, b) => a.ms - b.ms);
+  const parts = ordered.map((u, i) => `${u.name} ${ms(u.ms)}${i > 0 && ordered[i - 1]!.ms > 0 ? ` (${times(u.ms / ordered[i - 1]!.ms)} the ${ordered[i - 1]!.name})` : ""}`);
+  return `Median start-up here, fastest first: ${parts.join(", ")}.`;
+}
+
+/** The sentence under the memory figure: bytes per unit, each with its meter, and the ratios between them. */
+export function memoryCaption(memory: readonly MemoryPerUnit[]): string {
+  const ordered = [...memory].sort((a, b) => a.bytesPerUnit - b.bytesPerUnit);
+  const parts = ordered.map((u, i) => `${u.strategy} ${formatBytes(u.bytesPerUnit)} (${u.metric})${i > 0 && ordered[i - 1]!.bytesPerUnit > 0 ? `, ${times(u.bytesPerUnit / ordered[i - 1]!.bytesPerUnit)} the ${ordered[i - 1]!.strategy}` : ""}`);
+  return `Memory per unit here, least first: ${parts.join("; ")}.`;
+}
+
+/** The sentence under the speedup curve: at the most copies, each strategy's speedup, efficiency and CPUs busy. */
+export function speedupCurveCaption(points: readonly { readonly strategy: string; readonly workers: number; readonly speedup: { readonly median: number }; readonly coresBusy?: { readonly median: number } | null }[], cores: number): string {
+  if (points.length === 0) return "";
+  const top = Math.max(...points.map((p) => p.workers));
+  const ideal = Math.min(top, cores);
+  const parts = points
+    .filter((p) => p.workers === top)
+    .map((p) => `${strategyName(p.strategy)} ${x(p.speedup.median)} (efficiency ${(p.speedup.median / ideal).toFixed(2)}${p.coresBusy ? `, ${p.coresBusy.median.toFixed(2)} CPUs busy` : ""})`);
+  return `With ${top} cop${top === 1 ? "y" : "ies"} on ${cores} usable CPU${cores === 1 ? "" : "s"} (at best ${x(ideal)}): ${parts.join(", ")}.`;
+}
+
+/** The sentence under the many-waits figure: the largest batch against one wait. */
+export function waitsCaption(points: readonly { readonly copies: number; readonly wallMs: number }[], waitMs: number): string {
+  if (points.length === 0) return "";
+  const most = points.reduce((best, p) => (p.copies > best.copies ? p : best));
+  const one = points.find((p) => p.copies === 1);
+  const against = one ? `, ${x(most.wallMs / one.wallMs)} the time of a single one (${ms(one.wallMs)})` : "";
+  return `${most.copies.toLocaleString("en-US")} concurrent ${waitMs} ms waits on one thread took ${ms(most.wallMs)} in all${against}; one after another they would take ${ms(most.copies * waitMs)}.`;
 }

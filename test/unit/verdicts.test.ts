@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { atLeast, atMost, compareCaption, interval, parallelCaption, summarize, verdictCounts, verdicts, type CompareResult, type LoopLagResult, type Span, type StrategyKey } from "conclab";
+import { atLeast, atMost, compareCaption, interval, loopLagCaption, memoryCaption, parallelCaption, speedupCurveCaption, startupCaption, timelineCaption, waitsCaption, summarize, verdictCounts, verdicts, type CompareResult, type LoopLagResult, type Span, type StrategyKey } from "conclab";
 import { handMadeResult } from "../helpers/results";
 
 const result = handMadeResult;
@@ -139,6 +139,32 @@ describe("captions are computed from the numbers, with the verdicts' rule", () =
 
   it("on one CPU never calls overlap parallelism", () => {
     assert.match(parallelCaption(node(1, steady(1.0)), "threads"), /With 1 CPU usable the copies share one CPU's worth of time, so together they cannot finish sooner than one after another\.$/);
+  });
+});
+
+describe("the sentence under every figure is computed from its numbers", () => {
+  const span = (strategy: StrategyKey, repeat: number, copy: number, startMs: number, endMs: number, threadId = 0): Span =>
+    ({ strategy, repeat, copy, pid: 1, threadId, lane: threadId ? `thread ${threadId}` : "main", laneKind: threadId ? "thread" : "main", startMs, endMs });
+  const lag = (maxLateMs: number): LoopLagResult<unknown> => ({ result: undefined, durationMs: 450, intervalMs: 10, ticks: [], maxLateMs, histogram: { p50Ms: 0, p99Ms: 0, maxMs: 0, samples: 0 }, utilization: 0 });
+
+  it("timelines: copies at once, lanes, and a copy's time against one alone", () => {
+    const spans = [span("sequential", 0, 0, 0, 100), span("sequential", 0, 1, 100, 200), span("threads", 0, 0, 0, 190, 1), span("threads", 0, 1, 0, 210, 2)];
+    assert.equal(timelineCaption(spans), "In these runs, sequential: up to 1 at once on 1 lane, a copy took 100 ms; worker threads: up to 2 at once on 2 lanes, a copy took 200 ms (2.00x a copy alone).");
+  });
+
+  it("timer lateness, start-up, memory, the curve and many waits", () => {
+    assert.equal(loopLagCaption([{ label: "awaiting", lag: lag(2) }, { label: "computing", lag: lag(400) }]), "At worst the timer fired 2.0 ms awaiting, 400 ms computing (200x the calmest case).");
+    assert.equal(
+      startupCaption([{ strategy: "threads", samplesMs: [20, 22, 21] }, { strategy: "async", samplesMs: [0.002, 0.003] }, { strategy: "processes", samplesMs: [60, 63] }]),
+      "Median start-up here, fastest first: async 2.5 µs, threads 21 ms (8,400x the async), processes 62 ms (2.93x the threads).",
+    );
+    assert.match(memoryCaption([{ strategy: "processes", count: 2, bytesPerUnit: 4e7, totalBytes: 8e7, metric: "pss" }, { strategy: "async", count: 9, bytesPerUnit: 400, totalBytes: 3600, metric: "heap" }]), /^Memory per unit here, least first: async 0\.4 KB \(heap\); processes .* \(pss\), 100,000x the async\.$/);
+    const curve = [
+      { strategy: "threads", workers: 1, speedup: summarize([1]) },
+      { strategy: "threads", workers: 2, speedup: summarize([1.8]), coresBusy: summarize([1.9]) },
+    ];
+    assert.equal(speedupCurveCaption(curve, 2), "With 2 copies on 2 usable CPUs (at best 2.00x): worker threads 1.80x (efficiency 0.90, 1.90 CPUs busy).");
+    assert.equal(waitsCaption([{ copies: 1, wallMs: 301 }, { copies: 1000, wallMs: 340 }], 300), "1,000 concurrent 300 ms waits on one thread took 340 ms in all, 1.13x the time of a single one (301 ms); one after another they would take 300 s.");
   });
 });
 
