@@ -65,8 +65,10 @@ export async function quickGil(): Promise<QuickSection> {
 }
 
 export async function quickApproaches(): Promise<QuickSection> {
-  const startups = [await measureStartup("async", 50), await measureStartup("threads", 5), await measureStartup("processes", 4)];
+  // Memory first: threads started and ended before would leave freed pages resident, and the next
+  // workers' RSS growth would undercount them.
   const memory = [await measureMemory("async", 5_000), await measureMemory("threads", 2), await measureMemory("processes", 2)];
+  const startups = [await measureStartup("async", 50), await measureStartup("threads", 5), await measureStartup("processes", 4)];
   const n = await calibrate(countTo, { targetMs: 60 });
   // More copies than cores, or the threads' overlap would show parallelism rather than preemption.
   const switching = await compare({ task: countTo, args: [n], copies: preemptionCopies(describeMachine().cores), strategies: ["eventLoop", "threads"], repeats: 1, warmup: 1 });

@@ -194,6 +194,7 @@ describe("memory per unit", () => {
   it("holds where a thread costs a small share of a process, and differs when the order does not follow the claim", () => {
     assert.equal(verdicts.memoryCosts([unit("async", 400, "heap"), unit("threads", 1e6, "rss"), unit("processes", 1.1e7, "pss")]).verdict, "holds");
     assert.equal(verdicts.memoryCosts([unit("async", 400, "heap"), unit("threads", 2e7, "rss"), unit("processes", 1.1e7, "pss")]).verdict, "differs");
+    assert.equal(verdicts.memoryCosts([unit("async", 400, "heap"), unit("threads", 1.65e6, "rss"), unit("processes", 1.1e7, "pss")]).verdict, "unclear", "15% of a process: between little and not little");
   });
 });
 
