@@ -113,8 +113,13 @@ export async function quickExamples(): Promise<QuickSection> {
         until: (r) => decided(verdicts.cpuExamples(cpu, r)),
       })
     : null;
-  const blocking = await compare({ task: blockingSleep, args: [100], copies: 2, strategies: ["sequential", "eventLoop", "threads"], repeats: 2, warmup: 0 });
-  const pySleep = python ? await compare({ task: sleep, args: [100], copies: 2, strategies: ["python:sequential", "python:threads"], repeats: 2, warmup: 0 }) : null;
+  const blocking = await compare({
+    task: blockingSleep, args: [100], copies: 2, strategies: ["sequential", "eventLoop", "threads"], repeats: 3, warmup: 0,
+    until: (r) => decided(verdicts.ioExamples(r, null)),
+  });
+  const pySleep = python
+    ? await compare({ task: sleep, args: [100], copies: 2, strategies: ["python:sequential", "python:threads"], repeats: 3, warmup: 0, until: (r) => decided(verdicts.ioExamples(blocking, r)) })
+    : null;
   const points: { copies: number; wallMs: number }[] = [];
   for (const copies of [1, 100]) points.push({ copies, wallMs: (await run({ strategy: "async", task: sleep, args: [100], copies, warmup: 0 })).wallMs });
   return {
@@ -136,7 +141,10 @@ export async function quickDecisions(): Promise<QuickSection> {
   const curve = points(r);
   const slow = await startDelayServer({ delayMs: 50, inChildProcess: true });
   try {
-    const moderate = await compare({ task: httpGet, args: [slow.url], copies: 4, strategies: ["sequential", "async", "threads"], repeats: 2, warmup: 1 });
+    const moderate = await compare({
+      task: httpGet, args: [slow.url], copies: 4, strategies: ["sequential", "async", "threads"], repeats: 3, warmup: 1,
+      until: (r) => decided(verdicts.moderateWaiting(r)),
+    });
     const fast = await startDelayServer({ delayMs: 10, inChildProcess: true });
     let massive: Claim;
     try {

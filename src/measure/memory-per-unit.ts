@@ -7,7 +7,6 @@ import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import * as v8 from "node:v8";
 import * as vm from "node:vm";
-import { Worker } from "node:worker_threads";
 import { AbortError, checkInteger, rangeError, throwIfAborted } from "../errors";
 import { progressOf } from "../experiment/lifecycle";
 
@@ -20,7 +19,7 @@ export interface MemoryPerUnit {
   readonly totalBytes: number;
   /**
    * What was measured: `heap` (V8 heap growth of this thread: async tasks live there), `rss`
-   * (resident memory growth of this process: threads live in it), `pss` (proportional set size of
+   * (resident memory growth of a fresh process that starts the worker threads), `pss` (proportional set size of
    * the children, shared pages split between sharers; Linux) or `rss-children` (their resident
    * sets, where PSS is not available: counts shared pages once per child, so it overstates).
    */
@@ -66,25 +65,51 @@ async function asyncTasks(count: number): Promise<Pick<MemoryPerUnit, "totalByte
   return { totalBytes: Math.max(0, after - before), metric: "heap" };
 }
 
-async function threads(count: number, signal?: AbortSignal): Promise<Pick<MemoryPerUnit, "totalBytes" | "metric">> {
-  gc();
+/**
+ * Starts `count` idle worker threads in a fresh Node process and reports how much that process's
+ * resident memory grew. A fresh process, because in a process that ran workers before, new ones
+ * reuse freed pages that are still resident, and their growth undercounts them.
+ */
+const THREADS_PROBE = `
+const { Worker } = require("node:worker_threads");
+const count = Number(process.argv[1]);
+(async () => {
+  globalThis.gc();
   const before = process.memoryUsage().rss;
-  const workers: Worker[] = [];
+  for (let i = 0; i < count; i++) {
+    const worker = new Worker("require('node:worker_threads').parentPort.once('message', () => process.exit(0));", { eval: true });
+    await new Promise((resolve, reject) => { worker.once("online", resolve); worker.once("error", reject); });
+  }
+  await new Promise((resolve) => setTimeout(resolve, 200)); // let each isolate finish booting
+  globalThis.gc();
+  process.stdout.write(JSON.stringify({ before, after: process.memoryUsage().rss }));
+  process.exit(0);
+})().catch((error) => { process.stderr.write(String(error && error.stack || error)); process.exit(1); });
+`;
+
+async function threads(count: number, signal?: AbortSignal): Promise<Pick<MemoryPerUnit, "totalBytes" | "metric">> {
+  // Detached, as below: an interrupt aborts through the signal; the probe also ends with its stdin.
+  const probe = spawn(process.execPath, ["--expose-gc", "-e", THREADS_PROBE, String(count)], { stdio: ["pipe", "pipe", "pipe"], detached: true });
+  const kill = (): void => void probe.kill("SIGKILL");
+  process.once("exit", kill);
+  signal?.addEventListener("abort", kill, { once: true });
   try {
-    for (let i = 0; i < count; i++) {
-      throwIfAborted(signal);
-      const worker = new Worker("require('node:worker_threads').parentPort.once('message', () => process.exit(0));", { eval: true });
-      workers.push(worker);
-      await new Promise<void>((resolve, reject) => {
-        worker.once("online", resolve);
-        worker.once("error", reject);
-      });
-    }
-    await sleep(200); // let each isolate finish booting
-    gc();
-    return { totalBytes: Math.max(0, process.memoryUsage().rss - before), metric: "rss" };
+    let out = "";
+    let err = "";
+    probe.stdout?.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    probe.stderr?.on("data", (chunk: Buffer) => (err += chunk.toString()));
+    const code = await new Promise<number | null>((resolve, reject) => {
+      probe.once("error", reject);
+      probe.once("exit", (exitCode) => resolve(exitCode));
+    });
+    throwIfAborted(signal);
+    if (code !== 0) throw new Error(`the process that measures worker threads' memory exited with code ${code}: ${err.trim().split("\n")[0] ?? ""}`);
+    const { before, after } = JSON.parse(out) as { before: number; after: number };
+    return { totalBytes: Math.max(0, after - before), metric: "rss" };
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    signal?.removeEventListener("abort", kill);
+    process.removeListener("exit", kill);
+    if (probe.exitCode === null && probe.signalCode === null) kill();
   }
 }
 
