@@ -48,7 +48,7 @@ export async function quickGil(): Promise<QuickSection> {
   const n = await calibrate(countTo, { targetMs: 80 });
   const node = await compare({
     task: countTo, args: [n], copies: 2, strategies: ["sequential", "eventLoop", "threads", "processes"], repeats: 3, warmup: 1,
-    until: (r) => decided(verdicts.nodeThreadsParallel(r)),
+    until: (r) => decided([verdicts.nodeThreadsParallel(r), verdicts.eventLoopOnOneCore(r)]),
   });
   const speedups = Object.fromEntries(node.strategies.map((s) => [s.strategy, s.speedup]));
   const nodeCoresBusy = Object.fromEntries(node.strategies.map((s) => [s.strategy, s.coresBusy]));
@@ -95,7 +95,7 @@ export async function quickProsAndCons(gil?: QuickSection): Promise<QuickSection
   const busy = (source.data.nodeCoresBusy ?? {}) as Record<string, Stat | null>;
   const cores = describeMachine().cores;
   const claims: Claim[] = [];
-  if (node.eventLoop) claims.push(verdicts.asyncBoundToOneThread(node.eventLoop));
+  if (node.eventLoop) claims.push(verdicts.asyncBoundToOneThread(node.eventLoop, busy.eventLoop ?? null));
   if (node.threads) claims.push(verdicts.threadsBestFor(node.threads, cores, busy.threads ?? null));
   return { claims, data: { cores } };
 }

@@ -447,21 +447,35 @@ export function preemptiveThreads(result: CompareResult): Claim {
   });
 }
 
-/** 04: asyncio (and Node's event loop) is bound to one thread: CPU work started together gains nothing. */
-export function asyncBoundToOneThread(eventLoopSpeedup: Stat): Claim {
-  // One thread cannot run two CPU tasks at once: a clear "faster" can only be a disturbed baseline.
-  const measuredCheck = atMost(eventLoopSpeedup, 1.1);
-  const check: Check = measuredCheck === "no" ? "unclear" : measuredCheck;
+/**
+ * 04: asyncio (and Node's event loop) is bound to one thread: CPU work started together keeps one
+ * core busy and gains nothing. Decided on the event loop's CPUs busy when `eventLoopBusy` is given,
+ * else on its speedup over sequential.
+ */
+export function asyncBoundToOneThread(eventLoopSpeedup: Stat, eventLoopBusy: Stat | null = null): Claim {
+  const measured = eventLoopBusy ? atMost(eventLoopBusy, ONE_CORE_BUSY) : atMost(eventLoopSpeedup, 1.1);
+  // One thread cannot run two CPU tasks at once: a clear "no" can only be a disturbed run.
+  const check: Check = measured === "no" ? "unclear" : measured;
+  const rule = eventLoopBusy
+    ? thresholdRule("CPUs busy at once on the event loop", eventLoopBusy, "at most", ONE_CORE_BUSY, cpusFormat)
+    : thresholdRule("speedup of the event loop over sequential", eventLoopSpeedup, "at most", 1.1, xFormat);
   return claim({
     id: "proscons.async-one-thread",
     section: "04-pros-and-cons",
     claim: "Async code runs on a single thread: it is bound to one core like GIL-bound threads.",
-    measured: `CPU tasks started together on the event loop ran ${x(eventLoopSpeedup.median)} the speed of one after another`,
+    measured: `CPU tasks started together on the event loop ran ${x(eventLoopSpeedup.median)} the speed of one after another${eventLoopBusy ? `, with ${eventLoopBusy.median.toFixed(2)} CPUs busy` : ""}`,
     verdict: verdictOf(check),
-    reason: check === "yes" ? "one thread, one core: starting tasks together does not make CPU work faster" : "the event loop cannot run two CPU tasks at once; a ratio away from 1.00x means the run was disturbed",
-    rule: `${thresholdRule("speedup of the event loop over sequential", eventLoopSpeedup, "at most", 1.1, xFormat)}; a "no" can only be a disturbed run, so it reads unclear`,
+    reason: check === "yes" ? "one thread, one core: starting tasks together does not make CPU work faster" : "the event loop cannot run two CPU tasks at once; a reading away from one core means the run was disturbed",
+    rule: `${rule}; a "no" can only be a disturbed run, so it reads unclear`,
     kind: "demonstration",
   });
+}
+
+/** asyncBoundToOneThread from a comparison that ran `eventLoop` against `sequential` (for `until` in 02). */
+export function eventLoopOnOneCore(result: CompareResult): Claim {
+  const loop = strategy(result, "eventLoop");
+  if (!loop.speedup) throw new RangeError("result must include a sequential run beside eventLoop; add \"sequential\" to strategies");
+  return asyncBoundToOneThread(loop.speedup, loop.coresBusy);
 }
 
 /**
