@@ -58,7 +58,7 @@ export interface CompareOptions<F extends TaskFunction = TaskFunction> {
   /**
    * Repeat until decided: after `repeats` timed runs per strategy, the result so far is passed to
    * `until`; while it returns false, more interleaved rounds run (half as many again each time),
-   * up to `maxRepeats`. `(r) => decided(verdicts.gilThreads(r))` repeats until that verdict is no
+   * up to `maxRepeats` and within `maxTotalMs` of the start. `(r) => decided(verdicts.gilThreads(r))` repeats until that verdict is no
    * longer unclear.
    */
   readonly until?: (result: CompareResult) => boolean;
@@ -324,6 +324,7 @@ async function compareWith<F extends TaskFunction>(options: CompareOptions<F>, c
     }
 
     let firstRoundMs: number | undefined;
+    const timedFromMs = nowMs();
     for (let repeat = 0; repeat < target; repeat++) {
       for (let i = 0; i < runners.length; i++) {
         const runner = runners[(i + repeat) % runners.length]!;
@@ -350,7 +351,10 @@ async function compareWith<F extends TaskFunction>(options: CompareOptions<F>, c
       }
       if (repeat === 0) firstRoundMs = nowMs() - startedAtMs;
       if (repeat === target - 1 && options.until && target < maxRepeats && !options.until(buildResult(repeat + 1))) {
-        target = Math.min(maxRepeats, target + Math.max(2, Math.ceil(repeats / 2)));
+        // More rounds, as many as maxRepeats and the time left in maxTotalMs allow.
+        const perRoundMs = (nowMs() - timedFromMs) / (repeat + 1);
+        const fitInTime = Math.floor((maxTotalMs - (nowMs() - startedAtMs)) / Math.max(perRoundMs, 1e-3));
+        target = Math.min(maxRepeats, target + Math.max(0, Math.min(Math.max(2, Math.ceil(repeats / 2)), fitInTime)));
       }
     }
     const result = buildResult(target);

@@ -52,6 +52,10 @@ describe("compare", () => {
     assert.equal(decidedAtOnce.repeats, 2);
     assert.equal(decidedAtOnce.addedRepeats, 0);
     await assert.rejects(compare({ task: countTo, args: [1], copies: 1, strategies: ["sequential"], repeats: 3, maxRepeats: 2 }), { name: "RangeError", message: /options\.maxRepeats/ });
+
+    // The time budget binds too: rounds of 60 ms or more, and a budget long spent after the first two.
+    const outOfTime = await compare({ task: sleep, args: [60], copies: 1, strategies: ["sequential"], repeats: 2, warmup: 0, maxRepeats: 10, maxTotalMs: 100, until: () => false });
+    assert.equal(outOfTime.repeats, 2, "no round is added once maxTotalMs has passed");
   });
 
   it("spans of one repeat fall inside that run and on the lanes of their strategy", async () => {
