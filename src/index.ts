@@ -52,5 +52,5 @@ export {
 export { abortAllExperiments, destroyAllPools, runningExperiments, setProgressSink, type ProgressReport, type ProgressSink } from "./experiment/lifecycle";
 export * as verdicts from "./course/verdicts";
 export { parallelCaption, compareCaption, timelineCaption, loopLagCaption, startupCaption, memoryCaption, speedupCurveCaption, waitsCaption } from "./course/captions";
-export { maxConcurrency, byRepeat, laneCount } from "./course/overlap";
+export { maxConcurrency, byRepeat, laneCount, cpuShareOfCopies } from "./course/overlap";
 export * as quick from "./course/quick";

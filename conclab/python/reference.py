@@ -137,13 +137,16 @@ def _warm(name, args, rounds):
 def _run_copy(name, args, copy, lane_kind):
     _wait_gate()
     task = TASKS[name]
+    cpu_start = time.thread_time()
     start = now_ms()
     result = task(*args)
     end = now_ms()
+    cpu = (time.thread_time() - cpu_start) * 1000
     record = {
         "copy": copy,
         "startMs": start,
         "endMs": end,
+        "cpuMs": cpu,
         "laneKind": lane_kind,
         "pid": os.getpid(),
         "threadId": threading.get_native_id(),

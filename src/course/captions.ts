@@ -10,7 +10,7 @@ import type { MemoryPerUnit } from "../measure/memory-per-unit";
 import type { Span } from "../measure/spans";
 import type { StartupSamples } from "../measure/startup";
 import { median } from "../measure/stats";
-import { byRepeat, laneCount, maxConcurrency } from "./overlap";
+import { byRepeat, cpuShareOfCopies, laneCount, maxConcurrency } from "./overlap";
 import { atLeast, atMost } from "./claims";
 import { copySlowdown, ONE_CORE_BUSY, PARALLEL_SHARE, parallelSpeedup } from "./verdicts";
 
@@ -99,7 +99,9 @@ export function timelineCaption(spans: readonly Span[]): string {
     const atOnce = least === most ? `${most}` : `${least} to ${most}`;
     const copyMs = duration(mine);
     const against = aloneMs !== null && key !== alone ? ` (${x(copyMs / aloneMs)} a copy alone)` : "";
-    return `${strategyName(key)}: up to ${atOnce} at once on ${laneCount(mine)} lane${laneCount(mine) === 1 ? "" : "s"}, a copy took ${ms(copyMs)}${against}`;
+    const share = cpuShareOfCopies(mine);
+    const cpu = share === null ? "" : `, with ${Math.round(share * 100)}% of a CPU while it ran`;
+    return `${strategyName(key)}: up to ${atOnce} at once on ${laneCount(mine)} lane${laneCount(mine) === 1 ? "" : "s"}, a copy took ${ms(copyMs)}${against}${cpu}`;
   });
   return `In these runs, ${parts.join("; ")}.`;
 }

@@ -25,3 +25,16 @@ export function byRepeat(spans: readonly Span[]): Span[][] {
 export function laneCount(spans: readonly Span[]): number {
   return new Set(spans.map((s) => `${s.pid}:${s.threadId}`)).size;
 }
+
+/**
+ * How much of a CPU a copy had while it ran: the median over copies of its thread's CPU time over
+ * its duration (about 1 alone or with a core each, about 1/2 when two copies take turns on one
+ * core). Null unless every span carries its CPU time.
+ */
+export function cpuShareOfCopies(spans: readonly Span[]): number | null {
+  const shares = spans.filter((s) => s.endMs > s.startMs).map((s) => (s.cpuMs === undefined ? Number.NaN : s.cpuMs / (s.endMs - s.startMs)));
+  if (shares.length === 0 || shares.some((v) => Number.isNaN(v))) return null;
+  const sorted = [...shares].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}

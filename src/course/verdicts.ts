@@ -12,7 +12,7 @@ import type { MemoryPerUnit } from "../measure/memory-per-unit";
 import type { StartupSamples } from "../measure/startup";
 import { median, type Stat } from "../measure/stats";
 import { atLeast, atMost, thresholdRule, verdictOf, type Check, type Claim, type ClaimKind, type Verdict } from "./claims";
-import { byRepeat, laneCount, maxConcurrency } from "./overlap";
+import { byRepeat, cpuShareOfCopies, laneCount, maxConcurrency } from "./overlap";
 
 function strategy(result: CompareResult, key: string): StrategyResult {
   const found = result.strategies.find((s) => s.strategy === key);
@@ -59,6 +59,8 @@ function runText(result: CompareResult, key: string): string {
   if (s.coresBusy) parts.push(`${s.coresBusy.median.toFixed(2)} CPUs busy at once on average (CPU time over wall time)`);
   const slowdown = copySlowdown(result, key);
   if (slowdown !== null && key !== baselineKey(key)) parts.push(`each copy took ${x(slowdown)} as long as alone`);
+  const share = cpuShareOfCopies(s.spans);
+  if (share !== null) parts.push(`each copy had ${Math.round(share * 100)}% of a CPU while it ran`);
   return parts.join("; ");
 }
 

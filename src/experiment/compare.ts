@@ -9,7 +9,7 @@ import { AbortError, checkInteger, throwIfAborted } from "../errors";
 import { describeMachine, type MachineDescription } from "../environment";
 import { nowMs, turnEventLoop } from "../measure/clock";
 import { ContentionMeter } from "../measure/contention";
-import { laneName, type Span } from "../measure/spans";
+import { laneName, spanOf, type Span } from "../measure/spans";
 import { pairedRatios, summarize, type Stat } from "../measure/stats";
 import { ThreadPool } from "../pools/thread-pool";
 import type { RunnerContext, RunRecord, StrategyKey, StrategyName, StrategyRunner } from "../strategies/strategy";
@@ -283,9 +283,7 @@ async function compareWith<F extends TaskFunction>(options: CompareOptions<F>, c
         const idealSpeedup = isParallel(key) ? Math.min(copies, cores) : 1;
         const base = baselineWall(key);
         const speedup = base ? pairedRatios(base, wall) : null;
-        const spans: Span[] = runs.flatMap((run, repeat) =>
-          run.tasks.map((t) => ({ strategy: key, repeat, copy: t.copy, laneKind: t.laneKind, lane: laneOf(t), pid: t.pid, threadId: t.threadId, startMs: t.startMs, endMs: t.endMs })),
-        );
+        const spans: Span[] = runs.flatMap((run, repeat) => run.tasks.map((t) => spanOf(key, repeat, t)));
         return {
           strategy: key,
           wallMs: summarize(wall),

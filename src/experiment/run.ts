@@ -1,7 +1,7 @@
 /** run(): one measured run of one strategy, after warming the task up. */
 import { AbortError, checkInteger, throwIfAborted } from "../errors";
 import { describeMachine, type MachineDescription } from "../environment";
-import { laneName, type Span } from "../measure/spans";
+import { laneName, spanOf, type Span } from "../measure/spans";
 import type { RunnerContext, StrategyKey, StrategyName } from "../strategies/strategy";
 import type { TaskFunction } from "../tasks/task-source";
 import { progressOf, startExperiment } from "./lifecycle";
@@ -79,10 +79,7 @@ async function runWith<F extends TaskFunction>(options: RunOptions<F>, controlle
       args,
       copies,
       wallMs: record.wallMs,
-      spans: tasks.map((t) => ({
-        strategy: key, repeat: 0, copy: t.copy, laneKind: t.laneKind, lane: laneName(t.laneKind, t.pid, t.threadId),
-        pid: t.pid, threadId: t.threadId, startMs: t.startMs, endMs: t.endMs,
-      })),
+      spans: tasks.map((t) => spanOf(key, 0, t)),
       results: tasks.map((t) => t.result),
       memory: tracker.summary(),
       environment: describeMachine(),

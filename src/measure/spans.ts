@@ -18,9 +18,21 @@ export interface Span {
   /** Start and end, in ms since the Unix epoch (see `nowMs`). */
   readonly startMs: number;
   readonly endMs: number;
+  /** CPU time of the copy's thread while it ran (ms), where measured (see TaskRecord.cpuMs). */
+  readonly cpuMs?: number;
 }
 
 export function laneName(kind: LaneKind, pid: number, threadId: number): string {
   if (kind === "main") return "main";
   return kind === "thread" ? `thread ${threadId}` : `process ${pid}`;
+}
+
+/** The span of one copy, from what the context that ran it reported. */
+export function spanOf(
+  strategy: string,
+  repeat: number,
+  copy: { readonly copy: number; readonly laneKind: LaneKind; readonly pid: number; readonly threadId: number; readonly startMs: number; readonly endMs: number; readonly cpuMs?: number },
+): Span {
+  const { laneKind, pid, threadId, startMs, endMs, cpuMs } = copy;
+  return { strategy, repeat, copy: copy.copy, laneKind, lane: laneName(laneKind, pid, threadId), pid, threadId, startMs, endMs, ...(cpuMs === undefined ? {} : { cpuMs }) };
 }

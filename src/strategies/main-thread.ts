@@ -7,6 +7,7 @@
  */
 import { AbortError, StrategyUnavailableError, TaskError, TaskTimeoutError } from "../errors";
 import { nowMs, turnEventLoop } from "../measure/clock";
+import { cpuBetween, threadCpuMs } from "../measure/thread-cpu";
 import { instantiate, type AnyTask } from "../tasks/instantiate";
 import { portable } from "../tasks/task-source";
 import type { RunnerContext, RunRecord, StrategyRunner, TaskRecord } from "./strategy";
@@ -51,6 +52,7 @@ class MainThreadRunner implements StrategyRunner {
 
   /** Runs one copy and records it. Synchronous tasks run to completion before this returns a promise. */
   private invoke(copy: number): Promise<TaskRecord> {
+    const cpuBefore = threadCpuMs();
     const startMs = nowMs();
     let value: unknown;
     try {
@@ -59,7 +61,11 @@ class MainThreadRunner implements StrategyRunner {
       return Promise.reject(this.wrap(error));
     }
     const record = (result: unknown): TaskRecord => ({ copy, startMs, endMs: nowMs(), laneKind: "main", pid: process.pid, threadId: 0, result });
-    if (!(value instanceof Promise)) return Promise.resolve(record(value));
+    // A synchronous copy had the thread to itself: its CPU time is its own. Awaiting copies share it.
+    if (!(value instanceof Promise)) {
+      const cpuMs = cpuBetween(cpuBefore, threadCpuMs());
+      return Promise.resolve({ ...record(value), ...(cpuMs === undefined ? {} : { cpuMs }) });
+    }
     return raceAbortAndTimeout(value, this.context, this.key).then(record, (error: unknown) => Promise.reject(this.wrap(error)));
   }
 

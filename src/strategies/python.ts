@@ -53,6 +53,7 @@ function toTaskRecord(raw: unknown): TaskRecord {
     threadId: num("threadId"),
     result: r.result,
     ...(typeof r.rssBytes === "number" ? { rssBytes: r.rssBytes } : {}),
+    ...(typeof r.cpuMs === "number" ? { cpuMs: r.cpuMs } : {}),
   };
 }
 

@@ -23,6 +23,11 @@ export interface TaskRecord {
   readonly threadId: number;
   /** The task's return value (structured-cloned from workers and processes). */
   readonly result: unknown;
+  /**
+   * CPU time the copy's thread spent between start and end (ms), where the OS reports it (Linux)
+   * and the copy had its thread to itself (not for awaiting tasks on the shared main thread).
+   */
+  readonly cpuMs?: number;
   /** V8 heap in use in the context that ran it, after the task (bytes). */
   readonly heapUsedBytes?: number;
   /** Resident set of the process that ran it, after the task (bytes). */

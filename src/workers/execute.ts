@@ -7,6 +7,7 @@ import { getHeapStatistics } from "node:v8";
 import { threadId, isMainThread } from "node:worker_threads";
 import { instantiate, type TaskSourceData } from "../tasks/instantiate";
 import { nowMs } from "../measure/clock";
+import { cpuBetween, threadCpuMs } from "../measure/thread-cpu";
 import type { TaskRecord } from "../strategies/strategy";
 
 /** What a worker or child receives for one copy. */
@@ -80,10 +81,12 @@ function memoryNow(withPss: boolean): MemoryReading {
 
 export async function executeTask(message: TaskMessage, laneKind: "thread" | "process"): Promise<TaskRecord> {
   const fn = instantiate(message.task);
+  const cpuBefore = threadCpuMs();
   const startMs = nowMs();
   let result = fn(...message.args);
   if (result instanceof Promise) result = await result;
   const endMs = nowMs();
+  const cpuMs = cpuBetween(cpuBefore, threadCpuMs());
   checkSendable(result, message.task.name);
   const memory = memoryNow(laneKind === "process");
   return {
@@ -94,6 +97,7 @@ export async function executeTask(message: TaskMessage, laneKind: "thread" | "pr
     pid: process.pid,
     threadId: isMainThread ? 0 : threadId,
     result,
+    ...(cpuMs === undefined ? {} : { cpuMs }),
     heapUsedBytes: memory.heapUsedBytes,
     rssBytes: memory.rssBytes,
     pssBytes: memory.pssBytes,

@@ -3,7 +3,7 @@ import { readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { blockingSleep, calibrate, compare, countTo, httpGet, loopLag, makeTestFile, measureMemory, readFileTask, run, saveChromeTrace, sleep, startDelayServer, toChromeTrace, type Span } from "conclab";
+import { blockingSleep, calibrate, compare, countTo, cpuShareOfCopies, httpGet, loopLag, makeTestFile, measureMemory, readFileTask, run, saveChromeTrace, sleep, startDelayServer, toChromeTrace, type Span } from "conclab";
 
 const span = (over: Partial<Span>): Span => ({
   strategy: "threads", repeat: 0, copy: 0, laneKind: "thread", lane: "thread 1", pid: 10, threadId: 1, startMs: 1000, endMs: 1010, ...over,
@@ -111,5 +111,31 @@ describe("cores busy (CPU time over wall time)", () => {
     }
     const waiting = await compare({ task: sleep, args: [150], copies: 2, strategies: ["async"], repeats: 3, warmup: 0 });
     assert.ok(waiting.strategies[0]!.coresBusy!.median < 0.5, `waiting on timers keeps ${waiting.strategies[0]!.coresBusy!.median} CPUs busy`);
+  });
+});
+
+describe("each copy's CPU time", () => {
+  const onLinux = process.platform === "linux";
+
+  it("is read in every context where a copy has its thread to itself, and not for copies that await on the shared thread", { skip: !onLinux && "reads /proc/thread-self" }, async () => {
+    const cpu = await compare({ task: countTo, args: [50_000_000], copies: 2, strategies: ["sequential", "eventLoop", "threads", "processes"], repeats: 1, warmup: 0 });
+    for (const s of cpu.strategies) {
+      for (const span of s.spans) {
+        assert.equal(typeof span.cpuMs, "number", `${s.strategy} copy ${span.copy} has its CPU time`);
+        assert.ok(span.cpuMs! > 0, `${s.strategy}: counting to fifty million used the CPU`);
+      }
+      assert.ok(cpuShareOfCopies(s.spans)! > 0);
+    }
+    const waits = await compare({ task: sleep, args: [20], copies: 2, strategies: ["async", "threads"], repeats: 1, warmup: 0 });
+    const onMain = waits.strategies.find((s) => s.strategy === "async")!;
+    assert.ok(onMain.spans.every((span) => span.cpuMs === undefined), "awaiting copies share the main thread: no CPU time of their own");
+    assert.equal(cpuShareOfCopies(onMain.spans), null);
+    assert.ok(waits.strategies.find((s) => s.strategy === "threads")!.spans.every((span) => typeof span.cpuMs === "number"));
+  });
+
+  it("gives the share of a CPU a copy had while it ran, as the median over copies", () => {
+    const span = (startMs: number, endMs: number, cpuMs?: number): Span => ({ strategy: "threads", repeat: 0, copy: 0, pid: 1, threadId: 1, lane: "thread 1", laneKind: "thread", startMs, endMs, ...(cpuMs === undefined ? {} : { cpuMs }) });
+    assert.equal(cpuShareOfCopies([span(0, 100, 50), span(0, 200, 100), span(0, 100, 90)]), 0.5);
+    assert.equal(cpuShareOfCopies([span(0, 100, 50), span(0, 100)]), null, "a copy without its CPU time makes the share unknown");
   });
 });

@@ -66,6 +66,7 @@ describe("python strategies on countTo", { skip: noPython }, () => {
         assert.equal(new Set(run.tasks.map((t) => t.pid)).size, 1);
         assert.equal(parentPid(run.tasks[0]!.pid), process.pid);
         assert.equal(new Set(run.tasks.map((t) => t.threadId)).size, 2);
+        for (const t of run.tasks) assert.ok(typeof t.cpuMs === "number" && t.cpuMs >= 0, `copy ${t.copy} reports its thread's CPU time (time.thread_time), got ${t.cpuMs}`);
       }
     });
   });
