@@ -84,8 +84,8 @@ export async function runCourse(options: BenchOptions): Promise<Section<CourseDa
     });
   };
   const ran: CourseData["notebooks"] = [];
-  let serverStartS = 0;
-  let notebooksS = 0;
+  let serverStartS: number;
+  let notebooksS: number;
   options.log(`course: starting a Jupyter server and executing ${notebooks.length} notebook(s)`);
   try {
     server = await JupyterServer.start();

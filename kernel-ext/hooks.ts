@@ -9,7 +9,7 @@ import {
   killAllNow,
   runningExperiments,
   setProgressSink,
-} from "../src/experiment/lifecycle";
+} from "../src/runtime/lifecycle";
 import { cellProgressSink } from "./progress";
 
 const INSTALLED = Symbol.for("conclab.kernel.hooks");

@@ -3,7 +3,7 @@
  * (update_display_data on one display id), that ends as a one-line summary.
  */
 import { randomBytes } from "node:crypto";
-import type { ProgressReport, ProgressSink } from "../src/experiment/lifecycle";
+import type { ProgressReport, ProgressSink } from "../src/runtime/lifecycle";
 import { sendBundle, type MimeBundle } from "./tslab-channel";
 
 /** Show nothing for experiments shorter than this; they end before a bar helps. */

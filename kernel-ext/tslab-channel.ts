@@ -26,7 +26,6 @@ interface TslabJupyterModule {
 
 function jupyterModule(): TslabJupyterModule {
   // Resolved next to the public `tslab` module so that both are the kernel's own instance.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require("tslab/dist/jupyter") as TslabJupyterModule;
 }
 

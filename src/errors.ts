@@ -32,14 +32,6 @@ export function checkInteger(param: string, value: unknown, min: number, max: nu
   return value;
 }
 
-/** Checks that `value` is a finite number within [min, max]. */
-export function checkNumber(param: string, value: unknown, min: number, max: number, fix: string): number {
-  const expected = `a finite number from ${min} to ${max}`;
-  if (typeof value !== "number") throw typeError(param, expected, value, fix);
-  if (!Number.isFinite(value) || value < min || value > max) throw rangeError(param, expected, value, fix);
-  return value;
-}
-
 /** A task failed while a strategy ran it. `cause` holds the original error. */
 export class TaskError extends Error {
   override name = "TaskError";

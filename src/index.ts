@@ -49,7 +49,7 @@ export {
 } from "./figures";
 
 // Lifecycle (what an interrupt or shutdown stops)
-export { abortAllExperiments, destroyAllPools, runningExperiments, setProgressSink, type ProgressReport, type ProgressSink } from "./experiment/lifecycle";
+export { abortAllExperiments, destroyAllPools, runningExperiments, setProgressSink, type ProgressReport, type ProgressSink } from "./runtime/lifecycle";
 export * as verdicts from "./course/verdicts";
 export { parallelCaption, compareCaption, timelineCaption, loopLagCaption, startupCaption, memoryCaption, speedupCurveCaption, waitsCaption } from "./course/captions";
 export { maxConcurrency, byRepeat, laneCount, cpuShareOfCopies } from "./course/overlap";

@@ -199,7 +199,7 @@ export function resultsSource(saved: SectionResults | undefined): string {
 export function loadResults(dir = resultsDir(), options: { anywhere?: boolean } = {}): Map<string, SectionResults> {
   const here = options.anywhere ? null : currentProvenance();
   const found = new Map<string, SectionResults>();
-  let files: string[] = [];
+  let files: string[];
   try {
     files = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
   } catch {

@@ -4,7 +4,7 @@ import { nowMs } from "../measure/clock";
 import { median } from "../measure/stats";
 import { instantiate } from "../tasks/instantiate";
 import { portable, type TaskFunction } from "../tasks/task-source";
-import { progressOf } from "./lifecycle";
+import { progressOf } from "../runtime/lifecycle";
 import { readTask } from "./options";
 import { run } from "./run";
 import type { TaskSource } from "../tasks/task-source";

@@ -16,7 +16,7 @@ import type { RunnerContext, RunRecord, StrategyKey, StrategyName, StrategyRunne
 import { portable, type TaskFunction, type TaskSource } from "../tasks/task-source";
 import { MemoryTracker, type MemorySummary } from "./memory";
 import { checkArgs, checkCopies, checkSignal, checkTimeout, DEFAULT_TIMEOUT_MS, expandStrategy, isParallel, readTask } from "./options";
-import { newProgressSink, startExperiment } from "./lifecycle";
+import { newProgressSink, startExperiment } from "../runtime/lifecycle";
 import { createRunner, type Pools } from "./runners";
 
 export interface CompareProgress {

@@ -1,6 +1,6 @@
 /** Validation of the options `run` and `compare` share. Every error names the parameter. */
 import { checkInteger, rangeError, typeError } from "../errors";
-import { NODE_STRATEGIES, PYTHON_MODES, type StrategyKey, type StrategyName } from "../strategies/strategy";
+import { NODE_STRATEGIES, PYTHON_MODES, type StrategyKey } from "../strategies/strategy";
 import { taskSource, type TaskSource } from "../tasks/task-source";
 
 /** Most copies for strategies that start a thread or process per copy. */

@@ -4,7 +4,7 @@ import { describeMachine, type MachineDescription } from "../environment";
 import { laneName, spanOf, type Span } from "../measure/spans";
 import type { RunnerContext, StrategyKey, StrategyName } from "../strategies/strategy";
 import type { TaskFunction } from "../tasks/task-source";
-import { progressOf, startExperiment } from "./lifecycle";
+import { progressOf, startExperiment } from "../runtime/lifecycle";
 import { MemoryTracker, type MemorySummary } from "./memory";
 import { checkArgs, checkCopies, checkSignal, checkTimeout, DEFAULT_TIMEOUT_MS, expandStrategy, readTask } from "./options";
 import { createRunner, type Pools } from "./runners";

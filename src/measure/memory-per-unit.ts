@@ -8,7 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import * as v8 from "node:v8";
 import * as vm from "node:vm";
 import { AbortError, checkInteger, rangeError, throwIfAborted } from "../errors";
-import { progressOf } from "../experiment/lifecycle";
+import { progressOf } from "../runtime/lifecycle";
 
 export type MemoryUnit = "async" | "threads" | "processes";
 

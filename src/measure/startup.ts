@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import { Worker } from "node:worker_threads";
 import { checkInteger, rangeError, throwIfAborted } from "../errors";
-import { progressOf } from "../experiment/lifecycle";
+import { progressOf } from "../runtime/lifecycle";
 import { nowMs } from "./clock";
 import type { MemoryUnit } from "./memory-per-unit";
 

@@ -6,9 +6,9 @@
  */
 import type { ChildProcess } from "node:child_process";
 import * as path from "node:path";
-import { trackPool, untrackPool } from "../experiment/lifecycle";
+import { trackPool, untrackPool } from "../runtime/lifecycle";
 import { AbortError, TaskError, TaskTimeoutError, checkInteger } from "../errors";
-import type { TaskRecord } from "../strategies/strategy";
+import type { TaskRecord } from "../tasks/record";
 import type { TaskMessage } from "../workers/execute";
 import { PARENT_PID_ENV, TASK_ERROR_MARK } from "../workers/process-child";
 

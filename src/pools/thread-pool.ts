@@ -7,9 +7,9 @@ import * as path from "node:path";
 import type { ResourceLimits } from "node:worker_threads";
 import { Piscina } from "piscina";
 import { AbortError, checkInteger, TaskError, TaskTimeoutError } from "../errors";
-import type { TaskRecord } from "../strategies/strategy";
+import type { TaskRecord } from "../tasks/record";
 import type { TaskMessage } from "../workers/execute";
-import { trackPool, untrackPool } from "../experiment/lifecycle";
+import { trackPool, untrackPool } from "../runtime/lifecycle";
 
 export interface ThreadPoolOptions {
   /** Number of worker threads (1 to 256). */

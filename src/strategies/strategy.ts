@@ -1,5 +1,7 @@
 import type { TaskSource } from "../tasks/task-source";
-import type { LaneKind } from "../measure/spans";
+import type { TaskRecord } from "../tasks/record";
+
+export type { TaskRecord };
 
 /** The ways conclab runs copies of a task (the article's approaches in Node's terms). */
 export const NODE_STRATEGIES = ["sequential", "eventLoop", "threads", "processes", "async"] as const;
@@ -12,29 +14,6 @@ export type PythonStrategy = `python:${PythonMode}`;
 export type StrategyName = NodeStrategy | PythonStrategy | "python";
 /** A strategy as results report it (plain `python` expanded). */
 export type StrategyKey = NodeStrategy | PythonStrategy;
-
-/** What one copy of a task reported, in whatever context ran it. */
-export interface TaskRecord {
-  readonly copy: number;
-  readonly startMs: number;
-  readonly endMs: number;
-  readonly laneKind: LaneKind;
-  readonly pid: number;
-  readonly threadId: number;
-  /** The task's return value (structured-cloned from workers and processes). */
-  readonly result: unknown;
-  /**
-   * CPU time the copy's thread spent between start and end (ms), where the OS reports it (Linux)
-   * and the copy had its thread to itself (not for awaiting tasks on the shared main thread).
-   */
-  readonly cpuMs?: number;
-  /** V8 heap in use in the context that ran it, after the task (bytes). */
-  readonly heapUsedBytes?: number;
-  /** Resident set of the process that ran it, after the task (bytes). */
-  readonly rssBytes?: number;
-  /** Proportional set size of that process (bytes), where the OS reports it. */
-  readonly pssBytes?: number;
-}
 
 /** One timed run of all copies. */
 export interface RunRecord {

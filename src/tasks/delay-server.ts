@@ -15,7 +15,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { checkInteger, typeError } from "../errors";
-import { trackPool, untrackPool } from "../experiment/lifecycle";
+import { trackPool, untrackPool } from "../runtime/lifecycle";
 
 export interface DelayServerOptions {
   /** How long each response waits (ms). @default 100 */

@@ -29,7 +29,6 @@ export function instantiate(task: TaskSourceData): AnyTask {
   const cached = cache.get(task.key);
   if (cached) return cached;
   const expression = isShorthandMethod(task.source) ? `({${task.source}})[${JSON.stringify(task.name)}]` : `(${task.source})`;
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const factory = new Function("require", `"use strict"; return ${expression};`) as (req: NodeRequire) => AnyTask;
   const fn = factory(require);
   if (typeof fn !== "function") throw new TypeError(`task ${task.name}: its source did not evaluate to a function`);

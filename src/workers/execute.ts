@@ -8,7 +8,7 @@ import { threadId, isMainThread } from "node:worker_threads";
 import { instantiate, type TaskSourceData } from "../tasks/instantiate";
 import { nowMs } from "../measure/clock";
 import { cpuBetween, threadCpuMs } from "../measure/thread-cpu";
-import type { TaskRecord } from "../strategies/strategy";
+import type { TaskRecord } from "../tasks/record";
 
 /** What a worker or child receives for one copy. */
 export interface TaskMessage {
@@ -40,7 +40,7 @@ export function checkSendable(result: unknown, task: string): void {
   try {
     structuredClone(result);
   } catch (error) {
-    throw new TypeError(`task ${task} returned a value that cannot be sent back from a worker or process (${(error as Error).message}); return plain data`);
+    throw new TypeError(`task ${task} returned a value that cannot be sent back from a worker or process (${(error as Error).message}); return plain data`, { cause: error });
   }
 }
 

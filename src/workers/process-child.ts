@@ -7,7 +7,7 @@ import { Worker } from "node:worker_threads";
 import { isNativeError } from "node:util/types";
 import { executeTask, type TaskMessage } from "./execute";
 import { describeValue } from "../errors";
-import type { TaskRecord } from "../strategies/strategy";
+import type { TaskRecord } from "../tasks/record";
 
 /** Set on every error a task raised, so the parent tells them from worker-farm's own errors. */
 export const TASK_ERROR_MARK = "conclabTaskError";

@@ -32,7 +32,7 @@ export function listeningAddresses(pid: number): string[] {
   const mine = socketInodes(pid);
   const found: string[] = [];
   for (const [file, toAddress] of [["/proc/net/tcp", hexToIPv4], ["/proc/net/tcp6", hexToIPv6]] as const) {
-    let table = "";
+    let table: string;
     try {
       table = readFileSync(file, "utf8");
     } catch {

@@ -15,7 +15,6 @@ import { after, describe, it } from "node:test";
 import { parse } from "yaml";
 import { PROJECT_ROOT } from "../../tools/paths";
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const setup = require(path.join(PROJECT_ROOT, "scripts", "setup.cjs")) as {
   findPython(): { command: string; version: string };
   tslabPatched(file: string): boolean;

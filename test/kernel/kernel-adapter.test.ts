@@ -7,8 +7,6 @@ import type { KernelMessage } from "@jupyterlab/services";
 import { PROJECT_ROOT } from "../../tools/paths";
 import { descendants, isAlive, threadCount } from "../../tools/proc";
 import { KernelClient } from "../../tools/runner/execute-notebook";
-import { JupyterServer } from "../../tools/runner/jupyter-server";
-import type { Output } from "../../tools/runner/nbformat";
 import { sharedServer } from "../helpers/server";
 import { kernelPid, stdout } from "../helpers/kernel";
 import { until } from "../helpers/processes";

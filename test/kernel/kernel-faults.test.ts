@@ -20,7 +20,6 @@ import { findPython } from "conclab";
 import { PROJECT_ROOT } from "../../tools/paths";
 import { descendants, isAlive, signal, threadCount } from "../../tools/proc";
 import { KernelClient } from "../../tools/runner/execute-notebook";
-import type { Output } from "../../tools/runner/nbformat";
 import { sharedServer } from "../helpers/server";
 import { listeningAddresses } from "../helpers/sockets";
 import { kernelPid, stdout } from "../helpers/kernel";

@@ -12,7 +12,6 @@ import { readNotebook } from "../../tools/runner/nbformat";
 const read = (file: string): string => readFileSync(path.join(PROJECT_ROOT, file), "utf8");
 /** PyPI spells the same package with - or _ or ., in any case. */
 const canonical = (name: string): string => name.toLowerCase().replace(/[-_.]+/g, "-");
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { MIN_PYTHON, MIN_NODE } = require(path.join(PROJECT_ROOT, "scripts", "setup.cjs")) as { MIN_PYTHON: [number, number]; MIN_NODE: number };
 /** The Node.js LTS that CI runs the suite on beside the machine's own, and that Binder gets. */
 const LTS_NODE = Number(

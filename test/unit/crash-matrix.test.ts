@@ -267,7 +267,7 @@ describe("children notice a dead parent", () => {
       const interpreter = below().find((pid) => isPythonRunning(pid, REFERENCE_SCRIPT));
       return interpreter !== undefined && descendants(interpreter).length >= 2;
     };
-    let leftovers: number[] = [];
+    let leftovers: number[];
     try {
       const started = await until(interpreterAndPool, 30_000);
       assert.ok(started, `the interpreter and two pool workers started; below the parent: ${below().map((pid) => `${pid} ${commandLine(pid)}`).join("; ")}`);

@@ -18,6 +18,7 @@ import { testMachine } from "../helpers/results";
 
 // --- fixtures, built by hand -------------------------------------------------------------------
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the fixtures index deep into plotly's untyped data
 type Obj = Record<string, any>;
 
 function strategy(key: StrategyResult["strategy"], wall: number[], speedup: number[] | null, suspect: string[] = []): StrategyResult {

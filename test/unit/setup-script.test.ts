@@ -12,7 +12,6 @@ interface SetupModule {
   venvState(dir: string, stamp: string): "missing" | "half-built" | "outdated" | "ready";
   SetupError: new (message: string) => Error;
 }
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const setup = require(path.join(PROJECT_ROOT, "scripts", "setup.cjs")) as SetupModule;
 
 const scratch = mkdtempSync(path.join(tmpdir(), "conclab-setup-"));

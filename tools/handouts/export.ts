@@ -170,16 +170,6 @@ export class HtmlConverter {
   }
 }
 
-/** Converts one executed notebook to HTML with a converter of its own (start-up included). */
-export async function convertToHtml(job: ConversionJob): Promise<void> {
-  const converter = HtmlConverter.start();
-  try {
-    await converter.convert(job);
-  } finally {
-    await converter.close();
-  }
-}
-
 export interface Handout extends IndexEntry {
   /** The notebook that was executed. */
   readonly notebook: string;

@@ -45,7 +45,7 @@ export function plainText(markdown: string): string {
  */
 export function firstSentence(paragraph: string): string {
   const text = plainText(paragraph.replace(/^(\*\*|__)[^*_\n]{1,60}?[.:!?]\1\s+(?=\S)/, ""));
-  const match = /^(.+?[.!?])(?=\s+["'“(\[]?[A-Z0-9]|$)/.exec(text);
+  const match = /^(.+?[.!?])(?=\s+["'“([]?[A-Z0-9]|$)/.exec(text);
   return match ? match[1]! : text;
 }
 

@@ -60,7 +60,7 @@ export function readNotebook(file: string): Notebook {
   try {
     parsed = JSON.parse(readFileSync(file, "utf8"));
   } catch (error) {
-    throw new TypeError(`${file} is not a readable notebook: ${(error as Error).message}`);
+    throw new TypeError(`${file} is not a readable notebook: ${(error as Error).message}`, { cause: error });
   }
   const nb = parsed as Partial<Notebook>;
   if (nb.nbformat !== 4 || !Array.isArray(nb.cells)) {

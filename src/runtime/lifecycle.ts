@@ -11,14 +11,14 @@ interface Running {
 }
 
 /** Anything holding threads or processes: a way to end them now, synchronously if need be. */
-export interface Disposable {
+export interface HeldResource {
   /** Kills what can be killed synchronously (child processes); used when the process is exiting. */
   killNow(): void;
   destroy(): Promise<void>;
 }
 
 const experiments = new Set<Running>();
-const pools = new Set<Disposable>();
+const pools = new Set<HeldResource>();
 
 /** Registers an experiment until `settled` settles. */
 export function trackExperiment(controller: AbortController, settled: Promise<unknown>): void {
@@ -61,11 +61,11 @@ export async function abortAllExperiments(): Promise<number> {
   return stopping.length;
 }
 
-export function trackPool(pool: Disposable): void {
+export function trackPool(pool: HeldResource): void {
   pools.add(pool);
 }
 
-export function untrackPool(pool: Disposable): void {
+export function untrackPool(pool: HeldResource): void {
   pools.delete(pool);
 }
 
