@@ -15,7 +15,7 @@ export { compare, BUSY_SPREAD, BUSY_CONTENTION, type CompareOptions, type Compar
 export { run, type RunOptions, type RunResult } from "./experiment/run";
 export { calibrate, type CalibrateOptions } from "./experiment/calibrate";
 export type { MemorySummary, LaneMemory } from "./experiment/memory";
-export type { Pools } from "./experiment/runners";
+export type { Pools } from "./strategies/descriptors";
 export { MAX_PARALLEL_COPIES, MAX_EVENT_LOOP_COPIES, DEFAULT_TIMEOUT_MS } from "./experiment/options";
 export { NODE_STRATEGIES, PYTHON_MODES, type StrategyName, type StrategyKey, type NodeStrategy, type PythonMode } from "./strategies/strategy";
 export { createThreadPool, createProcessPool } from "./pools";

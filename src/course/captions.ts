@@ -5,6 +5,7 @@
 import type { CompareResult } from "../experiment/compare";
 import { formatBytes } from "../figures/memory";
 import { strategyName } from "../figures/style";
+import { strategyDescriptor } from "../strategies/descriptors";
 import type { LoopLagResult } from "../measure/loop-lag";
 import type { MemoryPerUnit } from "../measure/memory-per-unit";
 import type { Span } from "../measure/spans";
@@ -89,7 +90,7 @@ const times = (value: number): string => (value >= 10 ? `${Math.round(value).toL
 export function timelineCaption(spans: readonly Span[]): string {
   const keys = [...new Set(spans.map((s) => s.strategy))];
   const duration = (group: readonly Span[]): number => median(group.map((s) => s.endMs - s.startMs));
-  const alone = keys.find((k) => k === "sequential" || k === "python:sequential");
+  const alone = keys.find((k) => strategyDescriptor(k)?.baseline === k);
   const aloneMs = alone ? duration(spans.filter((s) => s.strategy === alone)) : null;
   const parts = keys.map((key) => {
     const mine = spans.filter((s) => s.strategy === key);

@@ -6,6 +6,7 @@
  */
 import { describeMachine, type MachineDescription } from "../environment";
 import { findPython } from "../python";
+import { strategyDescriptor } from "../strategies/descriptors";
 import type { CompareResult, StrategyResult } from "../experiment/compare";
 import type { LoopLagResult } from "../measure/loop-lag";
 import type { MemoryPerUnit } from "../measure/memory-per-unit";
@@ -36,7 +37,7 @@ export const ONE_CORE_BUSY = 1.3;
 /** Without a CPU meter, "no speedup" means at most this wall-time speedup. */
 export const NO_SPEEDUP = 1.2;
 
-const baselineKey = (key: string): string => (key.startsWith("python:") ? "python:sequential" : "sequential");
+const baselineKey = (key: string): string => strategyDescriptor(key)?.baseline ?? "sequential";
 
 /**
  * How much longer one copy took side by side with the others than alone (median copy time of

@@ -17,7 +17,7 @@ import { portable, type TaskFunction, type TaskSource } from "../tasks/task-sour
 import { MemoryTracker, type MemorySummary } from "./memory";
 import { checkArgs, checkCopies, checkSignal, checkTimeout, DEFAULT_TIMEOUT_MS, expandStrategy, isParallel, readTask } from "./options";
 import { newProgressSink, startExperiment } from "../runtime/lifecycle";
-import { createRunner, type Pools } from "./runners";
+import { STRATEGIES, type Pools } from "../strategies/descriptors";
 
 export interface CompareProgress {
   readonly phase: "probe" | "prepare" | "run" | "done";
@@ -156,7 +156,8 @@ export function suspicions(result: Omit<StrategyResult, "suspect">, baseline: St
   const { speedup } = result;
   if (!speedup || !cpuBound) return found;
   const tolerance = Math.max(0.1, 2 * Math.max(result.wallMs.relativeSpread, baseline?.wallMs.relativeSpread ?? 0));
-  if (result.strategy === "eventLoop" || result.strategy === "async") {
+  const kernelThread = STRATEGIES[result.strategy].kernelThread;
+  if (kernelThread === "together" || kernelThread === "awaited") {
     const ratio = 1 / speedup.median;
     if (Math.abs(ratio - 1) > tolerance) {
       found.push(
@@ -241,7 +242,9 @@ async function compareWith<F extends TaskFunction>(options: CompareOptions<F>, c
   const context: RunnerContext = { task, args, copies, signal, timeoutMs };
   const runners: StrategyRunner[] = [];
   try {
-    if (keys.some((key) => !isParallel(key) && key !== "async") && task.kind !== "io") {
+    // Synchronous copies on the kernel's own thread would freeze it: size them first.
+    const onKernelThread = keys.some((key) => STRATEGIES[key].kernelThread === "one-after-another" || STRATEGIES[key].kernelThread === "together");
+    if (onKernelThread && task.kind !== "io") {
       progress({ phase: "probe", runsDone: 0 });
       const perCopyMs = await probeOneCopy(task, args, timeoutMs, signal);
       // CPython's runs are left out: they are bounded by timeoutMs instead.
@@ -257,7 +260,7 @@ async function compareWith<F extends TaskFunction>(options: CompareOptions<F>, c
     }
     for (const key of keys) {
       progress({ phase: "prepare", strategy: key, runsDone: 0 });
-      const runner = createRunner(key, context, options.pools);
+      const runner = STRATEGIES[key].create(context, options.pools ?? {});
       runners.push(runner);
       await runner.prepare(warmup);
     }
@@ -273,7 +276,7 @@ async function compareWith<F extends TaskFunction>(options: CompareOptions<F>, c
     function buildResult(done: number): CompareResult {
       const sequential = records.get("sequential");
       // CPython and Node run the same algorithm at very different speeds: each is compared with its own sequential run.
-      const baselineOf = (key: StrategyKey): StrategyKey => (key.startsWith("python:") ? "python:sequential" : "sequential");
+      const baselineOf = (key: StrategyKey): StrategyKey => STRATEGIES[key].baseline;
       const baselineWall = (key: StrategyKey): number[] | undefined => records.get(baselineOf(key))?.slice(0, done).map((r) => r.wallMs);
       const cpuBound =
         task.kind === "cpu" ? true : task.kind === "io" ? false : sequential ? sequentialCpuMs / sequential.reduce((s, r) => s + r.wallMs, 0) >= 0.8 : null;

@@ -1,5 +1,6 @@
 /** Validation of the options `run` and `compare` share. Every error names the parameter. */
 import { checkInteger, rangeError, typeError } from "../errors";
+import { STRATEGIES } from "../strategies/descriptors";
 import { NODE_STRATEGIES, PYTHON_MODES, type StrategyKey } from "../strategies/strategy";
 import { taskSource, type TaskSource } from "../tasks/task-source";
 
@@ -22,12 +23,17 @@ export function expandStrategy(name: unknown, param: string): StrategyKey[] {
 }
 
 export function isParallel(key: StrategyKey): boolean {
-  return key === "threads" || key === "processes" || key.startsWith("python:");
+  return STRATEGIES[key].parallel;
+}
+
+/** Strategies whose copies each need a thread or process (CPython's pools included): their number is capped. */
+function capped(key: StrategyKey): boolean {
+  return STRATEGIES[key].parallel || STRATEGIES[key].runtime === "python";
 }
 
 export function checkCopies(copies: unknown, keys: readonly StrategyKey[], param = "copies"): number {
-  const max = keys.some(isParallel) ? MAX_PARALLEL_COPIES : MAX_EVENT_LOOP_COPIES;
-  const why = keys.some(isParallel)
+  const max = keys.some(capped) ? MAX_PARALLEL_COPIES : MAX_EVENT_LOOP_COPIES;
+  const why = keys.some(capped)
     ? `each copy gets its own thread or process with threads, processes and python; use at most ${MAX_PARALLEL_COPIES}`
     : "pass how many copies of the task run at once";
   return checkInteger(param, copies, 1, max, why);

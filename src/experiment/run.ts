@@ -7,7 +7,7 @@ import type { TaskFunction } from "../tasks/task-source";
 import { progressOf, startExperiment } from "../runtime/lifecycle";
 import { MemoryTracker, type MemorySummary } from "./memory";
 import { checkArgs, checkCopies, checkSignal, checkTimeout, DEFAULT_TIMEOUT_MS, expandStrategy, readTask } from "./options";
-import { createRunner, type Pools } from "./runners";
+import { STRATEGIES, type Pools } from "../strategies/descriptors";
 
 export interface RunOptions<F extends TaskFunction = TaskFunction> {
   /** `python` alone is ambiguous here: name one mode, e.g. `python:threads`. */
@@ -61,7 +61,7 @@ async function runWith<F extends TaskFunction>(options: RunOptions<F>, controlle
   userSignal?.addEventListener("abort", onUserAbort, { once: true });
   const signal = controller.signal;
   const context: RunnerContext = { task, args, copies, signal, timeoutMs };
-  const runner = createRunner(key, context, options.pools);
+  const runner = STRATEGIES[key].create(context, options.pools ?? {});
   const progress = progressOf(`run ${key}: ${copies} × ${task.name}`);
   try {
     progress.step(`starting ${key} and warming up`, 0);

@@ -5,36 +5,13 @@
  */
 import { rangeError, typeError } from "../errors";
 import type { Stat } from "../measure/stats";
+import { STRATEGIES, strategyDescriptor, type StrategyStyle } from "../strategies/descriptors";
 import type { Layout } from "./figure";
 
-export interface StrategyStyle {
-  /** Shown in legends, axis labels and hover texts. */
-  readonly name: string;
-  readonly color: string;
-  /** plotly marker symbol. */
-  readonly symbol: string;
-  /** plotly line dash: Node strategies solid, CPython dotted, so the families part in greyscale too. */
-  readonly dash: "solid" | "dot";
-}
+export type { StrategyStyle };
 
-/*
- * Node strategies in blues, CPython's modes in oranges. Within each family the CIELAB lightness
- * steps by at least 10 (sequential 12, eventLoop 34, threads 51, async 62, processes 80; CPython
- * 29, 54, 78), so bars stay apart when the handout is printed in grey.
- */
-const STYLES: Readonly<Record<string, StrategyStyle>> = {
-  sequential: { name: "sequential", color: "#0b1f44", symbol: "circle", dash: "solid" },
-  eventLoop: { name: "event loop (Promise.all)", color: "#2c4f8a", symbol: "diamond", dash: "solid" },
-  threads: { name: "worker threads", color: "#1f80b8", symbol: "square", dash: "solid" },
-  async: { name: "async tasks (await)", color: "#7d93d6", symbol: "triangle-down", dash: "solid" },
-  processes: { name: "child processes", color: "#8fd1df", symbol: "triangle-up", dash: "solid" },
-  "python:sequential": { name: "CPython sequential", color: "#7a2a06", symbol: "circle-open", dash: "dot" },
-  "python:threads": { name: "CPython threads", color: "#d9590f", symbol: "square-open", dash: "dot" },
-  "python:processes": { name: "CPython processes", color: "#fbb26b", symbol: "triangle-up-open", dash: "dot" },
-};
-
-/** The strategy keys that have their own style, Node first, then CPython. */
-export const STYLED_STRATEGIES: readonly string[] = Object.keys(STYLES);
+/** The strategy keys that have their own style (every strategy's descriptor carries one), Node first, then CPython. */
+export const STYLED_STRATEGIES: readonly string[] = Object.keys(STRATEGIES);
 
 /** For series that are not a strategy (loop-lag labels…): dark to light, distinct in grey. */
 export const SERIES_COLORS: readonly string[] = ["#1b1b1b", "#c0392b", "#2c7fb8", "#7fbf7b", "#999999"];
@@ -43,7 +20,7 @@ const OTHER_COLOR = "#8c8c8c";
 
 /** The style of a strategy key; an unknown key gets grey and its own key as its name. */
 export function strategyStyle(strategy: string): StrategyStyle {
-  return STYLES[strategy] ?? { name: strategy, color: OTHER_COLOR, symbol: "x", dash: "solid" };
+  return strategyDescriptor(strategy)?.style ?? { name: strategy, color: OTHER_COLOR, symbol: "x", dash: "solid" };
 }
 
 export function strategyColor(strategy: string): string {
