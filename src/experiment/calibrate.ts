@@ -47,7 +47,7 @@ export async function calibrate(task: TaskFunction, options: CalibrateOptions): 
   const targetMs = checkInteger("options.targetMs", options.targetMs, 1, 60_000, "give a duration in whole milliseconds, e.g. 500");
   const rest = options.rest ?? [];
   if (!Array.isArray(rest)) throw typeError("options.rest", "an array", rest, "pass the arguments that follow the size, or leave it out");
-  let size = checkInteger("options.startSize", options.startSize ?? 1000, 1, MAX_SIZE, "start from a small size such as 1000");
+  const size = checkInteger("options.startSize", options.startSize ?? 1000, 1, MAX_SIZE, "start from a small size such as 1000");
   const runtime = options.runtime ?? "node";
   if (runtime !== "node" && runtime !== "python") throw rangeError("options.runtime", '"node" or "python"', runtime, "leave it out for Node");
   const check = (candidate: number): number => {
@@ -68,18 +68,44 @@ export async function calibrate(task: TaskFunction, options: CalibrateOptions): 
   }
   const fn = instantiate(portable(source));
   for (let i = 0; i < 3; i++) await timeCall(fn, [check(size), ...rest]); // let V8 compile it
-  let elapsed = await timeCall(fn, [size, ...rest]);
+  return searchSize({ timeOnce: (n) => timeCall(fn, [n, ...rest]), startSize: size, targetMs, growth: 4, confirmations: 3, check, taskName: source.name, where: "" });
+}
+
+interface SizeSearch {
+  /** Times one call of the task at this size (ms). */
+  readonly timeOnce: (size: number) => Promise<number>;
+  readonly startSize: number;
+  readonly targetMs: number;
+  /** How much the size grows per step while one call is too short to time. */
+  readonly growth: number;
+  /** Calls timed at the estimated size, whose median corrects the estimate. */
+  readonly confirmations: number;
+  readonly check: (size: number) => number;
+  readonly taskName: string;
+  /** Where the calls run, for the error (" in CPython"), or "". */
+  readonly where: string;
+}
+
+/**
+ * The size search both runtimes share: grow the size until one call lasts long enough to time,
+ * scale it to the target, then correct the scale with the median of a few calls at that size.
+ */
+async function searchSize(search: SizeSearch): Promise<number> {
+  const { timeOnce, targetMs, growth, check, taskName } = search;
+  let size = search.startSize;
+  let elapsed = await timeOnce(size);
   const measurable = Math.max(5, targetMs / 10);
   while (elapsed < measurable) {
-    if (size * 4 > MAX_SIZE) {
-      throw rangeError("task", "a task whose first argument sets how long it runs", source.name, `${source.name}(${size}) still took ${elapsed.toFixed(2)} ms`);
+    if (size * growth > MAX_SIZE) {
+      throw rangeError("task", "a task whose first argument sets how long it runs", taskName, `${taskName}(${size}) still took ${elapsed.toFixed(2)} ms${search.where}`);
     }
-    size = check(size * 4);
-    elapsed = await timeCall(fn, [size, ...rest]);
+    size = check(size * growth);
+    elapsed = await timeOnce(size);
   }
   size = check(Math.max(1, Math.round((size * targetMs) / elapsed)));
-  const confirm = median([await timeCall(fn, [size, ...rest]), await timeCall(fn, [size, ...rest]), await timeCall(fn, [size, ...rest])]);
-  return check(Math.max(1, Math.round((size * targetMs) / confirm)));
+  const confirmed: number[] = [];
+  for (let i = 0; i < search.confirmations; i++) confirmed.push(await timeOnce(size));
+  return check(Math.max(1, Math.round((size * targetMs) / median(confirmed))));
 }
 
 /** The same search for the task's CPython twin: each probe is one timed call in the reference script. */
@@ -95,16 +121,5 @@ async function calibratePython(
     const result = await run({ strategy: "python:sequential", task, args: [size, ...rest] as never, warmup: 1 });
     return result.spans[0]!.endMs - result.spans[0]!.startMs;
   };
-  let size = startSize;
-  let elapsed = await timeOnce(size);
-  const measurable = Math.max(5, targetMs / 10);
-  while (elapsed < measurable) {
-    if (size * 8 > MAX_SIZE) {
-      throw rangeError("task", "a task whose first argument sets how long it runs", source.name, `${source.name}(${size}) still took ${elapsed.toFixed(2)} ms in CPython`);
-    }
-    size = check(size * 8);
-    elapsed = await timeOnce(size);
-  }
-  size = check(Math.max(1, Math.round((size * targetMs) / elapsed)));
-  return check(Math.max(1, Math.round((size * targetMs) / (await timeOnce(size)))));
+  return searchSize({ timeOnce, startSize, targetMs, growth: 8, confirmations: 1, check, taskName: source.name, where: " in CPython" });
 }

@@ -122,7 +122,6 @@ export interface CompareResult {
   readonly finishedAtMs: number;
 }
 
-const DEFAULT_STRATEGIES: readonly StrategyName[] = ["sequential", "eventLoop", "threads", "processes"];
 /** Above this relative spread (max − min over median) a comparison is called noisy. */
 export const BUSY_SPREAD = 0.25;
 /** Above this share of CPU time taken by other programs, the machine is called busy. */
@@ -196,29 +195,207 @@ function noiseNote(spread: number, foreign: number | null, busy: boolean): strin
   return busy ? `this machine was busy: ${agreed}. Trust the medians less and rerun on a quieter machine` : agreed;
 }
 
-async function compareWith<F extends TaskFunction>(options: CompareOptions<F>, controller: AbortController): Promise<CompareResult> {
+/** compare()'s defaults, as README's compare section documents them (a test keeps the two equal). */
+export const COMPARE_DEFAULTS = {
+  strategies: ["sequential", "eventLoop", "threads", "processes"] as readonly StrategyName[],
+  repeats: 5,
+  warmup: 2,
+  timeoutMs: DEFAULT_TIMEOUT_MS,
+  maxTotalMs: 600_000,
+  /** maxRepeats is this many times `repeats` (at most 100). */
+  maxRepeatsPerRepeat: 3,
+} as const;
+
+/** The options, checked and completed with the defaults. */
+interface Plan {
+  readonly task: TaskSource;
+  readonly args: readonly unknown[];
+  readonly keys: readonly StrategyKey[];
+  readonly copies: number;
+  readonly repeats: number;
+  readonly warmup: number;
+  readonly timeoutMs: number;
+  readonly maxTotalMs: number;
+  readonly maxRepeats: number;
+  readonly until: ((result: CompareResult) => boolean) | undefined;
+  readonly userSignal: AbortSignal | undefined;
+}
+
+function readCompareOptions(options: CompareOptions<TaskFunction>): Plan {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`options must be an object like { task, args, copies }, got ${String(options)}; see the README's compare section`);
   }
   const task = readTask(options.task, "options.task");
   const args = checkArgs(task, options.args, "options.args");
-  const names = options.strategies ?? DEFAULT_STRATEGIES;
+  const names = options.strategies ?? COMPARE_DEFAULTS.strategies;
   if (!Array.isArray(names) || names.length === 0) {
     throw new TypeError(`options.strategies must be a non-empty array of strategy names, got ${String(names)}; e.g. ["sequential", "threads"]`);
   }
   const keys = [...new Set(names.flatMap((name, i) => expandStrategy(name, `options.strategies[${i}]`)))];
   const copies = checkCopies(options.copies, keys, "options.copies");
-  const repeats = checkInteger("options.repeats", options.repeats ?? 5, 1, 100, "repeat each strategy at least once; 5 to 10 gives a fair median");
-  const warmup = checkInteger("options.warmup", options.warmup ?? 2, 0, 20, "2 rounds let V8 compile the task before timing");
-  const timeoutMs = checkTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, "options.timeoutMs");
-  const maxTotalMs = checkInteger("options.maxTotalMs", options.maxTotalMs ?? 600_000, 1, 86_400_000, "raise it if you really mean to run that long");
-  const maxRepeats = checkInteger("options.maxRepeats", options.maxRepeats ?? Math.min(100, 3 * repeats), repeats, 100, "give at least options.repeats, at most 100");
+  const repeats = checkInteger("options.repeats", options.repeats ?? COMPARE_DEFAULTS.repeats, 1, 100, "repeat each strategy at least once; 5 to 10 gives a fair median");
+  const warmup = checkInteger("options.warmup", options.warmup ?? COMPARE_DEFAULTS.warmup, 0, 20, "2 rounds let V8 compile the task before timing");
+  const timeoutMs = checkTimeout(options.timeoutMs ?? COMPARE_DEFAULTS.timeoutMs, "options.timeoutMs");
+  const maxTotalMs = checkInteger("options.maxTotalMs", options.maxTotalMs ?? COMPARE_DEFAULTS.maxTotalMs, 1, 86_400_000, "raise it if you really mean to run that long");
+  const maxRepeats = checkInteger(
+    "options.maxRepeats",
+    options.maxRepeats ?? Math.min(100, COMPARE_DEFAULTS.maxRepeatsPerRepeat * repeats),
+    repeats,
+    100,
+    "give at least options.repeats, at most 100",
+  );
   if (options.until !== undefined && typeof options.until !== "function") {
     throw new TypeError(`options.until must be a function (result) => boolean, got ${typeof options.until}; e.g. (r) => decided(verdicts.gilThreads(r)), or leave it out`);
   }
   const userSignal = checkSignal(options.signal, "options.signal");
-  throwIfAborted(userSignal);
+  return { task, args, keys, copies, repeats, warmup, timeoutMs, maxTotalMs, maxRepeats, until: options.until, userSignal };
+}
 
+/**
+ * Synchronous copies on the kernel's own thread would freeze it for as long as they run: one
+ * probed copy on a throwaway worker estimates the whole run, which is refused past maxTotalMs.
+ */
+async function refuseIfTooLong(plan: Plan, cores: number, signal: AbortSignal, onProbe: () => void): Promise<void> {
+  const { task, args, keys, copies, repeats, warmup, timeoutMs, maxTotalMs } = plan;
+  const onKernelThread = keys.some((key) => STRATEGIES[key].kernelThread === "one-after-another" || STRATEGIES[key].kernelThread === "together");
+  if (!onKernelThread || task.kind === "io") return;
+  onProbe();
+  const perCopyMs = await probeOneCopy(task, args, timeoutMs, signal);
+  // CPython's runs are left out: they are bounded by timeoutMs instead.
+  const nodeKeys = keys.filter((key) => STRATEGIES[key].runtime === "node");
+  const estimate = estimateTotalMs(perCopyMs, copies, nodeKeys, repeats + warmup, cores);
+  if (estimate > maxTotalMs) {
+    throw new RangeError(
+      `options.args make this comparison take about ${(estimate / 60_000).toFixed(1)} min (one copy of ${task.name} took ${perCopyMs.toFixed(0)} ms; ` +
+        `× ${copies} copies × ${repeats + warmup} runs × ${nodeKeys.length} strategies), over options.maxTotalMs = ${maxTotalMs} ms; ` +
+        "use a smaller size (calibrate() finds one), fewer copies or repeats, or raise maxTotalMs",
+    );
+  }
+}
+
+/** What the timed runs collected, per strategy, and the result they make after any number of rounds. */
+class Measurements {
+  private readonly records: Map<StrategyKey, RunRecord[]>;
+  private readonly trackers: Map<StrategyKey, MemoryTracker>;
+  private readonly contention: Map<StrategyKey, number[]>;
+  private readonly coresBusy: Map<StrategyKey, number[]>;
+  private readonly meter = new ContentionMeter();
+  private sequentialCpuMs = 0;
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly environment: MachineDescription,
+    private readonly cores: number,
+    private readonly startedAtMs: number,
+  ) {
+    const perKey = <T>(make: () => T): Map<StrategyKey, T> => new Map(plan.keys.map((key) => [key, make()]));
+    this.records = perKey<RunRecord[]>(() => []);
+    this.trackers = perKey(() => new MemoryTracker());
+    this.contention = perKey<number[]>(() => []);
+    this.coresBusy = perKey<number[]>(() => []);
+  }
+
+  /** One timed run of `runner`, with its memory, the CPU other programs took, and the CPUs it kept busy. */
+  async timeOnce(runner: StrategyRunner): Promise<void> {
+    const tracker = this.trackers.get(runner.key)!;
+    tracker.start();
+    const cpuBefore = process.cpuUsage();
+    this.meter.start();
+    const record = await runner.runOnce();
+    const used = this.meter.stop();
+    if (used.foreign !== null) this.contention.get(runner.key)!.push(used.foreign);
+    if (used.coresBusy !== null) this.coresBusy.get(runner.key)!.push(used.coresBusy);
+    if (runner.key === "sequential") {
+      const cpu = process.cpuUsage(cpuBefore);
+      this.sequentialCpuMs += (cpu.user + cpu.system) / 1000;
+    }
+    tracker.stop(record, laneOf);
+    this.records.get(runner.key)!.push(record);
+  }
+
+  /** The result of the first `done` timed rounds (all of them at the end; fewer while `until` decides). */
+  result(done: number): CompareResult {
+    const { task, args, copies, repeats, warmup, keys } = this.plan;
+    const { cores } = this;
+    const sequential = this.records.get("sequential");
+    // CPython and Node run the same algorithm at very different speeds: each is compared with its own sequential run.
+    const baselineOf = (key: StrategyKey): StrategyKey => STRATEGIES[key].baseline;
+    const cpuBound =
+      task.kind === "cpu" ? true : task.kind === "io" ? false : sequential ? this.sequentialCpuMs / sequential.reduce((sum, r) => sum + r.wallMs, 0) >= 0.8 : null;
+    const partial = keys.map((key) => {
+      const runs = this.records.get(key)!.slice(0, done);
+      const wall = runs.map((r) => r.wallMs);
+      const base = this.records.get(baselineOf(key))?.slice(0, done).map((r) => r.wallMs);
+      const speedup = base ? pairedRatios(base, wall) : null;
+      const readings = (map: Map<StrategyKey, number[]>): Stat | null => (map.get(key)!.length >= runs.length ? summarize(map.get(key)!.slice(0, done)) : null);
+      return {
+        strategy: key,
+        wallMs: summarize(wall),
+        speedup,
+        idealSpeedup: isParallel(key) ? Math.min(copies, cores) : 1,
+        efficiency: speedup ? speedup.median / Math.min(copies, cores) : null,
+        spans: runs.flatMap((run, repeat) => run.tasks.map((t) => spanOf(key, repeat, t))),
+        memory: this.trackers.get(key)!.summary(),
+        contention: readings(this.contention),
+        coresBusy: readings(this.coresBusy),
+        results: [...(runs[runs.length - 1]?.tasks ?? [])].sort((a, b) => a.copy - b.copy).map((t) => t.result),
+      };
+    });
+    const strategies: StrategyResult[] = partial.map((p) => {
+      const baseline = partial.find((b) => b.strategy === baselineOf(p.strategy)) as StrategyResult | undefined;
+      return { ...p, suspect: suspicions(p, baseline, cpuBound, cores) };
+    });
+    const relativeSpread = Math.max(...strategies.map((s) => s.wallMs.relativeSpread));
+    const contended = strategies.flatMap((s) => (s.contention ? [s.contention.median] : []));
+    const foreignShare = contended.length === strategies.length ? Math.max(...contended) : null;
+    const busy = relativeSpread > BUSY_SPREAD || (foreignShare ?? 0) > BUSY_CONTENTION;
+    return {
+      task: task.name,
+      args,
+      copies,
+      repeats: done,
+      addedRepeats: done - repeats,
+      warmup,
+      environment: this.environment,
+      cpuBound,
+      strategies,
+      noise: { relativeSpread, contention: foreignShare, busy, note: noiseNote(relativeSpread, foreignShare, busy) },
+      startedAtMs: this.startedAtMs,
+      finishedAtMs: nowMs(),
+    };
+  }
+}
+
+/** The line a finished comparison leaves in its cell. */
+function summaryLine(label: string, result: CompareResult, elapsedMs: number): string {
+  const { strategies, noise } = result;
+  const fastest = strategies.reduce((best, s) => (s.wallMs.median < best.wallMs.median ? s : best));
+  const flagged = strategies.filter((s) => s.suspect.length > 0).map((s) => s.strategy);
+  const added = result.addedRepeats > 0 ? ` (${result.addedRepeats} added until decided)` : "";
+  return (
+    `${label}: ${strategies.length} strategies × ${result.repeats} repeats${added} in ${(elapsedMs / 1000).toFixed(1)} s; fastest ${fastest.strategy} ` +
+    `(${fastest.wallMs.median.toFixed(0)} ms median); spread ${(noise.relativeSpread * 100).toFixed(0)}%` +
+    (noise.contention === null ? "" : `, other programs took ${(noise.contention * 100).toFixed(0)}% of the CPU`) +
+    (noise.busy ? " (busy machine)" : "") +
+    (flagged.length ? `; suspect: ${flagged.join(", ")}` : "")
+  );
+}
+
+/**
+ * How many rounds to run in all after `done` undecided ones: half as many again as the first
+ * `repeats` (at least 2), within maxRepeats and the time left in maxTotalMs.
+ */
+function extendedTarget(plan: Plan, done: number, timedMs: number, elapsedMs: number): number {
+  const perRoundMs = timedMs / done;
+  const fitInTime = Math.floor((plan.maxTotalMs - elapsedMs) / Math.max(perRoundMs, 1e-3));
+  const step = Math.max(0, Math.min(Math.max(2, Math.ceil(plan.repeats / 2)), fitInTime));
+  return Math.min(plan.maxRepeats, done + step);
+}
+
+async function compareWith<F extends TaskFunction>(options: CompareOptions<F>, controller: AbortController): Promise<CompareResult> {
+  const plan = readCompareOptions(options as CompareOptions<TaskFunction>);
+  const { task, args, keys, copies, repeats, warmup, timeoutMs, userSignal } = plan;
+  throwIfAborted(userSignal);
   const onUserAbort = (): void => controller.abort();
   userSignal?.addEventListener("abort", onUserAbort, { once: true });
   const signal = controller.signal;
@@ -242,22 +419,7 @@ async function compareWith<F extends TaskFunction>(options: CompareOptions<F>, c
   const context: RunnerContext = { task, args, copies, signal, timeoutMs };
   const runners: StrategyRunner[] = [];
   try {
-    // Synchronous copies on the kernel's own thread would freeze it: size them first.
-    const onKernelThread = keys.some((key) => STRATEGIES[key].kernelThread === "one-after-another" || STRATEGIES[key].kernelThread === "together");
-    if (onKernelThread && task.kind !== "io") {
-      progress({ phase: "probe", runsDone: 0 });
-      const perCopyMs = await probeOneCopy(task, args, timeoutMs, signal);
-      // CPython's runs are left out: they are bounded by timeoutMs instead.
-      const nodeKeys = keys.filter((key) => !key.startsWith("python:"));
-      const estimate = estimateTotalMs(perCopyMs, copies, nodeKeys, repeats + warmup, cores);
-      if (estimate > maxTotalMs) {
-        throw new RangeError(
-          `options.args make this comparison take about ${(estimate / 60_000).toFixed(1)} min (one copy of ${task.name} took ${perCopyMs.toFixed(0)} ms; ` +
-            `× ${copies} copies × ${repeats + warmup} runs × ${nodeKeys.length} strategies), over options.maxTotalMs = ${maxTotalMs} ms; ` +
-            "use a smaller size (calibrate() finds one), fewer copies or repeats, or raise maxTotalMs",
-        );
-      }
-    }
+    await refuseIfTooLong(plan, cores, signal, () => progress({ phase: "probe", runsDone: 0 }));
     for (const key of keys) {
       progress({ phase: "prepare", strategy: key, runsDone: 0 });
       const runner = STRATEGIES[key].create(context, options.pools ?? {});
@@ -265,65 +427,8 @@ async function compareWith<F extends TaskFunction>(options: CompareOptions<F>, c
       await runner.prepare(warmup);
     }
 
-    const records = new Map<StrategyKey, RunRecord[]>(keys.map((key) => [key, []]));
-    const trackers = new Map<StrategyKey, MemoryTracker>(keys.map((key) => [key, new MemoryTracker()]));
-    const contention = new Map<StrategyKey, number[]>(keys.map((key) => [key, []]));
-    const coresBusy = new Map<StrategyKey, number[]>(keys.map((key) => [key, []]));
-    const meter = new ContentionMeter();
-    let sequentialCpuMs = 0;
+    const measured = new Measurements(plan, environment, cores, startedAtMs);
     let runsDone = 0;
-    /** The result of the first `done` timed rounds (all of them at the end; fewer while `until` decides). */
-    function buildResult(done: number): CompareResult {
-      const sequential = records.get("sequential");
-      // CPython and Node run the same algorithm at very different speeds: each is compared with its own sequential run.
-      const baselineOf = (key: StrategyKey): StrategyKey => STRATEGIES[key].baseline;
-      const baselineWall = (key: StrategyKey): number[] | undefined => records.get(baselineOf(key))?.slice(0, done).map((r) => r.wallMs);
-      const cpuBound =
-        task.kind === "cpu" ? true : task.kind === "io" ? false : sequential ? sequentialCpuMs / sequential.reduce((s, r) => s + r.wallMs, 0) >= 0.8 : null;
-      const partial = keys.map((key) => {
-        const runs = records.get(key)!.slice(0, done);
-        const wall = runs.map((r) => r.wallMs);
-        const idealSpeedup = isParallel(key) ? Math.min(copies, cores) : 1;
-        const base = baselineWall(key);
-        const speedup = base ? pairedRatios(base, wall) : null;
-        const spans: Span[] = runs.flatMap((run, repeat) => run.tasks.map((t) => spanOf(key, repeat, t)));
-        return {
-          strategy: key,
-          wallMs: summarize(wall),
-          speedup,
-          idealSpeedup,
-          efficiency: speedup ? speedup.median / Math.min(copies, cores) : null,
-          spans,
-          memory: trackers.get(key)!.summary(),
-          contention: contention.get(key)!.length === runs.length ? summarize(contention.get(key)!) : null,
-          coresBusy: coresBusy.get(key)!.length === runs.length ? summarize(coresBusy.get(key)!) : null,
-          results: [...(runs[runs.length - 1]?.tasks ?? [])].sort((a, b) => a.copy - b.copy).map((t) => t.result),
-        };
-      });
-      const strategies: StrategyResult[] = partial.map((p) => {
-        const baseline = partial.find((b) => b.strategy === baselineOf(p.strategy)) as StrategyResult | undefined;
-        return { ...p, suspect: suspicions(p, baseline, cpuBound, cores) };
-      });
-      const relativeSpread = Math.max(...strategies.map((s) => s.wallMs.relativeSpread));
-      const contended = strategies.flatMap((s) => (s.contention ? [s.contention.median] : []));
-      const foreignShare = contended.length === strategies.length ? Math.max(...contended) : null;
-      const busy = relativeSpread > BUSY_SPREAD || (foreignShare ?? 0) > BUSY_CONTENTION;
-      return {
-        task: task.name,
-        args,
-        copies,
-        repeats: done,
-        addedRepeats: done - repeats,
-        warmup,
-        environment,
-        cpuBound,
-        strategies,
-        noise: { relativeSpread, contention: foreignShare, busy, note: noiseNote(relativeSpread, foreignShare, busy) },
-        startedAtMs,
-        finishedAtMs: nowMs(),
-      };
-    }
-
     let firstRoundMs: number | undefined;
     const timedFromMs = nowMs();
     for (let repeat = 0; repeat < target; repeat++) {
@@ -334,50 +439,18 @@ async function compareWith<F extends TaskFunction>(options: CompareOptions<F>, c
         await turnEventLoop();
         throwIfAborted(signal);
         progress({ phase: "run", strategy: runner.key, repeat, runsDone, remainingMs: firstRoundMs && firstRoundMs * (target - repeat) });
-        const tracker = trackers.get(runner.key)!;
-        tracker.start();
-        const cpuBefore = process.cpuUsage();
-        meter.start();
-        const record = await runner.runOnce();
-        const used = meter.stop();
-        if (used.foreign !== null) contention.get(runner.key)!.push(used.foreign);
-        if (used.coresBusy !== null) coresBusy.get(runner.key)!.push(used.coresBusy);
-        if (runner.key === "sequential") {
-          const cpu = process.cpuUsage(cpuBefore);
-          sequentialCpuMs += (cpu.user + cpu.system) / 1000;
-        }
-        tracker.stop(record, laneOf);
-        records.get(runner.key)!.push(record);
+        await measured.timeOnce(runner);
         runsDone++;
       }
       if (repeat === 0) firstRoundMs = nowMs() - startedAtMs;
-      if (repeat === target - 1 && options.until && target < maxRepeats && !options.until(buildResult(repeat + 1))) {
-        // More rounds, as many as maxRepeats and the time left in maxTotalMs allow.
-        const perRoundMs = (nowMs() - timedFromMs) / (repeat + 1);
-        const fitInTime = Math.floor((maxTotalMs - (nowMs() - startedAtMs)) / Math.max(perRoundMs, 1e-3));
-        target = Math.min(maxRepeats, target + Math.max(0, Math.min(Math.max(2, Math.ceil(repeats / 2)), fitInTime)));
+      if (repeat === target - 1 && plan.until && target < plan.maxRepeats && !plan.until(measured.result(target))) {
+        target = extendedTarget(plan, target, nowMs() - timedFromMs, nowMs() - startedAtMs);
       }
     }
-    const result = buildResult(target);
-
+    const result = measured.result(target);
     progress({ phase: "done", runsDone });
     const elapsedMs = nowMs() - startedAtMs;
-    const { strategies, noise } = result;
-    const fastest = strategies.reduce((best, s) => (s.wallMs.median < best.wallMs.median ? s : best));
-    const flagged = strategies.filter((s) => s.suspect.length > 0).map((s) => s.strategy);
-    const added = result.addedRepeats > 0 ? ` (${result.addedRepeats} added until decided)` : "";
-    sink({
-      label,
-      fraction: 1,
-      detail: "done",
-      elapsedMs,
-      summary:
-        `${label}: ${keys.length} strategies × ${result.repeats} repeats${added} in ${(elapsedMs / 1000).toFixed(1)} s; fastest ${fastest.strategy} ` +
-        `(${fastest.wallMs.median.toFixed(0)} ms median); spread ${(noise.relativeSpread * 100).toFixed(0)}%` +
-        (noise.contention === null ? "" : `, other programs took ${(noise.contention * 100).toFixed(0)}% of the CPU`) +
-        (noise.busy ? " (busy machine)" : "") +
-        (flagged.length ? `; suspect: ${flagged.join(", ")}` : ""),
-    });
+    sink({ label, fraction: 1, detail: "done", elapsedMs, summary: summaryLine(label, result, elapsedMs) });
     return result;
   } catch (error) {
     const final = signal.aborted && !(error instanceof AbortError) ? new AbortError() : error;

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { AbortError, compare, countTo, sleep, type StrategyResult } from "conclab";
-import { suspicions } from "conclab/dist/src/experiment/compare";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { COMPARE_DEFAULTS, suspicions } from "conclab/dist/src/experiment/compare";
+import { PROJECT_ROOT } from "../../tools/paths";
 import { summarize } from "conclab/dist/src/measure/stats";
 import { ownThreadCount, threadsSettleTo } from "../helpers/threads";
 
@@ -107,5 +110,20 @@ describe("the checks that flag a result as suspect", () => {
     assert.deepEqual(suspicions(result("eventLoop", [101, 100, 99], [0.99, 1.01, 1], 1), baseline, true, 2), []);
     assert.deepEqual(suspicions(result("threads", [52, 51, 50], [1.95, 1.97, 1.99], 2), baseline, true, 2), []);
     assert.deepEqual(suspicions(result("eventLoop", [25, 25, 25], [4, 4, 4], 1), baseline, false, 2), []);
+  });
+});
+
+describe("compare()'s defaults", () => {
+  it("are the ones README documents", () => {
+    const readme = readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+    const row = readme.split("\n").find((line) => line.startsWith("| `compare({"));
+    assert.ok(row, "README has a row for compare()");
+    const d = COMPARE_DEFAULTS;
+    assert.ok(row.includes(`(default ${d.strategies.map((s) => `\`${s}\``).join(", ")};`), `default strategies ${d.strategies.join(", ")}`);
+    assert.ok(row.includes(`\`repeats\` (${d.repeats}) times`), `repeats ${d.repeats}`);
+    assert.ok(row.includes(`\`warmup\` (${d.warmup}) rounds`), `warmup ${d.warmup}`);
+    assert.ok(row.includes(`\`maxRepeats\` (${d.maxRepeatsPerRepeat} × \`repeats\`, at most 100)`), `maxRepeats ${d.maxRepeatsPerRepeat} × repeats`);
+    assert.ok(row.includes(`\`timeoutMs\` (${d.timeoutMs.toLocaleString("en-US").replace(",", " ")})`), `timeoutMs ${d.timeoutMs}`);
+    assert.ok(row.includes(`\`maxTotalMs\` (${d.maxTotalMs / 60_000} min)`), `maxTotalMs ${d.maxTotalMs}`);
   });
 });
