@@ -5,13 +5,13 @@
 import { randomBytes } from "node:crypto";
 import type { ProgressReport, ProgressSink } from "../src/runtime/lifecycle";
 import { sendBundle, type MimeBundle } from "./tslab-channel";
+import { escapeHtml } from "./html";
 
 /** Show nothing for experiments shorter than this; they end before a bar helps. */
 export const SHOW_AFTER_MS = 1000;
 /** Most updates per second sent to the front end. */
 const MIN_UPDATE_INTERVAL_MS = 250;
 
-const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function seconds(ms: number): string {
   return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;

@@ -1,6 +1,7 @@
 /** table(rows): one display with HTML (Lab, handouts), Markdown and plain text of the same rows. */
 import { typeError } from "../src/errors";
 import { sendBundle, type MimeBundle } from "./tslab-channel";
+import { escapeHtml } from "./html";
 
 export type Row = Readonly<Record<string, unknown>>;
 
@@ -22,7 +23,6 @@ function cell(value: unknown): string {
   return String(value);
 }
 
-const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const escapeMarkdown = (text: string): string => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
 export function tableBundle(rows: readonly Row[], options: TableOptions = {}): MimeBundle {

@@ -3,7 +3,7 @@
  * one under each figure, so no outcome is written before the data.
  */
 import type { CompareResult } from "../experiment/compare";
-import { formatBytes } from "../figures/memory";
+import { formatBytes, formatDuration } from "../measure/format";
 import { strategyName } from "../figures/style";
 import { strategyDescriptor } from "../strategies/descriptors";
 import type { LoopLagResult } from "../measure/loop-lag";
@@ -78,8 +78,7 @@ export function compareCaption(result: CompareResult): string {
   return `Here, ${result.copies} copies on ${cores} usable CPU${cores === 1 ? "" : "s"}: ${parts.join("; ")} (${rule}).`;
 }
 
-const ms = (value: number): string =>
-  value < 1 ? `${Number((value * 1000).toPrecision(2))} µs` : value < 10 ? `${value.toFixed(1)} ms` : value < 10_000 ? `${value.toFixed(0)} ms` : `${(value / 1000).toFixed(0)} s`;
+const ms = formatDuration;
 const times = (value: number): string => (value >= 10 ? `${Math.round(value).toLocaleString("en-US")}x` : x(value));
 
 /**

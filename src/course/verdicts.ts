@@ -11,6 +11,7 @@ import type { CompareResult, StrategyResult } from "../experiment/compare";
 import type { LoopLagResult } from "../measure/loop-lag";
 import type { MemoryPerUnit } from "../measure/memory-per-unit";
 import type { StartupSamples } from "../measure/startup";
+import { formatBytes, formatDuration } from "../measure/format";
 import { median, type Stat } from "../measure/stats";
 import { atLeast, atMost, thresholdRule, verdictOf, type Check, type Claim, type ClaimKind, type Verdict } from "./claims";
 import { byRepeat, cpuShareOfCopies, laneCount, maxConcurrency } from "./overlap";
@@ -25,10 +26,8 @@ const coresText = (cores: number): string => `${cores} core${cores === 1 ? "" : 
 const x = (value: number): string => `${value.toFixed(2)}x`;
 const cpusFormat = (value: number): string => (Number.isFinite(value) ? value.toFixed(2) : "∞");
 const xFormat = (value: number): string => (Number.isFinite(value) ? x(value) : "∞");
-const ms = (value: number): string =>
-  value < 0.001 ? "< 1 µs" : value < 1 ? `${Number((value * 1000).toPrecision(2))} µs` : value < 10 ? `${value.toFixed(1)} ms` : `${value.toFixed(0)} ms`;
-const bytes = (value: number): string =>
-  value < 1024 ? `${value.toFixed(0)} B` : value < 1024 ** 2 ? `${(value / 1024).toFixed(1)} KB` : `${(value / 1024 ** 2).toFixed(1)} MB`;
+const ms = formatDuration;
+const bytes = formatBytes;
 
 /** Parallel work should keep this share of min(copies, cores) CPUs busy (or reach that speedup). */
 export const PARALLEL_SHARE = 0.75;

@@ -2,6 +2,7 @@ import { rangeError, typeError } from "../errors";
 import type { MemoryPerUnit, MemoryUnit } from "../measure/memory-per-unit";
 import type { Figure } from "./figure";
 import { axis, baseLayout, checkFinite, checkNonEmptyArray, checkOptions, plotlyConfig, strategyColor } from "./style";
+import { formatBytes } from "../measure/format";
 
 const UNIT_NAMES: Readonly<Record<MemoryUnit, string>> = { async: "async task", threads: "worker thread", processes: "child process" };
 const METRICS: Readonly<Record<MemoryPerUnit["metric"], string>> = {
@@ -13,12 +14,7 @@ const METRICS: Readonly<Record<MemoryPerUnit["metric"], string>> = {
 const KB = 1024;
 const FIX = "pass what measureMemory() returned, e.g. [await measureMemory(\"async\", 10_000), …]";
 
-/** Bytes as a reader reads them: 50 → "50 B", 819 → "0.8 KB", 12_345 → "12 KB", 9.5 MiB → "9.5 MB". */
-export function formatBytes(bytes: number): string {
-  if (bytes < 100) return `${Math.round(bytes)} B`;
-  const [value, unit] = bytes < KB * KB ? [bytes / KB, "KB"] : bytes < KB ** 3 ? [bytes / KB ** 2, "MB"] : [bytes / KB ** 3, "GB"];
-  return `${value < 10 ? Number(value.toFixed(1)) : Math.round(value)} ${unit}`;
-}
+export { formatBytes };
 
 const TICK_UNITS = ["B", "KB", "MB", "GB"];
 const TICKS = TICK_UNITS.flatMap((unit, p) => [1, 10, 100].map((m) => ({ value: m * KB ** p, label: `${m} ${unit}` })));

@@ -5,6 +5,7 @@
  */
 import type { MachineDescription, PythonInfo } from "conclab";
 import { sourceText, type Notebook } from "../runner/nbformat";
+import { escapeHtml } from "../../kernel-ext/html";
 
 export interface NotebookSummary {
   /** The notebook's first Markdown heading, as plain text (the file name when it has none). */
@@ -75,7 +76,6 @@ export function summarizeNotebook(notebook: Notebook, fallbackTitle: string): No
   return { title: title || fallbackTitle, summary };
 }
 
-const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function sizeText(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(2)} MB` : `${Math.round(bytes / 1024)} kB`;
