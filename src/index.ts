@@ -44,7 +44,7 @@ export type { Figure, Trace, Layout } from "./figures/figure";
 export { durationsFigure } from "./figures/durations";
 export {
   wallTimeFigure, timelineFigure, speedupFigure, idealLine, memoryPerUnitFigure, formatBytes, byteTicks, loopLagFigure,
-  startupFigure, strategyStyle, strategyColor, strategyName, plotlyConfig, PLOTLY_CONFIG,
+  startupFigure, strategyStyle, strategyColor, strategyName, plotlyConfig,
   type TimelineOptions, type SpeedupPoint, type SpeedupOptions, type LoopLagSeries, type StrategyStyle,
 } from "./figures";
 

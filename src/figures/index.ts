@@ -14,7 +14,6 @@ export {
   baseLayout,
   axis,
   plotlyConfig,
-  PLOTLY_CONFIG,
   FONT,
   DEFAULT_HEIGHT,
   SERIES_COLORS,

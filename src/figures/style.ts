@@ -46,7 +46,7 @@ export const FONT = { family: "Helvetica, Arial, sans-serif", size: 14, color: "
 export const DEFAULT_HEIGHT = 420;
 
 /** What every figure passes to `Plotly.newPlot` as config. */
-export const PLOTLY_CONFIG: Readonly<Record<string, unknown>> = Object.freeze({
+const PLOTLY_CONFIG: Readonly<Record<string, unknown>> = Object.freeze({
   displaylogo: false,
   responsive: true,
   toImageButtonOptions: Object.freeze({ format: "svg" }),
