@@ -6,21 +6,35 @@
  * scheduler tick (1 to 10 ms) or switch, so a copy's reading is good to about a tick: fine for the
  * course's copies of 100 ms and more, coarse for a copy of a few milliseconds.
  */
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readSync } from "node:fs";
 
-let readable = true;
+// One open file per thread (module state is per isolate, so each worker thread has its own): a
+// positioned read regenerates the line without an open and a close each time.
+let fd: number | null | undefined;
+const buffer = Buffer.alloc(64);
 
 /** Milliseconds this thread has spent on a CPU so far, or undefined where the OS does not say. */
 export function threadCpuMs(): number | undefined {
-  if (!readable) return undefined;
+  if (fd === null) return undefined;
   try {
-    const ns = Number(readFileSync("/proc/thread-self/schedstat", "utf8").split(" ", 1)[0]);
+    if (fd === undefined) {
+      fd = openSync("/proc/thread-self/schedstat", "r");
+      // A worker thread's 'exit' also fires when it is terminated: its file goes with it.
+      process.once("exit", closeOwnFile);
+    }
+    const length = readSync(fd, buffer, 0, buffer.length, 0);
+    const ns = Number(buffer.toString("latin1", 0, length).split(" ", 1)[0]);
     if (Number.isFinite(ns)) return ns / 1e6;
   } catch {
     // not Linux, or /proc is not mounted: stop asking
   }
-  readable = false;
+  closeOwnFile();
   return undefined;
+}
+
+function closeOwnFile(): void {
+  if (typeof fd === "number") closeSync(fd);
+  fd = null;
 }
 
 /** CPU milliseconds between two threadCpuMs() readings, or undefined when either is missing. */

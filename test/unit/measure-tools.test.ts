@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
 import { readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -131,6 +132,14 @@ describe("each copy's CPU time", () => {
     assert.ok(onMain.spans.every((span) => span.cpuMs === undefined), "awaiting copies share the main thread: no CPU time of their own");
     assert.equal(cpuShareOfCopies(onMain.spans), null);
     assert.ok(waits.strategies.find((s) => s.strategy === "threads")!.spans.every((span) => typeof span.cpuMs === "number"));
+  });
+
+  it("keeps one open file per thread that reads it, and none after its worker threads end", { skip: !onLinux && "reads /proc/self/fd" }, async () => {
+    const openFiles = (): number => readdirSync("/proc/self/fd").length;
+    await compare({ task: countTo, args: [1000], copies: 2, strategies: ["sequential"], repeats: 1, warmup: 0 }); // this thread's own file
+    const before = openFiles();
+    for (let i = 0; i < 5; i++) await compare({ task: countTo, args: [1000], copies: 4, strategies: ["sequential", "threads"], repeats: 2, warmup: 0 });
+    assert.equal(openFiles(), before, "20 worker threads came and went; their files went with them");
   });
 
   it("gives the share of a CPU a copy had while it ran, as the median over copies", () => {
