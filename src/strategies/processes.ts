@@ -23,7 +23,7 @@ export function createProcessesRunner(context: RunnerContext, options: Processes
   let pool = options.pool;
   let disposed = false;
 
-  const message = (copy: number): TaskMessage => ({ task, args: context.args, copy });
+  const message = (copy: number): TaskMessage => ({ task, args: context.args, copy, cpu: true });
   // setTimeout's limit stands for "no limit" (Infinity) too. A lent pool gets it per call.
   const callTimeoutMs = Math.min(Math.ceil(context.timeoutMs), MAX_TIMER_MS);
 

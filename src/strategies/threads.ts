@@ -25,7 +25,7 @@ class ThreadsRunner implements StrategyRunner {
     const pool = this.pool!;
     const { copies, args, signal, timeoutMs } = this.context;
     const task = portable(this.context.task);
-    return Promise.all(Array.from({ length: copies }, (_, i) => pool.run({ task, args, copy: copy(i) }, { signal, timeoutMs, strategy: this.key })));
+    return Promise.all(Array.from({ length: copies }, (_, i) => pool.run({ task, args, copy: copy(i), cpu: true }, { signal, timeoutMs, strategy: this.key })));
   }
 
   async prepare(warmupRounds: number): Promise<void> {

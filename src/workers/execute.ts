@@ -15,6 +15,8 @@ export interface TaskMessage {
   readonly task: TaskSourceData;
   readonly args: readonly unknown[];
   readonly copy: number;
+  /** Read the copy's CPU time too (two reads of /proc, about 3 µs): experiments ask for it, bare pool calls need not pay it. */
+  readonly cpu?: boolean;
 }
 
 /** Proportional set size of this process in bytes, from /proc (Linux); undefined elsewhere. */
@@ -81,12 +83,12 @@ function memoryNow(withPss: boolean): MemoryReading {
 
 export async function executeTask(message: TaskMessage, laneKind: "thread" | "process"): Promise<TaskRecord> {
   const fn = instantiate(message.task);
-  const cpuBefore = threadCpuMs();
+  const cpuBefore = message.cpu ? threadCpuMs() : undefined;
   const startMs = nowMs();
   let result = fn(...message.args);
   if (result instanceof Promise) result = await result;
   const endMs = nowMs();
-  const cpuMs = cpuBetween(cpuBefore, threadCpuMs());
+  const cpuMs = message.cpu ? cpuBetween(cpuBefore, threadCpuMs()) : undefined;
   checkSendable(result, message.task.name);
   const memory = memoryNow(laneKind === "process");
   return {
