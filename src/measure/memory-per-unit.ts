@@ -8,6 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import * as v8 from "node:v8";
 import * as vm from "node:vm";
 import { AbortError, checkInteger, rangeError, throwIfAborted } from "../errors";
+import { exited, killIfRunning } from "../runtime/child-life";
 import { progressOf } from "../runtime/lifecycle";
 
 export type MemoryUnit = "async" | "threads" | "processes";
@@ -88,9 +89,9 @@ const count = Number(process.argv[1]);
 `;
 
 async function threads(count: number, signal?: AbortSignal): Promise<Pick<MemoryPerUnit, "totalBytes" | "metric">> {
-  // Detached, as below: an interrupt aborts through the signal; the probe also ends with its stdin.
-  const probe = spawn(process.execPath, ["--expose-gc", "-e", THREADS_PROBE, String(count)], { stdio: ["pipe", "pipe", "pipe"], detached: true });
-  const kill = (): void => void probe.kill("SIGKILL");
+  // Detached, as below: an interrupt aborts through the signal. The probe exits by itself once it has measured.
+  const probe = spawn(process.execPath, ["--expose-gc", "-e", THREADS_PROBE, String(count)], { stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const kill = (): void => killIfRunning(probe);
   process.once("exit", kill);
   signal?.addEventListener("abort", kill, { once: true });
   try {
@@ -109,13 +110,13 @@ async function threads(count: number, signal?: AbortSignal): Promise<Pick<Memory
   } finally {
     signal?.removeEventListener("abort", kill);
     process.removeListener("exit", kill);
-    if (probe.exitCode === null && probe.signalCode === null) kill();
+    kill();
   }
 }
 
 async function processes(count: number, signal?: AbortSignal): Promise<Pick<MemoryPerUnit, "totalBytes" | "metric">> {
   const children: ChildProcess[] = [];
-  const kill = (): void => children.forEach((c) => c.kill("SIGKILL"));
+  const kill = (): void => children.forEach(killIfRunning);
   process.once("exit", kill);
   try {
     for (let i = 0; i < count; i++) {
@@ -142,7 +143,7 @@ async function processes(count: number, signal?: AbortSignal): Promise<Pick<Memo
   } finally {
     kill();
     process.removeListener("exit", kill);
-    await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once("exit", r)))));
+    await Promise.all(children.map(exited));
   }
 }
 

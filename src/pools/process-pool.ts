@@ -10,7 +10,8 @@ import { trackPool, untrackPool } from "../runtime/lifecycle";
 import { AbortError, TaskError, TaskTimeoutError, checkInteger } from "../errors";
 import type { TaskRecord } from "../tasks/record";
 import type { TaskMessage } from "../workers/execute";
-import { PARENT_PID_ENV, TASK_ERROR_MARK } from "../workers/process-child";
+import { TASK_ERROR_MARK } from "../workers/process-child";
+import { exited, isRunning, killIfRunning, PARENT_PID_ENV, withinGrace } from "../runtime/child-life";
 
 /** The parts of worker-farm's Farm (lib/farm.js, 1.7.0) this wrapper uses; it has no types. */
 interface FarmCall {
@@ -85,20 +86,6 @@ interface PendingCall {
   readonly reject: (error: unknown) => void;
 }
 
-function isAlive(child: ChildProcess): boolean {
-  return child.exitCode === null && child.signalCode === null;
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return isAlive(child) ? new Promise((resolve) => child.once("exit", () => resolve())) : Promise.resolve();
-}
-
-function within(ms: number, promise: Promise<unknown>): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, ms, false)));
-  return Promise.race([promise.then(() => true), timeout]).finally(() => clearTimeout(timer));
-}
-
 const REFERENCE_HINT =
   "a task runs in another process where names from the notebook do not exist " +
   "(like pickling in Python's multiprocessing); pass values as arguments";
@@ -150,7 +137,7 @@ export class ProcessPool {
     const send = this.farm.send.bind(this.farm);
     this.farm.send = (childId, call) => {
       const target = this.farm.children[childId]?.child;
-      if (target && (this.dying.has(target) || !isAlive(target))) {
+      if (target && (this.dying.has(target) || !isRunning(target))) {
         // worker-farm hands queued work to a child in the same turn in which it gives up on it
         // (after a timeout or a crash) and stops it: that call would never be answered. Queue it
         // again and let the farm place it once the child is gone (it starts a replacement).
@@ -203,7 +190,7 @@ export class ProcessPool {
     if (this.state === "closed" || this.state === "destroyed") return [];
     return Object.values(this.farm.children)
       .map((entry) => entry.child)
-      .filter((child) => isAlive(child) && child.pid !== undefined)
+      .filter((child) => isRunning(child) && child.pid !== undefined)
       .map((child) => child.pid as number);
   }
 
@@ -272,7 +259,7 @@ export class ProcessPool {
     call.reject(new TaskTimeoutError(call.task, STRATEGY, call.timeoutMs));
     if (call.child) {
       this.dying.add(call.child);
-      if (isAlive(call.child)) call.child.kill("SIGKILL");
+      killIfRunning(call.child);
     }
   }
 
@@ -290,7 +277,7 @@ export class ProcessPool {
   private drainedOutput(child: ChildProcess): Promise<void> {
     const streams = [child.stdout, child.stderr].filter((s): s is NonNullable<typeof s> => s !== null && !s.destroyed && !s.readableEnded);
     if (streams.length === 0) return Promise.resolve();
-    return within(1_000, Promise.all(streams.map((s) => new Promise<void>((resolve) => s.once("close", () => resolve()))))).then(() => undefined);
+    return withinGrace(Promise.all(streams.map((s) => new Promise<void>((resolve) => s.once("close", () => resolve())))), 1_000).then(() => undefined);
   }
 
   /**
@@ -312,12 +299,12 @@ export class ProcessPool {
         let notify = (): void => undefined;
         const idle = new Promise<void>((resolve) => (notify = resolve));
         this.drained.add(notify);
-        await within(timeoutMs, idle);
+        await withinGrace(idle, timeoutMs);
         this.drained.delete(notify);
       }
       if (this.pending.size === 0 && !this.stopping) {
         this.farm.end(); // tells each idle child to exit, and kills it after 100 ms if it does not
-        await within(Math.max(0, deadline - Date.now()), Promise.all([...this.live].map(exited)));
+        await withinGrace(Promise.all([...this.live].map(exited)), Math.max(0, deadline - Date.now()));
       }
       await this.stop("closed");
     })();
@@ -357,7 +344,7 @@ export class ProcessPool {
 
   private killAll(): void {
     for (const child of this.live) {
-      if (isAlive(child)) child.kill("SIGKILL");
+      killIfRunning(child);
     }
   }
 

@@ -9,6 +9,7 @@ import { AbortError, StrategyUnavailableError, TaskError, TaskTimeoutError } fro
 import type { LaneKind } from "../measure/spans";
 import { findPython, MIN_PYTHON, type PythonInfo } from "../python";
 import type { PythonMode, PythonStrategy, RunnerContext, RunRecord, StrategyRunner, TaskRecord } from "./strategy";
+import { isRunning, withinGrace } from "../runtime/child-life";
 
 /** The reference script, shipped as package data (this file compiles to conclab/dist/src/strategies). */
 export const REFERENCE_SCRIPT = path.resolve(__dirname, "..", "..", "..", "python", "reference.py");
@@ -221,14 +222,12 @@ class PythonRunner implements StrategyRunner {
     this.context.signal.removeEventListener("abort", this.onAbort);
     const child = this.child;
     child?.ref(); // keep Node alive until the interpreter is gone
-    if (child && child.exitCode === null && child.signalCode === null && !this.failure) {
+    if (child && isRunning(child) && !this.failure) {
       // A clean close: the script shuts its pool down and exits 0.
       this.failure = new Error(`strategy ${this.key} was disposed`);
       this.settle()?.reject(this.failure);
       child.stdin.end(`${JSON.stringify({ cmd: "close" })}\n`);
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.exited, new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS)))]);
-      clearTimeout(timer);
+      await withinGrace(this.exited, CLOSE_GRACE_MS);
     }
     // Kills what is left (the whole group: the interpreter if it did not exit, stray workers).
     this.killGroup();

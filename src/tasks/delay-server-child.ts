@@ -3,9 +3,10 @@
  * server, reports its port and token over IPC, answers requests for its counts, and ends on
  * `close`, when its IPC channel closes, or when its parent dies (its parent pid changes).
  */
-import { DELAY_PARENT_PID_ENV, listenDelayServer, type DelayChildMessage, type DelayParentMessage, type LocalDelayServer } from "./delay-server";
+import { endWithParent } from "../runtime/child-life";
+import { listenDelayServer, type DelayChildMessage, type DelayParentMessage, type LocalDelayServer } from "./delay-server";
 
-/** How often the child checks that its parent is alive, and at most how often it reports counts. */
+/** At most how often the child reports its counts unasked. */
 const POLL_MS = 250;
 
 function send(message: DelayChildMessage): void {
@@ -17,16 +18,8 @@ function main(): void {
     process.stderr.write("delay-server-child: start it through startDelayServer({ inChildProcess: true }), not by hand\n");
     process.exit(2);
   }
-  const parent = Number(process.env[DELAY_PARENT_PID_ENV]) || process.ppid;
-  // The parent may have died before this child got going.
-  if (process.ppid !== parent) process.exit(1);
-  // A Jupyter interrupt signals the kernel's whole process group; the kernel decides what stops.
-  process.on("SIGINT", () => undefined);
-  process.once("disconnect", () => process.exit(0));
-  // An event-driven child sees "disconnect" when its parent dies; this is the belt to those braces.
-  setInterval(() => {
-    if (process.ppid !== parent) process.exit(1);
-  }, POLL_MS).unref();
+  // Event-driven: it sees "disconnect" when its parent dies; a timer is the belt to those braces.
+  endWithParent({ busy: false });
 
   let server: LocalDelayServer | undefined;
   let reportTimer: NodeJS.Timeout | undefined;

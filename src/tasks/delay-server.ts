@@ -9,12 +9,13 @@
  * 20,000. The child is killed on close(), when this process exits, on a kernel shutdown, and it
  * ends by itself when this process dies.
  */
-import { fork, type ChildProcess } from "node:child_process";
+import { fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { checkInteger, typeError } from "../errors";
+import { exited, killIfRunning, PARENT_PID_ENV, withinGrace } from "../runtime/child-life";
 import { trackPool, untrackPool } from "../runtime/lifecycle";
 
 export interface DelayServerOptions {
@@ -67,7 +68,6 @@ export type DelayParentMessage =
   | { readonly type: "close" };
 
 /** The environment variable through which the child learns its parent's pid. */
-export const DELAY_PARENT_PID_ENV = "CONCLAB_DELAY_SERVER_PARENT_PID";
 
 const CHILD_MODULE = path.join(__dirname, "delay-server-child.js");
 /** How long close() waits for the child to exit by itself before it is killed. */
@@ -144,9 +144,6 @@ async function inThisProcess(delayMs: number, bodyBytes: number): Promise<DelayS
   };
 }
 
-function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once("exit", () => resolve()));
-}
 
 async function inChildProcess(delayMs: number, bodyBytes: number): Promise<DelayServer> {
   const child = fork(CHILD_MODULE, [], {
@@ -156,7 +153,7 @@ async function inChildProcess(delayMs: number, bodyBytes: number): Promise<Delay
     execArgv: [],
     // Out of the kernel's process group, so a Jupyter interrupt cannot kill it while it starts.
     detached: true,
-    env: { ...process.env, [DELAY_PARENT_PID_ENV]: String(process.pid) },
+    env: { ...process.env, [PARENT_PID_ENV]: String(process.pid) },
     serialization: "json",
   });
   child.stderr?.setEncoding("utf8").on("data", (chunk: string) => process.stderr.write(chunk));
@@ -164,9 +161,7 @@ async function inChildProcess(delayMs: number, bodyBytes: number): Promise<Delay
   let nextId = 0;
   const waiting = new Map<number, (counts: DelayServerCounts) => void>();
   let gone = false;
-  const killNow = (): void => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  };
+  const killNow = (): void => killIfRunning(child);
   const exitHook = (): void => killNow();
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
@@ -174,9 +169,7 @@ async function inChildProcess(delayMs: number, bodyBytes: number): Promise<Delay
       untrackPool(handle);
       if (!gone && child.connected) {
         child.send({ type: "close" } satisfies DelayParentMessage);
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([exited(child), new Promise<void>((resolve) => (timer = setTimeout(resolve, CHILD_CLOSE_GRACE_MS)))]);
-        clearTimeout(timer);
+        await withinGrace(exited(child), CHILD_CLOSE_GRACE_MS);
       }
       killNow();
       await exited(child);
