@@ -1,4 +1,5 @@
 import type { Span } from "../measure/spans";
+import { median } from "../measure/stats";
 
 /** The most spans running at the same instant (a sweep over start and end times). */
 export function maxConcurrency(spans: readonly Span[]): number {
@@ -33,8 +34,5 @@ export function laneCount(spans: readonly Span[]): number {
  */
 export function cpuShareOfCopies(spans: readonly Span[]): number | null {
   const shares = spans.filter((s) => s.endMs > s.startMs).map((s) => (s.cpuMs === undefined ? Number.NaN : s.cpuMs / (s.endMs - s.startMs)));
-  if (shares.length === 0 || shares.some((v) => Number.isNaN(v))) return null;
-  const sorted = [...shares].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return shares.length === 0 || shares.some((v) => Number.isNaN(v)) ? null : median(shares);
 }

@@ -13,7 +13,7 @@ import type { MemoryPerUnit } from "../measure/memory-per-unit";
 import type { StartupSamples } from "../measure/startup";
 import { formatBytes, formatDuration } from "../measure/format";
 import { median, type Stat } from "../measure/stats";
-import { atLeast, atMost, thresholdRule, verdictOf, type Check, type Claim, type ClaimKind, type Verdict } from "./claims";
+import { atLeast, atMost, thresholdRule, verdictOf, type Check, type Claim } from "./claims";
 import { byRepeat, cpuShareOfCopies, laneCount, maxConcurrency } from "./overlap";
 
 function strategy(result: CompareResult, key: string): StrategyResult {
@@ -180,17 +180,8 @@ function oneCoreReason(machine: number | Pick<MachineDescription, "cores" | "cpu
   return ONE_CORE;
 }
 
-interface ClaimParts {
-  readonly id: string;
-  readonly section: string;
-  readonly claim: string;
-  readonly measured: string;
-  readonly verdict: Verdict;
-  readonly reason: string;
-  readonly rule: string;
-  readonly kind?: ClaimKind;
-  readonly nodeByDesign?: string | null;
-}
+/** A claim as the functions below write it: a test with no Node-by-design explanation unless said. */
+type ClaimParts = Omit<Claim, "kind" | "nodeByDesign"> & Partial<Pick<Claim, "kind" | "nodeByDesign">>;
 
 function claim(parts: ClaimParts): Claim {
   return { ...parts, kind: parts.kind ?? "test", nodeByDesign: parts.nodeByDesign ?? null };
