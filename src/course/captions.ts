@@ -13,7 +13,7 @@ import type { StartupSamples } from "../measure/startup";
 import { median } from "../measure/stats";
 import { byRepeat, cpuShareOfCopies, laneCount, maxConcurrency } from "./overlap";
 import { atLeast, atMost } from "./claims";
-import { copySlowdown, ONE_CORE_BUSY, PARALLEL_SHARE, parallelSpeedup } from "./verdicts";
+import { copySlowdown, ONE_CORE_BUSY, PARALLEL_SHARE, parallelSpeedup, slowdownCause } from "./verdicts";
 
 const x = (value: number): string => `${value.toFixed(2)}x`;
 
@@ -37,7 +37,7 @@ export function parallelCaption(result: CompareResult, key: string): string {
   }
   const needed = onCpus ? `${(PARALLEL_SHARE * expected).toFixed(2)} CPUs busy` : x(PARALLEL_SHARE * expected);
   const slowdown = copySlowdown(result, key);
-  const slower = onCpus && check === "yes" && slowdown !== null && slowdown > 1.1 ? ` Each copy took ${x(slowdown)} as long beside the others as alone: on this machine CPUs working at once slow each other down.` : "";
+  const slower = onCpus && check === "yes" && slowdown !== null && slowdown > 1.1 ? ` Each copy took ${x(slowdown)} as long beside the others as alone: ${slowdownCause(result)}.` : "";
   if (check === "yes") return `${ran}: at least ${needed} needs ${expected} CPUs working at the same time, so the copies ran in parallel.${slower}`;
   if (check === "no") return `${ran}: short of the ${needed} that ${expected} CPUs working at once would give, so this run shows no parallel work.`;
   const why = result.noise.busy ? `the run was disturbed (${result.noise.note})` : "the repeats spread too widely to tell";

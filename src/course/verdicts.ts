@@ -7,7 +7,7 @@
 import { describeMachine, type MachineDescription } from "../environment";
 import { findPython } from "../python";
 import { strategyDescriptor } from "../strategies/descriptors";
-import type { CompareResult, StrategyResult } from "../experiment/compare";
+import { BUSY_CONTENTION, type CompareResult, type StrategyResult } from "../experiment/compare";
 import type { LoopLagResult } from "../measure/loop-lag";
 import type { MemoryPerUnit } from "../measure/memory-per-unit";
 import type { StartupSamples } from "../measure/startup";
@@ -145,6 +145,17 @@ function shortfallReason(result: CompareResult, key: string, measure: CoreMeasur
 }
 
 /**
+ * Why copies ran slower side by side than alone, naming only what was measured: other programs'
+ * CPU use when the meter saw much of it, else the machine's cores slowing each other down.
+ */
+export function slowdownCause(result: CompareResult): string {
+  const foreign = result.noise.contention;
+  return foreign !== null && foreign > BUSY_CONTENTION
+    ? `other programs took ${(foreign * 100).toFixed(0)}% of the CPU meanwhile`
+    : "on this machine CPUs working at once slow each other down (shared physical cores, clock limits, memory), which is the hardware, not the runtime";
+}
+
+/**
  * When the CPUs did work at once but the copies finished less than PARALLEL_SHARE sooner: the
  * machine's, not the runtime's doing. Null when there is nothing to explain.
  */
@@ -152,8 +163,7 @@ function slowerTogether(result: CompareResult, key: string, measure: CoreMeasure
   if (!measure.onCpus || measure.check !== "yes" || measure.speedup.median >= PARALLEL_SHARE * measure.expected) return null;
   const slowdown = copySlowdown(result, key);
   return (
-    `; the copies finished only ${x(measure.speedup.median)} sooner because each ran ${slowdown === null ? "slower" : `${x(slowdown)} as long`} beside the others as alone: ` +
-    "on this machine CPUs working at once slow each other down (shared physical cores, clock limits, memory), which is the hardware, not the runtime"
+    `; the copies finished only ${x(measure.speedup.median)} sooner because each ran ${slowdown === null ? "slower" : `${x(slowdown)} as long`} beside the others as alone: ${slowdownCause(result)}`
   );
 }
 

@@ -266,6 +266,9 @@ describe("claims about cores at work are decided on CPUs busy", () => {
     assert.match(claim.measured, /1\.30x the speed of one after another .*1\.96 CPUs busy at once on average .*each copy took 1\.53x as long as alone/);
     assert.match(claim.reason, /each ran 1\.53x as long beside the others as alone: .*the hardware, not the runtime/);
     assert.match(parallelCaption(r, "threads"), /keeping 1\.96 CPUs busy on average: at least 1\.50 CPUs busy needs 2 CPUs .* Each copy took 1\.53x as long/);
+    const contended = { ...r, noise: { ...r.noise, contention: 0.4 } };
+    assert.match(verdicts.nodeThreadsParallel(contended).reason, /each ran 1\.53x as long beside the others as alone: other programs took 40% of the CPU meanwhile$/, "a measured cause, not the hardware");
+    assert.match(parallelCaption(contended, "threads"), /Each copy took 1\.53x as long beside the others as alone: other programs took 40% of the CPU meanwhile\.$/);
   });
 
   it("one CPU busy is no parallel work even when the wall-time ratio looks fast", () => {
