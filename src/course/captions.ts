@@ -136,7 +136,7 @@ export function speedupCurveCaption(points: readonly { readonly strategy: string
   const parts = points
     .filter((p) => p.workers === top)
     .map((p) => `${strategyName(p.strategy)} ${x(p.speedup.median)} (efficiency ${(p.speedup.median / ideal).toFixed(2)}${p.coresBusy ? `, ${p.coresBusy.median.toFixed(2)} CPUs busy` : ""})`);
-  return `With ${top} cop${top === 1 ? "y" : "ies"} on ${cores} usable CPU${cores === 1 ? "" : "s"} (at best ${x(ideal)}): ${parts.join(", ")}.`;
+  return `With ${top} cop${top === 1 ? "y" : "ies"} on ${cores} usable CPU${cores === 1 ? "" : "s"} (ideal speedup here: ${x(ideal)}): ${parts.join(", ")}.`;
 }
 
 /** The sentence under the many-waits figure: the largest batch against one wait. */

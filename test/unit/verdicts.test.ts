@@ -163,7 +163,7 @@ describe("the sentence under every figure is computed from its numbers", () => {
       { strategy: "threads", workers: 1, speedup: summarize([1]) },
       { strategy: "threads", workers: 2, speedup: summarize([1.8]), coresBusy: summarize([1.9]) },
     ];
-    assert.equal(speedupCurveCaption(curve, 2), "With 2 copies on 2 usable CPUs (at best 2.00x): worker threads 1.80x (efficiency 0.90, 1.90 CPUs busy).");
+    assert.equal(speedupCurveCaption(curve, 2), "With 2 copies on 2 usable CPUs (ideal speedup here: 2.00x): worker threads 1.80x (efficiency 0.90, 1.90 CPUs busy).");
     assert.equal(waitsCaption([{ copies: 1, wallMs: 301 }, { copies: 1000, wallMs: 340 }], 300), "1,000 concurrent 300 ms waits on one thread took 340 ms in all, 1.13x the time of a single one (301 ms); one after another they would take 300 s.");
   });
 });
