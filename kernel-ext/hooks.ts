@@ -11,14 +11,52 @@ import {
   setProgressSink,
 } from "../src/runtime/lifecycle";
 import { cellProgressSink } from "./progress";
+import { currentExecution } from "./tslab-channel";
 
 const INSTALLED = Symbol.for("conclab.kernel.hooks");
 
+/** How long an interrupted experiment may take to stop before the cell is ended without it. */
+export const STOP_GRACE_MS = 5_000;
+
+/**
+ * The kernel's own SIGINT handling (tslab's ends the running cell at once), called by ours.
+ * Ending the cell before the experiment has stopped would leave the cell's last words (the
+ * progress bar's summary) to arrive after its reply, where Jupyter front ends drop them.
+ */
+let kernelInterrupt = (): void => undefined;
+let stopping = false;
+
 function onInterrupt(): void {
   const count = runningExperiments();
-  if (count === 0) return;
+  if (count === 0 || stopping) {
+    // Nothing of ours runs, or the reader pressed stop again while it stops: the kernel's turn.
+    kernelInterrupt();
+    return;
+  }
+  stopping = true;
+  const cell = currentExecution();
   process.stdout.write(`interrupted: stopping ${count} running experiment${count === 1 ? "" : "s"}…\n`);
-  void abortAllExperiments().then(() => process.stdout.write("stopped; its worker threads and child processes are gone\n"));
+  let grace: NodeJS.Timeout | undefined;
+  const stopped = new Promise<void>((resolve) => {
+    grace = setTimeout(resolve, STOP_GRACE_MS);
+    void abortAllExperiments().finally(resolve);
+  });
+  void stopped.then(() => {
+    clearTimeout(grace);
+    stopping = false;
+    // The aborted experiment usually ended the cell by now; if the cell still runs (it awaits
+    // something else too), the kernel ends it. Never a cell that started since.
+    if (currentExecution() === cell) kernelInterrupt();
+  });
+}
+
+function takeOverInterrupt(): void {
+  const previous = process.listeners("SIGINT");
+  process.removeAllListeners("SIGINT");
+  if (previous.length > 0) kernelInterrupt = () => previous.forEach((listener) => listener("SIGINT"));
+  // Outside a kernel, where nothing else listened, Ctrl-C still ends the script once its experiments stopped.
+  else if (currentExecution() === null) kernelInterrupt = () => process.exit(130);
+  process.on("SIGINT", onInterrupt);
 }
 
 function onTerminate(signal: NodeJS.Signals): void {
@@ -34,7 +72,9 @@ export function installKernelHooks(): void {
   if (registry[INSTALLED]) return;
   registry[INSTALLED] = true;
   const plain = setProgressSink(() => cellProgressSink(plain()));
-  process.on("SIGINT", onInterrupt);
+  // A cell's synchronous code runs with vm's breakOnSigint, which lifts every SIGINT listener
+  // (tslab's too) until it returns and puts them back then: take them over after that.
+  queueMicrotask(takeOverInterrupt);
   process.on("SIGTERM", () => onTerminate("SIGTERM"));
   process.on("SIGHUP", () => onTerminate("SIGHUP"));
   process.on("exit", killAllNow);

@@ -40,6 +40,14 @@ export function inKernel(): boolean {
 }
 
 /**
+ * A token for the execute request tslab runs (or ran last): a new one for each request, so that
+ * a deferred action can tell whether another cell has started since. Null outside a kernel.
+ */
+export function currentExecution(): object | null {
+  return jupyterModule().lastWriteDisplayData;
+}
+
+/**
  * Sends one `display_data` message (or `update_display_data` when `update` is true and a display
  * id is given) carrying every MIME type of `bundle`. Returns false outside a kernel.
  */

@@ -16,7 +16,7 @@ import type { RunnerContext, RunRecord, StrategyKey, StrategyName, StrategyRunne
 import { portable, type TaskFunction, type TaskSource } from "../tasks/task-source";
 import { MemoryTracker, type MemorySummary } from "./memory";
 import { checkArgs, checkCopies, checkSignal, checkTimeout, DEFAULT_TIMEOUT_MS, expandStrategy, isParallel, readTask } from "./options";
-import { newProgressSink, startExperiment } from "../runtime/lifecycle";
+import { newProgressSink, startExperiment, type ProgressReport } from "../runtime/lifecycle";
 import { STRATEGIES, type Pools } from "../strategies/descriptors";
 
 export interface CompareProgress {
@@ -418,6 +418,7 @@ async function compareWith<F extends TaskFunction>(options: CompareOptions<F>, c
 
   const context: RunnerContext = { task, args, copies, signal, timeoutMs };
   const runners: StrategyRunner[] = [];
+  let ending: ProgressReport | undefined;
   try {
     await refuseIfTooLong(plan, cores, signal, () => progress({ phase: "probe", runsDone: 0 }));
     for (const key of keys) {
@@ -450,16 +451,18 @@ async function compareWith<F extends TaskFunction>(options: CompareOptions<F>, c
     const result = measured.result(target);
     progress({ phase: "done", runsDone });
     const elapsedMs = nowMs() - startedAtMs;
-    sink({ label, fraction: 1, detail: "done", elapsedMs, summary: summaryLine(label, result, elapsedMs) });
+    ending = { label, fraction: 1, detail: "done", elapsedMs, summary: summaryLine(label, result, elapsedMs) };
     return result;
   } catch (error) {
     const final = signal.aborted && !(error instanceof AbortError) ? new AbortError() : error;
     const why = final instanceof AbortError ? "interrupted; its workers and child processes were stopped" : `failed: ${(final as Error).message ?? String(final)}`;
-    sink({ label, fraction: 0, detail: "stopped", elapsedMs: nowMs() - startedAtMs, summary: `${label}: ${why}` });
+    ending = { label, fraction: 0, detail: "stopped", elapsedMs: nowMs() - startedAtMs, summary: `${label}: ${why}` };
     throw final;
   } finally {
     userSignal?.removeEventListener("abort", onUserAbort);
     controller.abort(); // stops anything still waiting
     await Promise.allSettled(runners.map((runner) => runner.dispose()));
+    // Said once the workers and child processes are gone, and before the caller hears the outcome.
+    if (ending) sink(ending);
   }
 }

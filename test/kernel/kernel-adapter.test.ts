@@ -87,28 +87,35 @@ describe("conclab/kernel in a real tslab kernel", () => {
         // cell (libuv's pool on Node 24) must not pass for the experiment's, or the interrupt lands
         // before the cell runs and is lost.
         let cellRuns = false;
+        let barShown = false;
         const stopWatching = client.watch((msg) => {
           if (msg.header.msg_type === "stream" && String((msg.content as { text?: unknown }).text).includes("experiment starts")) cellRuns = true;
+          if (msg.header.msg_type === "display_data" && (msg.content as { transient?: { display_id?: string } }).transient?.display_id) barShown = true;
         });
         const running = client.execute(
           `console.log("experiment starts");\nawait compare({ task: countTo, args: [3_000_000_000], copies: 2, strategies: ["${strategy}"], repeats: 50, warmup: 0, timeoutMs: 600_000, maxTotalMs: 86_400_000 });`,
         );
         const started = await until(
-          () => cellRuns && (strategy === "threads" ? threadCount(pid) >= threadsBefore + 2 : descendants(pid).length >= 2),
+          () => cellRuns && barShown && (strategy === "threads" ? threadCount(pid) >= threadsBefore + 2 : descendants(pid).length >= 2),
           20_000,
         );
         stopWatching();
-        assert.ok(started, `the ${strategy} started`);
+        assert.ok(started, `the ${strategy} started and the progress bar is shown`);
         const children = descendants(pid);
         await client.interrupt();
         const outcome = await running;
         assert.notEqual(outcome.status, "ok", "the interrupted cell does not report success");
+        // Before the cell ends (its reply), it has said that it stops and its bar has become the summary:
+        // anything sent after the reply may never reach the cell.
+        assert.match(stdout(outcome.outputs), /interrupted: stopping 1 running experiment/);
+        const shown = outcome.outputs.filter((o) => o.output_type === "display_data").map((o) => String((o as { data: Record<string, unknown> }).data["text/plain"]));
+        assert.equal(shown.length, 1, `one progress display in the interrupted cell, got ${JSON.stringify(shown)}`);
+        assert.match(shown[0]!, /: interrupted; its workers and child processes were stopped$/, "the bar ended as the summary before the cell ended");
         await sleep(300);
         assert.ok(await until(() => threadCount(pid) <= threadsBefore, 5_000), `threads back to ${threadsBefore}, now ${threadCount(pid)}`);
         assert.ok(await until(() => children.every((c) => !isAlive(c)) && descendants(pid).length === 0, 5_000), "no child process left");
         const next = await client.execute('console.log("next cell ran");');
         assert.equal(next.status, "ok");
-        assert.match(stdout([...outcome.outputs, ...next.outputs]), /interrupted: stopping 1 running experiment/);
         assert.match(stdout(next.outputs), /next cell ran/);
       } finally {
         await client.shutdown();

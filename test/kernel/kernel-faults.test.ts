@@ -133,10 +133,45 @@ describe("faults of a real tslab kernel during each strategy", () => {
         const next = await client.execute("console.log(`next cell ran; running=${runningExperiments()}`);");
         assert.equal(next.status, "ok");
         assert.match(stdout(next.outputs), /next cell ran; running=0/, "the experiment itself stopped, not only the cell");
-        assert.match(stdout([...outcome.outputs, ...next.outputs]), /interrupted: stopping 1 running experiment/);
+        assert.match(stdout(outcome.outputs), /interrupted: stopping 1 running experiment/, "the interrupted cell itself says so");
         assert.ok(isAlive(pid), "the kernel lives on");
       });
     }
+
+    // conclab/kernel holds tslab's interrupt back until the experiment has stopped; these say the
+    // cell still ends when something other than an experiment keeps it running.
+    it("a cell that goes on waiting after its experiment stopped ends on the same interrupt", async () => {
+      assert.ok(client, "the kernel started");
+      const running = client.execute(
+        `${longCompare("async", "sleep", 400, 4).replace(/;$/, "")}.catch((error) => console.log(\`caught \${error.name}\`));\n` +
+          'console.log("waits on");\nawait new Promise(() => {});',
+        { timeoutMs: 60_000 },
+      );
+      assert.ok(await progressMentions(client, "async, repeat"), "the experiment got going");
+      await client.interrupt();
+      const outcome = await running;
+      assert.equal(outcome.status, "error", `the cell ended as interrupted (not by the 60 s timeout): ${stdout(outcome.outputs)}`);
+      assert.match(stdout(outcome.outputs), /caught AbortError\nwaits on\n/);
+      assert.match(stdout(outcome.outputs), /Interrupted asynchronously/, "tslab ended the cell's wait");
+      await sleep(300);
+    });
+
+    it("with no experiment running, an interrupt ends the cell at once, as tslab alone does", async () => {
+      assert.ok(client, "the kernel started");
+      const running = client.execute('console.log("waits");\nawait new Promise(() => {});', { timeoutMs: 60_000 });
+      let waits = false;
+      const stop = client.watch((msg) => {
+        if (msg.header.msg_type === "stream" && String((msg.content as { text?: unknown }).text).includes("waits")) waits = true;
+      });
+      assert.ok(await until(() => waits, 30_000), "the cell runs");
+      stop();
+      await client.interrupt();
+      const outcome = await running;
+      assert.equal(outcome.status, "error", `the cell ended as interrupted (not by the 60 s timeout): ${stdout(outcome.outputs)}`);
+      assert.doesNotMatch(stdout(outcome.outputs), /stopping \d+ running experiment/);
+      assert.match(stdout(outcome.outputs), /Interrupted asynchronously/);
+      await sleep(300);
+    });
 
   });
 
