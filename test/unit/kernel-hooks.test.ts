@@ -1,0 +1,48 @@
+/**
+ * conclab/kernel's interrupt handling outside a kernel: a script that imports it still ends on
+ * Ctrl-C (SIGINT), after its experiment stopped and said so. Inside a kernel the same handler
+ * hands the interrupt on to tslab: test/kernel/kernel-faults.test.ts.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { describe, it } from "node:test";
+import { PROJECT_ROOT } from "../../tools/paths";
+import { until } from "../helpers/processes";
+
+/** Runs `source` as a CommonJS script in the project root; resolves with its output and exit. */
+function script(source: string): { output: () => string; sigint: () => void; exited: Promise<[number | null, NodeJS.Signals | null]> } {
+  const child = spawn(process.execPath, ["-e", source], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  return {
+    output: () => output,
+    sigint: () => child.kill("SIGINT"),
+    exited: once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>,
+  };
+}
+
+describe("conclab/kernel outside a kernel: Ctrl-C", () => {
+  it("with nothing running, ends the script as Node would (exit 130)", async () => {
+    const run = script('require("conclab/kernel"); console.log("ready"); setInterval(() => undefined, 1000);');
+    assert.ok(await until(() => run.output().includes("ready"), 20_000), `the script started: ${run.output()}`);
+    run.sigint();
+    const [code] = await run.exited;
+    assert.equal(code, 130, run.output());
+  });
+
+  it("during an experiment, stops it first (it rejects with AbortError), then ends the script", async () => {
+    const run = script(
+      'const { compare, countTo } = require("conclab"); require("conclab/kernel");\n' +
+        'compare({ task: countTo, args: [3e9], copies: 2, strategies: ["threads"], repeats: 50, warmup: 0, timeoutMs: 600000, maxTotalMs: 86400000,\n' +
+        '  onProgress: (p) => { if (p.phase === "run") console.log("running"); } })\n' +
+        '  .catch((error) => console.log(`experiment ended: ${error.name}`));',
+    );
+    assert.ok(await until(() => run.output().includes("running"), 30_000), `the experiment started: ${run.output()}`);
+    run.sigint();
+    const [code] = await run.exited;
+    assert.equal(code, 130, run.output());
+    assert.match(run.output(), /interrupted: stopping 1 running experiment…\n[^]*experiment ended: AbortError/);
+  });
+});
