@@ -16,8 +16,11 @@ export { run, type RunOptions, type RunResult } from "./experiment/run";
 export { calibrate, type CalibrateOptions } from "./experiment/calibrate";
 export type { MemorySummary, LaneMemory } from "./experiment/memory";
 export type { Pools } from "./strategies/descriptors";
-export { MAX_PARALLEL_COPIES, MAX_EVENT_LOOP_COPIES, DEFAULT_TIMEOUT_MS } from "./experiment/options";
-export { NODE_STRATEGIES, PYTHON_MODES, type StrategyName, type StrategyKey, type NodeStrategy, type PythonMode } from "./strategies/strategy";
+export { DEFAULT_TIMEOUT_MS } from "./experiment/options";
+export {
+  STRATEGY_KEYS, NODE_STRATEGIES, PYTHON_STRATEGIES, MAX_PARALLEL_COPIES, MAX_EVENT_LOOP_COPIES,
+  type StrategyName, type StrategyKey, type NodeStrategy, type PythonStrategy,
+} from "./strategies/descriptors";
 export { createThreadPool, createProcessPool } from "./pools";
 export { ProcessPool, type ProcessPoolOptions } from "./pools/process-pool";
 export { ThreadPool, type ThreadPoolOptions } from "./pools/thread-pool";

@@ -16,7 +16,7 @@ import { blockingSleep, httpGet, sleep } from "../tasks/io";
 import { startDelayServer } from "../tasks/delay-server";
 import { decided, type Claim } from "./claims";
 import * as verdicts from "./verdicts";
-import { MAX_PARALLEL_COPIES } from "../experiment/options";
+import { MAX_PARALLEL_COPIES } from "../strategies/descriptors";
 
 /**
  * Copies for the preemption experiment (03): twice the CPUs, so threads must take turns, at least 4,

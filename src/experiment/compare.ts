@@ -12,12 +12,12 @@ import { ContentionMeter } from "../measure/contention";
 import { laneName, spanOf, type Span } from "../measure/spans";
 import { pairedRatios, summarize, type Stat } from "../measure/stats";
 import { ThreadPool } from "../pools/thread-pool";
-import type { RunnerContext, RunRecord, StrategyKey, StrategyName, StrategyRunner } from "../strategies/strategy";
+import type { RunnerContext, RunRecord, StrategyRunner } from "../strategies/strategy";
 import { portable, type TaskFunction, type TaskSource } from "../tasks/task-source";
 import { MemoryTracker, type MemorySummary } from "./memory";
 import { checkArgs, checkCopies, checkSignal, checkTimeout, DEFAULT_TIMEOUT_MS, expandStrategy, isParallel, readTask } from "./options";
 import { newProgressSink, startExperiment, type ProgressReport } from "../runtime/lifecycle";
-import { STRATEGIES, type Pools } from "../strategies/descriptors";
+import { STRATEGIES, type Pools, type StrategyKey, type StrategyName } from "../strategies/descriptors";
 
 export interface CompareProgress {
   readonly phase: "probe" | "prepare" | "run" | "done";
@@ -296,21 +296,21 @@ class Measurements {
   }
 
   /** One timed run of `runner`, with its memory, the CPU other programs took, and the CPUs it kept busy. */
-  async timeOnce(runner: StrategyRunner): Promise<void> {
-    const tracker = this.trackers.get(runner.key)!;
+  async timeOnce(key: StrategyKey, runner: StrategyRunner): Promise<void> {
+    const tracker = this.trackers.get(key)!;
     tracker.start();
     const cpuBefore = process.cpuUsage();
     this.meter.start();
     const record = await runner.runOnce();
     const used = this.meter.stop();
-    if (used.foreign !== null) this.contention.get(runner.key)!.push(used.foreign);
-    if (used.coresBusy !== null) this.coresBusy.get(runner.key)!.push(used.coresBusy);
-    if (runner.key === "sequential") {
+    if (used.foreign !== null) this.contention.get(key)!.push(used.foreign);
+    if (used.coresBusy !== null) this.coresBusy.get(key)!.push(used.coresBusy);
+    if (key === "sequential") {
       const cpu = process.cpuUsage(cpuBefore);
       this.sequentialCpuMs += (cpu.user + cpu.system) / 1000;
     }
     tracker.stop(record, laneOf);
-    this.records.get(runner.key)!.push(record);
+    this.records.get(key)!.push(record);
   }
 
   /** The result of the first `done` timed rounds (all of them at the end; fewer while `until` decides). */
@@ -417,14 +417,14 @@ async function compareWith<F extends TaskFunction>(options: CompareOptions<F>, c
   };
 
   const context: RunnerContext = { task, args, copies, signal, timeoutMs };
-  const runners: StrategyRunner[] = [];
+  const runners: { readonly key: StrategyKey; readonly runner: StrategyRunner }[] = [];
   let ending: ProgressReport | undefined;
   try {
     await refuseIfTooLong(plan, cores, signal, () => progress({ phase: "probe", runsDone: 0 }));
     for (const key of keys) {
       progress({ phase: "prepare", strategy: key, runsDone: 0 });
       const runner = STRATEGIES[key].create(context, options.pools ?? {});
-      runners.push(runner);
+      runners.push({ key, runner });
       await runner.prepare(warmup);
     }
 
@@ -434,13 +434,13 @@ async function compareWith<F extends TaskFunction>(options: CompareOptions<F>, c
     const timedFromMs = nowMs();
     for (let repeat = 0; repeat < target; repeat++) {
       for (let i = 0; i < runners.length; i++) {
-        const runner = runners[(i + repeat) % runners.length]!;
+        const { key, runner } = runners[(i + repeat) % runners.length]!;
         // Between timed runs (untimed): lets an interrupt or abort in, even when every strategy
         // so far ran synchronous work on this thread.
         await turnEventLoop();
         throwIfAborted(signal);
-        progress({ phase: "run", strategy: runner.key, repeat, runsDone, remainingMs: firstRoundMs && firstRoundMs * (target - repeat) });
-        await measured.timeOnce(runner);
+        progress({ phase: "run", strategy: key, repeat, runsDone, remainingMs: firstRoundMs && firstRoundMs * (target - repeat) });
+        await measured.timeOnce(key, runner);
         runsDone++;
       }
       if (repeat === 0) firstRoundMs = nowMs() - startedAtMs;
@@ -461,7 +461,7 @@ async function compareWith<F extends TaskFunction>(options: CompareOptions<F>, c
   } finally {
     userSignal?.removeEventListener("abort", onUserAbort);
     controller.abort(); // stops anything still waiting
-    await Promise.allSettled(runners.map((runner) => runner.dispose()));
+    await Promise.allSettled(runners.map(({ runner }) => runner.dispose()));
     // Said once the workers and child processes are gone, and before the caller hears the outcome.
     if (ending) sink(ending);
   }

@@ -1,16 +1,13 @@
 /** Validation of the options `run` and `compare` share. Every error names the parameter. */
 import { checkInteger, rangeError, typeError } from "../errors";
-import { STRATEGIES } from "../strategies/descriptors";
-import { NODE_STRATEGIES, PYTHON_MODES, type StrategyKey } from "../strategies/strategy";
+import { PYTHON_STRATEGIES, STRATEGIES, STRATEGY_KEYS, strategyDescriptor, type StrategyKey } from "../strategies/descriptors";
 import { taskSource, type TaskSource } from "../tasks/task-source";
 
-/** Most copies for strategies that start a thread or process per copy. */
-export const MAX_PARALLEL_COPIES = 64;
-/** Most copies on the one JavaScript thread (async work is cheap: 10,000 connections is a lesson). */
-export const MAX_EVENT_LOOP_COPIES = 100_000;
 export const DEFAULT_TIMEOUT_MS = 60_000;
 
-const ALL_NAMES: readonly string[] = [...NODE_STRATEGIES, "python", ...PYTHON_MODES.map((m) => `python:${m}`)];
+/** Names that stand for several strategies. */
+const GROUPS: Readonly<Record<string, readonly StrategyKey[]>> = { python: PYTHON_STRATEGIES };
+const ALL_NAMES: readonly string[] = [...STRATEGY_KEYS.filter((key) => STRATEGIES[key].runtime === "node"), ...Object.keys(GROUPS), ...STRATEGY_KEYS.filter((key) => STRATEGIES[key].runtime !== "node")];
 
 export function expandStrategy(name: unknown, param: string): StrategyKey[] {
   if (typeof name !== "string" || !ALL_NAMES.includes(name)) {
@@ -18,25 +15,18 @@ export function expandStrategy(name: unknown, param: string): StrategyKey[] {
     const make = wrongType ? typeError : rangeError;
     throw make(param, `one of ${ALL_NAMES.join(", ")}`, name, "pick a strategy from that list");
   }
-  if (name === "python") return PYTHON_MODES.map((m) => `python:${m}` as const);
-  return [name as StrategyKey];
+  return [...(GROUPS[name] ?? [strategyDescriptor(name)!.key as StrategyKey])];
 }
 
 export function isParallel(key: StrategyKey): boolean {
   return STRATEGIES[key].parallel;
 }
 
-/** Strategies whose copies each need a thread or process (CPython's pools included): their number is capped. */
-function capped(key: StrategyKey): boolean {
-  return STRATEGIES[key].parallel || STRATEGIES[key].runtime === "python";
-}
-
+/** The strategy among `keys` that takes the fewest copies, whose limit holds for the call. */
 export function checkCopies(copies: unknown, keys: readonly StrategyKey[], param = "copies"): number {
-  const max = keys.some(capped) ? MAX_PARALLEL_COPIES : MAX_EVENT_LOOP_COPIES;
-  const why = keys.some(capped)
-    ? `each copy gets its own thread or process with threads, processes and python; use at most ${MAX_PARALLEL_COPIES}`
-    : "pass how many copies of the task run at once";
-  return checkInteger(param, copies, 1, max, why);
+  const tightest = keys.map((key) => STRATEGIES[key]).reduce((a, b) => (b.maxCopies.count < a.maxCopies.count ? b : a));
+  const { count, why } = tightest.maxCopies;
+  return checkInteger(param, copies, 1, count, `pass how many copies run at once; at most ${count} with ${tightest.key}, since ${why}`);
 }
 
 export function checkArgs(task: TaskSource, args: unknown, param = "args"): readonly unknown[] {

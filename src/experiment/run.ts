@@ -2,12 +2,12 @@
 import { AbortError, checkInteger, throwIfAborted } from "../errors";
 import { describeMachine, type MachineDescription } from "../environment";
 import { laneName, spanOf, type Span } from "../measure/spans";
-import type { RunnerContext, StrategyKey, StrategyName } from "../strategies/strategy";
+import type { RunnerContext } from "../strategies/strategy";
 import type { TaskFunction } from "../tasks/task-source";
 import { progressOf, startExperiment } from "../runtime/lifecycle";
 import { MemoryTracker, type MemorySummary } from "./memory";
 import { checkArgs, checkCopies, checkSignal, checkTimeout, DEFAULT_TIMEOUT_MS, expandStrategy, readTask } from "./options";
-import { STRATEGIES, type Pools } from "../strategies/descriptors";
+import { STRATEGIES, type Pools, type StrategyKey, type StrategyName } from "../strategies/descriptors";
 
 export interface RunOptions<F extends TaskFunction = TaskFunction> {
   /** `python` alone is ambiguous here: name one mode, e.g. `python:threads`. */

@@ -1,16 +1,22 @@
 /**
  * Every fact about a strategy in one place: its runtime, whether its copies run in parallel, what
- * its speedup is measured against, how it uses the kernel's own thread, how figures draw it, and
- * how to make its runner. Every other module reads these descriptors; adding a strategy means
- * adding its descriptor here and its runner beside this file.
+ * its speedup is measured against, how it uses the kernel's own thread, how many copies it takes,
+ * how figures draw it, and how to make its runner. Every other module reads these descriptors,
+ * and the strategy names (`StrategyKey`) are this table's keys: adding a strategy means adding its
+ * descriptor here and its runner beside this file.
  */
 import type { ProcessPool } from "../pools/process-pool";
 import type { ThreadPool } from "../pools/thread-pool";
 import { createMainThreadRunner } from "./main-thread";
 import { createProcessesRunner } from "./processes";
 import { createPythonRunner } from "./python";
-import type { RunnerContext, StrategyKey, StrategyRunner } from "./strategy";
+import type { RunnerContext, StrategyRunner } from "./strategy";
 import { createThreadsRunner } from "./threads";
+
+/** Most copies for strategies that start a thread or process per copy. */
+export const MAX_PARALLEL_COPIES = 64;
+/** Most copies on the one JavaScript thread (async work is cheap: 10,000 connections is a lesson). */
+export const MAX_EVENT_LOOP_COPIES = 100_000;
 
 /** Pools a notebook keeps across cells and lends to experiments (they are never closed for it). */
 export interface Pools {
@@ -29,20 +35,31 @@ export interface StrategyStyle {
   readonly dash: "solid" | "dot";
 }
 
-export interface StrategyDescriptor {
-  readonly key: StrategyKey;
+export interface StrategyDescriptor<Key extends string = string> {
+  readonly key: Key;
   readonly runtime: "node" | "python";
-  /** Each copy gets a thread or process of its own: copies may run in parallel, and their number is capped. */
+  /** Each copy gets a thread or process of its own: copies may run in parallel. */
   readonly parallel: boolean;
   /** The strategy this one's speedup is measured against (each runtime against its own sequential run). */
-  readonly baseline: StrategyKey;
+  readonly baseline: Key;
   /**
    * How copies use the kernel's own thread: one after another, started together (CPU work still
    * takes turns), awaited together, or not at all (they run elsewhere).
    */
   readonly kernelThread: "one-after-another" | "together" | "awaited" | null;
+  /** Most copies one run may ask for, and why (said when a call asks for more). */
+  readonly maxCopies: { readonly count: number; readonly why: string };
   readonly style: StrategyStyle;
   readonly create: (context: RunnerContext, pools: Pools) => StrategyRunner;
+}
+
+const ONE_THREAD_EACH = { count: MAX_PARALLEL_COPIES, why: "each copy gets a thread or process of its own" } as const;
+const ON_ONE_THREAD = { count: MAX_EVENT_LOOP_COPIES, why: "every copy runs on the kernel's one thread" } as const;
+const LIKE_CPYTHON_POOLS = { count: MAX_PARALLEL_COPIES, why: "CPython's runs take as many copies as its thread and process pools" } as const;
+
+/** The table as written, its keys kept literal; each baseline must be one of them. */
+function table<const T extends readonly StrategyDescriptor[]>(descriptors: T & readonly StrategyDescriptor<T[number]["key"]>[]): T {
+  return descriptors;
 }
 
 /*
@@ -50,48 +67,63 @@ export interface StrategyDescriptor {
  * steps by at least 10 (sequential 12, eventLoop 34, threads 51, async 62, processes 80; CPython
  * 29, 54, 78), so bars stay apart when the handout is printed in grey.
  */
-export const STRATEGIES: Readonly<Record<StrategyKey, StrategyDescriptor>> = {
-  sequential: {
-    key: "sequential", runtime: "node", parallel: false, baseline: "sequential", kernelThread: "one-after-another",
+const DESCRIPTORS = table([
+  {
+    key: "sequential", runtime: "node", parallel: false, baseline: "sequential", kernelThread: "one-after-another", maxCopies: ON_ONE_THREAD,
     style: { name: "sequential", color: "#0b1f44", symbol: "circle", dash: "solid" },
     create: (context) => createMainThreadRunner("sequential", context),
   },
-  eventLoop: {
-    key: "eventLoop", runtime: "node", parallel: false, baseline: "sequential", kernelThread: "together",
+  {
+    key: "eventLoop", runtime: "node", parallel: false, baseline: "sequential", kernelThread: "together", maxCopies: ON_ONE_THREAD,
     style: { name: "event loop (Promise.all)", color: "#2c4f8a", symbol: "diamond", dash: "solid" },
     create: (context) => createMainThreadRunner("eventLoop", context),
   },
-  threads: {
-    key: "threads", runtime: "node", parallel: true, baseline: "sequential", kernelThread: null,
+  {
+    key: "threads", runtime: "node", parallel: true, baseline: "sequential", kernelThread: null, maxCopies: ONE_THREAD_EACH,
     style: { name: "worker threads", color: "#1f80b8", symbol: "square", dash: "solid" },
     create: (context, pools) => createThreadsRunner(context, { pool: pools.threads }),
   },
-  async: {
-    key: "async", runtime: "node", parallel: false, baseline: "sequential", kernelThread: "awaited",
+  {
+    key: "async", runtime: "node", parallel: false, baseline: "sequential", kernelThread: "awaited", maxCopies: ON_ONE_THREAD,
     style: { name: "async tasks (await)", color: "#7d93d6", symbol: "triangle-down", dash: "solid" },
     create: (context) => createMainThreadRunner("async", context),
   },
-  processes: {
-    key: "processes", runtime: "node", parallel: true, baseline: "sequential", kernelThread: null,
+  {
+    key: "processes", runtime: "node", parallel: true, baseline: "sequential", kernelThread: null, maxCopies: ONE_THREAD_EACH,
     style: { name: "child processes", color: "#8fd1df", symbol: "triangle-up", dash: "solid" },
     create: (context, pools) => createProcessesRunner(context, { pool: pools.processes }),
   },
-  "python:sequential": {
-    key: "python:sequential", runtime: "python", parallel: false, baseline: "python:sequential", kernelThread: null,
+  {
+    key: "python:sequential", runtime: "python", parallel: false, baseline: "python:sequential", kernelThread: null, maxCopies: LIKE_CPYTHON_POOLS,
     style: { name: "CPython sequential", color: "#7a2a06", symbol: "circle-open", dash: "dot" },
     create: (context) => createPythonRunner(context, "sequential"),
   },
-  "python:threads": {
-    key: "python:threads", runtime: "python", parallel: true, baseline: "python:sequential", kernelThread: null,
+  {
+    key: "python:threads", runtime: "python", parallel: true, baseline: "python:sequential", kernelThread: null, maxCopies: ONE_THREAD_EACH,
     style: { name: "CPython threads", color: "#d9590f", symbol: "square-open", dash: "dot" },
     create: (context) => createPythonRunner(context, "threads"),
   },
-  "python:processes": {
-    key: "python:processes", runtime: "python", parallel: true, baseline: "python:sequential", kernelThread: null,
+  {
+    key: "python:processes", runtime: "python", parallel: true, baseline: "python:sequential", kernelThread: null, maxCopies: ONE_THREAD_EACH,
     style: { name: "CPython processes", color: "#fbb26b", symbol: "triangle-up-open", dash: "dot" },
     create: (context) => createPythonRunner(context, "processes"),
   },
-};
+] as const);
+
+/** A strategy as results report it: one of the table's keys. */
+export type StrategyKey = (typeof DESCRIPTORS)[number]["key"];
+export type NodeStrategy = Extract<(typeof DESCRIPTORS)[number], { runtime: "node" }>["key"];
+export type PythonStrategy = Extract<(typeof DESCRIPTORS)[number], { runtime: "python" }>["key"];
+/** A strategy name as `compare` and `run` accept it; plain `python` stands for every CPython strategy. */
+export type StrategyName = StrategyKey | "python";
+
+export const STRATEGIES: Readonly<Record<StrategyKey, StrategyDescriptor<StrategyKey>>> = Object.freeze(
+  Object.fromEntries(DESCRIPTORS.map((d) => [d.key, d])) as Record<StrategyKey, StrategyDescriptor<StrategyKey>>,
+);
+/** Every strategy, in the table's order (the order of legends and of error messages). */
+export const STRATEGY_KEYS: readonly StrategyKey[] = DESCRIPTORS.map((d) => d.key);
+export const NODE_STRATEGIES: readonly NodeStrategy[] = DESCRIPTORS.filter((d): d is Extract<typeof d, { runtime: "node" }> => d.runtime === "node").map((d) => d.key);
+export const PYTHON_STRATEGIES: readonly PythonStrategy[] = DESCRIPTORS.filter((d): d is Extract<typeof d, { runtime: "python" }> => d.runtime === "python").map((d) => d.key);
 
 /** The descriptor of a strategy key, or undefined for a name that is not one. */
 export function strategyDescriptor(key: string): StrategyDescriptor | undefined {

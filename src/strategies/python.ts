@@ -8,7 +8,10 @@ import * as path from "node:path";
 import { AbortError, StrategyUnavailableError, TaskError, TaskTimeoutError } from "../errors";
 import type { LaneKind } from "../measure/spans";
 import { findPython, MIN_PYTHON, type PythonInfo } from "../python";
-import type { PythonMode, PythonStrategy, RunnerContext, RunRecord, StrategyRunner, TaskRecord } from "./strategy";
+import type { RunnerContext, RunRecord, StrategyRunner, TaskRecord } from "./strategy";
+
+/** How the reference script runs the copies: on its main thread, a ThreadPoolExecutor or a ProcessPoolExecutor. */
+export type PythonMode = "sequential" | "threads" | "processes";
 import { isRunning, withinGrace } from "../runtime/child-life";
 
 /** The reference script, shipped as package data (this file compiles to conclab/dist/src/strategies). */
@@ -59,7 +62,7 @@ function toTaskRecord(raw: unknown): TaskRecord {
 }
 
 class PythonRunner implements StrategyRunner {
-  readonly key: PythonStrategy;
+  readonly key: `python:${PythonMode}`;
   /** What the interpreter reported on prepare (version, GIL, start method). */
   prepared: PythonPrepared | undefined;
   private child: ChildProcessWithoutNullStreams | undefined;
@@ -243,7 +246,7 @@ class PythonRunner implements StrategyRunner {
  * task has no Python twin or no Python 3.8+ is found.
  */
 export function createPythonRunner(context: RunnerContext, mode: PythonMode, options: { python?: PythonInfo } = {}): StrategyRunner {
-  const key: PythonStrategy = `python:${mode}`;
+  const key = `python:${mode}`;
   if (context.task.python === undefined) {
     throw new StrategyUnavailableError(
       `strategy ${key} runs only conclab's built-in tasks that have a Python twin ` +

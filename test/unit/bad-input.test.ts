@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   calibrate, compare, countPrimes, countTo, httpGet, loopLag, makeTestFile, measureMemory, measureStartup, raiseFileLimit, readFileTask, run, sleep, startDelayServer,
+  NODE_STRATEGIES, PYTHON_STRATEGIES,
   type Figure,
 } from "conclab";
 // Straight from their modules: conclab/kernel would install the kernel's signal hooks in this process.
@@ -26,7 +27,7 @@ const cases: readonly Case[] = [
   ["a fractional prime limit", () => compare({ ...base, task: countPrimes, args: [10.5] }), "RangeError", /^args\[0\] \(limit/],
   ["zero copies", () => compare({ ...base, copies: 0 }), "RangeError", /^options\.copies must be an integer from 1 to 64, got 0 \(number\)/],
   ["too many copies for threads", () => compare({ ...base, copies: 1000 }), "RangeError", /^options\.copies must be an integer from 1 to 64, got 1000/],
-  ["an unknown strategy", () => compare({ ...base, strategies: untyped(["fibers"]) }), "RangeError", /^options\.strategies\[0\] must be one of sequential, eventLoop, threads, processes, async, python/],
+  ["an unknown strategy", () => compare({ ...base, strategies: untyped(["fibers"]) }), "RangeError", new RegExp(`^options\\.strategies\\[0\\] must be one of ${[...NODE_STRATEGIES, "python", ...PYTHON_STRATEGIES].join(", ")}, got "fibers"`)],
   ["no strategies", () => compare({ ...base, strategies: [] }), "TypeError", /^options\.strategies must be a non-empty array/],
   ["zero repeats", () => compare({ ...base, repeats: 0 }), "RangeError", /^options\.repeats must be an integer from 1 to 100, got 0/],
   ["a negative warm-up", () => compare({ ...base, warmup: -1 }), "RangeError", /^options\.warmup must be an integer from 0 to 20/],
