@@ -9,6 +9,7 @@ import { Piscina } from "piscina";
 import { AbortError, checkInteger, TaskError, TaskTimeoutError } from "../errors";
 import type { TaskRecord } from "../tasks/record";
 import type { TaskMessage } from "../workers/execute";
+import { Deadline } from "../runtime/deadline";
 import { trackPool, untrackPool } from "../runtime/lifecycle";
 
 export interface ThreadPoolOptions {
@@ -90,33 +91,24 @@ export class ThreadPool {
     if (this.destroyed) throw new Error("this thread pool was destroyed; create a new one with createThreadPool()");
     const strategy = options.strategy ?? "threads";
     if (options.signal?.aborted) throw new AbortError();
-    if (!options.signal && !options.timeoutMs) {
+    if (!options.timeoutMs) {
       try {
-        return (await this.piscina.run(message)) as TaskRecord;
+        return (await this.piscina.run(message, options.signal ? { signal: options.signal } : {})) as TaskRecord;
       } catch (error) {
+        if (options.signal?.aborted) throw new AbortError();
         throw threadTaskError(error, message.task.name, strategy);
       }
     }
     // A timeout needs a signal of its own (piscina stops the worker of an aborted task).
-    const controller = options.timeoutMs ? new AbortController() : undefined;
-    let timedOut = false;
-    const timer = controller
-      ? setTimeout(() => {
-          timedOut = true;
-          controller.abort();
-        }, options.timeoutMs)
-      : undefined;
-    const onAbort = (): void => controller?.abort();
-    if (controller) options.signal?.addEventListener("abort", onAbort, { once: true });
+    const deadline = new Deadline(options.signal, options.timeoutMs);
     try {
-      return (await this.piscina.run(message, { signal: controller?.signal ?? options.signal })) as TaskRecord;
+      return (await this.piscina.run(message, { signal: deadline.signal })) as TaskRecord;
     } catch (error) {
-      if (timedOut) throw new TaskTimeoutError(message.task.name, strategy, options.timeoutMs!);
+      if (deadline.timedOut) throw new TaskTimeoutError(message.task.name, strategy, options.timeoutMs);
       if (options.signal?.aborted) throw new AbortError();
       throw threadTaskError(error, message.task.name, strategy);
     } finally {
-      clearTimeout(timer);
-      options.signal?.removeEventListener("abort", onAbort);
+      deadline.clear();
     }
   }
 

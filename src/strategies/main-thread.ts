@@ -7,6 +7,7 @@
  */
 import { AbortError, StrategyUnavailableError, TaskError, TaskTimeoutError } from "../errors";
 import { nowMs, turnEventLoop } from "../measure/clock";
+import { settleWithin } from "../runtime/deadline";
 import { cpuBetween, threadCpuMs } from "../measure/thread-cpu";
 import { instantiate, type AnyTask } from "../tasks/instantiate";
 import { portable } from "../tasks/task-source";
@@ -24,20 +25,7 @@ type MainStrategy = "sequential" | "eventLoop" | "async";
 const TURN_EVERY_MS = 20;
 
 function raceAbortAndTimeout<T>(promise: Promise<T>, context: RunnerContext, strategy: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => finish(() => reject(new AbortError()));
-    const timer = setTimeout(() => finish(() => reject(new TaskTimeoutError(context.task.name, strategy, context.timeoutMs))), context.timeoutMs);
-    const finish = (settle: () => void): void => {
-      clearTimeout(timer);
-      context.signal.removeEventListener("abort", onAbort);
-      settle();
-    };
-    context.signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => finish(() => resolve(value)),
-      (error: unknown) => finish(() => reject(error)),
-    );
-  });
+  return settleWithin(promise, context.signal, context.timeoutMs, () => new TaskTimeoutError(context.task.name, strategy, context.timeoutMs));
 }
 
 class MainThreadRunner implements StrategyRunner {
