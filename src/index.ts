@@ -22,6 +22,7 @@ export {
   type StrategyName, type StrategyKey, type NodeStrategy, type PythonStrategy,
 } from "./strategies/descriptors";
 export { createThreadPool, createProcessPool } from "./pools";
+export { MAX_POOL_SIZE, type PoolState } from "./pools/pool-contract";
 export { ProcessPool, type ProcessPoolOptions } from "./pools/process-pool";
 export { ThreadPool, type ThreadPoolOptions } from "./pools/thread-pool";
 

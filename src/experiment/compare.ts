@@ -136,7 +136,7 @@ function laneOf(task: RunRecord["tasks"][number]): string {
  * size that would take hours is refused instead of freezing the notebook.
  */
 async function probeOneCopy(task: TaskSource, args: readonly unknown[], timeoutMs: number, signal: AbortSignal): Promise<number> {
-  const pool = ThreadPool.create({ size: 1 });
+  const pool = ThreadPool.start({ size: 1 });
   try {
     const record = await pool.run({ task: portable(task), args, copy: -1 }, { signal, timeoutMs, strategy: "probe" });
     return record.endMs - record.startMs;

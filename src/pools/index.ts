@@ -6,7 +6,7 @@ import { ThreadPool, type ThreadPoolOptions } from "./thread-pool";
  * `pools: { threads }`. Call `destroy()` when done (the kernel adapter also does on shutdown).
  */
 export function createThreadPool(size: number, options: Omit<ThreadPoolOptions, "size"> = {}): ThreadPool {
-  return ThreadPool.create({ ...options, size });
+  return ThreadPool.start({ ...options, size });
 }
 
 /**

@@ -11,7 +11,9 @@ import { AbortError, TaskError, TaskTimeoutError, checkInteger } from "../errors
 import type { TaskRecord } from "../tasks/record";
 import type { TaskMessage } from "../workers/execute";
 import { TASK_ERROR_MARK } from "../workers/process-child";
-import { exited, isRunning, killIfRunning, PARENT_PID_ENV, withinGrace } from "../runtime/child-life";
+import { exited, isRunning, killIfRunning, PARENT_PID_ENV } from "../runtime/child-life";
+import { withinGrace } from "../runtime/deadline";
+import { checkCloseTimeout, checkPoolSize, MAX_TIMER_MS, notOpen, type PoolState } from "./pool-contract";
 
 /** The parts of worker-farm's Farm (lib/farm.js, 1.7.0) this wrapper uses; it has no types. */
 interface FarmCall {
@@ -56,9 +58,6 @@ const FarmClass = require("worker-farm/lib/farm") as (new (options: Partial<Farm
 const CHILD_MODULE = path.join(__dirname, "..", "workers", "process-child.js");
 const STRATEGY = "processes";
 const DEFAULT_CALL_TIMEOUT_MS = 60_000;
-const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
-const MAX_SIZE = 1024;
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface ProcessPoolOptions {
   /** How many child processes (each runs one call at a time). */
@@ -102,7 +101,7 @@ export class ProcessPool {
   private readonly pending = new Map<FarmCallback, PendingCall>();
   private readonly drained = new Set<() => void>();
   private readonly exitHook = (): void => this.killAll();
-  private state: "open" | "closing" | "closed" | "destroyed" = "open";
+  private current: PoolState = "open";
   private forked = 0;
   private closing?: Promise<void>;
   private stopping?: Promise<void>;
@@ -174,7 +173,7 @@ export class ProcessPool {
 
   /** Starts `size` child processes at once (they load in the background; calls wait for them). */
   static start(options: ProcessPoolOptions): ProcessPool {
-    const size = checkInteger("options.size", options?.size, 1, MAX_SIZE, "pass how many child processes to start, e.g. the number of copies");
+    const size = checkPoolSize(options?.size, "child processes");
     const callTimeoutMs = checkInteger(
       "options.callTimeoutMs",
       options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
@@ -183,6 +182,10 @@ export class ProcessPool {
       "pass the longest one task may run, in milliseconds",
     );
     return new ProcessPool(size, callTimeoutMs);
+  }
+
+  get state(): PoolState {
+    return this.current;
   }
 
   /** Pids of the children now serving calls. */
@@ -202,7 +205,7 @@ export class ProcessPool {
   /** Runs one copy in a child; resolves with its TaskRecord or rejects with a TaskError. */
   run(message: TaskMessage, options: ProcessRunOptions = {}): Promise<TaskRecord> {
     if (this.state !== "open") {
-      return Promise.reject(new Error(`this process pool is ${this.state} and runs no more tasks; start a new one with ProcessPool.start()`));
+      return Promise.reject(notOpen("process", this.state, "createProcessPool"));
     }
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(new AbortError());
@@ -288,11 +291,11 @@ export class ProcessPool {
     if (this.state !== "open") return this.closing ?? this.stop("destroyed");
     let timeoutMs: number;
     try {
-      timeoutMs = checkInteger("options.timeoutMs", options?.timeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS, 0, MAX_TIMER_MS, "pass how long to wait for running tasks, in milliseconds");
+      timeoutMs = checkCloseTimeout(options?.timeoutMs);
     } catch (error) {
       return Promise.reject(error);
     }
-    this.state = "closing";
+    this.current = "closing";
     const deadline = Date.now() + timeoutMs;
     this.closing = (async () => {
       if (this.pending.size > 0) {
@@ -322,7 +325,7 @@ export class ProcessPool {
   }
 
   private async teardown(state: "closed" | "destroyed"): Promise<void> {
-    this.state = state;
+    this.current = state;
     process.off("exit", this.exitHook);
     untrackPool(this);
     // worker-farm starts a child whenever it sees queued work: leave it none and no room for one.

@@ -6,21 +6,19 @@
 import * as path from "node:path";
 import type { ResourceLimits } from "node:worker_threads";
 import { Piscina } from "piscina";
-import { AbortError, checkInteger, TaskError, TaskTimeoutError } from "../errors";
+import { AbortError, TaskError, TaskTimeoutError } from "../errors";
 import type { TaskRecord } from "../tasks/record";
 import type { TaskMessage } from "../workers/execute";
-import { Deadline } from "../runtime/deadline";
+import { Deadline, withinGrace } from "../runtime/deadline";
 import { trackPool, untrackPool } from "../runtime/lifecycle";
+import { checkCloseTimeout, checkPoolSize, notOpen, type PoolState } from "./pool-contract";
 
 export interface ThreadPoolOptions {
-  /** Number of worker threads (1 to 256). */
+  /** Number of worker threads (1 to MAX_POOL_SIZE, 256). */
   readonly size: number;
   /** V8 limits per worker, e.g. `{ maxOldGenerationSizeMb: 256 }`; a worker over them is stopped. */
   readonly resourceLimits?: ResourceLimits;
 }
-
-/** Upper bound on pool sizes: threads beyond this only cost memory on any machine of today. */
-export const MAX_POOL_SIZE = 256;
 
 const WORKER_FILE = path.join(__dirname, "..", "workers", "thread-worker.js");
 
@@ -51,11 +49,12 @@ export function threadTaskError(error: unknown, task: string, strategy: string):
 
 export class ThreadPool {
   private readonly piscina: Piscina;
-  private destroyed = false;
+  private current: PoolState = "open";
+  private stopping?: Promise<void>;
   readonly size: number;
 
   private constructor(options: ThreadPoolOptions) {
-    this.size = checkInteger("size", options.size, 1, MAX_POOL_SIZE, "a pool needs at least one thread");
+    this.size = checkPoolSize(options?.size, "threads");
     this.piscina = new Piscina({
       filename: WORKER_FILE,
       minThreads: this.size,
@@ -73,7 +72,8 @@ export class ThreadPool {
   /** Threads end with the process; nothing to kill synchronously. */
   killNow(): void {}
 
-  static create(options: ThreadPoolOptions): ThreadPool {
+  /** Starts `size` worker threads. */
+  static start(options: ThreadPoolOptions): ThreadPool {
     return new ThreadPool(options);
   }
 
@@ -82,21 +82,20 @@ export class ThreadPool {
     return this.piscina.threads.map((worker) => worker.threadId);
   }
 
-  get isDestroyed(): boolean {
-    return this.destroyed;
+  get state(): PoolState {
+    return this.current;
   }
 
   /** Runs one copy on a free worker. Rejects with TaskTimeoutError, AbortError or TaskError. */
   async run(message: TaskMessage, options: { signal?: AbortSignal; timeoutMs?: number; strategy?: string } = {}): Promise<TaskRecord> {
-    if (this.destroyed) throw new Error("this thread pool was destroyed; create a new one with createThreadPool()");
+    if (this.current !== "open") throw notOpen("thread", this.current, "createThreadPool");
     const strategy = options.strategy ?? "threads";
     if (options.signal?.aborted) throw new AbortError();
     if (!options.timeoutMs) {
       try {
         return (await this.piscina.run(message, options.signal ? { signal: options.signal } : {})) as TaskRecord;
       } catch (error) {
-        if (options.signal?.aborted) throw new AbortError();
-        throw threadTaskError(error, message.task.name, strategy);
+        throw this.failure(error, message.task.name, strategy, options.signal);
       }
     }
     // A timeout needs a signal of its own (piscina stops the worker of an aborted task).
@@ -105,17 +104,43 @@ export class ThreadPool {
       return (await this.piscina.run(message, { signal: deadline.signal })) as TaskRecord;
     } catch (error) {
       if (deadline.timedOut) throw new TaskTimeoutError(message.task.name, strategy, options.timeoutMs);
-      if (options.signal?.aborted) throw new AbortError();
-      throw threadTaskError(error, message.task.name, strategy);
+      throw this.failure(error, message.task.name, strategy, options.signal);
     } finally {
       deadline.clear();
     }
   }
 
+  /** Why a task failed: aborted, stopped with the pool, or its own error. */
+  private failure(error: unknown, task: string, strategy: string, signal: AbortSignal | undefined): Error {
+    if (signal?.aborted) return new AbortError();
+    if (this.current === "closed" || this.current === "destroyed") return new Error(`task ${task} was stopped: its thread pool was ${this.current} while it ran`);
+    return threadTaskError(error, task, strategy);
+  }
+
+  /**
+   * Lets the tasks already running finish, then ends the threads. After `timeoutMs` (default
+   * 10 s) whatever still runs is stopped as by destroy().
+   */
+  async close(options: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.current !== "open") return this.stopping ?? this.stop("destroyed");
+    const timeoutMs = checkCloseTimeout(options?.timeoutMs);
+    this.current = "closing";
+    await withinGrace(this.piscina.close(), timeoutMs);
+    return this.stop("closed");
+  }
+
   /** Terminates every worker now; running tasks reject. Safe to call twice. */
-  async destroy(): Promise<void> {
-    if (this.destroyed) return;
-    this.destroyed = true;
+  destroy(): Promise<void> {
+    return this.stop("destroyed");
+  }
+
+  private stop(state: "closed" | "destroyed"): Promise<void> {
+    this.stopping ??= this.teardown(state);
+    return this.stopping;
+  }
+
+  private async teardown(state: "closed" | "destroyed"): Promise<void> {
+    this.current = state;
     untrackPool(this);
     // A worker stopped by an abort or a timeout exits a moment later; when piscina hears of that
     // exit after destroy() has finished, it starts replacements up to minThreads, which then live

@@ -1,7 +1,7 @@
 /**
  * The life of a child process, as every part of conclab that starts one needs it: is it still
- * running, wait for its end (with a grace period), kill what is left, and, inside the child, end
- * with the parent that started it.
+ * running, wait for its end, kill what is left, and, inside the child, end with the parent that
+ * started it. (A wait with a grace period is `withinGrace` in ./deadline.)
  */
 import type { ChildProcess } from "node:child_process";
 import { Worker } from "node:worker_threads";
@@ -24,17 +24,6 @@ export function exited(child: ChildProcess): Promise<void> {
 /** SIGKILLs the child if it still runs. */
 export function killIfRunning(child: ChildProcess): void {
   if (isRunning(child)) child.kill("SIGKILL");
-}
-
-/** Waits for `ended` at most `graceMs`; true if it settled in time. The timer never outlives the wait. */
-export async function withinGrace(ended: Promise<unknown>, graceMs: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)));
-  try {
-    return await Promise.race([ended.then(() => true as const, () => true as const), late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
- * Work that must stop when an experiment is aborted or when it has run too long: the two ways
- * of guarding it, both clearing their timer and listener as soon as the work settles.
+ * Time limits, in the three forms conclab needs: a wait that gives up after a grace period, work
+ * that must stop when an experiment is aborted or has run too long, and a signal that carries
+ * both to a pool. Each clears its timer and listener as soon as the work settles.
  */
 import { AbortError } from "../errors";
 
@@ -58,5 +59,16 @@ export class Deadline {
   clear(): void {
     clearTimeout(this.timer);
     this.parent?.removeEventListener("abort", this.onParentAbort);
+  }
+}
+
+/** Waits for `ended` at most `graceMs`; true if it settled in time. The timer never outlives the wait. */
+export async function withinGrace(ended: Promise<unknown>, graceMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)));
+  try {
+    return await Promise.race([ended.then(() => true as const, () => true as const), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -12,7 +12,8 @@ import type { RunnerContext, RunRecord, StrategyRunner, TaskRecord } from "./str
 
 /** How the reference script runs the copies: on its main thread, a ThreadPoolExecutor or a ProcessPoolExecutor. */
 export type PythonMode = "sequential" | "threads" | "processes";
-import { isRunning, withinGrace } from "../runtime/child-life";
+import { isRunning } from "../runtime/child-life";
+import { withinGrace } from "../runtime/deadline";
 
 /** The reference script, shipped as package data (this file compiles to conclab/dist/src/strategies). */
 export const REFERENCE_SCRIPT = path.resolve(__dirname, "..", "..", "..", "python", "reference.py");

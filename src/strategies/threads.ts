@@ -30,7 +30,7 @@ class ThreadsRunner implements StrategyRunner {
 
   async prepare(warmupRounds: number): Promise<void> {
     if (this.context.signal.aborted) throw new AbortError();
-    this.pool ??= ThreadPool.create({ size: this.context.copies });
+    this.pool ??= ThreadPool.start({ size: this.context.copies });
     // Every worker that will run a timed copy first runs the task `warmupRounds` times itself.
     const runs = new Map<number, number>();
     const rounds = warmupRounds + (warmupRounds > 0 ? MAX_EXTRA_WARMUP_ROUNDS : 0);

@@ -15,7 +15,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { checkInteger, typeError } from "../errors";
-import { exited, killIfRunning, PARENT_PID_ENV, withinGrace } from "../runtime/child-life";
+import { exited, killIfRunning, PARENT_PID_ENV } from "../runtime/child-life";
+import { withinGrace } from "../runtime/deadline";
 import { trackPool, untrackPool } from "../runtime/lifecycle";
 
 export interface DelayServerOptions {

@@ -267,7 +267,7 @@ describe("a process pool's end", () => {
       const running = pool.run(message(slow, [300]));
       await sleep(50);
       const closed = pool.close();
-      await assert.rejects(pool.run(message(countTo, [1])), /this process pool is closing/);
+      await assert.rejects(pool.run(message(countTo, [1])), /this process pool is closing and runs no more tasks; create a new one with createProcessPool\(\)/);
       assert.equal((await running).result, 300);
       await closed;
       assert.deepEqual(pool.pids, []);
@@ -278,7 +278,7 @@ describe("a process pool's end", () => {
   });
 
   it("rejects a size that is not a positive integer, naming the option", () => {
-    assert.throws(() => ProcessPool.start({ size: 0 }), { name: "RangeError", message: /^options\.size must be an integer from 1 to \d+, got 0 \(number\);/ });
+    assert.throws(() => ProcessPool.start({ size: 0 }), { name: "RangeError", message: /^size must be an integer from 1 to \d+, got 0 \(number\);/ });
     assert.throws(() => ProcessPool.start({ size: 2, callTimeoutMs: 1.5 }), { name: "RangeError", message: /^options\.callTimeoutMs must be/ });
   });
 

@@ -1,0 +1,28 @@
+/** What both pools promise alike: the same size limit, the same states, the same close. */
+import { checkInteger } from "../errors";
+
+/** Upper bound on pool sizes: threads or processes beyond this only cost memory on any machine of today. */
+export const MAX_POOL_SIZE = 256;
+/** How long close() waits by default for the tasks already running. */
+export const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
+/** Largest delay a Node timer takes. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * `open` runs tasks; `closing` lets the running ones finish and takes no more; `closed` and
+ * `destroyed` (killed at once) hold nothing.
+ */
+export type PoolState = "open" | "closing" | "closed" | "destroyed";
+
+export function checkPoolSize(size: unknown, unit: "threads" | "child processes"): number {
+  return checkInteger("size", size, 1, MAX_POOL_SIZE, `pass how many ${unit} to start, e.g. the number of copies`);
+}
+
+export function checkCloseTimeout(timeoutMs: unknown): number {
+  return checkInteger("options.timeoutMs", timeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS, 0, MAX_TIMER_MS, "pass how long to wait for running tasks, in milliseconds");
+}
+
+/** The error of a call to a pool that no longer runs tasks. */
+export function notOpen(kind: "thread" | "process", state: PoolState, create: string): Error {
+  return new Error(`this ${kind} pool is ${state} and runs no more tasks; create a new one with ${create}()`);
+}
