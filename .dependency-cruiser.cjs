@@ -12,7 +12,7 @@ const LAYERS = [
   { name: "experiments", paths: ["src/experiment/"] },
   { name: "figures", paths: ["src/figures/"] },
   { name: "the course: claims, verdicts, captions", paths: ["src/course/"] },
-  { name: "the package entry", paths: ["src/index\\.ts"] },
+  { name: "the package entries (conclab and conclab/internal)", paths: ["src/index\\.ts", "src/internal\\.ts"] },
   { name: "the kernel adapter", paths: ["kernel-ext/"] },
 ];
 

@@ -12,11 +12,9 @@
 import { fork, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
-import { createProcessPool, createThreadPool, describeMachine, median, nowMs, type Figure, type ProcessPool, type ThreadPool } from "conclab";
-import { checkSendable, executeTask, ownPssBytes, type TaskMessage } from "conclab/dist/src/workers/execute";
-import { instantiate } from "conclab/dist/src/tasks/instantiate";
-import { portable, taskSource } from "conclab/dist/src/tasks/task-source";
+import { createProcessPool, createThreadPool, describeMachine, median, type Figure } from "conclab";
 import { fixed, pairedRatio, ratioText, rotation, summary, withDeadline, type BenchOptions, type Goal, type Section, type Summary, type Table } from "./common";
+import { ChildProcessPool, type TaskMessage, WorkerThreadPool, checkSendable, executeTask, instantiate, nowMs, ownPssBytes, portable, taskSource } from "conclab/internal";
 
 const WORKERS_DIR = path.join(__dirname, "workers");
 /** Longest one contender's start, warm-up or round may take before it is dropped. */
@@ -189,13 +187,13 @@ function workerFarm(size: number): Contender {
 }
 
 function conclabThreads(size: number): Contender {
-  let pool: ThreadPool | undefined;
+  let pool: WorkerThreadPool | undefined;
   return {
     key: "conclab-threads",
     name: "conclab ThreadPool (piscina + TaskRecord)",
     kind: "thread",
     async start() {
-      pool = createThreadPool(size);
+      pool = (createThreadPool(size) as WorkerThreadPool);
     },
     call: (i) => pool!.run(message(i)),
     async stop() {
@@ -224,13 +222,13 @@ function piscinaConclabWorker(size: number): Contender {
 }
 
 function conclabProcesses(size: number): Contender {
-  let pool: ProcessPool | undefined;
+  let pool: ChildProcessPool | undefined;
   return {
     key: "conclab-processes",
     name: "conclab ProcessPool (worker-farm + TaskRecord)",
     kind: "process",
     async start() {
-      pool = createProcessPool(size);
+      pool = (createProcessPool(size) as ChildProcessPool);
     },
     call: (i) => pool!.run(message(i)),
     async stop() {
@@ -334,10 +332,10 @@ function timeInside(what: string, count: number): number {
 
 async function insideConclab(): Promise<DispatchData["conclabWork"]> {
   const task = portable(taskSource(timeInside));
-  const threads = createThreadPool(1);
-  const processes = createProcessPool(1);
+  const threads = (createThreadPool(1) as WorkerThreadPool);
+  const processes = (createProcessPool(1) as ChildProcessPool);
   try {
-    const run = async (pool: ThreadPool | ProcessPool, what: string): Promise<number> => {
+    const run = async (pool: WorkerThreadPool | ChildProcessPool, what: string): Promise<number> => {
       const samples: number[] = [];
       for (let i = 0; i < 5; i++) samples.push((await pool.run({ task, args: [what, 2_000], copy: i })).result as number);
       return median(samples);
@@ -550,7 +548,7 @@ export async function runDispatch(options: BenchOptions): Promise<Section<Dispat
           ? droppedNote(vsPiscina)
           : within(vsPiscina, 1.0)
           ? undefined
-          : `conclab's ThreadPool is piscina plus its own per-task work, so it cannot be faster than piscina: ${threadWork}` +
+          : `conclab's WorkerThreadPool is piscina plus its own per-task work, so it cannot be faster than piscina: ${threadWork}` +
             (spans(vsPiscina.roundTrip) ? "; the rounds' range spans 1.00x" : ""),
     },
     {

@@ -8,8 +8,9 @@
  *
  * Imports only Node and `conclab`: `--cores-curve` must run with nothing but the built project.
  */
-import { calibrate, compare, countTo, describeMachine, findPython, speedupFigure, strategyStyle, type CompareResult, type Figure, type SpeedupPoint } from "conclab";
+import { calibrate, compare, countTo, describeMachine, findPython, speedupFigure, type CompareResult, type Figure, type SpeedupPoint } from "conclab";
 import { fixed, loadNow, percent, ratioText, type BenchOptions, type Goal, type Section, type Table } from "./common";
+import { strategyStyle } from "conclab/internal";
 
 const NODE_STRATEGIES = ["sequential", "threads", "processes"] as const;
 const PARALLEL_NODE = ["threads", "processes"] as const;

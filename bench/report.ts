@@ -55,7 +55,7 @@ function goalsHtml(goals: readonly Goal[]): string {
  * figure it draws and reuses it for the rest; it is required here, not at load time.
  */
 export function writeHtml(file: string, report: Report, sections: readonly Section[]): void {
-  const plotly = require("conclab/dist/kernel-ext/plotly-html") as typeof import("conclab/dist/kernel-ext/plotly-html");
+  const plotly = require("conclab/kernel/internal") as typeof import("conclab/kernel/internal");
   plotly.resetPlotlyInlining();
   const drawn = (figure: Figure): string => plotly.figureHtml(figure);
   const machine = Object.entries(report.machine)

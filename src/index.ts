@@ -1,6 +1,6 @@
 // Machine and runtime
 export { describeMachine, type MachineDescription } from "./environment";
-export { cpuLimitText, effectiveCpus, readCgroupLimits, type CgroupLimits, type CgroupRoots, type CpuBound, type EffectiveCpus } from "./machine-limits";
+export { cpuLimitText, type CpuBound } from "./machine-limits";
 export { findPython, MIN_PYTHON, type PythonInfo } from "./python";
 
 // Tasks
@@ -11,7 +11,7 @@ export { makeTestFile, type TestFile } from "./tasks/test-file";
 export type { TaskFunction } from "./tasks/task-source";
 
 // Experiments
-export { compare, BUSY_SPREAD, BUSY_CONTENTION, type CompareOptions, type CompareResult, type CompareProgress, type StrategyResult } from "./experiment/compare";
+export { compare, type CompareOptions, type CompareResult, type CompareProgress, type StrategyResult } from "./experiment/compare";
 export { run, type RunOptions, type RunResult } from "./experiment/run";
 export { calibrate, type CalibrateOptions } from "./experiment/calibrate";
 export type { MemorySummary, LaneMemory } from "./experiment/memory";
@@ -22,12 +22,11 @@ export {
   type StrategyName, type StrategyKey, type NodeStrategy, type PythonStrategy,
 } from "./strategies/descriptors";
 export { createThreadPool, createProcessPool } from "./pools";
-export { MAX_POOL_SIZE, type PoolState } from "./pools/pool-contract";
-export { ProcessPool, type ProcessPoolOptions } from "./pools/process-pool";
-export { ThreadPool, type ThreadPoolOptions } from "./pools/thread-pool";
+export { MAX_POOL_SIZE, type PoolState, type KeptPool, type ThreadPool, type ProcessPool } from "./pools/pool-contract";
+export type { ProcessPoolOptions } from "./pools/process-pool";
+export type { ThreadPoolOptions } from "./pools/thread-pool";
 
 // Measurement
-export { nowMs } from "./measure/clock";
 export { timeEach } from "./measure/stopwatch";
 export { median, quantile, summarize, pairedRatios, interval, CONFIDENCE, type Stat, type Interval } from "./measure/stats";
 export type { Span, LaneKind } from "./measure/spans";
@@ -47,14 +46,13 @@ export { TaskError, TaskTimeoutError, AbortError, StrategyUnavailableError } fro
 export type { Figure, Trace, Layout } from "./figures/figure";
 export { durationsFigure } from "./figures/durations";
 export {
-  wallTimeFigure, timelineFigure, speedupFigure, idealLine, memoryPerUnitFigure, formatBytes, byteTicks, loopLagFigure,
-  startupFigure, strategyStyle, strategyColor, strategyName, plotlyConfig,
-  type TimelineOptions, type SpeedupPoint, type SpeedupOptions, type LoopLagSeries, type StrategyStyle,
+  wallTimeFigure, timelineFigure, speedupFigure, memoryPerUnitFigure, formatBytes, loopLagFigure,
+  startupFigure, strategyColor, strategyName,
+  type TimelineOptions, type SpeedupPoint, type SpeedupOptions, type LoopLagSeries,
 } from "./figures";
 
-// Lifecycle (what an interrupt or shutdown stops)
-export { abortAllExperiments, destroyAllPools, runningExperiments, setProgressSink, type ProgressReport, type ProgressSink } from "./runtime/lifecycle";
+// Lifecycle (what an interrupt or shutdown stops; conclab/kernel calls these)
+export { abortAllExperiments, destroyAllPools, runningExperiments } from "./runtime/lifecycle";
 export * as verdicts from "./course/verdicts";
 export { parallelCaption, compareCaption, timelineCaption, loopLagCaption, startupCaption, memoryCaption, speedupCurveCaption, waitsCaption } from "./course/captions";
-export { maxConcurrency, byRepeat, laneCount, cpuShareOfCopies } from "./course/overlap";
 export * as quick from "./course/quick";

@@ -11,7 +11,7 @@ import { nowMs, turnEventLoop } from "../measure/clock";
 import { ContentionMeter } from "../measure/contention";
 import { laneName, spanOf, type Span } from "../measure/spans";
 import { pairedRatios, summarize, type Stat } from "../measure/stats";
-import { ThreadPool } from "../pools/thread-pool";
+import { WorkerThreadPool } from "../pools/thread-pool";
 import type { RunnerContext, RunRecord, StrategyRunner } from "../strategies/strategy";
 import { portable, type TaskFunction, type TaskSource } from "../tasks/task-source";
 import { MemoryTracker, type MemorySummary } from "./memory";
@@ -136,7 +136,7 @@ function laneOf(task: RunRecord["tasks"][number]): string {
  * size that would take hours is refused instead of freezing the notebook.
  */
 async function probeOneCopy(task: TaskSource, args: readonly unknown[], timeoutMs: number, signal: AbortSignal): Promise<number> {
-  const pool = ThreadPool.start({ size: 1 });
+  const pool = WorkerThreadPool.start({ size: 1 });
   try {
     const record = await pool.run({ task: portable(task), args, copy: -1 }, { signal, timeoutMs, strategy: "probe" });
     return record.endMs - record.startMs;

@@ -1,4 +1,4 @@
-/** What both pools promise alike: the same size limit, the same states, the same close. */
+/** What both pools promise alike: the same size limit, the same states, the same close; their public shape. */
 import { checkInteger } from "../errors";
 
 /** Upper bound on pool sizes: threads or processes beyond this only cost memory on any machine of today. */
@@ -20,6 +20,32 @@ export function checkPoolSize(size: unknown, unit: "threads" | "child processes"
 
 export function checkCloseTimeout(timeoutMs: unknown): number {
   return checkInteger("options.timeoutMs", timeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS, 0, MAX_TIMER_MS, "pass how long to wait for running tasks, in milliseconds");
+}
+
+/** A pool a notebook keeps across cells and lends to experiments (`pools: { threads, processes }`). */
+export interface KeptPool {
+  readonly size: number;
+  readonly state: PoolState;
+  /** Lets the running tasks finish (at most `timeoutMs`, 10 s by default), then ends the pool. */
+  close(options?: { timeoutMs?: number }): Promise<void>;
+  /** Stops everything at once; running tasks reject. */
+  destroy(): Promise<void>;
+}
+
+/** Worker threads (piscina), from createThreadPool(). */
+export interface ThreadPool extends KeptPool {
+  /** worker_threads ids of the live workers. */
+  readonly threadIds: number[];
+}
+
+/** Child processes (worker-farm), from createProcessPool(). */
+export interface ProcessPool extends KeptPool {
+  /** Longest one call may run before its child is killed (ms). */
+  readonly callTimeoutMs: number;
+  /** Pids of the children now serving calls. */
+  readonly pids: number[];
+  /** How many children were ever forked (size at start, plus one for each replaced child). */
+  readonly spawned: number;
 }
 
 /** The error of a call to a pool that no longer runs tasks. */

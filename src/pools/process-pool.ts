@@ -13,7 +13,7 @@ import type { TaskMessage } from "../workers/execute";
 import { TASK_ERROR_MARK } from "../workers/process-child";
 import { exited, isRunning, killIfRunning, PARENT_PID_ENV } from "../runtime/child-life";
 import { withinGrace } from "../runtime/deadline";
-import { checkCloseTimeout, checkPoolSize, MAX_TIMER_MS, notOpen, type PoolState } from "./pool-contract";
+import { checkCloseTimeout, checkPoolSize, MAX_TIMER_MS, notOpen, type PoolState, type ProcessPool } from "./pool-contract";
 
 /** The parts of worker-farm's Farm (lib/farm.js, 1.7.0) this wrapper uses; it has no types. */
 interface FarmCall {
@@ -89,7 +89,7 @@ const REFERENCE_HINT =
   "a task runs in another process where names from the notebook do not exist " +
   "(like pickling in Python's multiprocessing); pass values as arguments";
 
-export class ProcessPool {
+export class ChildProcessPool implements ProcessPool {
   private readonly farm: Farm;
   private readonly call: (...args: unknown[]) => void;
   private readonly live = new Set<ChildProcess>();
@@ -172,7 +172,7 @@ export class ProcessPool {
   }
 
   /** Starts `size` child processes at once (they load in the background; calls wait for them). */
-  static start(options: ProcessPoolOptions): ProcessPool {
+  static start(options: ProcessPoolOptions): ChildProcessPool {
     const size = checkPoolSize(options?.size, "child processes");
     const callTimeoutMs = checkInteger(
       "options.callTimeoutMs",
@@ -181,7 +181,7 @@ export class ProcessPool {
       MAX_TIMER_MS,
       "pass the longest one task may run, in milliseconds",
     );
-    return new ProcessPool(size, callTimeoutMs);
+    return new ChildProcessPool(size, callTimeoutMs);
   }
 
   get state(): PoolState {

@@ -11,7 +11,7 @@ import type { TaskRecord } from "../tasks/record";
 import type { TaskMessage } from "../workers/execute";
 import { Deadline, withinGrace } from "../runtime/deadline";
 import { trackPool, untrackPool } from "../runtime/lifecycle";
-import { checkCloseTimeout, checkPoolSize, notOpen, type PoolState } from "./pool-contract";
+import { checkCloseTimeout, checkPoolSize, notOpen, type PoolState, type ThreadPool } from "./pool-contract";
 
 export interface ThreadPoolOptions {
   /** Number of worker threads (1 to MAX_POOL_SIZE, 256). */
@@ -47,7 +47,7 @@ export function threadTaskError(error: unknown, task: string, strategy: string):
   return new TaskError(task, strategy, err.message, { cause: err });
 }
 
-export class ThreadPool {
+export class WorkerThreadPool implements ThreadPool {
   private readonly piscina: Piscina;
   private current: PoolState = "open";
   private stopping?: Promise<void>;
@@ -73,8 +73,8 @@ export class ThreadPool {
   killNow(): void {}
 
   /** Starts `size` worker threads. */
-  static start(options: ThreadPoolOptions): ThreadPool {
-    return new ThreadPool(options);
+  static start(options: ThreadPoolOptions): WorkerThreadPool {
+    return new WorkerThreadPool(options);
   }
 
   /** worker_threads ids of the live workers. */

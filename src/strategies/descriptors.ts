@@ -5,8 +5,7 @@
  * and the strategy names (`StrategyKey`) are this table's keys: adding a strategy means adding its
  * descriptor here and its runner beside this file.
  */
-import type { ProcessPool } from "../pools/process-pool";
-import type { ThreadPool } from "../pools/thread-pool";
+import type { ProcessPool, ThreadPool } from "../pools/pool-contract";
 import { createMainThreadRunner } from "./main-thread";
 import { createProcessesRunner } from "./processes";
 import { createPythonRunner } from "./python";

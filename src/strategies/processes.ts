@@ -1,10 +1,11 @@
 /**
  * The `processes` strategy: every copy of the task in its own child process (Python's
- * multiprocessing in Node's terms), through a ProcessPool of `copies` children.
+ * multiprocessing in Node's terms), through a ChildProcessPool of `copies` children.
  */
-import { AbortError, checkInteger, throwIfAborted } from "../errors";
+import { AbortError, checkInteger, throwIfAborted, typeError } from "../errors";
 import { nowMs } from "../measure/clock";
-import { ProcessPool } from "../pools/process-pool";
+import type { ProcessPool } from "../pools/pool-contract";
+import { ChildProcessPool } from "../pools/process-pool";
 import { portable } from "../tasks/task-source";
 import type { TaskMessage } from "../workers/execute";
 import type { RunRecord, RunnerContext, StrategyRunner, TaskRecord } from "./strategy";
@@ -18,23 +19,26 @@ const MAX_WARMUP_ROUNDS = 1_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export function createProcessesRunner(context: RunnerContext, options: ProcessesRunnerOptions = {}): StrategyRunner {
+  if (options.pool !== undefined && !(options.pool instanceof ChildProcessPool)) {
+    throw typeError("options.pools.processes", "a pool made by createProcessPool()", options.pool, "pass what createProcessPool() returned, or leave pools.processes out");
+  }
   const task = portable(context.task);
   const owned = options.pool === undefined;
-  let pool = options.pool;
+  let pool: ChildProcessPool | undefined = options.pool;
   let disposed = false;
 
   const message = (copy: number): TaskMessage => ({ task, args: context.args, copy, cpu: true });
   // setTimeout's limit stands for "no limit" (Infinity) too. A lent pool gets it per call.
   const callTimeoutMs = Math.min(Math.ceil(context.timeoutMs), MAX_TIMER_MS);
 
-  function activePool(): ProcessPool {
+  function activePool(): ChildProcessPool {
     if (disposed) throw new Error("this processes runner was disposed; create a new one with createProcessesRunner()");
     if (!pool) throw new Error("the processes runner has no pool yet; call prepare() before runOnce()");
     return pool;
   }
 
   /** Runs `copies` copies at once; when one fails, waits for the others (nothing left running). */
-  async function runCopies(target: ProcessPool): Promise<TaskRecord[]> {
+  async function runCopies(target: ChildProcessPool): Promise<TaskRecord[]> {
     throwIfAborted(context.signal);
     const calls = Array.from({ length: context.copies }, (_, copy) => target.run(message(copy), { signal: context.signal, timeoutMs: callTimeoutMs }));
     const settled = await Promise.allSettled(calls);
@@ -50,7 +54,7 @@ export function createProcessesRunner(context: RunnerContext, options: Processes
   }
 
   /** Runs batches of `copies` calls until every child has run the task `rounds` times. */
-  async function warmUp(target: ProcessPool, rounds: number): Promise<void> {
+  async function warmUp(target: ChildProcessPool, rounds: number): Promise<void> {
     if (rounds === 0) return;
     const runs = new Map<number, number>();
     // A batch reaches each child once when copies >= size; a larger given pool needs more batches.
@@ -69,7 +73,7 @@ export function createProcessesRunner(context: RunnerContext, options: Processes
       checkInteger("warmupRounds", warmupRounds, 0, MAX_WARMUP_ROUNDS, "pass how many untimed runs each child makes first, e.g. 1");
       if (disposed) throw new Error("this processes runner was disposed; create a new one with createProcessesRunner()");
       throwIfAborted(context.signal);
-      pool ??= ProcessPool.start({ size: context.copies, callTimeoutMs });
+      pool ??= ChildProcessPool.start({ size: context.copies, callTimeoutMs });
       await warmUp(pool, warmupRounds);
     },
 

@@ -1,7 +1,9 @@
 /** The `threads` strategy: each copy on its own worker thread (worker_threads through piscina). */
 import { AbortError } from "../errors";
 import { nowMs } from "../measure/clock";
-import { ThreadPool } from "../pools/thread-pool";
+import { typeError } from "../errors";
+import type { ThreadPool } from "../pools/pool-contract";
+import { WorkerThreadPool } from "../pools/thread-pool";
 import { portable } from "../tasks/task-source";
 import type { RunnerContext, RunRecord, StrategyRunner, TaskRecord } from "./strategy";
 
@@ -10,12 +12,12 @@ const MAX_EXTRA_WARMUP_ROUNDS = 20;
 
 class ThreadsRunner implements StrategyRunner {
   readonly key = "threads" as const;
-  private pool: ThreadPool | undefined;
+  private pool: WorkerThreadPool | undefined;
   private readonly owned: boolean;
 
   constructor(
     private readonly context: RunnerContext,
-    pool: ThreadPool | undefined,
+    pool: WorkerThreadPool | undefined,
   ) {
     this.pool = pool;
     this.owned = pool === undefined;
@@ -30,7 +32,7 @@ class ThreadsRunner implements StrategyRunner {
 
   async prepare(warmupRounds: number): Promise<void> {
     if (this.context.signal.aborted) throw new AbortError();
-    this.pool ??= ThreadPool.start({ size: this.context.copies });
+    this.pool ??= WorkerThreadPool.start({ size: this.context.copies });
     // Every worker that will run a timed copy first runs the task `warmupRounds` times itself.
     const runs = new Map<number, number>();
     const rounds = warmupRounds + (warmupRounds > 0 ? MAX_EXTRA_WARMUP_ROUNDS : 0);
@@ -54,5 +56,8 @@ class ThreadsRunner implements StrategyRunner {
 }
 
 export function createThreadsRunner(context: RunnerContext, options: { pool?: ThreadPool } = {}): StrategyRunner {
+  if (options.pool !== undefined && !(options.pool instanceof WorkerThreadPool)) {
+    throw typeError("options.pools.threads", "a pool made by createThreadPool()", options.pool, "pass what createThreadPool() returned, or leave pools.threads out");
+  }
   return new ThreadsRunner(context, options.pool);
 }

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { figureBundle } from "conclab/kernel";
-import { resetPlotlyInlining } from "conclab/dist/kernel-ext/plotly-html";
 import { chromiumOrSkip, launchChromium, openOffline } from "./chromium";
+import { resetPlotlyInlining } from "conclab/kernel/internal";
 
 const scratch = mkdtempSync(path.join(tmpdir(), "conclab-requirejs-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));

@@ -1,4 +1,5 @@
-import { effectiveCpus, summarize, type CompareResult, type MachineDescription, type Span, type StrategyKey, type StrategyResult } from "conclab";
+import { summarize, type CompareResult, type MachineDescription, type Span, type StrategyKey, type StrategyResult } from "conclab";
+import { effectiveCpus } from "conclab/internal";
 
 /** A machine for hand-made results: `cores` free CPUs, or the description given. */
 export function testMachine(cores: number): MachineDescription {

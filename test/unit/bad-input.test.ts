@@ -5,9 +5,8 @@ import {
   NODE_STRATEGIES, PYTHON_STRATEGIES,
   type Figure,
 } from "conclab";
-// Straight from their modules: conclab/kernel would install the kernel's signal hooks in this process.
-import { show } from "conclab/dist/kernel-ext/show";
-import { table } from "conclab/dist/kernel-ext/table";
+// Without the hooks: conclab/kernel would install the kernel's signal handlers in this process.
+import { show, table } from "conclab/kernel/internal";
 
 type Case = readonly [title: string, call: () => Promise<unknown>, name: "TypeError" | "RangeError" | "StrategyUnavailableError" | "TaskError", message: RegExp];
 const untyped = (value: unknown): never => value as never;

@@ -3,10 +3,10 @@ import { describe, it } from "node:test";
 import { AbortError, compare, countTo, sleep, type StrategyResult } from "conclab";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { COMPARE_DEFAULTS, suspicions } from "conclab/dist/src/experiment/compare";
 import { PROJECT_ROOT } from "../../tools/paths";
-import { summarize } from "conclab/dist/src/measure/stats";
 import { ownThreadCount, threadsSettleTo } from "../helpers/threads";
+import { summarize } from "conclab";
+import { COMPARE_DEFAULTS, suspicions } from "conclab/internal";
 
 describe("compare", () => {
   it("runs every strategy the same number of times, interleaved, and pairs speedups per repeat", async () => {

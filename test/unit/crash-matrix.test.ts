@@ -24,14 +24,12 @@ import {
   TaskError,
   TaskTimeoutError,
   type Pools,
-  type ProcessPool,
-  type ThreadPool,
 } from "conclab";
-import { REFERENCE_SCRIPT } from "conclab/dist/src/strategies/python";
-import { portable, taskSource, type TaskFunction } from "conclab/dist/src/tasks/task-source";
 import { descendants, signal } from "../../tools/proc";
 import { ownThreadCount, threadsSettleTo } from "../helpers/threads";
 import { commandLine, isPythonRunning, ProcessWatch, until } from "../helpers/processes";
+import { type TaskFunction } from "conclab";
+import { ChildProcessPool, REFERENCE_SCRIPT, WorkerThreadPool, portable, taskSource } from "conclab/internal";
 
 const TIMEOUT_MS = 1_500;
 const HEAP_LIMIT_MB = 48;
@@ -92,7 +90,7 @@ const FAULTS: readonly Fault[] = [
 
 /** This process's thread count at rest, after Node's own helper threads (libuv's pool) have started. */
 async function threadBaselineAtRest(): Promise<number> {
-  const warm = createThreadPool(1);
+  const warm = (createThreadPool(1) as WorkerThreadPool);
   await run({ strategy: "threads", task: countTo, args: [1], warmup: 0, pools: { threads: warm } });
   await warm.destroy();
   await readFile("/proc/self/status");
@@ -123,8 +121,8 @@ function checkError(error: unknown, fault: Fault, strategy: "threads" | "process
 }
 
 describe("the crash matrix, on pools a notebook keeps across cells", () => {
-  let threadPool: ThreadPool;
-  let processPool: ProcessPool;
+  let threadPool: WorkerThreadPool;
+  let processPool: ChildProcessPool;
   let watch: ProcessWatch;
   let threadBaseline: number;
   let savedNodeOptions: string | undefined;
@@ -132,10 +130,10 @@ describe("the crash matrix, on pools a notebook keeps across cells", () => {
   before(async () => {
     threadBaseline = await threadBaselineAtRest();
     watch = new ProcessWatch(50);
-    threadPool = createThreadPool(1, { resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 } });
+    threadPool = (createThreadPool(1, { resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 } }) as WorkerThreadPool);
     savedNodeOptions = process.env.NODE_OPTIONS;
     process.env.NODE_OPTIONS = `--max-old-space-size=${HEAP_LIMIT_MB}`;
-    processPool = createProcessPool(1);
+    processPool = (createProcessPool(1) as ChildProcessPool);
     // Both ready before the faults, so that every later spawn is a replacement.
     await run({ strategy: "threads", task: countTo, args: [10], warmup: 0, pools: { threads: threadPool } });
     await run({ strategy: "processes", task: countTo, args: [10], warmup: 0, pools: { processes: processPool } });
@@ -178,7 +176,7 @@ describe("calls queued behind a fault", () => {
   for (const fault of FAULTS.filter((f) => f.task === exits || f.task === forever)) {
     it(`processes: a call queued behind ${fault.task.name === "exits" ? "a crash" : "a timeout"} runs on a replacement child`, async (t) => {
       const watch = new ProcessWatch(50);
-      const pool = createProcessPool(1, { callTimeoutMs: TIMEOUT_MS });
+      const pool = (createProcessPool(1, { callTimeoutMs: TIMEOUT_MS }) as ChildProcessPool);
       try {
         const message = (task: TaskFunction, args: unknown[]) => ({ task: portable(taskSource(task)), args, copy: 0 });
         const failing = pool.run(message(fault.task, []));

@@ -4,8 +4,8 @@ import * as path from "node:path";
 import { beforeEach, describe, it } from "node:test";
 import type { Figure } from "conclab";
 import { figureBundle, inKernel, PLOTLY_MIME, show, TSLAB_VERSION } from "conclab/kernel";
-import { resetPlotlyInlining } from "conclab/dist/kernel-ext/plotly-html";
 import { PROJECT_ROOT } from "../../tools/paths";
+import { resetPlotlyInlining } from "conclab/kernel/internal";
 
 const figure = (title: string): Figure => ({
   data: [{ type: "bar", x: ["a", "b"], y: [1, 2] }],

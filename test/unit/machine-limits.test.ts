@@ -9,8 +9,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } 
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
-import { cpuLimitText, describeMachine, effectiveCpus, readCgroupLimits, verdicts, type CgroupRoots, type CompareResult, type MachineDescription } from "conclab";
+import { cpuLimitText, describeMachine, verdicts, type CompareResult, type MachineDescription } from "conclab";
 import { handMadeResult, testMachine } from "../helpers/results";
+import { effectiveCpus, readCgroupLimits, type CgroupRoots } from "conclab/internal";
 
 const scratch = mkdtempSync(path.join(tmpdir(), "conclab-cgroup-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));

@@ -4,7 +4,8 @@ import { readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { blockingSleep, calibrate, compare, countTo, cpuShareOfCopies, httpGet, loopLag, makeTestFile, measureMemory, readFileTask, run, saveChromeTrace, sleep, startDelayServer, toChromeTrace, type Span } from "conclab";
+import { blockingSleep, calibrate, compare, countTo, httpGet, loopLag, makeTestFile, measureMemory, readFileTask, run, saveChromeTrace, sleep, startDelayServer, toChromeTrace, type Span } from "conclab";
+import { cpuShareOfCopies } from "conclab/internal";
 
 const span = (over: Partial<Span>): Span => ({
   strategy: "threads", repeat: 0, copy: 0, laneKind: "thread", lane: "thread 1", pid: 10, threadId: 1, startMs: 1000, endMs: 1010, ...over,

@@ -5,15 +5,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { countTo } from "conclab/dist/src/tasks/cpu";
-import { portable, taskSource, type TaskFunction } from "conclab/dist/src/tasks/task-source";
-import { AbortError, TaskError, TaskTimeoutError } from "conclab/dist/src/errors";
-import { ProcessPool } from "conclab/dist/src/pools/process-pool";
-import { createProcessesRunner } from "conclab/dist/src/strategies/processes";
-import type { RunnerContext } from "conclab/dist/src/strategies/strategy";
-import type { TaskMessage } from "conclab/dist/src/workers/execute";
 import { ProcessWatch } from "../helpers/processes";
 import { descendants, isAlive, signal } from "../../tools/proc";
+import { AbortError, TaskError, type TaskFunction, TaskTimeoutError, countTo } from "conclab";
+import { ChildProcessPool, createProcessesRunner, portable, taskSource, type RunnerContext, type TaskMessage } from "conclab/internal";
 
 /** Long enough to still be counting when a test stops it (hours of work). */
 const ENDLESS = 1e15;
@@ -80,7 +75,7 @@ describe("the processes runner", () => {
   });
 
   it("leaves a pool it was given running after dispose", async () => {
-    const pool = ProcessPool.start({ size: 2 });
+    const pool = ChildProcessPool.start({ size: 2 });
     try {
       const runner = createProcessesRunner(context(countTo, [10], 2), { pool });
       await runner.prepare(0);
@@ -112,9 +107,9 @@ describe("the processes runner", () => {
 });
 
 describe("a process pool", () => {
-  let pool: ProcessPool;
+  let pool: ChildProcessPool;
   before(async () => {
-    pool = ProcessPool.start({ size: 2, callTimeoutMs: 1_500 });
+    pool = ChildProcessPool.start({ size: 2, callTimeoutMs: 1_500 });
     // Both children loaded before the tests: a call's timeout counts from when it is sent.
     await Promise.all([pool.run(message(countTo, [1])), pool.run(message(countTo, [1], 1))]);
   });
@@ -236,7 +231,7 @@ describe("a process pool", () => {
 
 describe("a process pool's end", () => {
   it("rejects the running call with AbortError, kills the children, and runs nothing more", async () => {
-    const pool = ProcessPool.start({ size: 2 });
+    const pool = ChildProcessPool.start({ size: 2 });
     const watch = new ProcessWatch();
     try {
       const controller = new AbortController();
@@ -257,7 +252,7 @@ describe("a process pool's end", () => {
   });
 
   it("on close lets a running call finish, then ends every child", async () => {
-    const pool = ProcessPool.start({ size: 2 });
+    const pool = ChildProcessPool.start({ size: 2 });
     const watch = new ProcessWatch();
     async function slow(ms: number): Promise<number> {
       await new Promise((resolve) => setTimeout(resolve, ms));
@@ -278,8 +273,8 @@ describe("a process pool's end", () => {
   });
 
   it("rejects a size that is not a positive integer, naming the option", () => {
-    assert.throws(() => ProcessPool.start({ size: 0 }), { name: "RangeError", message: /^size must be an integer from 1 to \d+, got 0 \(number\);/ });
-    assert.throws(() => ProcessPool.start({ size: 2, callTimeoutMs: 1.5 }), { name: "RangeError", message: /^options\.callTimeoutMs must be/ });
+    assert.throws(() => ChildProcessPool.start({ size: 0 }), { name: "RangeError", message: /^size must be an integer from 1 to \d+, got 0 \(number\);/ });
+    assert.throws(() => ChildProcessPool.start({ size: 2, callTimeoutMs: 1.5 }), { name: "RangeError", message: /^options\.callTimeoutMs must be/ });
   });
 
   it("leaves no child behind when its parent is killed, busy or idle", async () => {
@@ -288,11 +283,11 @@ describe("a process pool's end", () => {
     writeFileSync(
       script,
       `"use strict";
-const { ProcessPool } = require(${lib("pools/process-pool")});
+const { ChildProcessPool } = require(${lib("pools/process-pool")});
 const { portable, taskSource } = require(${lib("tasks/task-source")});
 const { countTo } = require(${lib("tasks/cpu")});
-const busy = ProcessPool.start({ size: 2 });
-const idle = ProcessPool.start({ size: 1 });
+const busy = ChildProcessPool.start({ size: 2 });
+const idle = ChildProcessPool.start({ size: 1 });
 const task = portable(taskSource(countTo));
 for (let copy = 0; copy < 2; copy++) busy.run({ task, args: [${ENDLESS}], copy }).catch(() => {});
 setTimeout(() => console.log(JSON.stringify({ busy: busy.pids, idle: idle.pids })), 500);
@@ -336,7 +331,7 @@ describe("child processes under a kernel interrupt", () => {
       script,
       `"use strict";
 const { readFileSync } = require("node:fs");
-const { ProcessPool } = require(${lib("pools/process-pool")});
+const { ChildProcessPool } = require(${lib("pools/process-pool")});
 const { portable, taskSource } = require(${lib("tasks/task-source")});
 const { countTo } = require(${lib("tasks/cpu")});
 const { startDelayServer } = require(${lib("tasks/delay-server")});
@@ -352,7 +347,7 @@ setInterval(() => { interrupts += 1; process.kill(-process.pid, "SIGINT"); }, 2)
   const task = portable(taskSource(countTo));
   const results = [];
   for (let round = 0; round < 3; round++) {
-    const pool = ProcessPool.start({ size: 2 });
+    const pool = ChildProcessPool.start({ size: 2 });
     process.kill(-process.pid, "SIGINT"); // at once: the children are still booting
     const records = await Promise.all([0, 1].map((copy) => pool.run({ task, args: [100000], copy })));
     results.push(...records.map((r) => r.result));

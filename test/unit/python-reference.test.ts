@@ -4,10 +4,10 @@ import { once } from "node:events";
 import { createInterface } from "node:readline";
 import type { Writable } from "node:stream";
 import { describe, it } from "node:test";
-import { findPython } from "conclab/dist/src/python";
-import { REFERENCE_SCRIPT } from "conclab/dist/src/strategies/python";
 import { ProcessWatch } from "../helpers/processes";
 import { signal } from "../../tools/proc";
+import { findPython } from "conclab";
+import { REFERENCE_SCRIPT } from "conclab/internal";
 
 const python = findPython();
 const noPython = python === null ? "no Python 3.8+ on this machine" : false;

@@ -2,16 +2,10 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, it } from "node:test";
-import { AbortError, StrategyUnavailableError, TaskError, TaskTimeoutError } from "conclab/dist/src/errors";
-import { findPython } from "conclab/dist/src/python";
-import { createPythonRunner } from "conclab/dist/src/strategies/python";
-import type { RunnerContext, StrategyRunner } from "conclab/dist/src/strategies/strategy";
-import type { PythonMode } from "conclab/dist/src/strategies/python";
-import { countPrimes, countTo } from "conclab/dist/src/tasks/cpu";
-import { readFileTask } from "conclab/dist/src/tasks/io";
-import { taskSource, type TaskSource } from "conclab/dist/src/tasks/task-source";
 import { ProcessWatch } from "../helpers/processes";
 import { descendants, signal } from "../../tools/proc";
+import { AbortError, StrategyUnavailableError, TaskError, TaskTimeoutError, countPrimes, countTo, findPython, readFileTask } from "conclab";
+import { type PythonMode, type RunnerContext, type StrategyRunner, type TaskSource, createPythonRunner, taskSource } from "conclab/internal";
 
 const python = findPython();
 const noPython = python === null ? "no Python 3.8+ on this machine" : false;

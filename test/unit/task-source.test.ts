@@ -1,9 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { countTo, httpGet } from "conclab";
-import { instantiate } from "conclab/dist/src/tasks/instantiate";
-import { taskSource } from "conclab/dist/src/tasks/task-source";
-import { freeVariables } from "conclab/dist/src/tasks/free-variables";
+import { freeVariables, instantiate, taskSource } from "conclab/internal";
 
 describe("a task's source", () => {
   it("built-in tasks carry their kind and Python twin, and rebuild into working functions", () => {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { AbortError, countTo, createThreadPool, run, TaskError, TaskTimeoutError, type ThreadPool } from "conclab";
-import { taskSource, portable } from "conclab/dist/src/tasks/task-source";
+import { AbortError, countTo, createThreadPool, run, TaskError, TaskTimeoutError } from "conclab";
 import { ownThreadCount, threadsSettleTo } from "../helpers/threads";
+import { WorkerThreadPool, portable, taskSource } from "conclab/internal";
 
 const message = (task: (...args: never[]) => unknown, args: unknown[]) => ({ task: portable(taskSource(task)), args, copy: 0 });
 
@@ -10,7 +10,7 @@ describe("the threads strategy", () => {
   let baseline: number;
   before(async () => {
     // Let Node's own helper threads (libuv pool) start before counting.
-    const warm = createThreadPool(1);
+    const warm = (createThreadPool(1) as WorkerThreadPool);
     await warm.run(message(countTo, [10]));
     await warm.destroy();
     baseline = await threadsSettleTo(0, 500);
@@ -30,8 +30,8 @@ describe("the threads strategy", () => {
   });
 
   describe("faults, on one pool that must keep serving", () => {
-    let pool: ThreadPool;
-    before(() => (pool = createThreadPool(2)));
+    let pool: WorkerThreadPool;
+    before(() => (pool = (createThreadPool(2) as WorkerThreadPool)));
     after(() => pool.destroy());
     const stillServes = async (): Promise<void> => assert.equal((await pool.run(message(countTo, [5]))).result, 5);
 
@@ -75,7 +75,7 @@ describe("the threads strategy", () => {
   });
 
   it("a worker over its memory limit is stopped with a clear error", async () => {
-    const pool = createThreadPool(1, { resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 } });
+    const pool = (createThreadPool(1, { resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 } }) as WorkerThreadPool);
     try {
       const hog = (): number => {
         const keep: number[][] = [];

@@ -1,0 +1,27 @@
+/**
+ * conclab/internal: what tests, benchmarks and tools reach below the public API. Notebooks import
+ * "conclab"; names here may change with any commit and are not documented for readers.
+ */
+export { nowMs, turnEventLoop } from "./measure/clock";
+export { effectiveCpus, readCgroupLimits, type CgroupLimits, type CgroupRoots, type EffectiveCpus } from "./machine-limits";
+export { BUSY_SPREAD, BUSY_CONTENTION, COMPARE_DEFAULTS, suspicions } from "./experiment/compare";
+export { idealLine } from "./figures/speedup";
+export { byteTicks } from "./figures/memory";
+export { STYLED_STRATEGIES, strategyStyle, textColorOn, plotlyConfig, type StrategyStyle } from "./figures/style";
+export { maxConcurrency, byRepeat, laneCount, cpuShareOfCopies } from "./course/overlap";
+export { setProgressSink, type ProgressReport, type ProgressSink } from "./runtime/lifecycle";
+
+// Tasks and the wire format
+export { taskSource, portable, type TaskSource } from "./tasks/task-source";
+export { instantiate } from "./tasks/instantiate";
+export { freeVariables } from "./tasks/free-variables";
+export { checkSendable, executeTask, ownPssBytes, type TaskMessage } from "./workers/execute";
+
+// Pools and strategies below compare()
+export { WorkerThreadPool } from "./pools/thread-pool";
+export { ChildProcessPool } from "./pools/process-pool";
+export { STRATEGIES, strategyDescriptor, type StrategyDescriptor } from "./strategies/descriptors";
+export type { RunnerContext, RunRecord, StrategyRunner, TaskRecord } from "./strategies/strategy";
+export { createThreadsRunner } from "./strategies/threads";
+export { createProcessesRunner } from "./strategies/processes";
+export { createPythonRunner, REFERENCE_SCRIPT, type PythonMode } from "./strategies/python";
