@@ -8,11 +8,9 @@
 const { spawn } = require("node:child_process");
 const { randomBytes } = require("node:crypto");
 const { existsSync, statSync } = require("node:fs");
-const { createServer } = require("node:net");
 const path = require("node:path");
+const { HOST, jupyterArgs, tryPort, withParentDeathSignal } = require("./jupyter-launch.cjs");
 const { ROOT, VENV_JUPYTER, say, setupOrExit } = require("./setup.cjs");
-
-const HOST = "127.0.0.1";
 
 /** The folder Lab serves: notebooks/, or $CONCLAB_NOTEBOOK_DIR when set. */
 function notebookDir() {
@@ -25,17 +23,6 @@ function notebookDir() {
   return dir;
 }
 
-function listenable(port) {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once("error", () => resolve(false));
-    probe.listen(port, HOST, () => {
-      const actual = probe.address().port;
-      probe.close(() => resolve(actual));
-    });
-  });
-}
-
 async function choosePort() {
   const asked = process.env.CONCLAB_PORT;
   if (asked !== undefined && asked !== "") {
@@ -43,12 +30,12 @@ async function choosePort() {
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
       throw new Error(`CONCLAB_PORT must be a port number from 1 to 65535, got "${asked}"; unset it to let conclab choose`);
     }
-    if ((await listenable(port)) === false) {
+    if ((await tryPort(port)) === false) {
       throw new Error(`port ${port} on ${HOST} is already in use (CONCLAB_PORT=${asked}); choose another port or stop the program holding it`);
     }
     return port;
   }
-  return (await listenable(8888)) || (await listenable(0));
+  return (await tryPort(8888)) || (await tryPort(0));
 }
 
 async function main() {
@@ -63,26 +50,15 @@ async function main() {
     process.exit(1);
   }
   const token = randomBytes(24).toString("hex");
-  const args = [
-    "lab",
-    `--ServerApp.ip=${HOST}`,
-    `--ServerApp.port=${port}`,
-    "--ServerApp.port_retries=0",
-    `--IdentityProvider.token=${token}`,
-    `--ServerApp.root_dir=${rootDir}`,
-    ...(process.env.CONCLAB_NO_BROWSER ? ["--no-browser"] : []),
-    ...(process.getuid && process.getuid() === 0 ? ["--allow-root"] : []),
-  ];
+  const args = jupyterArgs({ app: "lab", port, token, rootDir, openBrowser: !process.env.CONCLAB_NO_BROWSER });
   const env = {
     ...process.env,
     PATH: [path.dirname(VENV_JUPYTER), path.dirname(process.execPath), process.env.PATH || ""].join(path.delimiter),
     JUPYTER_PLATFORM_DIRS: "1",
   };
   process.stdout.write(`\nconclab: JupyterLab at http://${HOST}:${port}/lab?token=${token}\n(Ctrl-C twice to stop)\n\n`);
-  // With util-linux's setpriv, Lab gets SIGTERM if this process is killed outright.
-  const setpriv = "/usr/bin/setpriv";
-  const [command, commandArgs] =
-    process.platform === "linux" && existsSync(setpriv) ? [setpriv, ["--pdeathsig", "TERM", "--", VENV_JUPYTER, ...args]] : [VENV_JUPYTER, args];
+  // Lab gets SIGTERM if this process is killed outright.
+  const [command, commandArgs] = withParentDeathSignal(VENV_JUPYTER, args);
   const lab = spawn(command, commandArgs, { cwd: ROOT, env, stdio: "inherit" });
   const forward = (sig) => () => lab.kill(sig);
   process.on("SIGTERM", forward("SIGTERM"));

@@ -7,8 +7,8 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { HOST, jupyterArgs, tryPort, withParentDeathSignal } from "../../scripts/jupyter-launch.cjs";
 import { jupyterEnv, NOTEBOOKS_DIR, venvExecutable } from "../paths";
 import { descendants, isAlive, signal } from "../proc";
 import { JupyterSetupError } from "./errors";
@@ -24,39 +24,16 @@ export interface JupyterServerOptions {
   readonly jupyter?: string;
 }
 
-const HOST = "127.0.0.1";
-
-const SETPRIV = "/usr/bin/setpriv";
-
-/**
- * The server runs in a process group of its own (so stop() can signal everything in it), which
- * also means nothing reaches it when this process is killed outright. Where util-linux's setpriv
- * exists, the server is started through it with a parent-death signal: if this process dies, the
- * kernel sends the server SIGTERM and the server shuts its kernels down.
- */
-function withParentDeathSignal(command: string, args: readonly string[]): [string, string[]] {
-  return process.platform === "linux" && existsSync(SETPRIV) ? [SETPRIV, ["--pdeathsig", "TERM", "--", command, ...args]] : [command, [...args]];
-}
-
 /** Asks the OS for a free TCP port on the loopback interface. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, HOST, () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
+export async function freePort(): Promise<number> {
+  const port = await tryPort(0);
+  if (port === false) throw new Error(`no free port on ${HOST}`);
+  return port;
 }
 
 /** Resolves true when something already listens on this loopback port. */
-export function portInUse(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once("error", () => resolve(true));
-    probe.listen(port, HOST, () => probe.close(() => resolve(false)));
-  });
+export async function portInUse(port: number): Promise<boolean> {
+  return (await tryPort(port)) === false;
 }
 
 export class JupyterServer {
@@ -99,17 +76,10 @@ export class JupyterServer {
     const port = options.port ?? (await freePort());
     const token = randomBytes(24).toString("hex");
     const rootDir = options.rootDir ?? NOTEBOOKS_DIR;
-    const args = [
-      "server",
-      "--no-browser",
-      `--ServerApp.ip=${HOST}`,
-      `--ServerApp.port=${port}`,
-      "--ServerApp.port_retries=0",
-      `--IdentityProvider.token=${token}`,
-      `--ServerApp.root_dir=${rootDir}`,
-      ...(process.getuid?.() === 0 ? ["--allow-root"] : []),
-    ];
+    const args = jupyterArgs({ app: "server", port, token, rootDir, openBrowser: false });
     const log: string[] = [];
+    // Its own process group (so stop() can signal everything in it), which nothing reaches when
+    // this process is killed outright: the parent-death signal ends it then.
     const [command, commandArgs] = withParentDeathSignal(jupyter, args);
     // Runtime files, IPython's profile and npm's logs go to a folder of this server's, not to HOME.
     const scratch = mkdtempSync(path.join(tmpdir(), "conclab-jupyter-"));
