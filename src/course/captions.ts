@@ -13,7 +13,7 @@ import type { StartupSamples } from "../measure/startup";
 import { median } from "../measure/stats";
 import { byRepeat, cpuShareOfCopies, laneCount, maxConcurrency } from "./overlap";
 import { atLeast, atMost } from "./claims";
-import { copySlowdown, ONE_CORE_BUSY, PARALLEL_SHARE, parallelSpeedup, slowdownCause } from "./verdicts";
+import { copySlowdown, ONE_CORE_BUSY, oneCoreAtATime, PARALLEL_SHARE, parallelSpeedup, slowdownCause } from "./verdicts";
 
 const x = (value: number): string => `${value.toFixed(2)}x`;
 
@@ -66,8 +66,9 @@ export function compareCaption(result: CompareResult): string {
       if (!s.coresBusy) return speed;
       const busy = `${speed}, ${s.coresBusy.median.toFixed(2)} CPUs busy`;
       if (cores < 2) return `${busy} (one usable CPU: nothing can run in parallel)`;
-      const parallel = atLeast(s.coresBusy, PARALLEL_SHARE * expected);
-      const alone = atMost(s.coresBusy, ONE_CORE_BUSY);
+      // The verdicts' own rules, so that a caption never says what the claim's verdict would not.
+      const parallel = parallelSpeedup(result, s.strategy).check;
+      const alone = oneCoreAtATime(result, s.strategy).check;
       return `${busy}: ${parallel === "yes" ? "parallel work" : alone === "yes" ? "one core at a time" : "undecided"}`;
     });
   if (parts.length === 0) return "";

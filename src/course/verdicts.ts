@@ -105,7 +105,7 @@ export function parallelSpeedup(result: CompareResult, key: string): CoreMeasure
 }
 
 /** Did the copies of `key` keep at most about one CPU busy (GIL-bound)? The mirror of parallelSpeedup. */
-function oneCoreAtATime(result: CompareResult, key: string): CoreMeasure {
+export function oneCoreAtATime(result: CompareResult, key: string): CoreMeasure {
   const s = strategy(result, key);
   const speedup = s.speedup!;
   const cores = result.environment.cores;
