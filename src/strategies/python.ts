@@ -14,6 +14,10 @@ import type { RunnerContext, RunRecord, StrategyRunner, TaskRecord } from "./str
 export type PythonMode = "sequential" | "threads" | "processes";
 import { isRunning } from "../runtime/child-life";
 import { withinGrace } from "../runtime/deadline";
+// Loaded for their registration: the list of tasks with a Python twin names them all.
+import "../tasks/cpu";
+import "../tasks/io";
+import { tasksWithPythonTwins } from "../tasks/task-source";
 
 /** The reference script, shipped as package data (this file compiles to conclab/dist/src/strategies). */
 export const REFERENCE_SCRIPT = path.resolve(__dirname, "..", "..", "..", "python", "reference.py");
@@ -251,7 +255,7 @@ export function createPythonRunner(context: RunnerContext, mode: PythonMode, opt
   if (context.task.python === undefined) {
     throw new StrategyUnavailableError(
       `strategy ${key} runs only conclab's built-in tasks that have a Python twin ` +
-        `(countTo, countPrimes, sleep, blockingSleep, httpGet, readFileTask); ${context.task.name} has none. ` +
+        `(${tasksWithPythonTwins().join(", ")}); ${context.task.name} has none. ` +
         "Compare your own task on the Node strategies, or use a built-in task for the Python runs",
     );
   }

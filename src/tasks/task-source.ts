@@ -25,10 +25,18 @@ interface BuiltinMeta {
 const builtins = new WeakMap<TaskFunction, BuiltinMeta>();
 const sources = new WeakMap<TaskFunction, TaskSource>();
 
+const pythonTwins: string[] = [];
+
 /** Registers one of conclab's own tasks. */
 export function defineBuiltinTask<F extends TaskFunction>(fn: F, meta: BuiltinMeta): F {
   builtins.set(fn, meta);
+  if (meta.python !== undefined) pythonTwins.push(fn.name);
   return fn;
+}
+
+/** The names of conclab's tasks that have a twin in the Python reference script, in the order defined. */
+export function tasksWithPythonTwins(): readonly string[] {
+  return pythonTwins;
 }
 
 function outsideNamesHint(names: readonly string[]): string {
