@@ -3,13 +3,13 @@
  * on a timer, an idle worker thread, an idle child process.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import * as v8 from "node:v8";
 import * as vm from "node:vm";
 import { AbortError, checkInteger, rangeError, throwIfAborted } from "../errors";
 import { exited, killIfRunning } from "../runtime/child-life";
 import { progressOf } from "../runtime/lifecycle";
+import { processMemoryBytes } from "./process-memory";
 
 export type MemoryUnit = "async" | "threads" | "processes";
 
@@ -39,14 +39,6 @@ function gc(): void {
   collect();
 }
 
-function memoryOfProcess(pid: number, field: "Pss" | "Rss"): number | undefined {
-  try {
-    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
-    return match ? Number(match[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 async function asyncTasks(count: number): Promise<Pick<MemoryPerUnit, "totalBytes" | "metric">> {
   gc();
@@ -136,9 +128,9 @@ async function processes(count: number, signal?: AbortSignal): Promise<Pick<Memo
       });
     }
     await sleep(200);
-    const pss = children.map((c) => memoryOfProcess(c.pid ?? -1, "Pss"));
+    const pss = children.map((c) => processMemoryBytes(c.pid ?? -1, "Pss"));
     if (pss.every((v): v is number => v !== undefined)) return { totalBytes: pss.reduce((a, b) => a + b, 0), metric: "pss" };
-    const rss = children.map((c) => memoryOfProcess(c.pid ?? -1, "Rss") ?? 0);
+    const rss = children.map((c) => processMemoryBytes(c.pid ?? -1, "Rss") ?? 0);
     return { totalBytes: rss.reduce((a, b) => a + b, 0), metric: "rss-children" };
   } finally {
     kill();

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { trackPool, untrackPool } from "../runtime/lifecycle";
 import { AbortError, TaskError, TaskTimeoutError, checkInteger } from "../errors";
 import type { TaskRecord } from "../tasks/record";
+import { closureHint } from "../tasks/task-source";
 import type { TaskMessage } from "../workers/execute";
 import { TASK_ERROR_MARK } from "../workers/process-child";
 import { exited, isRunning, killIfRunning, PARENT_PID_ENV } from "../runtime/child-life";
@@ -85,9 +86,6 @@ interface PendingCall {
   readonly reject: (error: unknown) => void;
 }
 
-const REFERENCE_HINT =
-  "a task runs in another process where names from the notebook do not exist " +
-  "(like pickling in Python's multiprocessing); pass values as arguments";
 
 export class ChildProcessPool implements ProcessPool {
   private readonly farm: Farm;
@@ -373,7 +371,7 @@ export class ChildProcessPool implements ProcessPool {
       delete fields[TASK_ERROR_MARK];
       delete fields.type;
       if (error.name !== type) error.name = type;
-      const message = type === "ReferenceError" ? `${error.message}; ${REFERENCE_HINT}` : error.message;
+      const message = type === "ReferenceError" ? `${error.message}; ${closureHint("another process")}` : error.message;
       return new TaskError(task, STRATEGY, message, { cause: error });
     }
     if (error instanceof FarmClass.TimeoutError) return new TaskTimeoutError(task, STRATEGY, this.callTimeoutMs);

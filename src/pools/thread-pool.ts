@@ -8,6 +8,7 @@ import type { ResourceLimits } from "node:worker_threads";
 import { Piscina } from "piscina";
 import { AbortError, TaskError, TaskTimeoutError } from "../errors";
 import type { TaskRecord } from "../tasks/record";
+import { closureHint } from "../tasks/task-source";
 import type { TaskMessage } from "../workers/execute";
 import { Deadline, withinGrace } from "../runtime/deadline";
 import { trackPool, untrackPool } from "../runtime/lifecycle";
@@ -22,13 +23,11 @@ export interface ThreadPoolOptions {
 
 const WORKER_FILE = path.join(__dirname, "..", "workers", "thread-worker.js");
 
-const CLOSURE_HINT =
-  "a task runs in another thread where names from the notebook do not exist (like pickling in Python's multiprocessing); pass values as arguments";
 
 /** Turns what piscina or the worker threw into conclab's errors. */
 export function threadTaskError(error: unknown, task: string, strategy: string): TaskError {
   const err = error instanceof Error ? error : new Error(String(error));
-  if (err.name === "ReferenceError") return new TaskError(task, strategy, `${err.message}: ${CLOSURE_HINT}`, { cause: err });
+  if (err.name === "ReferenceError") return new TaskError(task, strategy, `${err.message}: ${closureHint("another thread")}`, { cause: err });
   if ((err as { code?: string }).code === "ERR_WORKER_OUT_OF_MEMORY") {
     return new TaskError(task, strategy, `its worker ran out of memory (resourceLimits) and was stopped`, { cause: err });
   }

@@ -39,6 +39,14 @@ export function tasksWithPythonTwins(): readonly string[] {
   return pythonTwins;
 }
 
+/**
+ * Why a task cannot use names from the notebook, for the error that says it did: it runs where
+ * those names do not exist, as Python's multiprocessing pickles a function without its globals.
+ */
+export function closureHint(where: "another thread" | "another process" | "other threads and processes"): string {
+  return `a task runs in ${where} where names from the notebook do not exist (like pickling in Python's multiprocessing); pass values as arguments`;
+}
+
 function outsideNamesHint(names: readonly string[]): string {
   const tslabNames = names.filter((n) => /_\d+$/.test(n) || n === "exports");
   return tslabNames.length > 0
@@ -79,8 +87,7 @@ export function taskSource(task: unknown, param = "task"): TaskSource {
       "a self-contained function",
       task,
       `it uses ${outside.map((n) => `\`${n}\``).join(", ")} from outside${outsideNamesHint(outside)}. ` +
-        "A task runs in other threads and processes where those names do not exist (like pickling in Python's multiprocessing): " +
-        "pass values as arguments (args) and require() Node modules inside the function",
+        `${closureHint("other threads and processes").replace(/^a/, "A")} (args), and require() Node modules inside the function`,
     );
   }
   const key = createHash("sha1").update(source).digest("hex").slice(0, 16);

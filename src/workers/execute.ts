@@ -2,12 +2,12 @@
  * Runs one copy of a task in the current context (a worker thread or a child process) and
  * reports when it ran and where, on the shared clock. Loaded by the worker and child modules.
  */
-import { readFileSync } from "node:fs";
 import { getHeapStatistics } from "node:v8";
 import { threadId, isMainThread } from "node:worker_threads";
 import { instantiate, type TaskSourceData } from "../tasks/instantiate";
 import { nowMs } from "../measure/clock";
 import { cpuBetween, threadCpuMs } from "../measure/thread-cpu";
+import { processMemoryBytes } from "../measure/process-memory";
 import type { TaskRecord } from "../tasks/record";
 
 /** What a worker or child receives for one copy. */
@@ -21,12 +21,7 @@ export interface TaskMessage {
 
 /** Proportional set size of this process in bytes, from /proc (Linux); undefined elsewhere. */
 export function ownPssBytes(): number | undefined {
-  try {
-    const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync("/proc/self/smaps_rollup", "utf8"));
-    return match ? Number(match[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
+  return processMemoryBytes("self", "Pss");
 }
 
 /**
