@@ -9,6 +9,7 @@ import { ChildProcessPool } from "../pools/process-pool";
 import { portable } from "../tasks/task-source";
 import type { TaskMessage } from "../workers/execute";
 import type { RunRecord, RunnerContext, StrategyRunner, TaskRecord } from "./strategy";
+import { warmEveryLane } from "./warm-up";
 
 export interface ProcessesRunnerOptions {
   /** A pool to run in; it stays the caller's (dispose() leaves it running). */
@@ -54,16 +55,15 @@ export function createProcessesRunner(context: RunnerContext, options: Processes
   }
 
   /** Runs batches of `copies` calls until every child has run the task `rounds` times. */
-  async function warmUp(target: ChildProcessPool, rounds: number): Promise<void> {
-    if (rounds === 0) return;
-    const runs = new Map<number, number>();
-    // A batch reaches each child once when copies >= size; a larger given pool needs more batches.
-    const maxBatches = 2 * rounds * Math.ceil(target.size / Math.min(context.copies, target.size)) + 2;
-    for (let batch = 0; batch < maxBatches; batch++) {
-      for (const record of await runCopies(target)) runs.set(record.pid, (runs.get(record.pid) ?? 0) + 1);
-      if (target.pids.every((pid) => (runs.get(pid) ?? 0) >= rounds)) return;
-    }
-    // Give up quietly: the timed runs stay correct, only less warm.
+  function warmUp(target: ChildProcessPool, rounds: number): Promise<void> {
+    return warmEveryLane({
+      rounds,
+      // A batch reaches each child once when copies >= size; a larger given pool needs more batches.
+      maxBatches: 2 * rounds * Math.ceil(target.size / Math.min(context.copies, target.size)) + 2,
+      runBatch: () => runCopies(target),
+      laneOf: (record) => record.pid,
+      lanes: () => target.pids,
+    });
   }
 
   return {

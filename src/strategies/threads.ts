@@ -6,6 +6,7 @@ import type { ThreadPool } from "../pools/pool-contract";
 import { WorkerThreadPool } from "../pools/thread-pool";
 import { portable } from "../tasks/task-source";
 import type { RunnerContext, RunRecord, StrategyRunner, TaskRecord } from "./strategy";
+import { warmEveryLane } from "./warm-up";
 
 /** How many extra rounds warm-up may send to reach a worker that the pool has not used yet. */
 const MAX_EXTRA_WARMUP_ROUNDS = 20;
@@ -33,14 +34,14 @@ class ThreadsRunner implements StrategyRunner {
   async prepare(warmupRounds: number): Promise<void> {
     if (this.context.signal.aborted) throw new AbortError();
     this.pool ??= WorkerThreadPool.start({ size: this.context.copies });
-    // Every worker that will run a timed copy first runs the task `warmupRounds` times itself.
-    const runs = new Map<number, number>();
-    const rounds = warmupRounds + (warmupRounds > 0 ? MAX_EXTRA_WARMUP_ROUNDS : 0);
-    for (let round = 0; round < rounds; round++) {
-      for (const record of await this.runCopies(() => -1)) runs.set(record.threadId, (runs.get(record.threadId) ?? 0) + 1);
-      const ids = this.pool.threadIds;
-      if (round + 1 >= warmupRounds && ids.every((id) => (runs.get(id) ?? 0) >= warmupRounds)) break;
-    }
+    const pool = this.pool;
+    await warmEveryLane({
+      rounds: warmupRounds,
+      maxBatches: warmupRounds + MAX_EXTRA_WARMUP_ROUNDS,
+      runBatch: () => this.runCopies(() => -1),
+      laneOf: (record) => record.threadId,
+      lanes: () => pool.threadIds,
+    });
   }
 
   async runOnce(): Promise<RunRecord> {
