@@ -54,7 +54,7 @@ export interface StrategyDescriptor<Key extends string = string> {
 
 const ONE_THREAD_EACH = { count: MAX_PARALLEL_COPIES, why: "each copy gets a thread or process of its own" } as const;
 const ON_ONE_THREAD = { count: MAX_EVENT_LOOP_COPIES, why: "every copy runs on the kernel's one thread" } as const;
-const LIKE_CPYTHON_POOLS = { count: MAX_PARALLEL_COPIES, why: "CPython's runs take as many copies as its thread and process pools" } as const;
+const LIKE_CPYTHON_POOLS = { count: MAX_PARALLEL_COPIES, why: "conclab keeps every CPython mode to the copies its pool modes can take" } as const;
 
 /** The table as written, its keys kept literal; each baseline must be one of them. */
 function table<const T extends readonly StrategyDescriptor[]>(descriptors: T & readonly StrategyDescriptor<T[number]["key"]>[]): T {
