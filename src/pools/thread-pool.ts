@@ -49,6 +49,7 @@ export function threadTaskError(error: unknown, task: string, strategy: string):
 export class WorkerThreadPool implements ThreadPool {
   private readonly piscina: Piscina;
   private current: PoolState = "open";
+  private closing?: Promise<void>;
   private stopping?: Promise<void>;
   readonly size: number;
 
@@ -120,12 +121,17 @@ export class WorkerThreadPool implements ThreadPool {
    * Lets the tasks already running finish, then ends the threads. After `timeoutMs` (default
    * 10 s) whatever still runs is stopped as by destroy().
    */
-  async close(options: { timeoutMs?: number } = {}): Promise<void> {
-    if (this.current !== "open") return this.stopping ?? this.stop("destroyed");
-    const timeoutMs = checkCloseTimeout(options?.timeoutMs);
+  close(options: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.current !== "open") return this.closing ?? this.stop("destroyed");
+    let timeoutMs: number;
+    try {
+      timeoutMs = checkCloseTimeout(options?.timeoutMs);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     this.current = "closing";
-    await withinGrace(this.piscina.close(), timeoutMs);
-    return this.stop("closed");
+    this.closing = withinGrace(this.piscina.close(), timeoutMs).then(() => this.stop("closed"));
+    return this.closing;
   }
 
   /** Terminates every worker now; running tasks reject. Safe to call twice. */

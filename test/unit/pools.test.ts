@@ -39,6 +39,7 @@ describe("both pools keep one contract", () => {
           await sleep(100);
           const closed = pool.close();
           assert.equal(pool.state, "closing");
+          assert.equal(pool.close(), closed, "a second close() waits for the first");
           await assert.rejects(Promise.resolve().then(() => runOn(pool, sleep, [1])), {
             message: `this ${kind} pool is closing and runs no more tasks; create a new one with ${factory}()`,
           });
