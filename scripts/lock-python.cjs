@@ -7,7 +7,7 @@
 const { mkdtempSync, readFileSync, rmSync, writeFileSync } = require("node:fs");
 const { tmpdir } = require("node:os");
 const path = require("node:path");
-const { ROOT, BIN, SetupError, run, findPython, MIN_PYTHON } = require("./setup.cjs");
+const { ROOT, BIN, SetupError, run, findVenvPython, MIN_VENV_PYTHON } = require("./setup.cjs");
 
 const FIX = "Check the network and requirements.in, then rerun.";
 
@@ -33,7 +33,7 @@ function environmentYml(pins, nodeMajor) {
     "channels:",
     "  - conda-forge",
     "dependencies:",
-    `  - python=${MIN_PYTHON.join(".")}`,
+    `  - python=${MIN_VENV_PYTHON.join(".")}`,
     `  - nodejs=${nodeMajor}`,
     "  - pip",
     "  - pip:",
@@ -53,11 +53,11 @@ function requirementsTxt(pins) {
 }
 
 function main() {
-  const python = findPython();
+  const python = findVenvPython();
   const [major, minor] = python.version.split(".").map(Number);
-  if (major !== MIN_PYTHON[0] || minor !== MIN_PYTHON[1]) {
+  if (major !== MIN_VENV_PYTHON[0] || minor !== MIN_VENV_PYTHON[1]) {
     // A lock made on another minor version could pick wheels or drop packages that differ.
-    throw new SetupError(`lock with Python ${MIN_PYTHON.join(".")} (the version environment.yml installs), found ${python.version}; point CONCLAB_PYTHON at one`);
+    throw new SetupError(`lock with Python ${MIN_VENV_PYTHON.join(".")} (the version environment.yml installs), found ${python.version}; point CONCLAB_PYTHON at one`);
   }
   const scratch = mkdtempSync(path.join(tmpdir(), "conclab-lock-"));
   try {

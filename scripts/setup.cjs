@@ -17,8 +17,9 @@ const BIN = process.platform === "win32" ? "Scripts" : "bin";
 const VENV_PYTHON = path.join(VENV, BIN, "python");
 const VENV_JUPYTER = path.join(VENV, BIN, "jupyter");
 // The oldest Python the locked Jupyter stack installs on (IPython 9 needs 3.11); environment.yml
-// installs exactly this one (test/unit/binder-config.test.ts).
-const MIN_PYTHON = [3, 11];
+// installs exactly this one (test/unit/binder-config.test.ts). Not the library's MIN_PYTHON (3.8),
+// the oldest CPython its reference runs need.
+const MIN_VENV_PYTHON = [3, 11];
 const MIN_NODE = 20;
 const PATCHES = path.join(ROOT, "patches");
 const LAB_OVERRIDES = path.join(ROOT, "lab", "overrides.json");
@@ -104,8 +105,8 @@ function tslabPatched(file = TSLAB_PATCHED_FILE) {
   return existsSync(file) && readFileSync(file, "utf8").includes(TSLAB_PATCH_MARK);
 }
 
-/** The first Python 3 that is new enough: $CONCLAB_PYTHON, python3, python. */
-function findPython(env = process.env) {
+/** The first Python 3 new enough to build the Jupyter venv from: $CONCLAB_PYTHON, python3, python. */
+function findVenvPython(env = process.env) {
   const candidates = env.CONCLAB_PYTHON ? [env.CONCLAB_PYTHON] : ["python3", "python"];
   const seen = [];
   for (const command of candidates) {
@@ -113,12 +114,12 @@ function findPython(env = process.env) {
     if (probe.error || probe.status !== 0) continue;
     const version = probe.stdout.trim();
     const [major, minor] = version.split(".").map(Number);
-    if (major === MIN_PYTHON[0] && minor >= MIN_PYTHON[1]) return { command, version };
+    if (major === MIN_VENV_PYTHON[0] && minor >= MIN_VENV_PYTHON[1]) return { command, version };
     seen.push(`${command} is ${version}`);
   }
   const found = seen.length ? ` (${seen.join(", ")})` : "";
   throw new SetupError(
-    `conclab needs Python ${MIN_PYTHON.join(".")} or newer and found none${found}. Install Python 3 (Debian: apt-get install python3 python3-venv) or point CONCLAB_PYTHON at one, then rerun.`,
+    `conclab needs Python ${MIN_VENV_PYTHON.join(".")} or newer and found none${found}. Install Python 3 (Debian: apt-get install python3 python3-venv) or point CONCLAB_PYTHON at one, then rerun.`,
   );
 }
 
@@ -139,7 +140,7 @@ function venvState(venvDir, wantStamp) {
 function ensureVenv() {
   const stamp = path.join(VENV, ".conclab-setup");
   const requirements = path.join(ROOT, "requirements.txt");
-  const python = findPython();
+  const python = findVenvPython();
   const want = `${hashOf([requirements])} python ${python.version}`;
   const state = venvState(VENV, want);
   if (state === "ready") return say(`Python environment up to date (.venv, Python ${python.version})`);
@@ -238,6 +239,6 @@ function setupOrExit() {
   }
 }
 
-module.exports = { ROOT, BIN, tslabPatched, VENV, VENV_PYTHON, VENV_JUPYTER, MIN_PYTHON, MIN_NODE, SetupError, run, findPython, venvState, setup, setupOrExit, say };
+module.exports = { ROOT, BIN, tslabPatched, VENV, VENV_PYTHON, VENV_JUPYTER, MIN_VENV_PYTHON, MIN_NODE, SetupError, run, findVenvPython, venvState, setup, setupOrExit, say };
 
 if (require.main === module) setupOrExit();

@@ -16,7 +16,7 @@ import { parse } from "yaml";
 import { PROJECT_ROOT } from "../../tools/paths";
 
 const setup = require(path.join(PROJECT_ROOT, "scripts", "setup.cjs")) as {
-  findPython(): { command: string; version: string };
+  findVenvPython(): { command: string; version: string };
   tslabPatched(file: string): boolean;
 };
 
@@ -62,7 +62,7 @@ describe("Binder's build (environment.yml, then postBuild) in a fresh prefix", (
   it("builds: the environment, npm ci with the tslab patch, the build, the kernelspec and Lab's overrides", { timeout: 900_000 }, () => {
     mkdirSync(home, { recursive: true });
     copyRepository(repo);
-    const python = setup.findPython();
+    const python = setup.findVenvPython();
     check(spawnSync(python.command, ["-m", "venv", prefix], { encoding: "utf8" }), "creating the prefix");
     // conda-forge's part of environment.yml (python, nodejs, pip) is what this machine has; its pip part is installed as Binder does.
     const spec = parse(readFileSync(path.join(repo, "environment.yml"), "utf8")) as { dependencies: (string | { pip: string[] })[] };

