@@ -7,3 +7,4 @@ export { table, tableBundle } from "./table";
 export { progressBundle, cellProgressSink } from "./progress";
 export { resetPlotlyInlining, figureHtml } from "./plotly-html";
 export { escapeHtml } from "./html";
+export { predictionBundle, outcomeBundle } from "./questions";

@@ -1,0 +1,114 @@
+/**
+ * Predict, then measure. Before a chapter's main experiment the reader commits to an answer to
+ * one question; after it, the answer this machine supports is read from the verdict of the claim
+ * the experiment decides, and explained with that claim's own numbers. Nothing here knows the
+ * right answer in advance: a run that cannot decide the claim cannot decide the question either.
+ */
+import { rangeError, typeError } from "../errors";
+import type { Claim } from "./claims";
+
+export type Choice = "a" | "b" | "c";
+
+export interface Question {
+  /** The id of the claim whose verdict answers it. */
+  readonly id: string;
+  readonly text: string;
+  readonly choices: Readonly<Record<Choice, string>>;
+  /** The choice the claim's verdict supports: when it holds, and when it differs. */
+  readonly answerWhen: { readonly holds: Choice; readonly differs: Choice };
+}
+
+const ASKED: readonly Question[] = [
+    {
+      id: "concepts.parallelism",
+      text: "Several copies of a CPU-bound count run on worker threads, one thread each. On this machine, how many CPUs will they keep busy at the same time?",
+      choices: {
+        a: "about as many as there are copies or free CPUs, whichever is fewer: each thread gets a core",
+        b: "about one: the copies take turns on a single core",
+        c: "more than there are CPUs: threads add computing power",
+      },
+      answerWhen: { holds: "a", differs: "b" },
+    },
+    {
+      id: "gil.threads",
+      text: "Two CPython threads each run the same pure-Python counting loop, with two or more CPUs free. How many CPUs will they keep busy on average?",
+      choices: {
+        a: "about two: each thread runs on its own core",
+        b: "about one: the threads take turns running Python code",
+        c: "about half of one: the threads block each other most of the time",
+      },
+      answerWhen: { holds: "b", differs: "a" },
+    },
+    {
+      id: "gil.node-threads",
+      text: "Two Node.js worker threads each run the same JavaScript counting loop, with two or more CPUs free. How many CPUs will they keep busy on average?",
+      choices: {
+        a: "about two: each worker has its own isolate and event loop, on its own thread",
+        b: "about one: like CPython's threads, they take turns",
+        c: "less than one: the workers mostly wait for the main thread",
+      },
+      // The claim is the article's rule for threads, so it differs in Node when the workers run in parallel.
+      answerWhen: { holds: "b", differs: "a" },
+    },
+];
+
+/** One question per chapter's main experiment, keyed by the claim that answers it. */
+export const QUESTIONS: Readonly<Record<string, Question>> = Object.freeze(Object.fromEntries(ASKED.map((q) => [q.id, q])));
+
+/** What the reader predicted, or null when they have not chosen yet. */
+export interface Prediction {
+  readonly question: Question;
+  readonly choice: Choice | null;
+}
+
+/** The prediction beside what this machine measured. */
+export interface PredictionOutcome {
+  readonly question: Question;
+  readonly predicted: Choice | null;
+  /** The choice this run supports; null when the run could not decide the claim. */
+  readonly supported: Choice | null;
+  /** Whether the prediction matches what was supported; null when either is missing. */
+  readonly correct: boolean | null;
+  /** Why, from this run's numbers: what was measured and the claim's reason. */
+  readonly explanation: string;
+}
+
+const predictions = new Map<string, Choice | null>();
+
+function question(id: unknown, param: string): Question {
+  if (typeof id !== "string") throw typeError(param, "a question id", id, `pass one of ${Object.keys(QUESTIONS).join(", ")}`);
+  const found = Object.prototype.hasOwnProperty.call(QUESTIONS, id) ? QUESTIONS[id] : undefined;
+  if (!found) throw rangeError(param, `one of ${Object.keys(QUESTIONS).join(", ")}`, id, "pass the id of a question the course asks");
+  return found;
+}
+
+/**
+ * Records the reader's prediction for question `id`: a choice ("a", "b" or "c"), or "" while they
+ * have not chosen (the question is shown, nothing is recorded as an answer).
+ */
+export function recordPrediction(id: string, choice: string): Prediction {
+  const asked = question(id, "id");
+  if (choice !== "" && !Object.prototype.hasOwnProperty.call(asked.choices, choice)) {
+    throw rangeError("choice", `one of "a", "b", "c", or "" before you choose`, choice, "put the letter of your answer between the quotes");
+  }
+  const recorded = choice === "" ? null : (choice as Choice);
+  predictions.set(asked.id, recorded);
+  return { question: asked, choice: recorded };
+}
+
+/** The prediction for `claim`'s question beside the answer that claim's verdict supports. */
+export function predictionOutcome(claim: Claim): PredictionOutcome {
+  const asked = question(claim.id, "claim.id");
+  const predicted = predictions.get(asked.id) ?? null;
+  const supported = claim.verdict === "holds" ? asked.answerWhen.holds : claim.verdict === "differs" ? asked.answerWhen.differs : null;
+  const explanation =
+    supported === null
+      ? `This run cannot answer it (${claim.verdict}): ${claim.reason}. Measured: ${claim.measured}.`
+      : `Measured: ${claim.measured}. So ${claim.reason}.`;
+  return { question: asked, predicted, supported, correct: predicted === null || supported === null ? null : predicted === supported, explanation };
+}
+
+/** Forgets every recorded prediction (a restarted course). */
+export function clearPredictions(): void {
+  predictions.clear();
+}

@@ -1,0 +1,86 @@
+/**
+ * Predict, then measure: the answer a run supports comes from the verdict of the claim the
+ * experiment decides, never from the question; an undecided run supports no answer.
+ */
+import assert from "node:assert/strict";
+import { beforeEach, describe, it } from "node:test";
+import { clearPredictions, predictionOutcome, QUESTIONS, recordPrediction, verdicts, type CompareResult } from "conclab";
+import { outcomeBundle, predictionBundle } from "conclab/kernel/internal";
+import { handMadeResult } from "../helpers/results";
+
+const steady = (v: number): number[] => [v, v, v];
+const python = (threads: number, processes: number, cores = 2): CompareResult =>
+  handMadeResult(cores, 2, {
+    "python:sequential": { wall: steady(500), speedup: steady(1) },
+    "python:threads": { wall: steady(500 / threads), speedup: steady(threads) },
+    "python:processes": { wall: steady(500 / processes), speedup: steady(processes) },
+  });
+const node = (cores: number, speedup: number): CompareResult =>
+  handMadeResult(cores, 2, { sequential: { wall: steady(300), speedup: steady(1) }, threads: { wall: steady(300 / speedup), speedup: steady(speedup) } });
+
+describe("predict, then measure", () => {
+  beforeEach(() => clearPredictions());
+
+  it("every question is answered by a claim the course decides, and offers three different choices", () => {
+    const claimIds = new Set([verdicts.gilThreads(python(1, 1.9)).id, verdicts.nodeThreadsParallel(node(2, 1.9)).id, "concepts.parallelism"]);
+    for (const q of Object.values(QUESTIONS)) {
+      assert.ok(claimIds.has(q.id), `${q.id} is a claim's id`);
+      assert.equal(new Set(Object.values(q.choices)).size, 3, `${q.id}: three different choices`);
+      assert.notEqual(q.answerWhen.holds, q.answerWhen.differs, `${q.id}: the two verdicts support different answers`);
+    }
+  });
+
+  it("the supported answer follows the verdict: the GIL holding, a free-threaded build, an undecided run", () => {
+    recordPrediction("gil.threads", "b");
+    const held = predictionOutcome(verdicts.gilThreads(python(1.0, 1.95)));
+    assert.deepEqual([held.predicted, held.supported, held.correct], ["b", "b", true]);
+    assert.match(held.explanation, /^Measured: CPython, 2 copies .*\. So the threads took turns holding the GIL/);
+
+    const freeThreaded = predictionOutcome(verdicts.gilThreads(python(1.9, 1.95)));
+    assert.deepEqual([freeThreaded.supported, freeThreaded.correct], ["a", false]);
+
+    const undecided = predictionOutcome(verdicts.gilThreads(python(1.0, 1.05)));
+    assert.deepEqual([undecided.supported, undecided.correct], [null, null]);
+    assert.match(undecided.explanation, /^This run cannot answer it \(unclear\): processes did not work in parallel/);
+  });
+
+  it("Node's worker threads in parallel support (a), though the article's claim then differs", () => {
+    recordPrediction("gil.node-threads", "a");
+    const claim = verdicts.nodeThreadsParallel(node(2, 1.9));
+    assert.equal(claim.verdict, "differs");
+    const outcome = predictionOutcome(claim);
+    assert.deepEqual([outcome.supported, outcome.correct], ["a", true]);
+  });
+
+  it("on one CPU the question is not answered, whatever was predicted", () => {
+    recordPrediction("gil.node-threads", "a");
+    const outcome = predictionOutcome(verdicts.nodeThreadsParallel(node(1, 1.0)));
+    assert.deepEqual([outcome.predicted, outcome.supported, outcome.correct], ["a", null, null]);
+    assert.match(outcome.explanation, /not measured/);
+  });
+
+  it("no prediction yet is recorded as none, shown with how to make one, and judged as nothing", () => {
+    const prediction = recordPrediction("gil.threads", "");
+    assert.equal(prediction.choice, null);
+    assert.match(String(predictionBundle(prediction)["text/plain"]), /No prediction yet: write your letter between the quotes of predict\("gil\.threads", ""\)/);
+    const outcome = predictionOutcome(verdicts.gilThreads(python(1.0, 1.95)));
+    assert.equal(outcome.correct, null);
+    assert.match(String(outcomeBundle(outcome)["text/plain"]), /You made no prediction; this run supports \(b\)\./);
+  });
+
+  it("a later prediction replaces an earlier one, and the bundles mark the choice and the answer", () => {
+    recordPrediction("gil.threads", "a");
+    recordPrediction("gil.threads", "b");
+    const outcome = predictionOutcome(verdicts.gilThreads(python(1.0, 1.95)));
+    assert.equal(outcome.predicted, "b");
+    const html = String(outcomeBundle(outcome)["text/html"]);
+    assert.match(html, /<b>▶ \(b\) about one: the threads take turns running Python code<\/b>/);
+    assert.match(html, /You predicted \(b\); this run supports \(b\): right\./);
+  });
+
+  it("refuses an unknown question or choice, naming the parameter, the value and the fix", () => {
+    assert.throws(() => recordPrediction("gil.fibers", "a"), { name: "RangeError", message: /^id must be one of concepts\.parallelism, gil\.threads, gil\.node-threads, got "gil\.fibers"/ });
+    assert.throws(() => recordPrediction("gil.threads", "d"), { name: "RangeError", message: /^choice must be one of "a", "b", "c", or "" before you choose, got "d" \(string\); put the letter of your answer between the quotes/ });
+    assert.throws(() => predictionOutcome({ ...verdicts.gilThreads(python(1, 1.9)), id: "no.such" }), { name: "RangeError", message: /^claim\.id must be one of/ });
+  });
+});
