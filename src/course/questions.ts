@@ -50,6 +50,36 @@ const ASKED: readonly Question[] = [
       // The claim is the article's rule for threads, so it differs in Node when the workers run in parallel.
       answerWhen: { holds: "b", differs: "a" },
     },
+  {
+    id: "approaches.preemptive",
+    text: "More copies of a CPU-bound count than there are CPUs start together, each on a worker thread of its own. While they run, how many of them are in progress at the same time?",
+    choices: {
+      a: "all of them: the operating system slices the CPUs' time between the threads",
+      b: "as many as there are CPUs: the others wait until a thread finishes",
+      c: "one: the threads run one after another",
+    },
+    answerWhen: { holds: "a", differs: "b" },
+  },
+  {
+    id: "examples.async-many",
+    text: "A thousand tasks each await a 300 ms timer, all started together on the one JavaScript thread. How long do they take in all?",
+    choices: {
+      a: "about 300 ms: one thread waits on all the timers at once",
+      b: "clearly longer than one wait: a thread can only wait on a few things at a time",
+      c: "about a thousand times 300 ms: the thread waits for one timer after another",
+    },
+    answerWhen: { holds: "a", differs: "b" },
+  },
+  {
+    id: "decision.massive-waiting",
+    text: "Ten thousand requests each wait on a slow server: all of them awaited at once on one thread, or served by a pool of a few threads that each handle one request at a time. Which takes less time and less memory?",
+    choices: {
+      a: "async on one thread, on both counts",
+      b: "the thread pool, on at least one count",
+      c: "neither: they cost about the same",
+    },
+    answerWhen: { holds: "a", differs: "b" },
+  },
 ];
 
 /** One question per chapter's main experiment, keyed by the claim that answers it. */

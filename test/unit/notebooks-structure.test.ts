@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
+import { QUESTIONS } from "conclab";
 import { NOTEBOOKS_DIR } from "../../tools/paths";
 import { CONTENTS_MARK, NAV_MARK, staleNotebooks } from "../../tools/notebook-nav";
 import { readNotebook, sourceText } from "../../tools/runner/nbformat";
@@ -46,4 +47,35 @@ describe("the course's notebooks", () => {
       assert.match(codeOf(file), name === "07-summary" ? /showClaims\(/ : /saveResults\("[\w-]+", claims/, "the claims are shown and saved");
     });
   }
+
+  // 04 (to be rebuilt around its own measurements) and 07 (the summary) ask nothing yet.
+  const predicting = chapters.filter((file) => !/^0[47]-/.test(path.basename(file)));
+  for (const file of predicting) {
+    const name = path.basename(file, ".ipynb");
+    it(`${name} asks for a prediction before its main experiment, unanswered, and reveals it after`, () => {
+      const code = readNotebook(file).cells.filter((c) => c.cell_type === "code").map((c) => sourceText(c.source));
+      const asked = code.flatMap((source, i) => [...source.matchAll(/\bpredict\("([\w.-]+)", "([^"]*)"\)/g)].map((m) => ({ id: m[1]!, choice: m[2]!, at: i })));
+      assert.ok(asked.length >= 1, "at least one predict() cell");
+      for (const { id, choice, at } of asked) {
+        assert.ok(QUESTIONS[id], `${id} is a question the course asks`);
+        assert.equal(choice, "", `predict("${id}", ...) is committed without an answer: the reader chooses`);
+        const experiment = code.findIndex((source, i) => i > at && /\b(compare|run|loopLag)\(/.test(source));
+        const call = REVEALED_BY[id];
+        assert.ok(call, `the test knows which verdict answers ${id}: add it to REVEALED_BY`);
+        const revealed = code.findIndex((source, i) => i > at && source.includes(`reveal(${call}`));
+        assert.ok(experiment > at, `an experiment runs after predict("${id}")`);
+        assert.ok(revealed > experiment, `reveal(...) for ${id} comes after that experiment`);
+      }
+    });
+  }
 });
+
+/** The verdict whose claim a reveal() cell passes, per question. */
+const REVEALED_BY: Readonly<Record<string, string>> = {
+  "concepts.parallelism": "verdicts.parallelismNeedsCores(",
+  "gil.threads": "verdicts.gilThreads(",
+  "gil.node-threads": "verdicts.nodeThreadsParallel(",
+  "approaches.preemptive": "verdicts.preemptiveThreads(",
+  "examples.async-many": "verdicts.asyncExamples(",
+  "decision.massive-waiting": "verdicts.massiveWaiting(",
+};
