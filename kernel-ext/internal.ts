@@ -8,3 +8,4 @@ export { progressBundle, cellProgressSink } from "./progress";
 export { resetPlotlyInlining, figureHtml } from "./plotly-html";
 export { escapeHtml } from "./html";
 export { predictionBundle, outcomeBundle } from "./questions";
+export { exerciseBundle } from "./exercises";

@@ -54,6 +54,7 @@ export {
 // Lifecycle (what an interrupt or shutdown stops; conclab/kernel calls these)
 export { abortAllExperiments, destroyAllPools, runningExperiments } from "./runtime/lifecycle";
 export * as verdicts from "./course/verdicts";
+export { checkTaskOnThreads, type ExerciseResult } from "./course/exercises";
 export { QUESTIONS, recordPrediction, predictionOutcome, clearPredictions, type Question, type Choice, type Prediction, type PredictionOutcome } from "./course/questions";
 export { parallelCaption, compareCaption, timelineCaption, loopLagCaption, startupCaption, memoryCaption, speedupCurveCaption, waitsCaption } from "./course/captions";
 export * as quick from "./course/quick";
