@@ -14,6 +14,17 @@ const message = (task: (...args: never[]) => unknown, args: readonly unknown[]):
 const runOn = (pool: ThreadPool | ProcessPool, task: (...args: never[]) => unknown, args: readonly unknown[]): Promise<unknown> =>
   (pool as WorkerThreadPool | ChildProcessPool).run(message(task, args));
 
+/** Starts a task that never ends on `pool` and gives it 200 ms to get going; its rejection is awaited by the caller. */
+async function startEndlessTask(pool: ThreadPool | ProcessPool): Promise<{ running: Promise<unknown> }> {
+  const forever = (): void => {
+    for (;;);
+  };
+  const running = runOn(pool, forever, []);
+  running.catch(() => undefined);
+  await sleep(200);
+  return { running };
+}
+
 const kinds = [
   { kind: "thread", unit: "threads", create: (size: number): ThreadPool | ProcessPool => createThreadPool(size), factory: "createThreadPool" },
   { kind: "process", unit: "child processes", create: (size: number): ThreadPool | ProcessPool => createProcessPool(size), factory: "createProcessPool" },
@@ -54,12 +65,7 @@ describe("both pools keep one contract", () => {
 
       it("destroy() stops a running task at once", async () => {
         const pool = create(1);
-        const forever = (): void => {
-          for (;;);
-        };
-        const running = runOn(pool, forever, []);
-        running.catch(() => undefined);
-        await sleep(200);
+        const { running } = await startEndlessTask(pool);
         await pool.destroy();
         assert.equal(pool.state, "destroyed");
         await assert.rejects(running, { message: `task forever was stopped: its ${kind} pool was destroyed while it ran` });
@@ -68,12 +74,7 @@ describe("both pools keep one contract", () => {
 
       it("close() gives up on a task that outlives its timeout and stops it", async () => {
         const pool = create(1);
-        const forever = (): void => {
-          for (;;);
-        };
-        const running = runOn(pool, forever, []);
-        running.catch(() => undefined);
-        await sleep(200);
+        const { running } = await startEndlessTask(pool);
         await pool.close({ timeoutMs: 300 });
         assert.equal(pool.state, "closed");
         await assert.rejects(running, { message: `task forever was stopped: its ${kind} pool was closed while it ran` });
