@@ -72,7 +72,7 @@ const ASKED: readonly Question[] = [
   },
   {
     id: "decision.massive-waiting",
-    text: "Ten thousand requests each wait on a slow server: all of them awaited at once on one thread, or served by a pool of a few threads that each handle one request at a time. Which takes less time and less memory?",
+    text: "Ten thousand requests each wait on a slow server: all of them awaited at once on one thread, or served by a pool of a few dozen threads that each handle one request at a time. Which takes less time and less memory?",
     choices: {
       a: "async on one thread, on both counts",
       b: "the thread pool, on at least one count",
