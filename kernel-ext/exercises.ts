@@ -1,7 +1,7 @@
 /** An exercise's check in a cell: passed or not yet, and what to change. */
 import type { ExerciseResult } from "../src/course/exercises";
 import { escapeHtml } from "./html";
-import { displayBundle, type MimeBundle } from "./tslab-channel";
+import { sendBundle, type MimeBundle } from "./tslab-channel";
 
 export function exerciseBundle(result: ExerciseResult): MimeBundle {
   const mark = result.passed ? "✔" : "✘";
@@ -15,5 +15,6 @@ export function exerciseBundle(result: ExerciseResult): MimeBundle {
 
 /** Shows the outcome of an exercise's check. */
 export function showCheck(result: ExerciseResult): void {
-  displayBundle(exerciseBundle(result));
+  const bundle = exerciseBundle(result);
+  if (!sendBundle(bundle)) process.stdout.write(`${String(bundle["text/plain"])}\n`);
 }

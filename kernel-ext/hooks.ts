@@ -10,7 +10,6 @@ import {
   runningExperiments,
   setProgressSink,
 } from "../src/runtime/lifecycle";
-import { withinGrace } from "../src/runtime/deadline";
 import { cellProgressSink } from "./progress";
 import { currentExecution } from "./tslab-channel";
 
@@ -37,7 +36,13 @@ function onInterrupt(): void {
   stopping = true;
   const cell = currentExecution();
   process.stdout.write(`interrupted: stopping ${count} running experiment${count === 1 ? "" : "s"}…\n`);
-  void withinGrace(abortAllExperiments(), STOP_GRACE_MS).then(() => {
+  let grace: NodeJS.Timeout | undefined;
+  const stopped = new Promise<void>((resolve) => {
+    grace = setTimeout(resolve, STOP_GRACE_MS);
+    void abortAllExperiments().finally(resolve);
+  });
+  void stopped.then(() => {
+    clearTimeout(grace);
     stopping = false;
     // The aborted experiment usually ended the cell by now; if the cell still runs (it awaits
     // something else too), the kernel ends it. Never a cell that started since.

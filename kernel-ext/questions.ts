@@ -6,7 +6,7 @@
 import type { Claim } from "../src/course/claims";
 import { predictionOutcome, recordPrediction, type Choice, type Prediction, type PredictionOutcome, type Question } from "../src/course/questions";
 import { escapeHtml } from "./html";
-import { displayBundle, type MimeBundle } from "./tslab-channel";
+import { sendBundle, type MimeBundle } from "./tslab-channel";
 
 const LETTERS: readonly Choice[] = ["a", "b", "c"];
 
@@ -53,12 +53,16 @@ export function outcomeBundle(outcome: PredictionOutcome): MimeBundle {
   };
 }
 
+function display(bundle: MimeBundle): void {
+  if (!sendBundle(bundle)) process.stdout.write(`${String(bundle["text/plain"])}\n`);
+}
+
 /** Records and shows your prediction for question `id` ("a", "b", "c"; "" until you choose). */
 export function predict(id: string, choice: string): void {
-  displayBundle(predictionBundle(recordPrediction(id, choice)));
+  display(predictionBundle(recordPrediction(id, choice)));
 }
 
 /** Shows your prediction for `claim`'s question beside the answer this run's numbers support, and why. */
 export function reveal(claim: Claim): void {
-  displayBundle(outcomeBundle(predictionOutcome(claim)));
+  display(outcomeBundle(predictionOutcome(claim)));
 }

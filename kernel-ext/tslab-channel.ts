@@ -58,8 +58,3 @@ export function sendBundle(bundle: MimeBundle, options: { displayId?: string; up
   write({ data: bundle, metadata: {}, transient }, Boolean(options.update && options.displayId));
   return true;
 }
-
-/** Shows `bundle` in the running cell as one display; outside a kernel, prints its text/plain. */
-export function displayBundle(bundle: MimeBundle): void {
-  if (!sendBundle(bundle)) process.stdout.write(`${String(bundle["text/plain"])}\n`);
-}

@@ -1,13 +1,13 @@
 /** Validation of the options `run` and `compare` share. Every error names the parameter. */
 import { checkInteger, rangeError, typeError } from "../errors";
-import { NODE_STRATEGIES, PYTHON_STRATEGIES, STRATEGIES, strategyDescriptor, type StrategyKey } from "../strategies/descriptors";
+import { PYTHON_STRATEGIES, STRATEGIES, STRATEGY_KEYS, strategyDescriptor, type StrategyKey } from "../strategies/descriptors";
 import { taskSource, type TaskSource } from "../tasks/task-source";
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 
 /** Names that stand for several strategies. */
 const GROUPS: Readonly<Record<string, readonly StrategyKey[]>> = { python: PYTHON_STRATEGIES };
-const ALL_NAMES: readonly string[] = [...NODE_STRATEGIES, ...Object.keys(GROUPS), ...PYTHON_STRATEGIES];
+const ALL_NAMES: readonly string[] = [...STRATEGY_KEYS.filter((key) => STRATEGIES[key].runtime === "node"), ...Object.keys(GROUPS), ...STRATEGY_KEYS.filter((key) => STRATEGIES[key].runtime !== "node")];
 
 export function expandStrategy(name: unknown, param: string): StrategyKey[] {
   if (typeof name !== "string" || !ALL_NAMES.includes(name)) {

@@ -6,7 +6,7 @@
  */
 import type { ChildProcess } from "node:child_process";
 import * as path from "node:path";
-import { trackPool } from "../runtime/lifecycle";
+import { trackPool, untrackPool } from "../runtime/lifecycle";
 import { AbortError, TaskError, TaskTimeoutError, checkInteger } from "../errors";
 import type { TaskRecord } from "../tasks/record";
 import { closureHint } from "../tasks/task-source";
@@ -14,7 +14,7 @@ import type { TaskMessage } from "../workers/execute";
 import { TASK_ERROR_MARK } from "../workers/process-child";
 import { exited, isRunning, killIfRunning, PARENT_PID_ENV } from "../runtime/child-life";
 import { withinGrace } from "../runtime/deadline";
-import { checkPoolSize, MAX_TIMER_MS, notOpen, PoolLife, type ProcessPool } from "./pool-contract";
+import { checkCloseTimeout, checkPoolSize, MAX_TIMER_MS, notOpen, type PoolState, type ProcessPool } from "./pool-contract";
 
 /** The parts of worker-farm's Farm (lib/farm.js, 1.7.0) this wrapper uses; it has no types. */
 interface FarmCall {
@@ -87,7 +87,7 @@ interface PendingCall {
 }
 
 
-export class ChildProcessPool extends PoolLife implements ProcessPool {
+export class ChildProcessPool implements ProcessPool {
   private readonly farm: Farm;
   private readonly call: (...args: unknown[]) => void;
   private readonly live = new Set<ChildProcess>();
@@ -99,13 +99,15 @@ export class ChildProcessPool extends PoolLife implements ProcessPool {
   private readonly pending = new Map<FarmCallback, PendingCall>();
   private readonly drained = new Set<() => void>();
   private readonly exitHook = (): void => this.killAll();
+  private current: PoolState = "open";
   private forked = 0;
+  private closing?: Promise<void>;
+  private stopping?: Promise<void>;
 
   private constructor(
     readonly size: number,
     readonly callTimeoutMs: number,
   ) {
-    super();
     this.farm = new FarmClass(
       {
         maxConcurrentWorkers: size,
@@ -178,6 +180,10 @@ export class ChildProcessPool extends PoolLife implements ProcessPool {
       "pass the longest one task may run, in milliseconds",
     );
     return new ChildProcessPool(size, callTimeoutMs);
+  }
+
+  get state(): PoolState {
+    return this.current;
   }
 
   /** Pids of the children now serving calls. */
@@ -275,24 +281,51 @@ export class ChildProcessPool extends PoolLife implements ProcessPool {
     return withinGrace(Promise.all(streams.map((s) => new Promise<void>((resolve) => s.once("close", () => resolve())))), 1_000).then(() => undefined);
   }
 
-  /** Waits for the calls already made, then lets worker-farm end the idle children. */
-  protected async finishRunning(timeoutMs: number): Promise<void> {
+  /**
+   * Lets the calls already made finish, then ends the children. After `timeoutMs` (default 10 s)
+   * whatever still runs is killed as by destroy().
+   */
+  close(options: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.state !== "open") return this.closing ?? this.stop("destroyed");
+    let timeoutMs: number;
+    try {
+      timeoutMs = checkCloseTimeout(options?.timeoutMs);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.current = "closing";
     const deadline = Date.now() + timeoutMs;
-    if (this.pending.size > 0) {
-      let notify = (): void => undefined;
-      const idle = new Promise<void>((resolve) => (notify = resolve));
-      this.drained.add(notify);
-      await withinGrace(idle, timeoutMs);
-      this.drained.delete(notify);
-    }
-    if (this.pending.size === 0 && !this.ending) {
-      this.farm.end(); // tells each idle child to exit, and kills it after 100 ms if it does not
-      await withinGrace(Promise.all([...this.live].map(exited)), Math.max(0, deadline - Date.now()));
-    }
+    this.closing = (async () => {
+      if (this.pending.size > 0) {
+        let notify = (): void => undefined;
+        const idle = new Promise<void>((resolve) => (notify = resolve));
+        this.drained.add(notify);
+        await withinGrace(idle, timeoutMs);
+        this.drained.delete(notify);
+      }
+      if (this.pending.size === 0 && !this.stopping) {
+        this.farm.end(); // tells each idle child to exit, and kills it after 100 ms if it does not
+        await withinGrace(Promise.all([...this.live].map(exited)), Math.max(0, deadline - Date.now()));
+      }
+      await this.stop("closed");
+    })();
+    return this.closing;
   }
 
-  protected async release(state: "closed" | "destroyed"): Promise<void> {
+  /** Kills every child now (SIGKILL) and resolves once they are gone; calls still running reject. */
+  destroy(): Promise<void> {
+    return this.stop("destroyed");
+  }
+
+  private stop(state: "closed" | "destroyed"): Promise<void> {
+    this.stopping ??= this.teardown(state);
+    return this.stopping;
+  }
+
+  private async teardown(state: "closed" | "destroyed"): Promise<void> {
+    this.current = state;
     process.off("exit", this.exitHook);
+    untrackPool(this);
     // worker-farm starts a child whenever it sees queued work: leave it none and no room for one.
     this.farm.callQueue.length = 0;
     this.farm.options.maxConcurrentWorkers = 0;
@@ -306,7 +339,7 @@ export class ChildProcessPool extends PoolLife implements ProcessPool {
   }
 
   /** Kills every child now, synchronously (for exit and signal handlers). */
-  override killNow(): void {
+  killNow(): void {
     this.killAll();
   }
 

@@ -11,8 +11,8 @@ import type { TaskRecord } from "../tasks/record";
 import { closureHint } from "../tasks/task-source";
 import type { TaskMessage } from "../workers/execute";
 import { Deadline, withinGrace } from "../runtime/deadline";
-import { trackPool } from "../runtime/lifecycle";
-import { checkPoolSize, notOpen, PoolLife, type ThreadPool } from "./pool-contract";
+import { trackPool, untrackPool } from "../runtime/lifecycle";
+import { checkCloseTimeout, checkPoolSize, notOpen, type PoolState, type ThreadPool } from "./pool-contract";
 
 export interface ThreadPoolOptions {
   /** Number of worker threads (1 to MAX_POOL_SIZE, 256). */
@@ -46,12 +46,14 @@ export function threadTaskError(error: unknown, task: string, strategy: string):
   return new TaskError(task, strategy, err.message, { cause: err });
 }
 
-export class WorkerThreadPool extends PoolLife implements ThreadPool {
+export class WorkerThreadPool implements ThreadPool {
   private readonly piscina: Piscina;
+  private current: PoolState = "open";
+  private closing?: Promise<void>;
+  private stopping?: Promise<void>;
   readonly size: number;
 
   private constructor(options: ThreadPoolOptions) {
-    super();
     this.size = checkPoolSize(options?.size, "threads");
     this.piscina = new Piscina({
       filename: WORKER_FILE,
@@ -68,7 +70,7 @@ export class WorkerThreadPool extends PoolLife implements ThreadPool {
   }
 
   /** Threads end with the process; nothing to kill synchronously. */
-  override killNow(): void {}
+  killNow(): void {}
 
   /** Starts `size` worker threads. */
   static start(options: ThreadPoolOptions): WorkerThreadPool {
@@ -80,9 +82,13 @@ export class WorkerThreadPool extends PoolLife implements ThreadPool {
     return this.piscina.threads.map((worker) => worker.threadId);
   }
 
+  get state(): PoolState {
+    return this.current;
+  }
+
   /** Runs one copy on a free worker. Rejects with TaskTimeoutError, AbortError or TaskError. */
   async run(message: TaskMessage, options: { signal?: AbortSignal; timeoutMs?: number; strategy?: string } = {}): Promise<TaskRecord> {
-    if (this.state !== "open") throw notOpen("thread", this.state, "createThreadPool");
+    if (this.current !== "open") throw notOpen("thread", this.current, "createThreadPool");
     const strategy = options.strategy ?? "threads";
     if (options.signal?.aborted) throw new AbortError();
     if (!options.timeoutMs) {
@@ -107,16 +113,40 @@ export class WorkerThreadPool extends PoolLife implements ThreadPool {
   /** Why a task failed: aborted, stopped with the pool, or its own error. */
   private failure(error: unknown, task: string, strategy: string, signal: AbortSignal | undefined): Error {
     if (signal?.aborted) return new AbortError();
-    if (this.state === "closed" || this.state === "destroyed") return new Error(`task ${task} was stopped: its thread pool was ${this.state} while it ran`);
+    if (this.current === "closed" || this.current === "destroyed") return new Error(`task ${task} was stopped: its thread pool was ${this.current} while it ran`);
     return threadTaskError(error, task, strategy);
   }
 
-  /** piscina's close() lets the running tasks finish and ends its threads. */
-  protected async finishRunning(timeoutMs: number): Promise<void> {
-    await withinGrace(this.piscina.close(), timeoutMs);
+  /**
+   * Lets the tasks already running finish, then ends the threads. After `timeoutMs` (default
+   * 10 s) whatever still runs is stopped as by destroy().
+   */
+  close(options: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.current !== "open") return this.closing ?? this.stop("destroyed");
+    let timeoutMs: number;
+    try {
+      timeoutMs = checkCloseTimeout(options?.timeoutMs);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.current = "closing";
+    this.closing = withinGrace(this.piscina.close(), timeoutMs).then(() => this.stop("closed"));
+    return this.closing;
   }
 
-  protected async release(): Promise<void> {
+  /** Terminates every worker now; running tasks reject. Safe to call twice. */
+  destroy(): Promise<void> {
+    return this.stop("destroyed");
+  }
+
+  private stop(state: "closed" | "destroyed"): Promise<void> {
+    this.stopping ??= this.teardown(state);
+    return this.stopping;
+  }
+
+  private async teardown(state: "closed" | "destroyed"): Promise<void> {
+    this.current = state;
+    untrackPool(this);
     // A worker stopped by an abort or a timeout exits a moment later; when piscina hears of that
     // exit after destroy() has finished, it starts replacements up to minThreads, which then live
     // on in a destroyed pool. With no minimum it starts none.

@@ -14,17 +14,6 @@ const message = (task: (...args: never[]) => unknown, args: readonly unknown[]):
 const runOn = (pool: ThreadPool | ProcessPool, task: (...args: never[]) => unknown, args: readonly unknown[]): Promise<unknown> =>
   (pool as WorkerThreadPool | ChildProcessPool).run(message(task, args));
 
-/** Starts a task that never ends on `pool` and gives it 200 ms to get going; its rejection is awaited by the caller. */
-async function startEndlessTask(pool: ThreadPool | ProcessPool): Promise<{ running: Promise<unknown> }> {
-  const forever = (): void => {
-    for (;;);
-  };
-  const running = runOn(pool, forever, []);
-  running.catch(() => undefined);
-  await sleep(200);
-  return { running };
-}
-
 const kinds = [
   { kind: "thread", unit: "threads", create: (size: number): ThreadPool | ProcessPool => createThreadPool(size), factory: "createThreadPool" },
   { kind: "process", unit: "child processes", create: (size: number): ThreadPool | ProcessPool => createProcessPool(size), factory: "createProcessPool" },
@@ -65,7 +54,12 @@ describe("both pools keep one contract", () => {
 
       it("destroy() stops a running task at once", async () => {
         const pool = create(1);
-        const { running } = await startEndlessTask(pool);
+        const forever = (): void => {
+          for (;;);
+        };
+        const running = runOn(pool, forever, []);
+        running.catch(() => undefined);
+        await sleep(200);
         await pool.destroy();
         assert.equal(pool.state, "destroyed");
         await assert.rejects(running, { message: `task forever was stopped: its ${kind} pool was destroyed while it ran` });
@@ -74,7 +68,12 @@ describe("both pools keep one contract", () => {
 
       it("close() gives up on a task that outlives its timeout and stops it", async () => {
         const pool = create(1);
-        const { running } = await startEndlessTask(pool);
+        const forever = (): void => {
+          for (;;);
+        };
+        const running = runOn(pool, forever, []);
+        running.catch(() => undefined);
+        await sleep(200);
         await pool.close({ timeoutMs: 300 });
         assert.equal(pool.state, "closed");
         await assert.rejects(running, { message: `task forever was stopped: its ${kind} pool was closed while it ran` });
