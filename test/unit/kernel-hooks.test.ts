@@ -25,7 +25,8 @@ function script(source: string): { output: () => string; sigint: () => void; exi
 
 describe("conclab/kernel outside a kernel: Ctrl-C", () => {
   it("with nothing running, ends the script as Node would (exit 130)", async () => {
-    const run = script('require("conclab/kernel"); console.log("ready"); setInterval(() => undefined, 1000);');
+    // "ready" after the import's microtasks, where conclab/kernel takes over SIGINT.
+    const run = script('require("conclab/kernel"); setImmediate(() => console.log("ready")); setInterval(() => undefined, 1000);');
     assert.ok(await until(() => run.output().includes("ready"), 20_000), `the script started: ${run.output()}`);
     run.sigint();
     const [code] = await run.exited;
