@@ -1,7 +1,6 @@
 import "../helpers/quiet";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { describe, it } from "node:test";
 import type { KernelMessage } from "@jupyterlab/services";
 import { PROJECT_ROOT } from "../../tools/paths";
@@ -111,7 +110,6 @@ describe("conclab/kernel in a real tslab kernel", () => {
         const shown = outcome.outputs.filter((o) => o.output_type === "display_data").map((o) => String((o as { data: Record<string, unknown> }).data["text/plain"]));
         assert.equal(shown.length, 1, `one progress display in the interrupted cell, got ${JSON.stringify(shown)}`);
         assert.match(shown[0]!, /: interrupted; its workers and child processes were stopped$/, "the bar ended as the summary before the cell ended");
-        await sleep(300);
         assert.ok(await until(() => threadCount(pid) <= threadsBefore, 5_000), `threads back to ${threadsBefore}, now ${threadCount(pid)}`);
         assert.ok(await until(() => children.every((c) => !isAlive(c)) && descendants(pid).length === 0, 5_000), "no child process left");
         const next = await client.execute('console.log("next cell ran");');
