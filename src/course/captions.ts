@@ -148,3 +148,11 @@ export function waitsCaption(points: readonly { readonly copies: number; readonl
   const against = one ? `, ${x(most.wallMs / one.wallMs)} the time of a single one (${ms(one.wallMs)})` : "";
   return `${most.copies.toLocaleString("en-US")} concurrent ${waitMs} ms waits on one thread took ${ms(most.wallMs)} in all${against}; one after another they would take ${ms(most.copies * waitMs)}.`;
 }
+
+/** The sentence under the massive-waiting table: time and memory of the pool against one thread. */
+export function massiveWaitingCaption(result: { readonly async: { readonly wallMs: number; readonly addedBytes: number; readonly failed: number }; readonly pool: { readonly threads: number; readonly wallMs: number; readonly addedBytes: number } }): string {
+  const a = result.async;
+  const p = result.pool;
+  const memory = a.addedBytes > 0 ? `${x(p.addedBytes / a.addedBytes)} the memory` : `${formatBytes(p.addedBytes)} of memory against none measurable`;
+  return `One thread: ${formatDuration(a.wallMs)} and ${formatBytes(a.addedBytes)} added, ${a.failed} failed; the pool of ${p.threads}: ${x(p.wallMs / a.wallMs)} the time and ${memory}.`;
+}

@@ -3,7 +3,7 @@
  * when a section has not been run yet: the same measurements and verdict functions, smaller sizes.
  */
 import { calibrate } from "../experiment/calibrate";
-import { compare, type CompareResult } from "../experiment/compare";
+import { compare } from "../experiment/compare";
 import { run } from "../experiment/run";
 import { describeMachine } from "../environment";
 import { loopLag } from "../measure/loop-lag";
@@ -15,6 +15,7 @@ import { countTo } from "../tasks/cpu";
 import { blockingSleep, httpGet, sleep } from "../tasks/io";
 import { startDelayServer } from "../tasks/delay-server";
 import { decided, type Claim } from "./claims";
+import { countByMessages, depositRace, massiveWaitingRun, scalingCurve, sharedCounter } from "./decision-experiments";
 import * as verdicts from "./verdicts";
 import { MAX_PARALLEL_COPIES } from "../strategies/descriptors";
 
@@ -131,14 +132,7 @@ export async function quickExamples(): Promise<QuickSection> {
 export async function quickDecisions(): Promise<QuickSection> {
   const cores = describeMachine().cores;
   const n = await calibrate(countTo, { targetMs: 60 });
-  const top = Math.min(cores, 4);
-  const points = (r: CompareResult): verdicts.ScalingPoint[] =>
-    r.strategies.filter((s) => s.strategy !== "sequential").map((s) => ({ strategy: s.strategy, workers: top, speedup: s.speedup!, coresBusy: s.coresBusy, busy: r.noise.busy }));
-  const r = await compare({
-    task: countTo, args: [n], copies: top, strategies: ["sequential", "threads", "processes"], repeats: 3, warmup: 1,
-    until: (partial) => decided(verdicts.cpuScales(points(partial), cores)),
-  });
-  const curve = points(r);
+  const curve = await scalingCurve({ task: countTo, args: [n], copies: [Math.min(cores, 4)], until: (points) => decided(verdicts.cpuScales(points, cores)) });
   const slow = await startDelayServer({ delayMs: 50, inChildProcess: true });
   try {
     const moderate = await compare({
@@ -146,94 +140,16 @@ export async function quickDecisions(): Promise<QuickSection> {
       until: (r) => decided(verdicts.moderateWaiting(r)),
     });
     const fast = await startDelayServer({ delayMs: 10, inChildProcess: true });
-    let massive: Claim;
-    try {
-      const requests = 2_000;
-      const before = process.memoryUsage().rss;
-      const oneThread = await run({ strategy: "async", task: httpGet, args: [fast.url], copies: requests, warmup: 0, timeoutMs: 120_000 });
-      const asyncRun = { requests, failed: oneThread.results.filter((b) => b !== 1024).length, wallMs: oneThread.wallMs, addedBytes: oneThread.memory.rssPeakBytes - before };
-      const threads = 8;
-      const beforePool = process.memoryUsage().rss;
-      const pooled = await run({ strategy: "threads", task: requestsOneAtATime, args: [fast.url, requests / threads], copies: threads, warmup: 0, timeoutMs: 300_000 });
-      const answered = (pooled.results as number[]).reduce((a, b) => a + b, 0);
-      massive = verdicts.massiveWaiting(asyncRun, { threads, requests, failed: requests - answered, wallMs: pooled.wallMs, addedBytes: pooled.memory.rssPeakBytes - beforePool });
-    } finally {
-      await fast.close();
-    }
-    const times = 1_000_000;
-    const lost = { plain: 0, atomic: 0, locked: 0, expected: 2 * times };
-    for (const [key, task] of [["plain", addPlain], ["atomic", addAtomic], ["locked", addLocked]] as const) {
-      const shared = new SharedArrayBuffer(12);
-      await run({ strategy: "threads", task, args: [shared, times], copies: 2, warmup: 0 });
-      lost[key] = 2 * times - new Int32Array(shared)[0]!;
-    }
-    const halves = await run({ strategy: "processes", task: countTo, args: [times], copies: 2, warmup: 0 });
-    const messages = { sum: (halves.results as number[]).reduce((a, b) => a + b, 0), expected: 2 * times };
-    const raceOnLoop = async (split: boolean): Promise<number> => {
-      const account = { balance: 0 };
-      await Promise.all(Array.from({ length: 100 }, async () => {
-        const seen = account.balance;
-        if (split) await new Promise((resolve) => setTimeout(resolve, 1));
-        account.balance = seen + 1;
-      }));
-      return account.balance;
-    };
-    const eventLoop = { withAwait: await raceOnLoop(true), withoutAwait: await raceOnLoop(false), expected: 100 };
+    const massive = await massiveWaitingRun(fast.url, { requests: 2_000, threads: 8 }).finally(() => fast.close());
+    const counter = await sharedCounter(1_000_000);
+    const messages = await countByMessages(1_000_000);
     return {
-      claims: [verdicts.cpuScales(curve, cores), verdicts.moderateWaiting(moderate), massive, ...verdicts.sharedState(lost, eventLoop, messages, cores)],
+      claims: [verdicts.cpuScales(curve, cores), verdicts.moderateWaiting(moderate), verdicts.massiveWaiting(massive.async, massive.pool), ...verdicts.sharedState(counter.lost, await depositRace(), messages, cores)],
       data: { cores },
     };
   } finally {
     await slow.close();
   }
-}
-
-/** A thread of a pool serving requests one at a time, as a thread blocked in a socket call does. */
-async function requestsOneAtATime(url: string, count: number): Promise<number> {
-  const http = require("node:http") as typeof import("node:http");
-  let answered = 0;
-  for (let i = 0; i < count; i++) {
-    answered += await new Promise<number>((resolve, reject) => {
-      http
-        .get(url, { agent: false }, (response) => {
-          response.resume();
-          response.on("end", () => resolve(response.statusCode === 200 ? 1 : 0));
-        })
-        .on("error", reject);
-    });
-  }
-  return answered;
-}
-
-// cells[2] is a start line: each thread checks in and spins until both are there, so that the two
-// loops overlap instead of one finishing before the other thread has started.
-function addPlain(shared: SharedArrayBuffer, times: number): number {
-  const cells = new Int32Array(shared);
-  Atomics.add(cells, 2, 1);
-  while (Atomics.load(cells, 2) < 2);
-  for (let i = 0; i < times; i++) cells[0]++;
-  return times;
-}
-
-function addAtomic(shared: SharedArrayBuffer, times: number): number {
-  const cells = new Int32Array(shared);
-  Atomics.add(cells, 2, 1);
-  while (Atomics.load(cells, 2) < 2);
-  for (let i = 0; i < times; i++) Atomics.add(cells, 0, 1);
-  return times;
-}
-
-function addLocked(shared: SharedArrayBuffer, times: number): number {
-  const cells = new Int32Array(shared);
-  Atomics.add(cells, 2, 1);
-  while (Atomics.load(cells, 2) < 2);
-  for (let i = 0; i < times; i++) {
-    while (Atomics.compareExchange(cells, 1, 0, 1) !== 0) Atomics.wait(cells, 1, 1);
-    cells[0]++;
-    Atomics.store(cells, 1, 0);
-    Atomics.notify(cells, 1, 1);
-  }
-  return times;
 }
 
 /** The short version of each section, by notebook name. */

@@ -1,0 +1,47 @@
+/** 07's summary: the chapters' saved verdicts gathered in reading order, counted in a figure, and judged per theme. */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { after, describe, it } from "node:test";
+import { gatherSections, quick, saveResults, themeSentences, verdictCounts, verdictCountsFigure, type Claim } from "conclab";
+
+const dir = mkdtempSync(path.join(tmpdir(), "conclab-summary-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const claim = (id: string, verdict: Claim["verdict"], extra: Partial<Claim> = {}): Claim => ({
+  id, section: "01-core-concepts", claim: "c", measured: "m", verdict, reason: `why ${id}`, rule: "r", kind: "test", nodeByDesign: null, ...extra,
+});
+
+describe("the summary", () => {
+  it("gathers every chapter's saved verdicts in reading order, running no short version when all are saved", async () => {
+    const sections = Object.keys(quick.SECTIONS);
+    sections.forEach((section, i) => saveResults(section, [claim(`t.${i}`, "holds", { section })], {}, dir));
+    const shortRuns: string[] = [];
+    const gathered = await gatherSections({ resultsDir: dir, onShortRun: (section) => shortRuns.push(section) });
+    assert.deepEqual(shortRuns, []);
+    assert.deepEqual(gathered.map((g) => g.section), sections);
+    assert.deepEqual(gathered.map((g) => g.claims.map((c) => c.id)), sections.map((_, i) => [`t.${i}`]));
+    for (const g of gathered) assert.match(g.source, /^saved .* on this machine/);
+  });
+
+  it("counts verdicts in one bar per outcome, titled with the number of tests", () => {
+    const counts = verdictCounts([claim("a", "holds"), claim("b", "holds"), claim("c", "differs", { nodeByDesign: "by design" }), claim("d", "unclear")]);
+    const figure = verdictCountsFigure(counts);
+    const bars = figure.data[0]!;
+    assert.deepEqual(bars.x, ["holds", "differs: Node by design", "differs", "unclear", "not measured"]);
+    assert.deepEqual(bars.y, [2, 1, 0, 1, 0]);
+    assert.match(String((figure.layout.title as { text: string }).text), /^4 claims this machine could have contradicted/);
+  });
+
+  it("says per theme whether its claims came out as the course expects, naming those that did not and why", () => {
+    const themes = [
+      { theme: "Alpha", expect: "holds" as const, ids: ["a", "b"] },
+      { theme: "Beta", expect: "differs" as const, ids: ["c"] },
+    ];
+    assert.deepEqual(themeSentences([claim("a", "holds"), claim("b", "unclear"), claim("c", "differs")], themes), [
+      'Alpha: 1 of 2 "holds"; otherwise here: b "unclear" (why b)',
+      'Beta: as expected, all 1 claims "differs"',
+    ]);
+  });
+});
