@@ -47,7 +47,7 @@ export type { Figure, Trace, Layout } from "./figures/figure";
 export { durationsFigure } from "./figures/durations";
 export {
   wallTimeFigure, timelineFigure, speedupFigure, memoryPerUnitFigure, formatBytes, loopLagFigure,
-  startupFigure, strategyColor, strategyName,
+  startupFigure, waitsFigure, strategyColor, strategyName,
   type TimelineOptions, type SpeedupPoint, type SpeedupOptions, type LoopLagSeries,
 } from "./figures";
 
@@ -58,5 +58,7 @@ export { checkTaskOnThreads, type ExerciseResult } from "./course/exercises";
 export { QUESTIONS, recordPrediction, predictionOutcome, clearPredictions, type Question, type Choice, type Prediction, type PredictionOutcome } from "./course/questions";
 export { parallelCaption, compareCaption, timelineCaption, loopLagCaption, startupCaption, memoryCaption, speedupCurveCaption, waitsCaption, massiveWaitingCaption } from "./course/captions";
 export * as decision from "./course/decision-experiments";
+export { gilClaims, gilData, readGilData, type GilData } from "./course/gil-results";
+export { concurrentWaits } from "./course/examples-experiments";
 export { gatherSections, verdictCountsFigure, themeSentences, THEMES, type GatheredSection, type Theme } from "./course/summary";
 export * as quick from "./course/quick";

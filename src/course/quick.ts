@@ -9,12 +9,14 @@ import { describeMachine } from "../environment";
 import { loopLag } from "../measure/loop-lag";
 import { measureMemory } from "../measure/memory-per-unit";
 import { measureStartup } from "../measure/startup";
-import { median, type Stat } from "../measure/stats";
+import { median } from "../measure/stats";
 import { findPython } from "../python";
 import { countTo } from "../tasks/cpu";
 import { blockingSleep, httpGet, sleep } from "../tasks/io";
 import { startDelayServer } from "../tasks/delay-server";
 import { decided, type Claim } from "./claims";
+import { concurrentWaits } from "./examples-experiments";
+import { gilClaims, gilData, readGilData } from "./gil-results";
 import { countByMessages, depositRace, massiveWaitingRun, scalingCurve, sharedCounter } from "./decision-experiments";
 import * as verdicts from "./verdicts";
 import { MAX_PARALLEL_COPIES } from "../strategies/descriptors";
@@ -51,18 +53,13 @@ export async function quickGil(): Promise<QuickSection> {
     task: countTo, args: [n], copies: 2, strategies: ["sequential", "eventLoop", "threads", "processes"], repeats: 3, warmup: 1,
     until: (r) => decided([verdicts.nodeThreadsParallel(r), verdicts.eventLoopOnOneCore(r)]),
   });
-  const speedups = Object.fromEntries(node.strategies.map((s) => [s.strategy, s.speedup]));
-  const nodeCoresBusy = Object.fromEntries(node.strategies.map((s) => [s.strategy, s.coresBusy]));
-  const python = findPython();
-  if (!python) {
-    return { claims: [...verdicts.gilNotMeasured("no Python 3.8+ was found on this machine"), verdicts.nodeThreadsParallel(node)], data: { nodeSpeedup: speedups, nodeCoresBusy } };
-  }
-  const pyN = await calibrate(countTo, { targetMs: 120, runtime: "python" });
-  const py = await compare({ task: countTo, args: [pyN], copies: 2, strategies: ["python"], repeats: 3, warmup: 1, until: (r) => decided([verdicts.gilThreads(r), verdicts.gilProcesses(r)]) });
-  return {
-    claims: [verdicts.gilThreads(py), verdicts.gilProcesses(py), verdicts.nodeThreadsParallel(node)],
-    data: { nodeSpeedup: speedups, nodeCoresBusy, pythonSpeedup: Object.fromEntries(py.strategies.map((s) => [s.strategy, s.speedup])) },
-  };
+  const py = findPython()
+    ? await compare({
+        task: countTo, args: [await calibrate(countTo, { targetMs: 120, runtime: "python" })], copies: 2, strategies: ["python"], repeats: 3, warmup: 1,
+        until: (r) => decided([verdicts.gilThreads(r), verdicts.gilProcesses(r)]),
+      })
+    : null;
+  return { claims: gilClaims(node, py), data: { ...gilData(node, py) } };
 }
 
 export async function quickApproaches(): Promise<QuickSection> {
@@ -91,9 +88,9 @@ export async function quickApproaches(): Promise<QuickSection> {
 }
 
 export async function quickProsAndCons(gil?: QuickSection): Promise<QuickSection> {
-  const source = gil ?? (await quickGil());
-  const node = source.data.nodeSpeedup as Record<string, Stat | null>;
-  const busy = (source.data.nodeCoresBusy ?? {}) as Record<string, Stat | null>;
+  const source = readGilData((gil ?? (await quickGil())).data);
+  const node = source.nodeSpeedup;
+  const busy = source.nodeCoresBusy;
   const cores = describeMachine().cores;
   const claims: Claim[] = [];
   if (node.eventLoop) claims.push(verdicts.asyncBoundToOneThread(node.eventLoop, busy.eventLoop ?? null));
@@ -121,8 +118,7 @@ export async function quickExamples(): Promise<QuickSection> {
   const pySleep = python
     ? await compare({ task: sleep, args: [100], copies: 2, strategies: ["python:sequential", "python:threads"], repeats: 3, warmup: 0, until: (r) => decided(verdicts.ioExamples(blocking, r)) })
     : null;
-  const points: { copies: number; wallMs: number }[] = [];
-  for (const copies of [1, 100]) points.push({ copies, wallMs: (await run({ strategy: "async", task: sleep, args: [100], copies, warmup: 0 })).wallMs });
+  const points = await concurrentWaits(sleep, 100, [1, 100]);
   return {
     claims: [...verdicts.cpuExamples(cpu, py), ...verdicts.ioExamples(blocking, pySleep), verdicts.asyncExamples(points, 100)],
     data: { taskSize: n, cores: describeMachine().cores },

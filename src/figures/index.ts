@@ -21,3 +21,4 @@ export {
   type StrategyStyle,
 } from "./style";
 export { startupFigure } from "./startup";
+export { waitsFigure } from "./waits";

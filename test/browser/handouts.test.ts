@@ -90,6 +90,19 @@ describe("npm run handouts", () => {
     assert.match(page, /compare 2 × sleep\(250\): 2 strategies × 3 repeats/);
   });
 
+  it("shows a prediction with its choices, the answer beside it with the explanation, and an exercise's check", () => {
+    const page = html("02-one-plot.html");
+    const block = (name: string): string => new RegExp(`<div class="conclab-${name}"[^>]*>(.*?)</div>`, "s").exec(page)?.[1] ?? "";
+    const question = "A thousand tasks each await a 300 ms timer";
+    assert.match(block("prediction"), new RegExp(`<b>Predict:</b> ${question}`), "the question, as asked before the experiment");
+    assert.match(block("prediction"), /<b>▶ \(a\) [^<]+<\/b>/, "the reader's choice marked among the choices");
+    assert.match(block("prediction"), /Your prediction: \(a\)\. The experiment below decides it\./);
+    assert.match(block("outcome"), new RegExp(`<b>${question}`), "the same question after the experiment");
+    assert.match(block("outcome"), /You predicted \(a\); this run supports \([abc]\)(: right\.|: not what this machine showed\.)/);
+    assert.match(block("outcome"), /<br\s*\/?>\s*\S.{20,}/, `the explanation from this run's numbers: ${block("outcome").slice(-300)}`);
+    assert.match(block("exercise"), /✔ Exercise, a task that runs on worker threads<\/b><br\s*\/?>\s*Done: both copies ran on worker threads and returned 3\./);
+  });
+
   it("lists each handout in index.html with its heading and first sentence, the machine and the date", () => {
     const index = html("index.html");
     assert.match(index, /<a href="01-plots\.html">Two plots, a table and a progress bar<\/a> <span class="summary">A fixture for the handout tests\.<\/span>/);

@@ -7,6 +7,7 @@ import { NOTEBOOKS_DIR } from "../../tools/paths";
 import { CONTENTS_MARK, NAV_MARK, staleNotebooks } from "../../tools/notebook-nav";
 import { readNotebook, sourceText } from "../../tools/runner/nbformat";
 import { courseNotebooks } from "../../tools/runner/notebook-list";
+import ts from "typescript";
 
 const chapters = courseNotebooks().filter((file) => !path.basename(file).startsWith("00-"));
 const markdownOf = (file: string): string[] =>
@@ -17,7 +18,50 @@ const codeOf = (file: string): string => readNotebook(file).cells.filter((c) => 
 const MEDIAN_CELL_LINES = 3;
 const MAX_CELL_LINES = 12;
 /** Chapters whose code cells are still too long; a chapter leaves the list when it meets the rule, and the list only shrinks. */
-const LONG_CELLS_PENDING: ReadonlySet<string> = new Set(["02-the-gil", "04-pros-and-cons", "05-code-examples"]);
+const LONG_CELLS_PENDING: ReadonlySet<string> = new Set(["04-pros-and-cons"]);
+
+/** The names a cell declares at its top level (variables, functions, classes, imports). */
+function topLevelNames(file: ts.SourceFile): Set<string> {
+  const names = new Set<string>();
+  const bind = (name: ts.BindingName): void => {
+    if (ts.isIdentifier(name)) names.add(name.text);
+    else name.elements.forEach((element) => ts.isBindingElement(element) && bind(element.name));
+  };
+  for (const statement of file.statements) {
+    if (ts.isVariableStatement(statement)) statement.declarationList.declarations.forEach((d) => bind(d.name));
+    else if ((ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) && statement.name) names.add(statement.name.text);
+    else if (ts.isImportDeclaration(statement) && statement.importClause) {
+      const clause = statement.importClause;
+      if (clause.name) names.add(clause.name.text);
+      const bindings = clause.namedBindings;
+      if (bindings && ts.isNamespaceImport(bindings)) names.add(bindings.name.text);
+      else if (bindings) bindings.elements.forEach((element) => names.add(element.name.text));
+    }
+  }
+  return names;
+}
+
+/**
+ * Shorthand properties (`{ cores }`) that name a variable of another cell: tslab rewrites other
+ * cells' names to its own exports object but leaves a shorthand property alone, so the cell fails
+ * with a ReferenceError (`cores is not defined`). Write `{ cores: cores }` instead.
+ */
+function shorthandsOfOtherCells(sources: readonly string[]): string[] {
+  const files = sources.map((source, i) => ts.createSourceFile(`cell${i}.ts`, source, ts.ScriptTarget.ES2022, true));
+  const declared = files.map(topLevelNames);
+  const found: string[] = [];
+  files.forEach((file, i) => {
+    const elsewhere = new Set(declared.flatMap((names, j) => (j === i ? [] : [...names])));
+    const visit = (node: ts.Node): void => {
+      if (ts.isShorthandPropertyAssignment(node) && elsewhere.has(node.name.text) && !declared[i]!.has(node.name.text)) {
+        found.push(`code cell ${i}: { ${node.name.text} }`);
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(file);
+  });
+  return found;
+}
 
 describe("the course's notebooks", () => {
   it("are the index and the seven chapters, numbered in reading order", () => {
@@ -74,6 +118,18 @@ describe("the course's notebooks", () => {
     }
   }
 
+  for (const file of courseNotebooks()) {
+    it(`${path.basename(file, ".ipynb")} uses no shorthand property for another cell's variable (tslab cannot resolve it)`, () => {
+      const sources = readNotebook(file).cells.filter((c) => c.cell_type === "code").map((c) => sourceText(c.source));
+      assert.deepEqual(shorthandsOfOtherCells(sources), [], "write { name: name } for a name from another cell");
+    });
+  }
+
+  it("the shorthand check finds what tslab cannot resolve, and only that", () => {
+    assert.deepEqual(shorthandsOfOtherCells(["const cores = 2;", "show({ cores, title: 'x' });\nconst own = 1;\nuse({ own });"]), ["code cell 1: { cores }"]);
+    assert.deepEqual(shorthandsOfOtherCells(["const cores = 2;", "show({ cores: cores });\nconst [a, b] = [cores, cores];"]), []);
+  });
+
   // 04 (to be rebuilt around its own measurements) and 07 (the summary) ask nothing yet.
   const predicting = chapters.filter((file) => !/^0[47]-/.test(path.basename(file)));
   for (const file of predicting) {
@@ -85,7 +141,7 @@ describe("the course's notebooks", () => {
       for (const { id, choice, at } of asked) {
         assert.ok(QUESTIONS[id], `${id} is a question the course asks`);
         assert.equal(choice, "", `predict("${id}", ...) is committed without an answer: the reader chooses`);
-        const experiment = code.findIndex((source, i) => i > at && /\b(compare|run|loopLag|decision\.\w+)\(/.test(source));
+        const experiment = code.findIndex((source, i) => i > at && /\b(compare|run|loopLag|concurrentWaits|decision\.\w+)\(/.test(source));
         const call = REVEALED_BY[id];
         assert.ok(call, `the test knows which verdict answers ${id}: add it to REVEALED_BY`);
         const revealed = code.findIndex((source, i) => i > at && source.includes(`reveal(${call}`));
