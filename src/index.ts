@@ -60,5 +60,7 @@ export { parallelCaption, compareCaption, timelineCaption, loopLagCaption, start
 export * as decision from "./course/decision-experiments";
 export { gilClaims, gilData, readGilData, type GilData } from "./course/gil-results";
 export { concurrentWaits } from "./course/examples-experiments";
+export { approachesData, readApproachesData, type ApproachesData, type PerUnit } from "./course/approaches-results";
+export { prosAndConsRows, prosAndConsClaims, unitCostsCaption } from "./course/pros-and-cons";
 export { gatherSections, verdictCountsFigure, themeSentences, THEMES, type GatheredSection, type Theme } from "./course/summary";
 export * as quick from "./course/quick";

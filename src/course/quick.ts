@@ -9,14 +9,15 @@ import { describeMachine } from "../environment";
 import { loopLag } from "../measure/loop-lag";
 import { measureMemory } from "../measure/memory-per-unit";
 import { measureStartup } from "../measure/startup";
-import { median } from "../measure/stats";
 import { findPython } from "../python";
 import { countTo } from "../tasks/cpu";
 import { blockingSleep, httpGet, sleep } from "../tasks/io";
 import { startDelayServer } from "../tasks/delay-server";
 import { decided, type Claim } from "./claims";
+import { approachesData } from "./approaches-results";
 import { concurrentWaits } from "./examples-experiments";
 import { gilClaims, gilData, readGilData } from "./gil-results";
+import { prosAndConsClaims } from "./pros-and-cons";
 import { countByMessages, depositRace, massiveWaitingRun, scalingCurve, sharedCounter } from "./decision-experiments";
 import * as verdicts from "./verdicts";
 import { MAX_PARALLEL_COPIES } from "../strategies/descriptors";
@@ -78,24 +79,13 @@ export async function quickApproaches(): Promise<QuickSection> {
   const fair = await loopLag(() => run({ strategy: "threads", task: countTo, args: [n * 3], warmup: 0 }));
   return {
     claims: [verdicts.startupCosts(startups), verdicts.memoryCosts(memory), verdicts.preemptiveThreads(switching), verdicts.cooperativeSwitching(starved, fair)],
-    data: {
-      startupMedianMs: Object.fromEntries(startups.map((s) => [s.strategy, median(s.samplesMs)])),
-      memoryBytesPerUnit: Object.fromEntries(memory.map((m) => [m.strategy, m.bytesPerUnit])),
-      memoryMetric: Object.fromEntries(memory.map((m) => [m.strategy, m.metric])),
-      cores: describeMachine().cores,
-    },
+    data: { ...approachesData(startups, memory), cores: describeMachine().cores },
   };
 }
 
 export async function quickProsAndCons(gil?: QuickSection): Promise<QuickSection> {
-  const source = readGilData((gil ?? (await quickGil())).data);
-  const node = source.nodeSpeedup;
-  const busy = source.nodeCoresBusy;
   const cores = describeMachine().cores;
-  const claims: Claim[] = [];
-  if (node.eventLoop) claims.push(verdicts.asyncBoundToOneThread(node.eventLoop, busy.eventLoop ?? null));
-  if (node.threads) claims.push(verdicts.threadsBestFor(node.threads, cores, busy.threads ?? null));
-  return { claims, data: { cores } };
+  return { claims: prosAndConsClaims(readGilData((gil ?? (await quickGil())).data), cores), data: { cores } };
 }
 
 export async function quickExamples(): Promise<QuickSection> {

@@ -1,10 +1,10 @@
 /**
- * What chapters save and their readers read back, defined once (02's GIL results, read by 04 and
- * the summary), and 05's many-waits experiment with its figure.
+ * What chapters save and their readers read back, defined once (02's and 03's results, read by 04
+ * and the summary), 04's table built from them, and 05's many-waits experiment with its figure.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { concurrentWaits, gilClaims, gilData, readGilData, sleep, waitsCaption, waitsFigure } from "conclab";
+import { approachesData, concurrentWaits, gilClaims, gilData, prosAndConsClaims, prosAndConsRows, readApproachesData, readGilData, sleep, unitCostsCaption, waitsCaption, waitsFigure, type Claim } from "conclab";
 import { handMadeResult } from "../helpers/results";
 
 const steady = (v: number): number[] => [v, v, v];
@@ -55,5 +55,51 @@ describe("05's many waits", () => {
     assert.equal((figure.layout.title as { text: string }).text, "Concurrent 300 ms waits on one thread: total wall time");
     assert.match(waitsCaption(points, 300), /^1,000 concurrent 300 ms waits on one thread took 340 ms in all/);
     assert.throws(() => waitsFigure([], 300), /points must hold at least one batch/);
+  });
+});
+
+describe("03's saved numbers and 04's table", () => {
+  const startups = [
+    { strategy: "async" as const, samplesMs: [0.001, 0.002, 0.001] },
+    { strategy: "threads" as const, samplesMs: [30, 35, 32] },
+    { strategy: "processes" as const, samplesMs: [90, 80, 85] },
+  ];
+  const memory = [
+    { strategy: "async" as const, count: 1000, bytesPerUnit: 800, totalBytes: 800_000, metric: "heap" as const },
+    { strategy: "threads" as const, count: 4, bytesPerUnit: 9 * 2 ** 20, totalBytes: 36 * 2 ** 20, metric: "rss" as const },
+    { strategy: "processes" as const, count: 4, bytesPerUnit: 15 * 2 ** 20, totalBytes: 60 * 2 ** 20, metric: "pss" as const },
+  ];
+
+  it("03 saves each unit's median start-up, memory and meter, and 04 reads back the same", () => {
+    const data = approachesData(startups, memory);
+    assert.deepEqual(data, {
+      startupMedianMs: { async: 0.001, threads: 32, processes: 85 },
+      memoryBytesPerUnit: { async: 800, threads: 9 * 2 ** 20, processes: 15 * 2 ** 20 },
+      memoryMetric: { async: "heap", threads: "rss", processes: "pss" },
+    });
+    assert.deepEqual(readApproachesData(JSON.parse(JSON.stringify({ ...data, cores: 2 })) as Record<string, unknown>).startupMedianMs, data.startupMedianMs);
+    assert.throws(() => readApproachesData({ startupMedianMs: {} }), /03's saved results lack memoryBytesPerUnit; run 03-approaches again/);
+    assert.throws(() => approachesData(startups.slice(1), memory), /startups has no async measurement/);
+  });
+
+  it("04's table has the article's five rows, this machine's numbers, and the verdicts it cites", () => {
+    const claims = [{ id: "approaches.preemptive", verdict: "holds" }] as Claim[];
+    const rows = prosAndConsRows(gilData(node, python), approachesData(startups, memory), claims, 2);
+    assert.deepEqual(rows.map((r) => r.Feature), ["Memory per unit", "Switching", "Start-up overhead (median)", "CPU speedup, 2 copies on 2 core(s)", "Best for"]);
+    assert.match(rows[1]!["Worker threads"]!, /\(holds\)/);
+    assert.match(rows[1]!["Async tasks"]!, /\(not measured\)/, "a verdict not in the claims is said to be not measured");
+    assert.equal(rows[3]!["Worker threads"], "1.90x");
+    assert.match(rows[3]!["Article (threading / multiprocessing / asyncio)"]!, /CPython threads 1\.00x, processes 1\.95x/);
+    assert.equal(unitCostsCaption(approachesData(startups, memory)), "Here, async task → worker thread → child process: start-up 1 µs → 32 ms (32000x) → 85 ms (2.7x); memory 0.8 KB → 9 MB (11796x) → 15 MB (1.7x).");
+  });
+
+  it("04's claims come from 02's Node run, and only those it has numbers for", () => {
+    assert.deepEqual(prosAndConsClaims(gilData(node, python), 2).map((c) => c.id), ["proscons.threads-best-for"]);
+    const withLoop = handMadeResult(2, 2, {
+      sequential: { wall: steady(300), speedup: steady(1) },
+      eventLoop: { wall: steady(300), speedup: steady(1), coresBusy: steady(1) },
+      threads: { wall: steady(160), speedup: steady(1.9), coresBusy: steady(1.95) },
+    });
+    assert.deepEqual(prosAndConsClaims(gilData(withLoop, null), 2).map((c) => c.id), ["proscons.async-one-thread", "proscons.threads-best-for"]);
   });
 });

@@ -17,8 +17,6 @@ const codeOf = (file: string): string => readNotebook(file).cells.filter((c) => 
 /** Code cells stay short: what is longer becomes a library function the reader can open. */
 const MEDIAN_CELL_LINES = 3;
 const MAX_CELL_LINES = 12;
-/** Chapters whose code cells are still too long; a chapter leaves the list when it meets the rule, and the list only shrinks. */
-const LONG_CELLS_PENDING: ReadonlySet<string> = new Set(["04-pros-and-cons"]);
 
 /** The names a cell declares at its top level (variables, functions, classes, imports). */
 function topLevelNames(file: ts.SourceFile): Set<string> {
@@ -107,15 +105,9 @@ describe("the course's notebooks", () => {
     const middle = lines.length === 0 ? 0 : (lines[(lines.length - 1) >> 1]! + lines[lines.length >> 1]!) / 2;
     const short = middle <= MEDIAN_CELL_LINES && (lines.at(-1) ?? 0) <= MAX_CELL_LINES;
     const shape = `median ${middle} lines, longest ${lines.at(-1) ?? 0}`;
-    if (LONG_CELLS_PENDING.has(name)) {
-      it(`${name}: code cells not yet short (${shape}; issue #15 shortens them)`, () => {
-        assert.equal(short, false, `${name} now meets the rule: remove it from LONG_CELLS_PENDING`);
-      });
-    } else {
-      it(`${name}: code cells short, median ≤ ${MEDIAN_CELL_LINES} lines and none over ${MAX_CELL_LINES} (${shape})`, () => {
-        assert.ok(short, `${name}: ${shape}; move what is longer into a documented library function`);
-      });
-    }
+    it(`${name}: code cells short, median ≤ ${MEDIAN_CELL_LINES} lines and none over ${MAX_CELL_LINES} (${shape})`, () => {
+      assert.ok(short, `${name}: ${shape}; move what is longer into a documented library function`);
+    });
   }
 
   for (const file of courseNotebooks()) {

@@ -128,10 +128,24 @@ function errorText(cell: CodeCell): string {
   return text || "the kernel reported an error without any message";
 }
 
+/**
+ * Waits for a new kernel connection's `info`. Its first kernel_info request resolves `info` only
+ * once the reply and the request's idle status have both come back; the status travels on IOPub,
+ * which may not be subscribed yet when a new kernel answers (a FIXME in @jupyterlab/services), so
+ * the request is sent once more halfway through `timeoutMs` before giving up.
+ */
+export async function kernelAnswers(kernel: Pick<Kernel.IKernelConnection, "info" | "requestKernelInfo">, timeoutMs: number): Promise<"answered" | "answered when asked again" | "no answer"> {
+  if (!((await within(kernel.info, timeoutMs / 2)) instanceof Timeout)) return "answered";
+  kernel.requestKernelInfo().catch(() => undefined);
+  return (await within(kernel.info, timeoutMs / 2)) instanceof Timeout ? "no answer" : "answered when asked again";
+}
+
 async function startKernel(server: JupyterServer, notebookPath: string, options: ExecuteOptions): Promise<{
   session: Session.ISessionConnection;
   kernel: Kernel.IKernelConnection;
   dispose: () => Promise<void>;
+  /** Whether the kernel answered only the second kernel_info request. */
+  infoAskedAgain: boolean;
 }> {
   const serverSettings = ServerConnection.makeSettings({
     baseUrl: server.baseUrl,
@@ -166,13 +180,13 @@ async function startKernel(server: JupyterServer, notebookPath: string, options:
     session = started;
     const kernel = session.kernel;
     if (!kernel) throw new JupyterSetupError(`the server started a session for ${relative} without a ${kernelName} kernel`);
-    const info = await within(kernel.info, timeoutMs);
-    if (info instanceof Timeout) {
+    const answer = await kernelAnswers(kernel, timeoutMs);
+    if (answer === "no answer") {
       throw new JupyterSetupError(
-        `the ${kernelName} kernel did not answer within ${timeoutMs / 1000} s (status: ${kernel.status}); run \`npm run setup\` to reinstall the kernelspec`,
+        `the ${kernelName} kernel did not answer within ${timeoutMs / 1000} s, asked twice (status: ${kernel.status}); run \`npm run setup\` to reinstall the kernelspec`,
       );
     }
-    return { session, kernel, dispose };
+    return { session, kernel, dispose, infoAskedAgain: answer === "answered when asked again" };
   } catch (error) {
     await dispose();
     const message = error instanceof Error ? error.message : String(error);
@@ -205,14 +219,16 @@ export class KernelClient {
   private constructor(
     readonly kernel: Kernel.IKernelConnection,
     private readonly disposeSession: () => Promise<void>,
+    /** Whether the kernel answered only the second kernel_info request at start (the first lost on a not yet subscribed IOPub). */
+    readonly infoAskedAgain: boolean,
   ) {
     kernel.iopubMessage.connect(this.onAnyIOPub);
   }
 
   /** Starts a kernel whose working directory is the folder of `notebookPath`. */
   static async start(server: JupyterServer, notebookPath: string, options: ExecuteOptions = {}): Promise<KernelClient> {
-    const { kernel, dispose } = await startKernel(server, notebookPath, options);
-    return new KernelClient(kernel, dispose);
+    const { kernel, dispose, infoAskedAgain } = await startKernel(server, notebookPath, options);
+    return new KernelClient(kernel, dispose, infoAskedAgain);
   }
 
   /** Sees every IOPub message of the kernel (all cells, all message types) until the returned function is called. */

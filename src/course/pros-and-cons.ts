@@ -1,0 +1,65 @@
+/**
+ * 04's comparison table, rebuilt from what 02 and 03 measured: one row per line of the article's
+ * table, Node's three units in columns, the article's words beside them.
+ */
+import { formatBytes, formatDuration } from "../measure/format";
+import type { Stat } from "../measure/stats";
+import type { ApproachesData } from "./approaches-results";
+import type { Claim } from "./claims";
+import type { GilData } from "./gil-results";
+import { asyncBoundToOneThread, threadsBestFor } from "./verdicts";
+
+const ARTICLE = "Article (threading / multiprocessing / asyncio)";
+
+const speed = (s: Stat | null | undefined): string => (s ? `${s.median.toFixed(2)}x` : "n/a");
+
+/**
+ * The table's rows: memory per unit, switching (with 03's verdicts), start-up, CPU speedup of two
+ * copies (with CPython's where it ran) and what each is best for.
+ */
+export function prosAndConsRows(gil: GilData, approaches: ApproachesData, claims: readonly Claim[], cores: number): Record<string, string>[] {
+  const { memoryBytesPerUnit: memory, memoryMetric: metric, startupMedianMs: startup } = approaches;
+  const node = gil.nodeSpeedup;
+  const python = gil.pythonSpeedup;
+  const verdict = (id: string): string => claims.find((c) => c.id === id)?.verdict ?? "not measured";
+  const row = (feature: string, threads: string, processes: string, async: string, article: string): Record<string, string> => ({
+    Feature: feature,
+    "Worker threads": threads,
+    "Child processes": processes,
+    "Async tasks": async,
+    [ARTICLE]: article,
+  });
+  return [
+    row("Memory per unit", `${formatBytes(memory.threads)} (${metric.threads}; own heap, shares only SharedArrayBuffers)`, `${formatBytes(memory.processes)} (${metric.processes})`, `${formatBytes(memory.async)} (${metric.async})`, "Shared, low / Separate, high / Shared, lowest"),
+    row("Switching", `preemptive: the OS (${verdict("approaches.preemptive")})`, "preemptive: the OS", `cooperative: at each await (${verdict("approaches.cooperative")})`, "Preemptive / Preemptive / Cooperative"),
+    row("Start-up overhead (median)", formatDuration(startup.threads), formatDuration(startup.processes), formatDuration(startup.async), "Medium / High / Very low"),
+    row(
+      `CPU speedup, 2 copies on ${cores} core(s)`,
+      speed(node.threads),
+      speed(node.processes),
+      `${speed(node.eventLoop)} (one thread)`,
+      python ? `GIL-bound: CPython threads ${speed(python["python:threads"])}, processes ${speed(python["python:processes"])}` : "GIL-bound: yes / no / yes (CPython not measured here)",
+    ),
+    row("Best for", "CPU-bound JavaScript; blocking native calls", "CPU-bound work that needs isolation (crashes, memory limits)", "I/O: many waits at once (chapter 06 holds 10,000 connections)", "Generic I/O / CPU bound / Massive I/O"),
+  ];
+}
+
+/** The sentence on what one more unit costs: start-up and memory, async task → worker thread → child process. */
+export function unitCostsCaption(approaches: ApproachesData): string {
+  const { startupMedianMs: s, memoryBytesPerUnit: m } = approaches;
+  const steps = (a: number, b: number): string => (a > 0 ? ` (${b / a >= 10 ? (b / a).toFixed(0) : (b / a).toFixed(1)}x)` : "");
+  return (
+    `Here, async task → worker thread → child process: start-up ${formatDuration(s.async)} → ${formatDuration(s.threads)}${steps(s.async, s.threads)} → ${formatDuration(s.processes)}${steps(s.threads, s.processes)}; ` +
+    `memory ${formatBytes(m.async)} → ${formatBytes(m.threads)}${steps(m.async, m.threads)} → ${formatBytes(m.processes)}${steps(m.threads, m.processes)}.`
+  );
+}
+
+/** 04's claims, from 02's Node run: async is bound to one thread; threads are best for CPU work in Node. */
+export function prosAndConsClaims(gil: GilData, cores: number): Claim[] {
+  const node = gil.nodeSpeedup;
+  const busy = gil.nodeCoresBusy;
+  const claims: Claim[] = [];
+  if (node.eventLoop) claims.push(asyncBoundToOneThread(node.eventLoop, busy.eventLoop ?? null));
+  if (node.threads) claims.push(threadsBestFor(node.threads, cores, busy.threads ?? null));
+  return claims;
+}
