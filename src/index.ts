@@ -56,11 +56,11 @@ export { abortAllExperiments, destroyAllPools, runningExperiments } from "./runt
 export * as verdicts from "./course/verdicts";
 export { checkTaskOnThreads, type ExerciseResult } from "./course/exercises";
 export { QUESTIONS, recordPrediction, predictionOutcome, clearPredictions, type Question, type Choice, type Prediction, type PredictionOutcome } from "./course/questions";
-export { parallelCaption, compareCaption, timelineCaption, loopLagCaption, startupCaption, memoryCaption, speedupCurveCaption, waitsCaption, massiveWaitingCaption } from "./course/captions";
+export { parallelCaption, compareCaption, timelineCaption, loopLagCaption, startupCaption, memoryCaption, speedupCurveCaption, waitsCaption, massiveWaitingCaption, unitCostsCaption } from "./course/captions";
 export * as decision from "./course/decision-experiments";
 export { gilClaims, gilData, readGilData, type GilData } from "./course/gil-results";
 export { concurrentWaits } from "./course/examples-experiments";
 export { approachesData, readApproachesData, type ApproachesData, type PerUnit } from "./course/approaches-results";
-export { prosAndConsRows, prosAndConsClaims, unitCostsCaption } from "./course/pros-and-cons";
+export { prosAndConsRows, prosAndConsClaims } from "./course/pros-and-cons";
 export { gatherSections, verdictCountsFigure, themeSentences, THEMES, type GatheredSection, type Theme } from "./course/summary";
 export * as quick from "./course/quick";

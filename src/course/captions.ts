@@ -3,6 +3,7 @@
  * one under each figure, so no outcome is written before the data.
  */
 import type { CompareResult } from "../experiment/compare";
+import type { ApproachesData } from "./approaches-results";
 import { formatBytes, formatDuration } from "../measure/format";
 import { strategyName } from "../figures/style";
 import { strategyDescriptor } from "../strategies/descriptors";
@@ -155,4 +156,14 @@ export function massiveWaitingCaption(result: { readonly async: { readonly wallM
   const p = result.pool;
   const memory = a.addedBytes > 0 ? `${x(p.addedBytes / a.addedBytes)} the memory` : `${formatBytes(p.addedBytes)} of memory against none measurable`;
   return `One thread: ${formatDuration(a.wallMs)} and ${formatBytes(a.addedBytes)} added, ${a.failed} failed; the pool of ${p.threads}: ${x(p.wallMs / a.wallMs)} the time and ${memory}.`;
+}
+
+/** The sentence on what one more unit costs: start-up and memory, async task → worker thread → child process, each step's ratio. */
+export function unitCostsCaption(approaches: ApproachesData): string {
+  const { startupMedianMs: s, memoryBytesPerUnit: m } = approaches;
+  const step = (a: number, b: number): string => (a > 0 ? ` (${times(b / a)})` : "");
+  return (
+    `Here, async task → worker thread → child process: start-up ${ms(s.async)} → ${ms(s.threads)}${step(s.async, s.threads)} → ${ms(s.processes)}${step(s.threads, s.processes)}; ` +
+    `memory ${formatBytes(m.async)} → ${formatBytes(m.threads)}${step(m.async, m.threads)} → ${formatBytes(m.processes)}${step(m.threads, m.processes)}.`
+  );
 }

@@ -4,8 +4,9 @@
  * function in ./verdicts reads; the tasks they send to threads and processes are exported so that
  * a reader can open them.
  */
-import { compare } from "../experiment/compare";
+import { compare, type CompareResult } from "../experiment/compare";
 import { run } from "../experiment/run";
+import { countTo } from "../tasks/cpu";
 import { httpGet } from "../tasks/io";
 import type { TaskFunction } from "../tasks/task-source";
 import type { ScalingPoint } from "./verdicts";
@@ -30,7 +31,7 @@ export async function scalingCurve<F extends TaskFunction>(options: {
 }): Promise<ScalingPoint[]> {
   const curve: ScalingPoint[] = [];
   for (const k of options.copies) {
-    const pointsOf = (r: Awaited<ReturnType<typeof compare>>): ScalingPoint[] =>
+    const pointsOf = (r: CompareResult): ScalingPoint[] =>
       r.strategies
         .filter((s) => s.strategy !== "sequential")
         .map((s) => ({ strategy: s.strategy, workers: k, speedup: s.speedup!, coresBusy: s.coresBusy, busy: r.noise.busy }));
@@ -184,16 +185,9 @@ export async function depositRace(): Promise<{ withAwait: number; withoutAwait: 
   return { withAwait: await depositAll(true), withoutAwait: await depositAll(false), expected: 100 };
 }
 
-/** Counts to `times` (the child's half of the work). */
-export function countHalf(times: number): number {
-  let count = 0;
-  for (let i = 0; i < times; i++) count++;
-  return count;
-}
-
-/** Two child processes count their halves and send the counts back as messages; the parent adds them. */
+/** Two child processes each count to `times` (their half) and send the counts back as messages; the parent adds them. */
 export async function countByMessages(times: number): Promise<{ halves: number[]; sum: number; expected: number }> {
-  const r = await run({ strategy: "processes", task: countHalf, args: [times], copies: 2, warmup: 0 });
+  const r = await run({ strategy: "processes", task: countTo, args: [times], copies: 2, warmup: 0 });
   const halves = r.results as number[];
   return { halves, sum: halves.reduce((a, b) => a + b, 0), expected: 2 * times };
 }

@@ -44,16 +44,6 @@ export function prosAndConsRows(gil: GilData, approaches: ApproachesData, claims
   ];
 }
 
-/** The sentence on what one more unit costs: start-up and memory, async task → worker thread → child process. */
-export function unitCostsCaption(approaches: ApproachesData): string {
-  const { startupMedianMs: s, memoryBytesPerUnit: m } = approaches;
-  const steps = (a: number, b: number): string => (a > 0 ? ` (${b / a >= 10 ? (b / a).toFixed(0) : (b / a).toFixed(1)}x)` : "");
-  return (
-    `Here, async task → worker thread → child process: start-up ${formatDuration(s.async)} → ${formatDuration(s.threads)}${steps(s.async, s.threads)} → ${formatDuration(s.processes)}${steps(s.threads, s.processes)}; ` +
-    `memory ${formatBytes(m.async)} → ${formatBytes(m.threads)}${steps(m.async, m.threads)} → ${formatBytes(m.processes)}${steps(m.threads, m.processes)}.`
-  );
-}
-
 /** 04's claims, from 02's Node run: async is bound to one thread; threads are best for CPU work in Node. */
 export function prosAndConsClaims(gil: GilData, cores: number): Claim[] {
   const node = gil.nodeSpeedup;

@@ -21,7 +21,7 @@ export interface GatheredSection {
  * told before each such run).
  */
 export async function gatherSections(options: { onShortRun?: (section: string) => void; resultsDir?: string } = {}): Promise<GatheredSection[]> {
-  const saved = options.resultsDir === undefined ? loadResults() : loadResults(options.resultsDir);
+  const saved = loadResults(options.resultsDir);
   const onShortRun = options.onShortRun ?? ((section: string) => console.log(`${section}: no saved results, running its short version…`));
   const gathered: GatheredSection[] = [];
   for (const [section, shortRun] of Object.entries(SECTIONS)) {

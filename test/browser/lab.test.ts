@@ -51,6 +51,11 @@ function codeCellSources(file: string): string[] {
 const errorsShown = (cells: readonly CellView[]): string[] =>
   cells.flatMap((c) => c.outputs.filter((o) => o.mime === STDERR_MIME).map((o) => `cell ${c.index} ${c.prompt} ${o.text.slice(0, 600)}`));
 
+/** Rethrows `error` with the last 40 lines Lab's server printed since `from` (a length of its output). */
+const withLabLog = (lab: RunningLab, from: number) => (error: Error): never => {
+  throw new Error(`${error.message}; Lab's log since the test began:\n${lab.output().slice(from).split("\n").slice(-40).join("\n")}`);
+};
+
 const cellText = (cell: CellView | undefined): string => (cell?.outputs ?? []).map((o) => o.text).join("\n");
 
 describe("JupyterLab in Chromium: the reader's path", () => {
@@ -238,9 +243,7 @@ describe("JupyterLab in Chromium: the reader's path", () => {
       await view.select(NEXT_CELL);
       await view.page.keyboard.press("Shift+Enter");
       // Right after the interrupted cell's reply, as a quick reader does (tslab once aborted it).
-      const after = await view.waitUntilIdle(60_000, 3).catch((error: Error) => {
-        throw new Error(`${error.message}; Lab's log since the test began:\n${env.lab.output().slice(logStart).split("\n").slice(-40).join("\n")}`);
-      });
+      const after = await view.waitUntilIdle(60_000, 3).catch(withLabLog(env.lab, logStart));
       assert.match(after[NEXT_CELL]!.prompt, /^\[\d+\]/, "the next cell ran");
       assert.match(cellText(after[NEXT_CELL]), /next cell ran/);
       assert.deepEqual(errorsShown([after[NEXT_CELL]!]), [], "the next cell shows no error");
@@ -290,9 +293,7 @@ describe("JupyterLab in Chromium: the reader's path", () => {
       assert.ok(restarted, `a new kernel process runs the notebook within 60 s (old: ${kernel})`);
       await view.select(NEXT_CELL);
       await view.page.keyboard.press("Shift+Enter");
-      const after = await view.waitUntilIdle(60_000, 2).catch((error: Error) => {
-        throw new Error(`${error.message}; Lab's log since the test began:\n${env.lab.output().slice(logStart).split("\n").slice(-40).join("\n")}`);
-      });
+      const after = await view.waitUntilIdle(60_000, 2).catch(withLabLog(env.lab, logStart));
       assert.match(cellText(after[NEXT_CELL]), /next cell ran/, "the next cell ran on the new kernel");
       assert.deepEqual(errorsShown([after[NEXT_CELL]!]), [], "the next cell shows no error");
       assert.equal(descendants(restarted).length, 0, "the new kernel has no child process");

@@ -1,6 +1,9 @@
 import { summarize, type CompareResult, type MachineDescription, type Span, type StrategyKey, type StrategyResult } from "conclab";
 import { effectiveCpus } from "conclab/internal";
 
+/** Three equal samples: a measurement with no spread, for hand-made results. */
+export const steady = (v: number): number[] => [v, v, v];
+
 /** A machine for hand-made results: `cores` free CPUs, or the description given. */
 export function testMachine(cores: number): MachineDescription {
   return {

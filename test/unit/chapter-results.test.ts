@@ -5,9 +5,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { approachesData, concurrentWaits, gilClaims, gilData, prosAndConsClaims, prosAndConsRows, readApproachesData, readGilData, sleep, unitCostsCaption, waitsCaption, waitsFigure, type Claim } from "conclab";
-import { handMadeResult } from "../helpers/results";
+import { handMadeResult, steady } from "../helpers/results";
 
-const steady = (v: number): number[] => [v, v, v];
 const node = handMadeResult(2, 2, {
   sequential: { wall: steady(300), speedup: steady(1), coresBusy: steady(1) },
   threads: { wall: steady(160), speedup: steady(1.9), coresBusy: steady(1.95) },
@@ -90,7 +89,7 @@ describe("03's saved numbers and 04's table", () => {
     assert.match(rows[1]!["Async tasks"]!, /\(not measured\)/, "a verdict not in the claims is said to be not measured");
     assert.equal(rows[3]!["Worker threads"], "1.90x");
     assert.match(rows[3]!["Article (threading / multiprocessing / asyncio)"]!, /CPython threads 1\.00x, processes 1\.95x/);
-    assert.equal(unitCostsCaption(approachesData(startups, memory)), "Here, async task → worker thread → child process: start-up 1 µs → 32 ms (32000x) → 85 ms (2.7x); memory 0.8 KB → 9 MB (11796x) → 15 MB (1.7x).");
+    assert.equal(unitCostsCaption(approachesData(startups, memory)), "Here, async task → worker thread → child process: start-up 1 µs → 32 ms (32,000x) → 85 ms (2.66x); memory 0.8 KB → 9 MB (11,796x) → 15 MB (1.67x).");
   });
 
   it("04's claims come from 02's Node run, and only those it has numbers for", () => {

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { cpuLimitText, describeMachine, verdicts, type CompareResult, type MachineDescription } from "conclab";
-import { handMadeResult, testMachine } from "../helpers/results";
+import { handMadeResult, steady, testMachine } from "../helpers/results";
 import { effectiveCpus, readCgroupLimits, type CgroupRoots } from "conclab/internal";
 
 const scratch = mkdtempSync(path.join(tmpdir(), "conclab-cgroup-"));
@@ -103,7 +103,6 @@ describe("effective CPUs", () => {
 
 /** A compare() result in which threads ran 1.9x faster than sequential: a clear speedup on 2 free CPUs. */
 function threadsResult(machine: MachineDescription): CompareResult {
-  const steady = (v: number): number[] => [v, v, v];
   return handMadeResult(machine, 2, { sequential: { wall: steady(400), speedup: steady(1) }, threads: { wall: steady(210), speedup: steady(1.9) } });
 }
 

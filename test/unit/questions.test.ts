@@ -9,9 +9,8 @@ import { beforeEach, describe, it } from "node:test";
 import { clearPredictions, predictionOutcome, QUESTIONS, recordPrediction, verdicts, type CompareResult } from "conclab";
 import { outcomeBundle, predictionBundle } from "conclab/kernel/internal";
 import { PROJECT_ROOT } from "../../tools/paths";
-import { handMadeResult } from "../helpers/results";
+import { handMadeResult, steady } from "../helpers/results";
 
-const steady = (v: number): number[] => [v, v, v];
 const python = (threads: number, processes: number, cores = 2): CompareResult =>
   handMadeResult(cores, 2, {
     "python:sequential": { wall: steady(500), speedup: steady(1) },

@@ -4,10 +4,9 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { atLeast, atMost, compareCaption, interval, loopLagCaption, memoryCaption, parallelCaption, speedupCurveCaption, startupCaption, timelineCaption, waitsCaption, summarize, verdictCounts, verdicts, type CompareResult, type LoopLagResult, type Span, type StrategyKey } from "conclab";
-import { handMadeResult } from "../helpers/results";
+import { handMadeResult, steady } from "../helpers/results";
 
 const result = handMadeResult;
-const steady = (v: number): number[] => [v, v, v];
 const python = (threads: number, processes: number, busy = false, cores = 2): CompareResult =>
   result(cores, 2, { "python:sequential": { wall: steady(500), speedup: steady(1) }, "python:threads": { wall: steady(500 / threads), speedup: steady(threads) }, "python:processes": { wall: steady(500 / processes), speedup: steady(processes) } }, busy);
 
