@@ -154,7 +154,15 @@ export function waitsCaption(points: readonly { readonly copies: number; readonl
 export function massiveWaitingCaption(result: { readonly async: { readonly wallMs: number; readonly addedBytes: number; readonly failed: number }; readonly pool: { readonly threads: number; readonly wallMs: number; readonly addedBytes: number } }): string {
   const a = result.async;
   const p = result.pool;
-  const memory = a.addedBytes > 0 ? `${x(p.addedBytes / a.addedBytes)} the memory` : `${formatBytes(p.addedBytes)} of memory against none measurable`;
+  // Resident memory can fall during a run (the kernel frees pages): a ratio only means something when both grew.
+  const memory =
+    a.addedBytes > 0 && p.addedBytes > 0
+      ? `${x(p.addedBytes / a.addedBytes)} the memory`
+      : p.addedBytes > 0
+        ? `${formatBytes(p.addedBytes)} of memory against none measurable`
+        : a.addedBytes > 0
+          ? `no measurable memory against ${formatBytes(a.addedBytes)}`
+          : "no measurable memory either way";
   return `One thread: ${formatDuration(a.wallMs)} and ${formatBytes(a.addedBytes)} added, ${a.failed} failed; the pool of ${p.threads}: ${x(p.wallMs / a.wallMs)} the time and ${memory}.`;
 }
 

@@ -205,7 +205,11 @@ export function advise(question: { bottleneck: "cpu" | "waiting"; connections?: 
   const advice: string[] = [];
   if (question.bottleneck === "cpu") {
     const threadsAt = evidence.curve.filter((p) => p.strategy === "threads").at(-1);
-    const cited = threadsAt ? ` (here ${threadsAt.speedup.median.toFixed(2)}x with ${threadsAt.workers} copies on ${evidence.cores} CPU${evidence.cores === 1 ? "" : "s"})` : "";
+    const cited = !threadsAt
+      ? ""
+      : threadsAt.workers < 2
+        ? " (with one CPU here, this machine cannot show their speedup)"
+        : ` (here ${threadsAt.speedup.median.toFixed(2)}x with ${threadsAt.workers} copies on ${evidence.cores} CPUs)`;
     advice.push(`CPU-bound: use worker threads${cited}, or child processes when tasks must be isolated; never the event loop alone.`);
   } else if ((question.connections ?? 1) >= 1000) {
     const a = evidence.massive.async;

@@ -56,6 +56,8 @@ describe("the decision matrix's experiments", () => {
     const result = { async: { requests: 100, failed: 0, wallMs: 200, addedBytes: 2 * 2 ** 20 }, pool: { threads: 8, requests: 104, failed: 0, wallMs: 500, addedBytes: 10 * 2 ** 20 } };
     assert.equal(massiveWaitingCaption(result), "One thread: 200 ms and 2 MB added, 0 failed; the pool of 8: 2.50x the time and 5.00x the memory.");
     assert.match(massiveWaitingCaption({ ...result, async: { ...result.async, addedBytes: 0 } }), /10 MB of memory against none measurable\.$/);
+    assert.match(massiveWaitingCaption({ ...result, pool: { ...result.pool, addedBytes: -(2 ** 20) } }), /the pool of 8: 2\.50x the time and no measurable memory against 2 MB\.$/);
+    assert.match(massiveWaitingCaption({ async: { ...result.async, addedBytes: 0 }, pool: { ...result.pool, addedBytes: 0 } }), /and no measurable memory either way\.$/);
   });
 
   it("the advice cites this run's numbers, and says so when the plain ++ lost nothing", () => {
@@ -73,5 +75,7 @@ describe("the decision matrix's experiments", () => {
     );
     assert.match(decision.advise({ bottleneck: "waiting", connections: 10_000 }, evidence), /^Massive waiting: .*10,000 connections in 900 ms on one thread, 0 failed/);
     assert.match(decision.advise({ bottleneck: "waiting", connections: 10 }, evidence), /^Moderate waiting:/);
+    const oneCpu = { ...evidence, cores: 1, curve: [{ strategy: "threads", workers: 1, speedup: { ...speedup, median: 1 }, busy: false }] };
+    assert.match(decision.advise({ bottleneck: "cpu" }, oneCpu), /^CPU-bound: use worker threads \(with one CPU here, this machine cannot show their speedup\), or child processes/);
   });
 });
