@@ -34,6 +34,7 @@ export { toChromeTrace, saveChromeTrace, type ChromeTrace, type ChromeTraceEvent
 export { loopLag, type LoopLagResult } from "./measure/loop-lag";
 export { measureMemory, type MemoryPerUnit, type MemoryUnit } from "./measure/memory-per-unit";
 export { measureStartup, type StartupSamples } from "./measure/startup";
+export { measureSwitches, type SwitchSamples, type SwitchOptions } from "./measure/switches";
 export { fileLimit, raiseFileLimit, type FileLimit, type FileLimitChange } from "./measure/file-limit";
 
 // The course's claims and verdicts
@@ -47,7 +48,7 @@ export type { Figure, Trace, Layout } from "./figures/figure";
 export { durationsFigure } from "./figures/durations";
 export {
   wallTimeFigure, timelineFigure, speedupFigure, memoryPerUnitFigure, formatBytes, loopLagFigure,
-  startupFigure, waitsFigure, strategyColor, strategyName,
+  startupFigure, switchCostFigure, waitsFigure, strategyColor, strategyName,
   type TimelineOptions, type SpeedupPoint, type SpeedupOptions, type LoopLagSeries,
 } from "./figures";
 
@@ -56,11 +57,11 @@ export { abortAllExperiments, destroyAllPools, runningExperiments } from "./runt
 export * as verdicts from "./course/verdicts";
 export { checkTaskOnThreads, type ExerciseResult } from "./course/exercises";
 export { QUESTIONS, recordPrediction, predictionOutcome, clearPredictions, type Question, type Choice, type Prediction, type PredictionOutcome } from "./course/questions";
-export { parallelCaption, compareCaption, timelineCaption, loopLagCaption, startupCaption, memoryCaption, speedupCurveCaption, waitsCaption, massiveWaitingCaption, unitCostsCaption } from "./course/captions";
+export { parallelCaption, compareCaption, timelineCaption, loopLagCaption, startupCaption, memoryCaption, speedupCurveCaption, waitsCaption, massiveWaitingCaption, unitCostsCaption, switchCostsCaption } from "./course/captions";
 export * as decision from "./course/decision-experiments";
 export { gilClaims, gilData, readGilData, type GilData } from "./course/gil-results";
 export { concurrentWaits } from "./course/examples-experiments";
 export { approachesData, readApproachesData, type ApproachesData, type PerUnit } from "./course/approaches-results";
-export { prosAndConsRows, prosAndConsClaims } from "./course/pros-and-cons";
+export { prosAndConsRows, prosAndConsClaims, switchingCosts } from "./course/pros-and-cons";
 export { gatherSections, verdictCountsFigure, themeSentences, THEMES, type GatheredSection, type Theme } from "./course/summary";
 export * as quick from "./course/quick";

@@ -11,7 +11,8 @@ import type { LoopLagResult } from "../measure/loop-lag";
 import type { MemoryPerUnit } from "../measure/memory-per-unit";
 import type { Span } from "../measure/spans";
 import type { StartupSamples } from "../measure/startup";
-import { median } from "../measure/stats";
+import type { SwitchSamples } from "../measure/switches";
+import { median, pairedRatios } from "../measure/stats";
 import { byRepeat, cpuShareOfCopies, laneCount, maxConcurrency } from "./overlap";
 import { atLeast, atMost } from "./claims";
 import { copySlowdown, ONE_CORE_BUSY, oneCoreAtATime, PARALLEL_SHARE, parallelSpeedup, slowdownCause } from "./verdicts";
@@ -174,4 +175,19 @@ export function unitCostsCaption(approaches: ApproachesData): string {
     `Here, async task → worker thread → child process: start-up ${ms(s.async)} → ${ms(s.threads)}${step(s.async, s.threads)} → ${ms(s.processes)}${step(s.threads, s.processes)}; ` +
     `memory ${formatBytes(m.async)} → ${formatBytes(m.threads)}${step(m.async, m.threads)} → ${formatBytes(m.processes)}${step(m.threads, m.processes)}.`
   );
+}
+
+/**
+ * The sentence after 04's switching figure: each unit's median handoff, and how many times an
+ * async task's each costs (the median of the ratios paired by round, as the claim reads it).
+ */
+export function switchCostsCaption(switches: readonly SwitchSamples[]): string {
+  const awaits = switches.find((s) => s.strategy === "async");
+  const names = { async: "two async tasks", threads: "two worker threads", processes: "two child processes" } as const;
+  const parts = switches.map((s) => {
+    const ratio = awaits && s !== awaits ? ` (${times(pairedRatios(s.samplesMs, awaits.samplesMs).median)} an await's)` : "";
+    return `${names[s.strategy]} ${ms(median(s.samplesMs))}${ratio}`;
+  });
+  const rounds = Math.min(...switches.map((s) => s.samplesMs.length));
+  return `Here, one handoff between ${parts.join(", between ")}: medians of ${rounds} round${rounds === 1 ? "" : "s"}.`;
 }

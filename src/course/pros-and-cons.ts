@@ -1,23 +1,41 @@
 /**
- * 04's comparison table, rebuilt from what 02 and 03 measured: one row per line of the article's
- * table, Node's three units in columns, the article's words beside them.
+ * 04's comparison table, rebuilt from what 02 and 03 measured and from 04's own experiment, the
+ * cost of a switch: one row per line of the article's table, Node's three units in columns, the
+ * article's words beside them.
  */
 import { formatBytes, formatDuration } from "../measure/format";
-import type { Stat } from "../measure/stats";
+import { median, type Stat } from "../measure/stats";
+import { measureSwitches, type SwitchSamples } from "../measure/switches";
+import { startExperiment } from "../runtime/lifecycle";
 import type { ApproachesData } from "./approaches-results";
-import type { Claim } from "./claims";
+import { decided, type Claim } from "./claims";
 import type { GilData } from "./gil-results";
-import { asyncBoundToOneThread, threadsBestFor } from "./verdicts";
+import { asyncBoundToOneThread, switchCosts, threadsBestFor } from "./verdicts";
 
 const ARTICLE = "Article (threading / multiprocessing / asyncio)";
 
 const speed = (s: Stat | null | undefined): string => (s ? `${s.median.toFixed(2)}x` : "n/a");
 
 /**
- * The table's rows: memory per unit, switching (with 03's verdicts), start-up, CPU speedup of two
- * copies (with CPython's where it ran) and what each is best for.
+ * 04's experiment: two async tasks, two worker threads and two child processes each pass a turn
+ * back and forth, in interleaved rounds (at least `rounds`, more until switchCosts() decides, at
+ * most 3 × rounds). Interrupting the cell stops it and ends its threads and processes.
  */
-export function prosAndConsRows(gil: GilData, approaches: ApproachesData, claims: readonly Claim[], cores: number): Record<string, string>[] {
+export function switchingCosts(options: { rounds?: number } = {}): Promise<SwitchSamples[]> {
+  const rounds = options.rounds ?? 5;
+  return startExperiment((controller) => measureSwitches(undefined, { rounds, maxRounds: 3 * rounds, until: (sofar) => decided(switchCosts(sofar)), signal: controller.signal }));
+}
+
+function handoffText(switches: readonly SwitchSamples[], unit: SwitchSamples["strategy"]): string {
+  const samples = switches.find((s) => s.strategy === unit);
+  return samples ? formatDuration(median(samples.samplesMs)) : "not measured";
+}
+
+/**
+ * The table's rows: memory per unit, switching (04's handoff times with 03's verdicts), start-up,
+ * CPU speedup of two copies (with CPython's where it ran) and what each is best for.
+ */
+export function prosAndConsRows(gil: GilData, approaches: ApproachesData, switches: readonly SwitchSamples[], claims: readonly Claim[], cores: number): Record<string, string>[] {
   const { memoryBytesPerUnit: memory, memoryMetric: metric, startupMedianMs: startup } = approaches;
   const node = gil.nodeSpeedup;
   const python = gil.pythonSpeedup;
@@ -31,7 +49,13 @@ export function prosAndConsRows(gil: GilData, approaches: ApproachesData, claims
   });
   return [
     row("Memory per unit", `${formatBytes(memory.threads)} (${metric.threads}; own heap, shares only SharedArrayBuffers)`, `${formatBytes(memory.processes)} (${metric.processes})`, `${formatBytes(memory.async)} (${metric.async})`, "Shared, low / Separate, high / Shared, lowest"),
-    row("Switching", `preemptive: the OS (${verdict("approaches.preemptive")})`, "preemptive: the OS", `cooperative: at each await (${verdict("approaches.cooperative")})`, "Preemptive / Preemptive / Cooperative"),
+    row(
+      "Switching: who decides (03), one handoff's cost (median)",
+      `preemptive: the OS (${verdict("approaches.preemptive")}); ${handoffText(switches, "threads")}`,
+      `preemptive: the OS; ${handoffText(switches, "processes")}`,
+      `cooperative: at each await (${verdict("approaches.cooperative")}); ${handoffText(switches, "async")}`,
+      "Preemptive / Preemptive / Cooperative",
+    ),
     row("Start-up overhead (median)", formatDuration(startup.threads), formatDuration(startup.processes), formatDuration(startup.async), "Medium / High / Very low"),
     row(
       `CPU speedup, 2 copies on ${cores} core(s)`,
@@ -44,11 +68,15 @@ export function prosAndConsRows(gil: GilData, approaches: ApproachesData, claims
   ];
 }
 
-/** 04's claims, from 02's Node run: async is bound to one thread; threads are best for CPU work in Node. */
-export function prosAndConsClaims(gil: GilData, cores: number): Claim[] {
+/**
+ * 04's claims: a switch between async tasks is far cheaper than one between threads (from 04's
+ * own `switches`), and from 02's Node run, async is bound to one thread and threads are best for
+ * CPU work in Node.
+ */
+export function prosAndConsClaims(gil: GilData, switches: readonly SwitchSamples[], cores: number): Claim[] {
   const node = gil.nodeSpeedup;
   const busy = gil.nodeCoresBusy;
-  const claims: Claim[] = [];
+  const claims: Claim[] = [switchCosts(switches)];
   if (node.eventLoop) claims.push(asyncBoundToOneThread(node.eventLoop, busy.eventLoop ?? null));
   if (node.threads) claims.push(threadsBestFor(node.threads, cores, busy.threads ?? null));
   return claims;

@@ -61,6 +61,16 @@ const ASKED: readonly Question[] = [
     answerWhen: { holds: "a", differs: "b" },
   },
   {
+    id: "proscons.switch-cost",
+    text: "Two async tasks pass a turn back and forth, one await each time; two worker threads do the same, each asleep until the other wakes it. How does one handoff between the threads compare with one between the async tasks?",
+    choices: {
+      a: "ten times dearer or more: the operating system must wake the sleeping thread",
+      b: "about as cheap or cheaper: a thread switch is done by the CPU, an await goes through the event loop",
+      c: "they cannot be compared: the two threads run at the same time",
+    },
+    answerWhen: { holds: "a", differs: "b" },
+  },
+  {
     id: "examples.async-many",
     text: "A thousand tasks each await a 300 ms timer, all started together on the one JavaScript thread. How long do they take in all?",
     choices: {

@@ -17,7 +17,7 @@ import { decided, type Claim } from "./claims";
 import { approachesData } from "./approaches-results";
 import { concurrentWaits } from "./examples-experiments";
 import { gilClaims, gilData, readGilData } from "./gil-results";
-import { prosAndConsClaims } from "./pros-and-cons";
+import { prosAndConsClaims, switchingCosts } from "./pros-and-cons";
 import { countByMessages, depositRace, massiveWaitingRun, scalingCurve, sharedCounter } from "./decision-experiments";
 import * as verdicts from "./verdicts";
 import { MAX_PARALLEL_COPIES } from "../strategies/descriptors";
@@ -85,7 +85,8 @@ export async function quickApproaches(): Promise<QuickSection> {
 
 export async function quickProsAndCons(gil?: QuickSection): Promise<QuickSection> {
   const cores = describeMachine().cores;
-  return { claims: prosAndConsClaims(readGilData((gil ?? (await quickGil())).data), cores), data: { cores } };
+  const switches = await switchingCosts({ rounds: 3 });
+  return { claims: prosAndConsClaims(readGilData((gil ?? (await quickGil())).data), switches, cores), data: { cores, switches } };
 }
 
 export async function quickExamples(): Promise<QuickSection> {

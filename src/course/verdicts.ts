@@ -11,8 +11,9 @@ import { BUSY_CONTENTION, type CompareResult, type StrategyResult } from "../exp
 import type { LoopLagResult } from "../measure/loop-lag";
 import type { MemoryPerUnit } from "../measure/memory-per-unit";
 import type { StartupSamples } from "../measure/startup";
+import type { SwitchSamples } from "../measure/switches";
 import { formatBytes, formatDuration } from "../measure/format";
-import { median, type Stat } from "../measure/stats";
+import { median, pairedRatios, type Stat } from "../measure/stats";
 import { atLeast, atMost, thresholdRule, verdictOf, type Check, type Claim } from "./claims";
 import { byRepeat, cpuShareOfCopies, laneCount, maxConcurrency } from "./overlap";
 
@@ -471,6 +472,42 @@ export function asyncBoundToOneThread(eventLoopSpeedup: Stat, eventLoopBusy: Sta
     reason: check === "yes" ? "one thread, one core: starting tasks together does not make CPU work faster" : "the event loop cannot run two CPU tasks at once; a reading away from one core means the run was disturbed",
     rule: `${rule}; a "no" can only be a disturbed run, so it reads unclear`,
     kind: "demonstration",
+  });
+}
+
+/**
+ * How many times a handoff between worker threads must cost what one between async tasks costs
+ * for the cooperative switch to count as far cheaper. Measured here: 30-300x (an await is about
+ * 0.1 µs, a thread woken through the OS 3-20 µs, on one CPU as on several).
+ */
+export const COOPERATIVE_SWITCH_CHEAPER = 10;
+
+const perHandoff = (samples: SwitchSamples | undefined): string => (samples ? ms(median(samples.samplesMs)) : "not measured");
+
+/**
+ * 04: a switch between async tasks is cooperative and costs far less than a handoff the operating
+ * system makes between threads. Decided on the ratio of the two per-handoff times, paired by
+ * round (`measures` hold the rounds in the same order for every unit).
+ */
+export function switchCosts(measures: readonly SwitchSamples[]): Claim {
+  const of = (unit: SwitchSamples["strategy"]): SwitchSamples | undefined => measures.find((m) => m.strategy === unit);
+  const [a, t, p] = [of("async"), of("threads"), of("processes")];
+  if (!a || !t) throw new RangeError("measures must hold async and threads samples from measureSwitches(); measure both (switchingCosts() does)");
+  const ratio = pairedRatios(t.samplesMs, a.samplesMs);
+  const check = atLeast(ratio, COOPERATIVE_SWITCH_CHEAPER);
+  return claim({
+    id: "proscons.switch-cost",
+    section: "04-pros-and-cons",
+    claim: "Switching between async tasks is cooperative and cheap: unlike threads, they do not pay for a context switch by the operating system.",
+    measured: `time to hand the turn to the other unit (median): async task ${perHandoff(a)}, worker thread ${perHandoff(t)}, child process ${perHandoff(p)}; a thread's handoff cost ${x(ratio.median)} an async task's`,
+    verdict: verdictOf(check),
+    reason:
+      check === "yes"
+        ? "an await hands the turn over inside one thread, while each handoff between threads put one to sleep and had the OS wake the other"
+        : check === "no"
+          ? `a handoff between threads cost under ${COOPERATIVE_SWITCH_CHEAPER}x an await's: the OS wake-up was cheaper than expected, or the awaits were slowed down`
+          : "the rounds disagreed too much to place the ratio on one side of the threshold",
+    rule: thresholdRule("a thread's handoff over an async task's, paired by round", ratio, "at least", COOPERATIVE_SWITCH_CHEAPER, xFormat),
   });
 }
 

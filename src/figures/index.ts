@@ -20,5 +20,5 @@ export {
   STYLED_STRATEGIES,
   type StrategyStyle,
 } from "./style";
-export { startupFigure } from "./startup";
+export { startupFigure, switchCostFigure } from "./per-unit";
 export { waitsFigure } from "./waits";

@@ -1,8 +1,8 @@
 /** Durations and sizes as a reader reads them, the same in figures, captions and verdicts. */
 
-/** 0.0004 → "< 1 µs", 0.25 → "250 µs", 2.5 → "2.5 ms", 420 → "420 ms", 300000 → "300 s". */
+/** 0.000004 → "< 0.01 µs", 0.00006 → "0.06 µs", 0.25 → "250 µs", 2.5 → "2.5 ms", 420 → "420 ms", 300000 → "300 s". */
 export function formatDuration(ms: number): string {
-  if (ms < 0.001) return "< 1 µs";
+  if (ms < 0.00001) return "< 0.01 µs";
   if (ms < 1) return `${Number((ms * 1000).toPrecision(2))} µs`;
   if (ms < 10) return `${ms.toFixed(1)} ms`;
   return ms < 10_000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(0)} s`;

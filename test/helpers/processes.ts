@@ -14,6 +14,8 @@ export class ProcessWatch {
   constructor(intervalMs = 100) {
     this.poll();
     this.timer = setInterval(() => this.poll(), intervalMs);
+    // A test that fails before leftovers() must not keep the test process alive.
+    this.timer.unref();
   }
 
   poll(): void {

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { approachesData, concurrentWaits, gilClaims, gilData, prosAndConsClaims, prosAndConsRows, readApproachesData, readGilData, sleep, unitCostsCaption, waitsCaption, waitsFigure, type Claim } from "conclab";
+import { approachesData, concurrentWaits, gilClaims, gilData, prosAndConsClaims, prosAndConsRows, readApproachesData, readGilData, sleep, switchCostsCaption, unitCostsCaption, waitsCaption, waitsFigure, type Claim } from "conclab";
 import { handMadeResult, steady } from "../helpers/results";
 
 const node = handMadeResult(2, 2, {
@@ -81,24 +81,32 @@ describe("03's saved numbers and 04's table", () => {
     assert.throws(() => approachesData(startups.slice(1), memory), /startups has no async measurement/);
   });
 
+  const switches = [
+    { strategy: "async" as const, handoffs: 100_000, samplesMs: [0.0001, 0.00006, 0.00008] },
+    { strategy: "threads" as const, handoffs: 2000, samplesMs: [0.003, 0.004, 0.005] },
+    { strategy: "processes" as const, handoffs: 2000, samplesMs: [0.011, 0.01, 0.012] },
+  ];
+
   it("04's table has the article's five rows, this machine's numbers, and the verdicts it cites", () => {
     const claims = [{ id: "approaches.preemptive", verdict: "holds" }] as Claim[];
-    const rows = prosAndConsRows(gilData(node, python), approachesData(startups, memory), claims, 2);
-    assert.deepEqual(rows.map((r) => r.Feature), ["Memory per unit", "Switching", "Start-up overhead (median)", "CPU speedup, 2 copies on 2 core(s)", "Best for"]);
-    assert.match(rows[1]!["Worker threads"]!, /\(holds\)/);
-    assert.match(rows[1]!["Async tasks"]!, /\(not measured\)/, "a verdict not in the claims is said to be not measured");
+    const rows = prosAndConsRows(gilData(node, python), approachesData(startups, memory), switches, claims, 2);
+    assert.deepEqual(rows.map((r) => r.Feature), ["Memory per unit", "Switching: who decides (03), one handoff's cost (median)", "Start-up overhead (median)", "CPU speedup, 2 copies on 2 core(s)", "Best for"]);
+    assert.equal(rows[1]!["Worker threads"], "preemptive: the OS (holds); 4 µs");
+    assert.equal(rows[1]!["Child processes"], "preemptive: the OS; 11 µs");
+    assert.equal(rows[1]!["Async tasks"], "cooperative: at each await (not measured); 0.08 µs", "a verdict not in the claims is said to be not measured");
+    assert.equal(switchCostsCaption(switches), "Here, one handoff between two async tasks 0.08 µs, between two worker threads 4 µs (62x an await's), between two child processes 11 µs (150x an await's): medians of 3 rounds.");
     assert.equal(rows[3]!["Worker threads"], "1.90x");
     assert.match(rows[3]!["Article (threading / multiprocessing / asyncio)"]!, /CPython threads 1\.00x, processes 1\.95x/);
     assert.equal(unitCostsCaption(approachesData(startups, memory)), "Here, async task → worker thread → child process: start-up 1 µs → 32 ms (32,000x) → 85 ms (2.66x); memory 0.8 KB → 9 MB (11,796x) → 15 MB (1.67x).");
   });
 
-  it("04's claims come from 02's Node run, and only those it has numbers for", () => {
-    assert.deepEqual(prosAndConsClaims(gilData(node, python), 2).map((c) => c.id), ["proscons.threads-best-for"]);
+  it("04's claims: its own switching, then those from 02's Node run it has numbers for", () => {
+    assert.deepEqual(prosAndConsClaims(gilData(node, python), switches, 2).map((c) => c.id), ["proscons.switch-cost", "proscons.threads-best-for"]);
     const withLoop = handMadeResult(2, 2, {
       sequential: { wall: steady(300), speedup: steady(1) },
       eventLoop: { wall: steady(300), speedup: steady(1), coresBusy: steady(1) },
       threads: { wall: steady(160), speedup: steady(1.9), coresBusy: steady(1.95) },
     });
-    assert.deepEqual(prosAndConsClaims(gilData(withLoop, null), 2).map((c) => c.id), ["proscons.async-one-thread", "proscons.threads-best-for"]);
+    assert.deepEqual(prosAndConsClaims(gilData(withLoop, null), switches, 2).map((c) => c.id), ["proscons.switch-cost", "proscons.async-one-thread", "proscons.threads-best-for"]);
   });
 });

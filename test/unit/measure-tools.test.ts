@@ -4,8 +4,9 @@ import { readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { blockingSleep, calibrate, compare, countTo, httpGet, loopLag, makeTestFile, measureMemory, readFileTask, run, saveChromeTrace, sleep, startDelayServer, toChromeTrace, type Span } from "conclab";
+import { blockingSleep, calibrate, compare, countTo, httpGet, loopLag, makeTestFile, measureMemory, measureSwitches, readFileTask, run, saveChromeTrace, sleep, startDelayServer, toChromeTrace, type Span } from "conclab";
 import { cpuShareOfCopies } from "conclab/internal";
+import { ProcessWatch, until } from "../helpers/processes";
 
 const span = (over: Partial<Span>): Span => ({
   strategy: "threads", repeat: 0, copy: 0, laneKind: "thread", lane: "thread 1", pid: 10, threadId: 1, startMs: 1000, endMs: 1010, ...over,
@@ -88,6 +89,53 @@ describe("measureMemory", () => {
       assert.equal(m.metric, metric);
       assert.ok(m.totalBytes > 0);
       assert.equal(m.bytesPerUnit, m.totalBytes / count);
+    });
+  }
+});
+
+describe("measureSwitches", () => {
+  const small = { async: 1000, threads: 200, processes: 200 };
+  const switchDirs = (): string[] => readdirSync(tmpdir()).filter((name) => name.startsWith("conclab-switch-"));
+
+  it("takes one sample per unit and round, in the units' order, and leaves no process or pipe behind", async () => {
+    const watch = new ProcessWatch(20);
+    const before = switchDirs();
+    const measures = await measureSwitches(["async", "threads", "processes"], { rounds: 2, handoffs: small });
+    assert.deepEqual(measures.map((m) => [m.strategy, m.handoffs, m.samplesMs.length]), [["async", 1000, 2], ["threads", 200, 2], ["processes", 200, 2]]);
+    for (const m of measures) for (const v of m.samplesMs) assert.ok(v > 0 && Number.isFinite(v), `${m.strategy}: ${v} ms per handoff`);
+    assert.ok(watch.count >= 2, "the processes round started child processes");
+    assert.deepEqual(await watch.leftovers(), []);
+    assert.deepEqual(switchDirs(), before);
+  });
+
+  it("takes more rounds while until() says no, up to maxRounds, and stops as soon as it says yes", async () => {
+    const seen: number[] = [];
+    const never = await measureSwitches(["async"], { rounds: 2, maxRounds: 4, handoffs: small, until: (sofar) => (seen.push(sofar[0]!.samplesMs.length), false) });
+    assert.equal(never[0]!.samplesMs.length, 4);
+    assert.deepEqual(seen, [2, 3]);
+    const at3 = await measureSwitches(["async"], { rounds: 2, maxRounds: 6, handoffs: small, until: (sofar) => sofar[0]!.samplesMs.length >= 3 });
+    assert.equal(at3[0]!.samplesMs.length, 3);
+  });
+
+  it("names the parameter, the value and the fix", async () => {
+    await assert.rejects(measureSwitches(["fibers" as "async"]), /units must be a list of "async", "threads", "processes", got "fibers" \(string\)/);
+    await assert.rejects(measureSwitches(["threads"], { handoffs: { threads: 201 } }), /options\.handoffs\.threads must be an even integer .*got 201 \(number\); pass an even number/);
+    await assert.rejects(measureSwitches(["async"], { rounds: 0 }), /options\.rounds must be an integer from 1 to 100, got 0/);
+  });
+
+  for (const unit of ["threads", "processes"] as const) {
+    it(`${unit}: an abort stops a long sample and ends its ${unit}`, async () => {
+      const watch = new ProcessWatch(20);
+      const threadsBefore = process.getActiveResourcesInfo().filter((r) => r === "MessagePort").length;
+      const controller = new AbortController();
+      const running = measureSwitches([unit], { rounds: 1, handoffs: { [unit]: 10_000_000 }, signal: controller.signal });
+      // Let the units start and settle into their handoffs before the abort.
+      await sleep(unit === "processes" ? 1500 : 500);
+      if (unit === "processes") assert.ok(await until(() => (watch.poll(), watch.count >= 2), 10_000), "both children started");
+      controller.abort();
+      await assert.rejects(running, { name: "AbortError" });
+      assert.deepEqual(await watch.leftovers(), []);
+      assert.equal(process.getActiveResourcesInfo().filter((r) => r === "MessagePort").length, threadsBefore, "no worker's port is left open");
     });
   }
 });

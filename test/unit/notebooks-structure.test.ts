@@ -122,8 +122,8 @@ describe("the course's notebooks", () => {
     assert.deepEqual(shorthandsOfOtherCells(["const cores = 2;", "show({ cores: cores });\nconst [a, b] = [cores, cores];"]), []);
   });
 
-  // 04 (to be rebuilt around its own measurements) and 07 (the summary) ask nothing yet.
-  const predicting = chapters.filter((file) => !/^0[47]-/.test(path.basename(file)));
+  // 07, the summary, measures nothing of its own: it gathers the chapters' verdicts.
+  const predicting = chapters.filter((file) => !/^07-/.test(path.basename(file)));
   for (const file of predicting) {
     const name = path.basename(file, ".ipynb");
     it(`${name} asks for a prediction before its main experiment, unanswered, and reveals it after`, () => {
@@ -133,7 +133,7 @@ describe("the course's notebooks", () => {
       for (const { id, choice, at } of asked) {
         assert.ok(QUESTIONS[id], `${id} is a question the course asks`);
         assert.equal(choice, "", `predict("${id}", ...) is committed without an answer: the reader chooses`);
-        const experiment = code.findIndex((source, i) => i > at && /\b(compare|run|loopLag|concurrentWaits|decision\.\w+)\(/.test(source));
+        const experiment = code.findIndex((source, i) => i > at && /\b(compare|run|loopLag|concurrentWaits|switchingCosts|decision\.\w+)\(/.test(source));
         const call = REVEALED_BY[id];
         assert.ok(call, `the test knows which verdict answers ${id}: add it to REVEALED_BY`);
         const revealed = code.findIndex((source, i) => i > at && source.includes(`reveal(${call}`));
@@ -150,6 +150,7 @@ const REVEALED_BY: Readonly<Record<string, string>> = {
   "gil.threads": "verdicts.gilThreads(",
   "gil.node-threads": "verdicts.nodeThreadsParallel(",
   "approaches.preemptive": "verdicts.preemptiveThreads(",
+  "proscons.switch-cost": "verdicts.switchCosts(",
   "examples.async-many": "verdicts.asyncExamples(",
   "decision.massive-waiting": "verdicts.massiveWaiting(",
 };

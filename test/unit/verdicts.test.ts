@@ -197,6 +197,28 @@ describe("memory per unit", () => {
   });
 });
 
+describe("the cost of a switch", () => {
+  const unit = (strategy: "async" | "threads" | "processes", samplesMs: number[]) => ({ strategy, handoffs: 2000, samplesMs });
+  const asyncRounds = [0.0001, 0.00012, 0.0001, 0.00011, 0.0001];
+
+  it("holds when a thread's handoff costs clearly over 10x an await's, round by round", () => {
+    const claim = verdicts.switchCosts([unit("async", asyncRounds), unit("threads", [0.004, 0.005, 0.0045, 0.004, 0.006]), unit("processes", [0.01, 0.011, 0.012, 0.01, 0.01])]);
+    assert.equal(claim.verdict, "holds");
+    assert.match(claim.measured, /async task 0\.1 µs, worker thread 4\.5 µs, child process 10 µs; a thread's handoff cost 41\.67x an async task's/);
+    assert.match(claim.rule, /interval .* from 5 repeats; yes if it lies at or above 10\.00x/);
+  });
+
+  it("differs when the threads' handoff is clearly under 10x, and stays unclear when the rounds straddle it", () => {
+    assert.equal(verdicts.switchCosts([unit("async", asyncRounds), unit("threads", [0.0003, 0.0004, 0.0003, 0.00035, 0.0003])]).verdict, "differs");
+    assert.equal(verdicts.switchCosts([unit("async", asyncRounds), unit("threads", [0.0002, 0.004, 0.0003, 0.003, 0.0009])]).verdict, "unclear");
+    assert.equal(verdicts.switchCosts([unit("async", [0.0001]), unit("threads", [0.005])]).verdict, "unclear", "one round has no interval");
+  });
+
+  it("needs both async and threads samples", () => {
+    assert.throws(() => verdicts.switchCosts([unit("async", asyncRounds)]), /measures must hold async and threads samples/);
+  });
+});
+
 describe("the GIL verdicts and the interpreter in use", () => {
   it("say so when the interpreter reports its GIL disabled, instead of guessing", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "conclab-python-"));
