@@ -1,7 +1,7 @@
 /** Exercise checks judge what the reader's answer does when it runs, not how it is written. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { checkTaskOnThreads } from "conclab";
+import { approachesData, calibrate, checkCounterOnThreads, checkOverlapOnOneThread, checkRunsInParallel, checkTaskOnThreads, checkTasksPerThread, checkYieldsToSiblings, countTo, COUNTER_CHECK, describeMachine } from "conclab";
 import { exerciseBundle } from "conclab/kernel/internal";
 
 const step = 3;
@@ -41,5 +41,139 @@ describe("the exercise: a task that runs on worker threads", () => {
     }, [], 1);
     assert.equal(result.passed, false);
     assert.match(result.message, /^Not yet: .*boom/);
+  });
+});
+
+describe("the exercise: copies that overlap on one thread", () => {
+  it("a task that waits by holding the thread is not yet an answer, and the check says how to wait", async () => {
+    const holdFor = async (ms: number): Promise<number> => {
+      const end = Date.now() + ms;
+      while (Date.now() < end);
+      return ms;
+    };
+    const result = await checkOverlapOnOneThread(holdFor, [50], 50);
+    assert.equal(result.passed, false);
+    assert.match(result.message, /^Not yet: 3 copies started together took .*, one alone .*: they ran one after another.*setTimeout\(resolve, ms\)/);
+  });
+
+  it("the same task awaiting a timer passes", async () => {
+    const waitFor = async (ms: number): Promise<number> => {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return ms;
+    };
+    const result = await checkOverlapOnOneThread(waitFor, [50], 50);
+    assert.equal(result.passed, true, result.message);
+    assert.match(result.message, /^Done: 3 copies started together took .*: they waited at the same time on the one thread\.$/);
+  });
+
+  it("a wrong result is not yet an answer", async () => {
+    const result = await checkOverlapOnOneThread(async (ms: number) => ms * 2, [50], 50);
+    assert.deepEqual([result.passed, result.message], [false, "Not yet: it returned 100 where 50 was expected."]);
+    assert.equal((await checkOverlapOnOneThread(async (ms: number) => ms, [1], 1)).passed, null, "a copy too short to tell");
+  });
+});
+
+describe("the exercise: an async computation that lets its siblings run", () => {
+  const pieces = 20;
+  const split = (yieldBetween: () => Promise<unknown>) => async (size: number): Promise<number> => {
+    let total = 0;
+    for (let piece = 0; piece < pieces; piece++) {
+      total += countTo(size);
+      await yieldBetween();
+    }
+    return total;
+  };
+
+  it("holding the thread, or yielding only to promise callbacks, is not yet an answer; yielding a macrotask passes", async () => {
+    const size = await calibrate(countTo, { targetMs: 15 });
+    const expected = pieces * size;
+    const starving = await checkYieldsToSiblings(async (n: number) => {
+      let total = 0;
+      for (let piece = 0; piece < pieces; piece++) total += countTo(n);
+      return total;
+    }, size, expected);
+    const microtasks = await checkYieldsToSiblings(split(async () => null), size, expected);
+    const macrotasks = await checkYieldsToSiblings(split(() => new Promise((resolve) => setImmediate(resolve))), size, expected);
+    for (const result of [starving, microtasks]) {
+      assert.equal(result.passed, false, result.message);
+      assert.match(result.message, /^Not yet: the sibling's 10 ms timer fired [01] times? while the function ran for .*await null/);
+    }
+    assert.equal(macrotasks.passed, true, macrotasks.message);
+  });
+
+  it("a run too short to tell decides nothing, and a wrong total is not yet an answer", async () => {
+    assert.equal((await checkYieldsToSiblings(async (n: number) => n, 5, 5)).passed, null);
+    const wrong = await checkYieldsToSiblings(async (n: number) => n + 1, 5, 5);
+    assert.deepEqual([wrong.passed, wrong.message], [false, "Not yet: it returned 6 where 5 was expected; keep the whole computation."]);
+  });
+});
+
+describe("the exercise: a counter that threads share", () => {
+  it("a plain ++ loses additions on threads; Atomics.add loses none", async () => {
+    const plain = (shared: SharedArrayBuffer, times: number): number => {
+      const cells = new Int32Array(shared);
+      for (let i = 0; i < times; i++) cells[0]!++;
+      return times;
+    };
+    const atomic = (shared: SharedArrayBuffer, times: number): number => {
+      const cells = new Int32Array(shared);
+      for (let i = 0; i < times; i++) Atomics.add(cells, 0, 1);
+      return times;
+    };
+    const racy = await checkCounterOnThreads(plain);
+    assert.equal(racy.passed, false, racy.message);
+    assert.match(racy.message, /^Not yet: run \d counted [\d,]+ of 40,000,000, [\d,]+ lost\..*Atomics\.add/);
+    const fixed = await checkCounterOnThreads(atomic);
+    assert.equal(fixed.passed, true, fixed.message);
+    assert.equal(fixed.message.startsWith(`Done: ${COUNTER_CHECK.runs} runs of ${COUNTER_CHECK.threads} threads`), true, fixed.message);
+  });
+
+  it("a task that does not return the number of additions is not yet an answer", async () => {
+    const result = await checkCounterOnThreads((shared: SharedArrayBuffer): number => Atomics.add(new Int32Array(shared), 0, 1));
+    assert.equal(result.passed, false);
+    assert.match(result.message, /^Not yet: it returned \d+ where 10000000 was expected \(return times/);
+  });
+});
+
+describe("the exercise: two copies, two cores", () => {
+  it("the event loop never passes: one thread keeps at most one CPU busy", async () => {
+    const result = await checkRunsInParallel("eventLoop");
+    assert.notEqual(result.passed, true, result.message);
+    if (describeMachine().cores < 2) assert.match(result.message, /^Cannot tell here: this machine lets the course use one CPU/);
+  });
+
+  it("worker threads are never told 'not yet' where two CPUs are usable (passed, or undecided on a busy machine)", { skip: describeMachine().cores < 2 && "needs two usable CPUs" }, async () => {
+    const result = await checkRunsInParallel("threads");
+    assert.notEqual(result.passed, false, result.message);
+  });
+
+  it("an unknown strategy is not yet an answer, and the message lists the strategies", async () => {
+    const result = await checkRunsInParallel("fibers" as "threads");
+    assert.equal(result.passed, false);
+    assert.match(result.message, /^Not yet: .*must be one of sequential, eventLoop, threads/);
+  });
+});
+
+describe("the exercise: read the memory row", () => {
+  const approaches = approachesData(
+    [
+      { strategy: "async", samplesMs: [0.001] },
+      { strategy: "threads", samplesMs: [30] },
+      { strategy: "processes", samplesMs: [80] },
+    ],
+    [
+      { strategy: "async", count: 1000, bytesPerUnit: 1000, totalBytes: 1e6, metric: "heap" },
+      { strategy: "threads", count: 2, bytesPerUnit: 8_000_000, totalBytes: 16e6, metric: "rss" },
+      { strategy: "processes", count: 2, bytesPerUnit: 15e6, totalBytes: 30e6, metric: "pss" },
+    ],
+  );
+
+  it("passes within a factor of 2 of the ratio, and says by which side a wrong answer misses", () => {
+    assert.equal(checkTasksPerThread(8000, approaches).passed, true);
+    assert.equal(checkTasksPerThread(4001, approaches).passed, true);
+    assert.match(checkTasksPerThread(8000, approaches).message, /^Done: the table's memory row gives 8,000 \(7\.6 MB per worker thread, 1 KB per waiting async task\)/);
+    assert.deepEqual([checkTasksPerThread(3000, approaches).passed, /too few/.test(checkTasksPerThread(3000, approaches).message)], [false, true]);
+    assert.match(checkTasksPerThread(20_000, approaches).message, /^Not yet: 20,000 is too many by more than a factor of 2/);
+    assert.match(checkTasksPerThread(0, approaches).message, /^Not yet: put your answer, a positive number, in place of the 0/);
   });
 });

@@ -110,6 +110,22 @@ describe("the course's notebooks", () => {
     });
   }
 
+  // 07, the summary, gathers the chapters' verdicts; the exercises are in the chapters.
+  for (const file of chapters.filter((f) => !/^07-/.test(path.basename(f)))) {
+    const name = path.basename(file, ".ipynb");
+    it(`${name} ends with an exercise whose answer a check function runs`, () => {
+      const cells = readNotebook(file).cells;
+      const heading = cells.findIndex((c) => c.cell_type === "markdown" && /^## Exercise: .+/m.test(sourceText(c.source)));
+      assert.ok(heading > 0, "a '## Exercise: ...' section");
+      assert.ok(
+        cells.slice(heading).some((c) => c.cell_type === "code" && /\bshowCheck\((await )?check\w+\(/.test(sourceText(c.source))),
+        "a code cell after it shows a check of the reader's answer",
+      );
+      const whatWeMeasured = cells.findIndex((c) => c.cell_type === "markdown" && /^## What we measured$/m.test(sourceText(c.source)));
+      assert.ok(heading > whatWeMeasured, "the exercise comes after the claims, at the chapter's end");
+    });
+  }
+
   for (const file of courseNotebooks()) {
     it(`${path.basename(file, ".ipynb")} uses no shorthand property for another cell's variable (tslab cannot resolve it)`, () => {
       const sources = readNotebook(file).cells.filter((c) => c.cell_type === "code").map((c) => sourceText(c.source));
