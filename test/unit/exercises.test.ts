@@ -69,7 +69,11 @@ describe("the exercise: copies that overlap on one thread", () => {
   it("a wrong result is not yet an answer", async () => {
     const result = await checkOverlapOnOneThread(async (ms: number) => ms * 2, [50], 50);
     assert.deepEqual([result.passed, result.message], [false, "Not yet: it returned 100 where 50 was expected."]);
-    assert.equal((await checkOverlapOnOneThread(async (ms: number) => ms, [1], 1)).passed, null, "a copy too short to tell");
+    const short = await checkOverlapOnOneThread(async (ms: number) => ms, [1], 1);
+    assert.equal(short.passed, null, "a copy too short to tell");
+    const bundle = exerciseBundle(short);
+    assert.match(String(bundle["text/plain"]), /^\? Exercise, copies that overlap on one thread: Cannot tell: one copy took/);
+    assert.match(String(bundle["text/html"]), /#9d9d9d.*<b>\? Exercise/);
   });
 });
 
