@@ -4,7 +4,7 @@
  * why. One display each, HTML for Lab and handouts, plain text elsewhere.
  */
 import type { Claim } from "../src/course/claims";
-import { predictionOutcome, recordPrediction, type Choice, type Prediction, type PredictionOutcome, type Question } from "../src/course/questions";
+import { predictionOutcome, QUESTIONS, recordPrediction, type Choice, type Prediction, type PredictionOutcome, type Question } from "../src/course/questions";
 import { escapeHtml } from "./html";
 import { sendBundle, type MimeBundle } from "./tslab-channel";
 
@@ -62,7 +62,15 @@ export function predict(id: string, choice: string): void {
   display(predictionBundle(recordPrediction(id, choice)));
 }
 
-/** Shows your prediction for `claim`'s question beside the answer this run's numbers support, and why. */
-export function reveal(claim: Claim): void {
-  display(outcomeBundle(predictionOutcome(claim)));
+/**
+ * Shows your prediction beside the answer this run's numbers support, and why, for `claims`: one
+ * claim, or a chapter's list, of which those the course asks a question about are shown.
+ */
+export function reveal(claims: Claim | readonly Claim[]): void {
+  const list: readonly Claim[] = Array.isArray(claims) ? (claims as readonly Claim[]) : [claims as Claim];
+  const asked = list.filter((claim) => Object.prototype.hasOwnProperty.call(QUESTIONS, claim.id));
+  if (asked.length === 0) {
+    throw new RangeError(`claims must include a claim the course asks a question about (${Object.keys(QUESTIONS).join(", ")}), got ${list.map((c) => c.id).join(", ") || "none"}; pass the verdict that answers your prediction`);
+  }
+  for (const claim of asked) display(outcomeBundle(predictionOutcome(claim)));
 }

@@ -55,7 +55,7 @@ export {
 // Lifecycle (what an interrupt or shutdown stops; conclab/kernel calls these)
 export { abortAllExperiments, destroyAllPools, runningExperiments } from "./runtime/lifecycle";
 export * as verdicts from "./course/verdicts";
-export { checkTaskOnThreads, checkOverlapOnOneThread, checkRunsInParallel, checkTasksPerThread, checkYieldsToSiblings, checkCounterOnThreads, COUNTER_CHECK, FAIR_YIELD, OVERLAP_CHECK, type ExerciseResult } from "./course/exercises";
+export { checkTaskOnThreads, checkOverlapOnOneThread, checkRunsInParallel, checkTasksPerThread, checkWaitsTogether, checkCopiesAtOnce, WAITS_CHECK, checkYieldsToSiblings, checkCounterOnThreads, COUNTER_CHECK, FAIR_YIELD, OVERLAP_CHECK, type ExerciseResult } from "./course/exercises";
 export { QUESTIONS, recordPrediction, predictionOutcome, clearPredictions, type Question, type Choice, type Prediction, type PredictionOutcome } from "./course/questions";
 export { parallelCaption, compareCaption, timelineCaption, loopLagCaption, startupCaption, memoryCaption, speedupCurveCaption, waitsCaption, massiveWaitingCaption, unitCostsCaption, switchCostsCaption } from "./course/captions";
 export * as decision from "./course/decision-experiments";

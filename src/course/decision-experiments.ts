@@ -1,6 +1,6 @@
 /**
- * The experiments of 06 (the decision matrix), defined once: the chapter runs them at full size,
- * `quick.quickDecisions` (for 07's summary) at a smaller one. Each returns the numbers its verdict
+ * The experiments of 07 and 08 (the decision matrix: CPU or waiting, shared state), defined once: the chapters run them at full size,
+ * `quick.quickChoosing` and `quick.quickSharedState` (for 09's summary) at a smaller one. Each returns the numbers its verdict
  * function in ./verdicts reads; the tasks they send to threads and processes are exported so that
  * a reader can open them.
  */
@@ -192,19 +192,19 @@ export async function countByMessages(times: number): Promise<{ halves: number[]
   return { halves, sum: halves.reduce((a, b) => a + b, 0), expected: 2 * times };
 }
 
-/** What this machine's runs of 06 showed, for {@link advise}. */
+/** What this machine's runs of 07 (curve, massive) and 08 (counter) showed, for {@link advise}: each cited where given. */
 export interface DecisionEvidence {
   readonly cores: number;
-  readonly curve: readonly ScalingPoint[];
-  readonly massive: { readonly async: AsyncWaitingRun };
-  readonly counter: { readonly lost: { readonly plain: number; readonly expected: number } };
+  readonly curve?: readonly ScalingPoint[];
+  readonly massive?: { readonly async: AsyncWaitingRun };
+  readonly counter?: { readonly lost: { readonly plain: number; readonly expected: number } };
 }
 
 /** The article's three questions as a function: advice in Node's terms, citing this run's numbers. */
 export function advise(question: { bottleneck: "cpu" | "waiting"; connections?: number; sharedState?: boolean }, evidence: DecisionEvidence): string {
   const advice: string[] = [];
   if (question.bottleneck === "cpu") {
-    const threadsAt = evidence.curve.filter((p) => p.strategy === "threads").at(-1);
+    const threadsAt = evidence.curve?.filter((p) => p.strategy === "threads").at(-1);
     const cited = !threadsAt
       ? ""
       : threadsAt.workers < 2
@@ -212,15 +212,17 @@ export function advise(question: { bottleneck: "cpu" | "waiting"; connections?: 
         : ` (here ${threadsAt.speedup.median.toFixed(2)}x with ${threadsAt.workers} copies on ${evidence.cores} CPUs)`;
     advice.push(`CPU-bound: use worker threads${cited}, or child processes when tasks must be isolated; never the event loop alone.`);
   } else if ((question.connections ?? 1) >= 1000) {
-    const a = evidence.massive.async;
-    advice.push(`Massive waiting: async I/O on the event loop (here ${a.requests.toLocaleString("en-US")} connections in ${a.wallMs.toFixed(0)} ms on one thread, ${a.failed} failed).`);
+    const a = evidence.massive?.async;
+    const cited = a ? ` (here ${a.requests.toLocaleString("en-US")} connections in ${a.wallMs.toFixed(0)} ms on one thread, ${a.failed} failed)` : "";
+    advice.push(`Massive waiting: async I/O on the event loop${cited}.`);
   } else {
     advice.push("Moderate waiting: await the requests together on the event loop; use a worker thread only for a call that blocks.");
   }
   if (question.sharedState) {
-    const lost = evidence.counter.lost.plain;
+    const lost = evidence.counter?.lost.plain;
+    const cited = lost === undefined ? "" : ` (a plain ++ lost ${lost > 0 ? lost.toLocaleString("en-US") : "no"} updates here)`;
     advice.push(
-      `Shared state: between threads use Atomics or a lock (a plain ++ lost ${lost > 0 ? lost.toLocaleString("en-US") : "no"} updates here); ` +
+      `Shared state: between threads use Atomics or a lock${cited}; ` +
         "in async code keep each read-modify-write free of awaits; between processes send messages.",
     );
   }

@@ -1,6 +1,6 @@
 /**
- * 05's many-waits experiment, defined once: the chapter runs it with 1 to 1,000 waits,
- * `quick.quickExamples` (for the summary) with 1 and 100.
+ * 06's many-waits experiment, defined once: the chapter runs it with 1 to 1,000 waits,
+ * `quick.quickWaitingExamples` (for the summary) with 1 and 100.
  */
 import { run } from "../experiment/run";
 import type { TaskFunction } from "../tasks/task-source";

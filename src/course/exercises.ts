@@ -12,10 +12,11 @@ import { findPython } from "../python";
 import type { StrategyKey } from "../strategies/descriptors";
 import { countTo } from "../tasks/cpu";
 import type { ApproachesData } from "./approaches-results";
-import { atLeast } from "./claims";
+import { atLeast, atMost, type Check } from "./claims";
 import { PARALLEL_SHARE } from "./verdicts";
 import { loopLag, type LoopLagResult } from "../measure/loop-lag";
 import { formatBytes, formatDuration } from "../measure/format";
+import type { Stat } from "../measure/stats";
 import type { TaskFunction } from "../tasks/task-source";
 import { maxConcurrency } from "./overlap";
 
@@ -132,11 +133,11 @@ export async function checkYieldsToSiblings(fn: (size: number) => unknown, size:
   });
 }
 
-/** 06's check: threads, increments per thread and runs (several threads and runs give a one-CPU machine's scheduler chances to interrupt an increment). */
+/** 08's check: threads, increments per thread and runs (several threads and runs give a one-CPU machine's scheduler chances to interrupt an increment). */
 export const COUNTER_CHECK = { threads: 4, times: 10_000_000, runs: 3 } as const;
 
 /**
- * 06: a task `(shared, times) => times` that adds 1 to `new Int32Array(shared)[0]` `times` times,
+ * 08: a task `(shared, times) => times` that adds 1 to `new Int32Array(shared)[0]` `times` times,
  * safe from other threads doing the same. Runs it on COUNTER_CHECK.threads worker threads at once,
  * COUNTER_CHECK.runs times; passes when no run lost an increment and the copies overlapped in time.
  */
@@ -222,4 +223,72 @@ export function checkTasksPerThread(answer: number, approaches: ApproachesData):
   if (typeof answer !== "number" || !(answer > 0)) return { exercise, passed: false, message: "Not yet: put your answer, a positive number, in place of the 0 and run the cell again." };
   if (answer >= actual / 2 && answer <= actual * 2) return { exercise, passed: true, message: `Done: ${measured}. Your ${answer.toLocaleString("en-US")} is within a factor of 2.` };
   return { exercise, passed: false, message: `Not yet: ${answer.toLocaleString("en-US")} is ${answer < actual ? "too few" : "too many"} by more than a factor of 2; divide what one worker thread costs by what one async task costs.` };
+}
+
+/** 06's check: the shortest single wait that can tell. */
+export const WAITS_CHECK = { minOneMs: 20 } as const;
+
+/**
+ * 06: a function that does `count` waits, rewritten so that they overlap. Times `fn(1)`, then
+ * `fn(count)`, on the event loop; passes when `fn(count)` returned `count` and took less than
+ * twice `fn(1)` (one after another, `count` waits take `count` times as long).
+ */
+export async function checkWaitsTogether(fn: (count: number) => Promise<unknown>, count: number): Promise<ExerciseResult> {
+  const exercise = "many waits in about the time of one";
+  if (!Number.isInteger(count) || count < 3 || count > 10_000) return { exercise, passed: false, message: `Not yet: count must be a whole number from 3 to 10,000, got ${String(count)}.` };
+  const timed = async (n: number): Promise<{ ms: number; result: unknown }> => {
+    const started = performance.now();
+    const result = await fn(n);
+    return { ms: performance.now() - started, result };
+  };
+  try {
+    const one = await timed(1);
+    const many = await timed(count);
+    const wrong = wrongResult([many.result], count);
+    if (wrong) return { exercise, passed: false, message: `Not yet: fn(${count}) ${wrong.replace(/^it /, "")}; return the number of waits done.` };
+    if (one.ms < WAITS_CHECK.minOneMs) return { exercise, passed: null, message: `Cannot tell: one wait took ${formatDuration(one.ms)}, too short to compare; wait longer in each.` };
+    const times = `${count} waits took ${formatDuration(many.ms)}, one ${formatDuration(one.ms)}`;
+    if (many.ms < 2 * one.ms) return { exercise, passed: true, message: `Done: ${times}: the waits overlapped on the one thread.` };
+    return {
+      exercise,
+      passed: false,
+      message: `Not yet: ${times}: each wait began after the one before had ended. Start them all, then await them together: Promise.all over an array of the waits' promises.`,
+    };
+  } catch (error) {
+    return { exercise, passed: false, message: `Not yet: the function threw ${error instanceof Error ? error.message : String(error)}.` };
+  }
+}
+
+/**
+ * 07: how many copies of a CPU-bound task this machine runs at once before one more stops adding
+ * a core. Runs `answer` copies of countTo on child processes, then `answer + 1`, reading the CPUs
+ * busy (repeated until decided); passes when all `answer` worked at once (at least PARALLEL_SHARE
+ * × answer CPUs busy) and the extra copy added no core (at most answer + 0.5 busy).
+ */
+export async function checkCopiesAtOnce(answer: number): Promise<ExerciseResult> {
+  const exercise = "how many copies work at once";
+  if (!Number.isInteger(answer) || answer < 1 || answer > 31) return { exercise, passed: false, message: `Not yet: answer with a whole number from 1 to 31, got ${String(answer)}.` };
+  return attempt(exercise, async () => {
+    const size = await calibrate(countTo, { targetMs: 100 });
+    const busyAt = async (copies: number, decide: (stat: Stat) => Check): Promise<{ stat: Stat; check: Check; busy: boolean } | null> => {
+      const read = (r: CompareResult): Stat | null => r.strategies[0]?.coresBusy ?? null;
+      const r = await compare({
+        task: countTo, args: [size], copies, strategies: ["processes"], repeats: 3, warmup: 1,
+        until: (sofar) => {
+          const stat = read(sofar);
+          return stat === null || decide(stat) !== "unclear";
+        },
+      });
+      const stat = read(r);
+      return stat === null ? null : { stat, check: decide(stat), busy: r.noise.busy };
+    };
+    const all = await busyAt(answer, (stat) => atLeast(stat, PARALLEL_SHARE * answer));
+    const more = await busyAt(answer + 1, (stat) => atMost(stat, answer + 0.5));
+    if (!all || !more) return { exercise, passed: null, message: "Cannot tell here: this system does not let the course read the CPU time the copies used." };
+    const read = `${answer} cop${answer === 1 ? "y" : "ies"} kept ${all.stat.median.toFixed(2)} CPUs busy, ${answer + 1} kept ${more.stat.median.toFixed(2)}`;
+    if (all.check === "yes" && more.check === "yes") return { exercise, passed: true, message: `Done: ${read}: one copy more than ${answer} found no free core.` };
+    if (all.check === "no" && !all.busy) return { exercise, passed: false, message: `Not yet: ${read}: ${answer} copies did not all work at once here. Try fewer.` };
+    if (more.check === "no" && !more.busy) return { exercise, passed: false, message: `Not yet: ${read}: one more copy still found a free core. Try more.` };
+    return { exercise, passed: null, message: `Cannot tell: ${read}, and the repeats disagreed or other programs were using the CPUs. Run the cell again.` };
+  });
 }

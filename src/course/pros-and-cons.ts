@@ -64,7 +64,7 @@ export function prosAndConsRows(gil: GilData, approaches: ApproachesData, switch
       `${speed(node.eventLoop)} (one thread)`,
       python ? `GIL-bound: CPython threads ${speed(python["python:threads"])}, processes ${speed(python["python:processes"])}` : "GIL-bound: yes / no / yes (CPython not measured here)",
     ),
-    row("Best for", "CPU-bound JavaScript; blocking native calls", "CPU-bound work that needs isolation (crashes, memory limits)", "I/O: many waits at once (chapter 06 holds 10,000 connections)", "Generic I/O / CPU bound / Massive I/O"),
+    row("Best for", "CPU-bound JavaScript; blocking native calls", "CPU-bound work that needs isolation (crashes, memory limits)", "I/O: many waits at once (chapter 07 holds 10,000 connections)", "Generic I/O / CPU bound / Massive I/O"),
   ];
 }
 

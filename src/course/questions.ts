@@ -71,6 +71,16 @@ const ASKED: readonly Question[] = [
     answerWhen: { holds: "a", differs: "b" },
   },
   {
+    id: "examples.cpu-node-threads",
+    text: "Two copies of a CPU-bound count start together on Node worker threads, against the same two run one after another. With two or more CPUs free, what speedup will the threads give?",
+    choices: {
+      a: "about 1x: threads give CPU-bound work no speedup, as the article says of Python",
+      b: "up to about 2x: each worker thread runs its own JavaScript engine on its own core",
+      c: "well under 1x: threads always cost more than they give",
+    },
+    answerWhen: { holds: "a", differs: "b" },
+  },
+  {
     id: "examples.async-many",
     text: "A thousand tasks each await a 300 ms timer, all started together on the one JavaScript thread. How long do they take in all?",
     choices: {
@@ -87,6 +97,16 @@ const ASKED: readonly Question[] = [
       a: "async on one thread, on both counts",
       b: "the thread pool, on at least one count",
       c: "neither: they cost about the same",
+    },
+    answerWhen: { holds: "a", differs: "b" },
+  },
+  {
+    id: "decision.shared-threads",
+    text: "Two worker threads each add 1 to the same shared counter five million times with a plain `++`, and the same again with `Atomics.add`. What will the counter read?",
+    choices: {
+      a: "under ten million with `++`, exactly ten million with `Atomics.add`: a `++` can be cut in the middle by the other thread",
+      b: "exactly ten million both ways: each `++` is a single step",
+      c: "under ten million both ways: threads cannot share a counter at all",
     },
     answerWhen: { holds: "a", differs: "b" },
   },

@@ -1,5 +1,5 @@
 /**
- * Short versions of the course's experiments, for the notebooks that summarise others (04, 07)
+ * Short versions of the course's experiments, for the notebooks that summarise others (04, 09)
  * when a section has not been run yet: the same measurements and verdict functions, smaller sizes.
  */
 import { calibrate } from "../experiment/calibrate";
@@ -89,34 +89,34 @@ export async function quickProsAndCons(gil?: QuickSection): Promise<QuickSection
   return { claims: prosAndConsClaims(readGilData((gil ?? (await quickGil())).data), switches, cores), data: { cores, switches } };
 }
 
-export async function quickExamples(): Promise<QuickSection> {
+export async function quickCpuExamples(): Promise<QuickSection> {
   const n = await calibrate(countTo, { targetMs: 60 });
   const cpu = await compare({
     task: countTo, args: [n], copies: 2, strategies: ["sequential", "eventLoop", "threads", "processes"], repeats: 3, warmup: 1,
     until: (r) => decided(verdicts.cpuExamples(r, null)),
   });
-  const python = findPython();
-  const py = python
+  const py = findPython()
     ? await compare({
         task: countTo, args: [await calibrate(countTo, { targetMs: 60, runtime: "python" })], copies: 2, strategies: ["python"], repeats: 3, warmup: 1,
         until: (r) => decided(verdicts.cpuExamples(cpu, r)),
       })
     : null;
+  return { claims: verdicts.cpuExamples(cpu, py), data: { taskSize: n, cores: describeMachine().cores } };
+}
+
+export async function quickWaitingExamples(): Promise<QuickSection> {
   const blocking = await compare({
     task: blockingSleep, args: [100], copies: 2, strategies: ["sequential", "eventLoop", "threads"], repeats: 3, warmup: 0,
     until: (r) => decided(verdicts.ioExamples(r, null)),
   });
-  const pySleep = python
+  const pySleep = findPython()
     ? await compare({ task: sleep, args: [100], copies: 2, strategies: ["python:sequential", "python:threads"], repeats: 3, warmup: 0, until: (r) => decided(verdicts.ioExamples(blocking, r)) })
     : null;
   const points = await concurrentWaits(sleep, 100, [1, 100]);
-  return {
-    claims: [...verdicts.cpuExamples(cpu, py), ...verdicts.ioExamples(blocking, pySleep), verdicts.asyncExamples(points, 100)],
-    data: { taskSize: n, cores: describeMachine().cores },
-  };
+  return { claims: [...verdicts.ioExamples(blocking, pySleep), verdicts.asyncExamples(points, 100)], data: { cores: describeMachine().cores } };
 }
 
-export async function quickDecisions(): Promise<QuickSection> {
+export async function quickChoosing(): Promise<QuickSection> {
   const cores = describeMachine().cores;
   const n = await calibrate(countTo, { targetMs: 60 });
   const curve = await scalingCurve({ task: countTo, args: [n], copies: [Math.min(cores, 4)], until: (points) => decided(verdicts.cpuScales(points, cores)) });
@@ -128,15 +128,17 @@ export async function quickDecisions(): Promise<QuickSection> {
     });
     const fast = await startDelayServer({ delayMs: 10, inChildProcess: true });
     const massive = await massiveWaitingRun(fast.url, { requests: 2_000, threads: 8 }).finally(() => fast.close());
-    const counter = await sharedCounter(1_000_000);
-    const messages = await countByMessages(1_000_000);
-    return {
-      claims: [verdicts.cpuScales(curve, cores), verdicts.moderateWaiting(moderate), verdicts.massiveWaiting(massive.async, massive.pool), ...verdicts.sharedState(counter.lost, await depositRace(), messages, cores)],
-      data: { cores },
-    };
+    return { claims: [verdicts.cpuScales(curve, cores), verdicts.moderateWaiting(moderate), verdicts.massiveWaiting(massive.async, massive.pool)], data: { cores } };
   } finally {
     await slow.close();
   }
+}
+
+export async function quickSharedState(): Promise<QuickSection> {
+  const cores = describeMachine().cores;
+  const counter = await sharedCounter(1_000_000);
+  const messages = await countByMessages(1_000_000);
+  return { claims: verdicts.sharedState(counter.lost, await depositRace(), messages, cores), data: { cores } };
 }
 
 /** The short version of each section, by notebook name. */
@@ -145,6 +147,8 @@ export const SECTIONS: Readonly<Record<string, () => Promise<QuickSection>>> = {
   "02-the-gil": quickGil,
   "03-approaches": quickApproaches,
   "04-pros-and-cons": () => quickProsAndCons(),
-  "05-code-examples": quickExamples,
-  "06-decision-matrix": quickDecisions,
+  "05-cpu-bound-examples": quickCpuExamples,
+  "06-waiting-examples": quickWaitingExamples,
+  "07-choosing": quickChoosing,
+  "08-shared-state": quickSharedState,
 };

@@ -1,5 +1,5 @@
 /**
- * What 07 (the summary) does with the chapters' verdicts: gather them (saved results of this
+ * What 09 (the summary) does with the chapters' verdicts: gather them (saved results of this
  * machine and course version, or each chapter's short version run now), count them in a figure,
  * and say per theme how they fared.
  */
@@ -77,7 +77,7 @@ export const THEMES: readonly Theme[] = [
   { theme: "The definitions", expect: "holds", ids: ["concepts.concurrency", "concepts.parallelism", "concepts.responsiveness"] },
   { theme: "The GIL claims for CPython", expect: "holds", ids: ["gil.threads", "gil.processes", "examples.cpu-python-threads", "examples.cpu-python-processes", "examples.io-python-threads"] },
   { theme: "Node's different machine (no GIL, no shared objects)", expect: "differs", ids: ["gil.node-threads", "examples.cpu-node-threads", "proscons.threads-best-for", "decision.cpu", "decision.moderate-waiting", "approaches.memory"] },
-  { theme: "The costs", expect: "holds", ids: ["approaches.startup", "examples.async-many", "decision.massive-waiting"] },
+  { theme: "The costs", expect: "holds", ids: ["approaches.startup", "proscons.switch-cost", "examples.async-many", "decision.massive-waiting"] },
 ];
 
 /** One sentence per theme: whether its claims came out as expected on this machine, and which did not, with why. */

@@ -544,7 +544,7 @@ export function threadsBestFor(threadsSpeedup: Stat, cores: number, threadsBusy:
   });
 }
 
-/** 05 B: the article's CPU-bound comparison, for whichever runtimes were measured. */
+/** 05: the article's CPU-bound comparison, for whichever runtimes were measured. */
 export function cpuExamples(node: CompareResult, python: CompareResult | null): Claim[] {
   const machine = node.environment;
   const cores = machine.cores;
@@ -555,7 +555,7 @@ export function cpuExamples(node: CompareResult, python: CompareResult | null): 
     claims.push(
       speedupClaim(machine, {
         id: "examples.cpu-python-threads",
-        section: "05-code-examples",
+        section: "05-cpu-bound-examples",
         claim: "Threaded CPU work takes as long as sequential, or slightly longer: no speedup, because of the GIL.",
         measured: `CPython threads: ${runText(python, "python:threads")}`,
         verdict: verdictOf(check),
@@ -572,7 +572,7 @@ export function cpuExamples(node: CompareResult, python: CompareResult | null): 
     claims.push(
       speedupClaim(machine, {
         id: "examples.cpu-python-processes",
-        section: "05-code-examples",
+        section: "05-cpu-bound-examples",
         claim: "Multiprocessing gives a true 2x speedup on a multi-core machine.",
         measured: `CPython processes, ${python.copies} copies on ${coresText(cores)}: ${runText(python, "python:processes")}`,
         verdict: verdictOf(processes.check),
@@ -590,7 +590,7 @@ export function cpuExamples(node: CompareResult, python: CompareResult | null): 
   claims.push(
     speedupClaim(machine, {
       id: "examples.cpu-node-threads",
-      section: "05-code-examples",
+      section: "05-cpu-bound-examples",
       claim: "Threads give CPU-bound work no speedup.",
       measured: `Node worker threads, ${node.copies} copies on ${coresText(cores)}: ${runText(node, "threads")}`,
       verdict: threads.check === "yes" ? "differs" : threads.check === "no" ? "holds" : "unclear",
@@ -608,7 +608,7 @@ export function cpuExamples(node: CompareResult, python: CompareResult | null): 
   claims.push(
     speedupClaim(machine, {
       id: "examples.cpu-node-processes",
-      section: "05-code-examples",
+      section: "05-cpu-bound-examples",
       claim: "Processes give CPU-bound work a true speedup on several cores.",
       measured: `Node child processes, ${node.copies} copies on ${coresText(cores)}: ${runText(node, "processes")}`,
       verdict: verdictOf(processes.check),
@@ -624,7 +624,7 @@ export function cpuExamples(node: CompareResult, python: CompareResult | null): 
   return claims;
 }
 
-/** 05 C: blocking waits overlap on threads (and in CPython threads); they serialise on the event loop. */
+/** 06: blocking waits overlap on threads (and in CPython threads); they serialise on the event loop. */
 export function ioExamples(blocking: CompareResult, pythonSleep: CompareResult | null): Claim[] {
   const copies = blocking.copies;
   const threads = strategy(blocking, "threads").speedup!;
@@ -634,7 +634,7 @@ export function ioExamples(blocking: CompareResult, pythonSleep: CompareResult |
   const claims: Claim[] = [
     claim({
       id: "examples.io-threads",
-      section: "05-code-examples",
+      section: "06-waiting-examples",
       claim: "Threads make waiting tasks overlap: two waits take about as long as one.",
       measured: `${copies} blocking waits: ${x(threads.median)} faster on worker threads than one after another`,
       verdict: verdictOf(overlap),
@@ -643,7 +643,7 @@ export function ioExamples(blocking: CompareResult, pythonSleep: CompareResult |
     }),
     claim({
       id: "examples.io-blocking-loop",
-      section: "05-code-examples",
+      section: "06-waiting-examples",
       claim: "A blocking call stalls an event loop (time.sleep inside asyncio).",
       measured: `the same blocking waits started together on the event loop: ${x(loop.median)} of sequential speed`,
       verdict: verdictOf(serial),
@@ -658,7 +658,7 @@ export function ioExamples(blocking: CompareResult, pythonSleep: CompareResult |
     claims.push(
       claim({
         id: "examples.io-python-threads",
-        section: "05-code-examples",
+        section: "06-waiting-examples",
         claim: "In CPython, a thread that waits releases the GIL, so threaded I/O overlaps.",
         measured: `CPython: ${pythonSleep.copies} × time.sleep on threads ran ${x(py.median)} faster than in sequence`,
         verdict: verdictOf(check),
@@ -670,14 +670,14 @@ export function ioExamples(blocking: CompareResult, pythonSleep: CompareResult |
   return claims;
 }
 
-/** 05 D: many awaits on one thread take about the time of one. */
+/** 06: many awaits on one thread take about the time of one. */
 export function asyncExamples(points: readonly { copies: number; wallMs: number }[], waitMs: number): Claim {
   const most = points.reduce((best, p) => (p.copies > best.copies ? p : best));
   const limit = 1.5 * waitMs + 50;
   const holds = most.wallMs < limit;
   return claim({
     id: "examples.async-many",
-    section: "05-code-examples",
+    section: "06-waiting-examples",
     claim: "Async/await runs many waiting tasks concurrently on one thread, as fast as threads would.",
     measured: `${most.copies.toLocaleString("en-US")} concurrent ${waitMs} ms waits on one thread took ${ms(most.wallMs)} in all`,
     verdict: holds ? "holds" : "differs",
@@ -686,7 +686,7 @@ export function asyncExamples(points: readonly { copies: number; wallMs: number 
   });
 }
 
-/** One point of 06's scaling curve: a strategy with `workers` copies, its speedup and CPUs busy. */
+/** One point of 07's scaling curve: a strategy with `workers` copies, its speedup and CPUs busy. */
 export interface ScalingPoint {
   readonly strategy: string;
   readonly workers: number;
@@ -696,7 +696,7 @@ export interface ScalingPoint {
   readonly busy: boolean;
 }
 
-/** 06 Q1: CPU-bound work scales with cores on threads and processes. */
+/** 07: CPU-bound work scales with cores on threads and processes. */
 export function cpuScales(points: readonly ScalingPoint[], cores: number): Claim {
   const top = Math.max(...points.map((p) => p.workers));
   const atTop = points.filter((p) => p.workers === top);
@@ -711,7 +711,7 @@ export function cpuScales(points: readonly ScalingPoint[], cores: number): Claim
   const check: Check = checks.includes("no") ? "no" : checks.includes("unclear") ? "unclear" : "yes";
   const parts: ClaimParts = {
     id: "decision.cpu",
-    section: "06-decision-matrix",
+    section: "07-choosing",
     claim: "CPU-heavy work calls for processes: nothing but processes puts more than one core to work on it.",
     measured:
       atTop.map((p) => `${p.strategy} ${x(p.speedup.median)}${p.coresBusy ? ` (${p.coresBusy.median.toFixed(2)} CPUs busy)` : ""}`).join(", ") +
@@ -729,7 +729,7 @@ export function cpuScales(points: readonly ScalingPoint[], cores: number): Claim
   return top < 2 ? claim({ ...parts, verdict: "not measured", reason: "one copy: nothing to spread over cores" }) : speedupClaim(cores, parts);
 }
 
-/** 06 Q2: moderate waiting: threads and async both overlap the waits. */
+/** 07: moderate waiting: threads and async both overlap the waits. */
 export function moderateWaiting(result: CompareResult): Claim {
   const asyncUp = strategy(result, "async").speedup!;
   const threadsUp = strategy(result, "threads").speedup!;
@@ -738,7 +738,7 @@ export function moderateWaiting(result: CompareResult): Claim {
     (all, c) => (all === "no" || c === "no" ? "no" : all === "unclear" || c === "unclear" ? "unclear" : "yes"), "yes");
   return claim({
     id: "decision.moderate-waiting",
-    section: "06-decision-matrix",
+    section: "07-choosing",
     claim: "Waiting under moderate load? Threads are the easy choice.",
     measured: `${result.copies} requests to a slow server: async ${x(asyncUp.median)}, worker threads ${x(threadsUp.median)} faster than one at a time`,
     verdict: check === "yes" ? "differs" : verdictOf(check === "no" ? "no" : "unclear"),
@@ -753,12 +753,12 @@ export function moderateWaiting(result: CompareResult): Claim {
   });
 }
 
-/** 06 Q2: massive waiting: one thread holds thousands of connections, cheaper than a pool of threads. */
+/** 07: massive waiting: one thread holds thousands of connections, cheaper than a pool of threads. */
 export function massiveWaiting(asyncRun: { requests: number; failed: number; wallMs: number; addedBytes: number }, pool: { threads: number; requests: number; failed: number; wallMs: number; addedBytes: number }): Claim {
   const holds = asyncRun.failed === 0 && asyncRun.wallMs < pool.wallMs && asyncRun.addedBytes < pool.addedBytes;
   return claim({
     id: "decision.massive-waiting",
-    section: "06-decision-matrix",
+    section: "07-choosing",
     claim: "Waiting on 1000+ connections? Use async: one thread holds them all, with far less memory than threads.",
     measured:
       `${asyncRun.requests.toLocaleString("en-US")} connections at once on one thread: ${ms(asyncRun.wallMs)}, +${bytes(asyncRun.addedBytes)}, ${asyncRun.failed} failed; ` +
@@ -771,13 +771,13 @@ export function massiveWaiting(asyncRun: { requests: number; failed: number; wal
   });
 }
 
-/** 06 Q3: shared state on threads needs atomics or a lock; async races only at awaits; processes share by messages. */
+/** 08: shared state on threads needs atomics or a lock; async races only at awaits; processes share by messages. */
 export function sharedState(lost: { plain: number; atomic: number; locked: number; expected: number }, eventLoop: { withAwait: number; withoutAwait: number; expected: number }, messages: { sum: number; expected: number }, cores: number): Claim[] {
   const threadsCheck: Check = lost.atomic !== 0 || lost.locked !== 0 ? "no" : lost.plain > 0 ? "yes" : "unclear";
   return [
     claim({
       id: "decision.shared-threads",
-      section: "06-decision-matrix",
+      section: "08-shared-state",
       claim: "Threads share memory easily, but shared updates need locking.",
       measured: `2 worker threads × ${lost.expected / 2} increments of one SharedArrayBuffer: ${lost.plain.toLocaleString("en-US")} lost without atomics, ${lost.atomic} with Atomics.add, ${lost.locked} with a lock`,
       verdict: verdictOf(threadsCheck),
@@ -791,7 +791,7 @@ export function sharedState(lost: { plain: number; atomic: number; locked: numbe
     }),
     claim({
       id: "decision.shared-async",
-      section: "06-decision-matrix",
+      section: "08-shared-state",
       claim: "With no preemption, async code leaves less room for races, provided nothing blocks the loop.",
       measured: `100 deposits: ${eventLoop.withoutAwait}/${eventLoop.expected} kept when read and write are not split by an await, ${eventLoop.withAwait}/${eventLoop.expected} when they are`,
       verdict: eventLoop.withoutAwait === eventLoop.expected && eventLoop.withAwait < eventLoop.expected ? "holds" : "differs",
@@ -801,7 +801,7 @@ export function sharedState(lost: { plain: number; atomic: number; locked: numbe
     }),
     claim({
       id: "decision.shared-processes",
-      section: "06-decision-matrix",
+      section: "08-shared-state",
       claim: "Processes share nothing unless asked: they talk through messages (IPC), which isolates them best.",
       measured: `2 processes counted their halves and sent the results back: ${messages.sum.toLocaleString("en-US")} of ${messages.expected.toLocaleString("en-US")}`,
       verdict: messages.sum === messages.expected ? "holds" : "differs",

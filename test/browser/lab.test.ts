@@ -24,8 +24,8 @@ import { chromiumOrSkip, launchChromium } from "./chromium";
 import { DescendantTracker, LabNotebook, PLOTLY_RENDERER_CLASS, RunningLab, STDERR_MIME, until, type CellView } from "./lab";
 
 const ARTIFACTS = path.join(PROJECT_ROOT, "test-artifacts");
-const SCREENSHOT = path.join(ARTIFACTS, "lab-05-code-examples.png");
-const COURSE_NOTEBOOK = "05-code-examples.ipynb";
+const SCREENSHOT = path.join(ARTIFACTS, "lab-05-cpu-bound-examples.png");
+const COURSE_NOTEBOOK = "05-cpu-bound-examples.ipynb";
 const LONG_FIXTURE = path.join(PROJECT_ROOT, "test", "fixtures", "lab", "long-experiment.ipynb");
 /** Two copies of the fixture, so the stop and restart tests each get a fresh kernel. */
 const STOP_NOTEBOOK = "long-experiment-stop.ipynb";
@@ -34,14 +34,8 @@ const RESTART_NOTEBOOK = "long-experiment-restart.ipynb";
 const LONG_CELL = 1;
 const NEXT_CELL = 2;
 
-/** Figures of 05-code-examples that every machine draws (the CPython ones need a Python). */
-const NODE_FIGURE_TITLES = [
-  "2 × countUp: wall time per strategy (Node.js)",
-  "2 × countUp: when each copy ran",
-  "2 × blockingWait(300): the wait holds its thread",
-  "2 × wait(300): sequential vs awaited together",
-  "Concurrent 300 ms waits on one thread: total wall time",
-];
+/** Figures of 05-cpu-bound-examples that every machine draws (the CPython one needs a Python). */
+const NODE_FIGURE_TITLES = ["2 × countUp: wall time per strategy (Node.js)", "2 × countUp: when each copy ran"];
 
 function codeCellSources(file: string): string[] {
   const notebook = JSON.parse(readFileSync(file, "utf8")) as { cells: { cell_type: string; source: string | string[] }[] };
@@ -103,7 +97,7 @@ describe("JupyterLab in Chromium: the reader's path", () => {
     return { lab, browser };
   }
 
-  it("runs 05-code-examples from the Run menu: plots drawn by Lab's plotly renderer, a progress bar that ends as its summary, no error", async (t) => {
+  it("runs 05-cpu-bound-examples from the Run menu: plots drawn by Lab's plotly renderer, a progress bar that ends as its summary, no error", async (t) => {
     const env = await setUp(t);
     if (!env) return;
     const sources = codeCellSources(path.join(NOTEBOOKS_DIR, COURSE_NOTEBOOK));

@@ -1,7 +1,7 @@
 /** Exercise checks judge what the reader's answer does when it runs, not how it is written. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { approachesData, calibrate, checkCounterOnThreads, checkOverlapOnOneThread, checkRunsInParallel, checkTaskOnThreads, checkTasksPerThread, checkYieldsToSiblings, countTo, COUNTER_CHECK, describeMachine } from "conclab";
+import { approachesData, calibrate, checkCopiesAtOnce, checkCounterOnThreads, checkOverlapOnOneThread, checkRunsInParallel, checkTaskOnThreads, checkTasksPerThread, checkWaitsTogether, checkYieldsToSiblings, countTo, COUNTER_CHECK, describeMachine } from "conclab";
 import { exerciseBundle } from "conclab/kernel/internal";
 
 const step = 3;
@@ -179,5 +179,51 @@ describe("the exercise: read the memory row", () => {
     assert.deepEqual([checkTasksPerThread(3000, approaches).passed, /too few/.test(checkTasksPerThread(3000, approaches).message)], [false, true]);
     assert.match(checkTasksPerThread(20_000, approaches).message, /^Not yet: 20,000 is too many by more than a factor of 2/);
     assert.match(checkTasksPerThread(0, approaches).message, /^Not yet: put your answer, a positive number, in place of the 0/);
+  });
+});
+
+describe("the exercise: many waits in about the time of one", () => {
+  const pause = (): Promise<unknown> => new Promise((resolve) => setTimeout(resolve, 50));
+
+  it("waits one after another are not yet an answer, and the check names Promise.all; waits started together pass", async () => {
+    const inTurn = async (count: number): Promise<number> => {
+      for (let i = 0; i < count; i++) await pause();
+      return count;
+    };
+    const together = async (count: number): Promise<number> => {
+      await Promise.all(Array.from({ length: count }, pause));
+      return count;
+    };
+    const slow = await checkWaitsTogether(inTurn, 5);
+    assert.equal(slow.passed, false);
+    assert.match(slow.message, /^Not yet: 5 waits took .*, one .*: each wait began after the one before had ended\..*Promise\.all/);
+    const fast = await checkWaitsTogether(together, 5);
+    assert.equal(fast.passed, true, fast.message);
+  });
+
+  it("a wrong count, a bad count and a wait too short to tell", async () => {
+    const wrong = await checkWaitsTogether(async () => 1, 5);
+    assert.equal(wrong.passed, false);
+    assert.match(wrong.message, /^Not yet: fn\(5\) returned 1 where 5 was expected; return the number of waits done\./);
+    assert.match((await checkWaitsTogether(async (n: number) => n, 2)).message, /^Not yet: count must be a whole number from 3 to 10,000, got 2/);
+    assert.equal((await checkWaitsTogether(async (n: number) => n, 5)).passed, null);
+  });
+});
+
+describe("the exercise: how many copies work at once", () => {
+  const cores = describeMachine().cores;
+
+  it("answers outside 1 to 31 are not yet answers", async () => {
+    for (const answer of [0, 32, 1.5]) assert.match((await checkCopiesAtOnce(answer)).message, /^Not yet: answer with a whole number from 1 to 31/);
+  });
+
+  it("more copies than usable CPUs never pass: they cannot all work at once", async () => {
+    const result = await checkCopiesAtOnce(cores + 1);
+    assert.notEqual(result.passed, true, result.message);
+  });
+
+  it("the number of usable CPUs is never told 'not yet' (passed, or undecided on a busy machine)", { skip: cores > 8 && "runs cores + 1 processes" }, async () => {
+    const result = await checkCopiesAtOnce(cores);
+    assert.notEqual(result.passed, false, result.message);
   });
 });

@@ -62,10 +62,10 @@ function shorthandsOfOtherCells(sources: readonly string[]): string[] {
 }
 
 describe("the course's notebooks", () => {
-  it("are the index and the seven chapters, numbered in reading order", () => {
+  it("are the index and the nine chapters, numbered in reading order", () => {
     assert.deepEqual(courseNotebooks().map((f) => path.basename(f)), [
-      "00-index.ipynb", "01-core-concepts.ipynb", "02-the-gil.ipynb", "03-approaches.ipynb",
-      "04-pros-and-cons.ipynb", "05-code-examples.ipynb", "06-decision-matrix.ipynb", "07-summary.ipynb",
+      "00-index.ipynb", "01-core-concepts.ipynb", "02-the-gil.ipynb", "03-approaches.ipynb", "04-pros-and-cons.ipynb",
+      "05-cpu-bound-examples.ipynb", "06-waiting-examples.ipynb", "07-choosing.ipynb", "08-shared-state.ipynb", "09-summary.ipynb",
     ]);
   });
 
@@ -91,8 +91,8 @@ describe("the course's notebooks", () => {
       assert.ok(markdown[markdown.length - 1]!.startsWith(NAV_MARK), "navigation last");
       assert.equal(markdown.filter((m) => /^# /m.test(m)).length, 1, "one H1");
       assert.match(markdown.join("\n"), /^# .+\n+> .+\?$/m, "the question under the title");
-      assert.ok(markdown.some((m) => /^## What we measured$/m.test(m)) || name === "07-summary", "a What we measured section");
-      assert.match(codeOf(file), name === "07-summary" ? /showClaims\(/ : /saveResults\("[\w-]+", claims/, "the claims are shown and saved");
+      assert.ok(markdown.some((m) => /^## What we measured$/m.test(m)) || name === "09-summary", "a What we measured section");
+      assert.match(codeOf(file), name === "09-summary" ? /showClaims\(/ : /saveResults\("[\w-]+", claims/, "the claims are shown and saved");
     });
   }
 
@@ -110,8 +110,8 @@ describe("the course's notebooks", () => {
     });
   }
 
-  // 07, the summary, gathers the chapters' verdicts; the exercises are in the chapters.
-  for (const file of chapters.filter((f) => !/^07-/.test(path.basename(f)))) {
+  // 09, the summary, gathers the chapters' verdicts; the exercises are in the chapters.
+  for (const file of chapters.filter((f) => !/^09-/.test(path.basename(f)))) {
     const name = path.basename(file, ".ipynb");
     it(`${name} ends with an exercise whose answer a check function runs`, () => {
       const cells = readNotebook(file).cells;
@@ -138,8 +138,8 @@ describe("the course's notebooks", () => {
     assert.deepEqual(shorthandsOfOtherCells(["const cores = 2;", "show({ cores: cores });\nconst [a, b] = [cores, cores];"]), []);
   });
 
-  // 07, the summary, measures nothing of its own: it gathers the chapters' verdicts.
-  const predicting = chapters.filter((file) => !/^07-/.test(path.basename(file)));
+  // 09, the summary, measures nothing of its own: it gathers the chapters' verdicts.
+  const predicting = chapters.filter((file) => !/^09-/.test(path.basename(file)));
   for (const file of predicting) {
     const name = path.basename(file, ".ipynb");
     it(`${name} asks for a prediction before its main experiment, unanswered, and reveals it after`, () => {
@@ -166,6 +166,8 @@ const REVEALED_BY: Readonly<Record<string, string>> = {
   "gil.threads": "verdicts.gilThreads(",
   "gil.node-threads": "verdicts.nodeThreadsParallel(",
   "approaches.preemptive": "verdicts.preemptiveThreads(",
+  "examples.cpu-node-threads": "verdicts.cpuExamples(",
+  "decision.shared-threads": "verdicts.sharedState(",
   "proscons.switch-cost": "verdicts.switchCosts(",
   "examples.async-many": "verdicts.asyncExamples(",
   "decision.massive-waiting": "verdicts.massiveWaiting(",

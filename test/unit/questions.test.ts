@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { beforeEach, describe, it } from "node:test";
 import { clearPredictions, predictionOutcome, QUESTIONS, recordPrediction, verdicts, type CompareResult } from "conclab";
+import { reveal } from "conclab/kernel";
 import { outcomeBundle, predictionBundle } from "conclab/kernel/internal";
 import { PROJECT_ROOT } from "../../tools/paths";
 import { handMadeResult, steady } from "../helpers/results";
@@ -80,6 +81,22 @@ describe("predict, then measure", () => {
     const html = String(outcomeBundle(outcome)["text/html"]);
     assert.match(html, /<b>▶ \(b\) about one: the threads take turns running Python code<\/b>/);
     assert.match(html, /You predicted \(b\); this run supports \(b\): right\./);
+  });
+
+  it("reveal() of a chapter's claims shows the ones the course asks about, and refuses a list with none", () => {
+    const asked = verdicts.gilThreads(python(1.0, 1.95));
+    const notAsked = { ...asked, id: "gil.processes" };
+    const printed: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array) => (printed.push(String(chunk)), true)) as typeof process.stdout.write;
+    try {
+      reveal([notAsked, asked]);
+    } finally {
+      process.stdout.write = write;
+    }
+    assert.equal(printed.length, 1, "one outcome shown");
+    assert.match(printed[0]!, /^Two CPython threads each run the same pure-Python counting loop/);
+    assert.throws(() => reveal([notAsked]), { name: "RangeError", message: /^claims must include a claim the course asks a question about \(concepts\.parallelism, .*\), got gil\.processes; pass the verdict that answers your prediction/ });
   });
 
   it("refuses an unknown question or choice, naming the parameter, the value and the fix", () => {

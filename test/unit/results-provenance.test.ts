@@ -31,14 +31,14 @@ describe("results provenance", () => {
 
   it("skips results from another machine, another course version, or with no record of either", () => {
     savedElsewhere("03-approaches", (s) => ((s.provenance as { machine: string }).machine = "another host; 64 CPUs usable"));
-    savedElsewhere("05-code-examples", (s) => ((s.provenance as { course: string }).course = "0000000000000000"));
-    savedElsewhere("06-decision-matrix", (s) => delete s.provenance);
+    savedElsewhere("05-cpu-bound-examples", (s) => ((s.provenance as { course: string }).course = "0000000000000000"));
+    savedElsewhere("07-choosing", (s) => delete s.provenance);
     const here = loadResults(dir);
     assert.deepEqual([...here.keys()], ["02-the-gil"]);
     const everywhere = loadResults(dir, { anywhere: true });
-    assert.deepEqual([...everywhere.keys()], ["02-the-gil", "03-approaches", "05-code-examples", "06-decision-matrix"]);
+    assert.deepEqual([...everywhere.keys()], ["02-the-gil", "03-approaches", "05-cpu-bound-examples", "07-choosing"]);
     assert.equal(everywhere.get("03-approaches")?.provenance?.machine, "another host; 64 CPUs usable");
     assert.match(resultsSource(everywhere.get("03-approaches")), / UTC on another machine \(another host; 64 CPUs usable\)$/);
-    assert.match(resultsSource(everywhere.get("06-decision-matrix")), / UTC on a machine not recorded \(no record\)$/);
+    assert.match(resultsSource(everywhere.get("07-choosing")), / UTC on a machine not recorded \(no record\)$/);
   });
 });
