@@ -57,7 +57,7 @@ export { abortAllExperiments, destroyAllPools, runningExperiments } from "./runt
 export * as verdicts from "./course/verdicts";
 export { checkTaskOnThreads, checkOverlapOnOneThread, checkRunsInParallel, checkTasksPerThread, checkWaitsTogether, checkCopiesAtOnce, WAITS_CHECK, checkYieldsToSiblings, checkCounterOnThreads, COUNTER_CHECK, FAIR_YIELD, OVERLAP_CHECK, type ExerciseResult } from "./course/exercises";
 export { QUESTIONS, recordPrediction, predictionOutcome, clearPredictions, type Question, type Choice, type Prediction, type PredictionOutcome } from "./course/questions";
-export { parallelCaption, compareCaption, timelineCaption, loopLagCaption, startupCaption, memoryCaption, speedupCurveCaption, waitsCaption, massiveWaitingCaption, unitCostsCaption, switchCostsCaption } from "./course/captions";
+export { parallelCaption, compareCaption, timelineCaption, loopLagCaption, startupCaption, memoryCaption, speedupCurveCaption, waitsCaption, massiveWaitingCaption, unitCostsCaption, switchCostsCaption, durationsCaption } from "./course/captions";
 export * as decision from "./course/decision-experiments";
 export { gilClaims, gilData, readGilData, type GilData } from "./course/gil-results";
 export { concurrentWaits } from "./course/examples-experiments";

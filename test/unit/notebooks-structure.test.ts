@@ -110,6 +110,18 @@ describe("the course's notebooks", () => {
     });
   }
 
+  for (const file of courseNotebooks()) {
+    it(`${path.basename(file, ".ipynb")} prints a sentence computed from the numbers after every figure it shows`, () => {
+      const code = readNotebook(file).cells.filter((c) => c.cell_type === "code").map((c) => sourceText(c.source));
+      const missing = code.flatMap((source, i) =>
+        [...source.matchAll(/\bshow\((\w+Figure)\(/g)]
+          .filter((m) => !/console\.log\(\w*[Cc]aption\(|console\.log\([\w.]*\.sentence\)/.test(source.slice(m.index! + m[0].length)) && !/^console\.log\(\w*[Cc]aption\(/.test(code[i + 1] ?? ""))
+          .map((m) => `code cell ${i}: ${m[1]}`),
+      );
+      assert.deepEqual(missing, [], "follow each show(...Figure(...)) with console.log(...Caption(...)) in the same cell or the next");
+    });
+  }
+
   // 09, the summary, gathers the chapters' verdicts; the exercises are in the chapters.
   for (const file of chapters.filter((f) => !/^09-/.test(path.basename(f)))) {
     const name = path.basename(file, ".ipynb");

@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { atLeast, atMost, compareCaption, interval, loopLagCaption, memoryCaption, parallelCaption, speedupCurveCaption, startupCaption, timelineCaption, waitsCaption, summarize, verdictCounts, verdicts, type CompareResult, type LoopLagResult, type Span, type StrategyKey } from "conclab";
+import { atLeast, atMost, compareCaption, durationsCaption, interval, loopLagCaption, memoryCaption, parallelCaption, speedupCurveCaption, startupCaption, timelineCaption, waitsCaption, summarize, verdictCounts, verdicts, type CompareResult, type LoopLagResult, type Span, type StrategyKey } from "conclab";
 import { handMadeResult, steady } from "../helpers/results";
 
 const result = handMadeResult;
@@ -194,6 +194,13 @@ describe("memory per unit", () => {
     assert.equal(verdicts.memoryCosts([unit("async", 400, "heap"), unit("threads", 1e6, "rss"), unit("processes", 1.1e7, "pss")]).verdict, "holds");
     assert.equal(verdicts.memoryCosts([unit("async", 400, "heap"), unit("threads", 2e7, "rss"), unit("processes", 1.1e7, "pss")]).verdict, "differs");
     assert.equal(verdicts.memoryCosts([unit("async", 400, "heap"), unit("threads", 1.65e6, "rss"), unit("processes", 1.1e7, "pss")]).verdict, "unclear", "15% of a process: between little and not little");
+  });
+});
+
+describe("00's durations sentence", () => {
+  it("gives the median, the range and spread, and the first run against the median", () => {
+    assert.equal(durationsCaption([40, 20, 22, 18, 21]), "Here: median 21 ms over 5 runs, from 18 ms to 40 ms (a spread of 105 % of the median); the first run took 40 ms, 1.90x the median.");
+    assert.throws(() => durationsCaption([]), /durationsMs must hold at least one duration/);
   });
 });
 
