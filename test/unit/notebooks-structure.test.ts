@@ -122,6 +122,26 @@ describe("the course's notebooks", () => {
     });
   }
 
+  it("have the reader write the mechanism before compare() does it: a worker with postMessage, copies timed with Promise.all, a forked child", () => {
+    const cells = courseNotebooks().flatMap((file) =>
+      readNotebook(file).cells.filter((c) => c.cell_type === "code").map((c, i) => ({ at: `${path.basename(file, ".ipynb")} code cell ${i}`, source: sourceText(c.source) })),
+    );
+    const first = (test: (source: string) => boolean): number => cells.findIndex((c) => test(c.source));
+    const firstCompare = first((source) => /\bcompare\(\{/.test(source));
+    const firstNodeProcesses = first((source) => /\bcompare\(\{[^]*strategies: \[[^\]]*"processes"/.test(source));
+    assert.ok(firstCompare >= 0 && firstNodeProcesses >= 0, "the course compares, on Node's child processes too");
+    const raw = {
+      "a worker thread started with new Worker": first((source) => /\bnew Worker\(/.test(source)),
+      "a message to it with postMessage": first((source) => /\.postMessage\(/.test(source)),
+      "copies started together with Promise.all and timed with performance.now()": first((source) => /\bPromise\.all\(/.test(source) && /\bperformance\.now\(\)/.test(source)),
+    };
+    for (const [what, at] of Object.entries(raw)) {
+      assert.ok(at >= 0 && at < firstCompare, `${what}, written in a cell before the first compare() (${cells[firstCompare]!.at})`);
+    }
+    const fork = first((source) => /\bfork\(/.test(source));
+    assert.ok(fork >= 0 && fork < firstNodeProcesses, `a child started with fork() before the first compare() on Node's processes (${cells[firstNodeProcesses]!.at})`);
+  });
+
   // 09, the summary, gathers the chapters' verdicts; the exercises are in the chapters.
   for (const file of chapters.filter((f) => !/^09-/.test(path.basename(f)))) {
     const name = path.basename(file, ".ipynb");
