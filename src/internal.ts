@@ -25,3 +25,6 @@ export type { RunnerContext, RunRecord, StrategyRunner, TaskRecord } from "./str
 export { createThreadsRunner } from "./strategies/threads";
 export { createProcessesRunner } from "./strategies/processes";
 export { createPythonRunner, REFERENCE_SCRIPT, type PythonMode } from "./strategies/python";
+
+// Reference recordings (npm run record-reference); chapters do not show them yet
+export { recordReference, recordCurve, readReference, referenceFileName, REFERENCE_SCHEMA, type ReferenceRecording, type ReferenceCurvePoint, type RecordedStat } from "./course/reference";
