@@ -55,6 +55,8 @@ export {
 // Lifecycle (what an interrupt or shutdown stops; conclab/kernel calls these)
 export { abortAllExperiments, destroyAllPools, runningExperiments } from "./runtime/lifecycle";
 export * as verdicts from "./course/verdicts";
+export { referenceView, loadReferences, referenceDir, type ReferenceView } from "./course/reference-view";
+export type { ReferenceRecording, ReferenceCurvePoint, RecordedStat } from "./course/reference";
 export { checkTaskOnThreads, checkOverlapOnOneThread, checkRunsInParallel, checkTasksPerThread, checkWaitsTogether, checkCopiesAtOnce, WAITS_CHECK, checkYieldsToSiblings, checkCounterOnThreads, COUNTER_CHECK, FAIR_YIELD, OVERLAP_CHECK, type ExerciseResult } from "./course/exercises";
 export { QUESTIONS, recordPrediction, predictionOutcome, clearPredictions, type Question, type Choice, type Prediction, type PredictionOutcome } from "./course/questions";
 export { parallelCaption, compareCaption, timelineCaption, loopLagCaption, startupCaption, memoryCaption, speedupCurveCaption, waitsCaption, massiveWaitingCaption, unitCostsCaption, switchCostsCaption, durationsCaption } from "./course/captions";

@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
+import { loadReferences, referenceView, type ReferenceRecording } from "conclab";
 import { readReference, referenceFileName, REFERENCE_SCHEMA } from "conclab/internal";
+import { handMadeResult, steady } from "../helpers/results";
 import { PROJECT_ROOT } from "../../tools/paths";
 
 const DIR = path.join(PROJECT_ROOT, "reference");
@@ -37,5 +39,43 @@ describe("reference recordings", () => {
     assert.throws(() => readReference(broken, "x.json"), { name: "TypeError", message: /^x\.json: curve\[0\]\.speedup\.samples must be an array, got undefined; record it again with npm run record-reference$/ });
     assert.throws(() => readReference({ ...recording, schema: 2 }, "x.json"), /^TypeError: x\.json: schema must be 1, got 2/);
     assert.throws(() => readReference({ ...recording, machine: { ...recording.machine, cores: 0 } }, "x.json"), /machine\.cores must be a finite number ≥ 1, got 0/);
+  });
+});
+
+describe("a recording beside this machine's run", () => {
+  const recordings = loadReferences(DIR);
+  const largest = [...recordings].sort((a, b) => b.machine.cores - a.machine.cores)[0]!;
+  const withCores = (recording: ReferenceRecording, cores: number): ReferenceRecording => ({ ...recording, machine: { ...recording.machine, cores } });
+  const here = (cores: number) =>
+    handMadeResult(cores, 2, {
+      "python:sequential": { wall: steady(500), speedup: steady(1) },
+      "python:threads": { wall: steady(500), speedup: steady(1), coresBusy: steady(1.01) },
+      "python:processes": { wall: steady(260), speedup: steady(1.92), coresBusy: steady(1.9) },
+    });
+
+  it("loadReferences reads every file of reference/ (the repository's default folder)", () => {
+    assert.equal(recordings.length, files.length);
+    assert.deepEqual(loadReferences().map((r) => r.recordedAt).sort(), recordings.map((r) => r.recordedAt).sort());
+    assert.deepEqual(loadReferences(path.join(DIR, "no-such-folder")), []);
+  });
+
+  it("on fewer CPUs: the largest recording's CPUs busy per strategy, this machine's points, and a sentence from both", () => {
+    const view = referenceView("python", here(2), { references: [withCores(largest, 16), withCores(largest, 8)] });
+    assert.equal(view.recording?.machine.cores, 16);
+    const names = view.figure!.data.map((t) => String((t as { name?: unknown }).name));
+    assert.deepEqual(names, [
+      "CPython threads, recorded on 16 CPUs", "CPython threads, this machine (2 CPUs)",
+      "CPython processes, recorded on 16 CPUs", "CPython processes, this machine (2 CPUs)",
+      "every copy on a CPU of its own, up to 16",
+    ]);
+    assert.match(view.sentence, /^Recorded on 16 CPUs \(.*, CPython \d+\.\d+\.\d+, \d{4}-\d\d-\d\d\): CPython threads kept \d+\.\d\d CPUs busy with \d+ copies; CPython processes kept/);
+    assert.match(view.sentence, /Here, with 2 usable CPUs, 2 copies: CPython threads 1\.01 CPUs busy, CPython processes 1\.90 CPUs busy\. A recording from another machine: it shows what more CPUs do, and changes no verdict above\.$/);
+  });
+
+  it("adds nothing when no recording has more CPUs than this machine, or none exists", () => {
+    const same = referenceView("python", here(16), { references: [withCores(largest, 16)] });
+    assert.deepEqual([same.recording, same.figure], [null, null]);
+    assert.match(same.sentence, /^Nothing to add from a recording: the largest recording of CPython, 16 CPUs, has no more than this machine's 16/);
+    assert.match(referenceView("node", null, { references: [] }).sentence, /^Nothing to add from a recording: no recording of Node was found in /);
   });
 });
