@@ -7,9 +7,11 @@ import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describeMachine } from "../environment";
 import type { CompareResult } from "../experiment/compare";
+import type { Stat } from "../measure/stats";
 import type { Figure, Trace } from "../figures/figure";
 import { axis, baseLayout, plotlyConfig, strategyColor, strategyName } from "../figures/style";
 import { readReference, type ReferenceRecording } from "./reference";
+import type { ScalingPoint } from "./verdicts";
 
 /** Where recordings are read from: $CONCLAB_REFERENCE_DIR, else `reference/` in the repository. */
 export function referenceDir(): string {
@@ -43,13 +45,30 @@ const PARALLEL: Readonly<Record<"node" | "python", readonly string[]>> = { node:
 
 const busyText = (value: number): string => `${value.toFixed(2)} CPUs busy`;
 
+/** This machine's readings: per strategy, CPUs busy at each count of copies. */
+interface HerePoint {
+  readonly strategy: string;
+  readonly copies: number;
+  readonly coresBusy: Stat;
+}
+
+function herePoints(here: CompareResult | readonly ScalingPoint[] | null): HerePoint[] {
+  if (here === null) return [];
+  if (Array.isArray(here)) {
+    return (here as readonly ScalingPoint[]).filter((p) => p.coresBusy).map((p) => ({ strategy: p.strategy, copies: p.workers, coresBusy: p.coresBusy! }));
+  }
+  const result = here as CompareResult;
+  return result.strategies.filter((s) => s.coresBusy).map((s) => ({ strategy: s.strategy, copies: result.copies, coresBusy: s.coresBusy! }));
+}
+
 /**
  * The recording with the most CPUs, if it has more than this machine, for `runtime`'s threads and
- * processes, beside `here` (this machine's compare() of the same kind of work, or null when it
- * did not run).
+ * processes, beside `here`: this machine's compare() of the same kind of work, its scaling curve
+ * (07), or null when it did not run.
  */
-export function referenceView(runtime: "node" | "python", here: CompareResult | null, options: { references?: readonly ReferenceRecording[] } = {}): ReferenceView {
-  const cores = here?.environment.cores ?? describeMachine().cores;
+export function referenceView(runtime: "node" | "python", here: CompareResult | readonly ScalingPoint[] | null, options: { references?: readonly ReferenceRecording[] } = {}): ReferenceView {
+  const cores = here !== null && !Array.isArray(here) ? (here as CompareResult).environment.cores : describeMachine().cores;
+  const mine = herePoints(here).filter((p) => PARALLEL[runtime].includes(p.strategy));
   const candidates = (options.references ?? loadReferences()).filter((r) => r.curve.some((p) => p.runtime === runtime));
   const recording = [...candidates].sort((a, b) => b.machine.cores - a.machine.cores)[0] ?? null;
   const language = runtime === "python" ? "CPython" : "Node";
@@ -70,26 +89,21 @@ export function referenceView(runtime: "node" | "python", here: CompareResult | 
     });
     const last = points.at(-1)!;
     parts.push(`${strategyName(strategy)} kept ${busyText(last.coresBusy!.median)} with ${last.copies} copies`);
-    const mine = here?.strategies.find((s) => s.strategy === strategy)?.coresBusy;
-    if (mine && here) {
+    const ours = mine.filter((p) => p.strategy === strategy);
+    if (ours.length > 0) {
       data.push({
         type: "scatter", mode: "markers", name: `${strategyName(strategy)}, this machine (${cores} CPU${cores === 1 ? "" : "s"})`,
-        x: [here.copies], y: [mine.median], marker: { color: strategyColor(strategy), size: 14, symbol: "diamond" },
+        x: ours.map((p) => p.copies), y: ours.map((p) => p.coresBusy.median), marker: { color: strategyColor(strategy), size: 14, symbol: "diamond" },
       });
     }
   }
   const ideal = [1, top];
   data.push({ type: "scatter", mode: "lines", name: `every copy on a CPU of its own, up to ${top}`, x: ideal, y: ideal, line: { color: "#999999", dash: "dash" }, hoverinfo: "skip" });
   const date = recording.recordedAt.slice(0, 10);
-  const hereText = here
-    ? here.strategies
-        .filter((s) => PARALLEL[runtime].includes(s.strategy) && s.coresBusy)
-        .map((s) => `${strategyName(s.strategy)} ${busyText(s.coresBusy!.median)}`)
-        .join(", ")
-    : "";
+  const hereText = mine.map((p) => `${strategyName(p.strategy)} ${busyText(p.coresBusy.median)} with ${p.copies} cop${p.copies === 1 ? "y" : "ies"}`).join(", ");
   const sentence =
     `Recorded on ${top} CPUs (${recording.machine.cpuModel}, ${language} ${runtime === "python" ? (recording.python?.version ?? "?") : recording.machine.node}, ${date}): ${parts.join("; ")}. ` +
-    `Here, with ${cores} usable CPU${cores === 1 ? "" : "s"}${hereText ? `, ${here!.copies} copies: ${hereText}` : ": not run"}. ` +
+    `Here, with ${cores} usable CPU${cores === 1 ? "" : "s"}: ${hereText || "no reading of CPUs busy"}. ` +
     "A recording from another machine: it shows what more CPUs do, and changes no verdict above.";
   return {
     recording,

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { loadReferences, referenceView, type ReferenceRecording } from "conclab";
+import { loadReferences, referenceView, summarize, type ReferenceRecording } from "conclab";
 import { readReference, referenceFileName, REFERENCE_SCHEMA } from "conclab/internal";
 import { handMadeResult, steady } from "../helpers/results";
 import { PROJECT_ROOT } from "../../tools/paths";
@@ -69,7 +69,17 @@ describe("a recording beside this machine's run", () => {
       "every copy on a CPU of its own, up to 16",
     ]);
     assert.match(view.sentence, /^Recorded on 16 CPUs \(.*, CPython \d+\.\d+\.\d+, \d{4}-\d\d-\d\d\): CPython threads kept \d+\.\d\d CPUs busy with \d+ copies; CPython processes kept/);
-    assert.match(view.sentence, /Here, with 2 usable CPUs, 2 copies: CPython threads 1\.01 CPUs busy, CPython processes 1\.90 CPUs busy\. A recording from another machine: it shows what more CPUs do, and changes no verdict above\.$/);
+    assert.match(view.sentence, /Here, with 2 usable CPUs: CPython threads 1\.01 CPUs busy with 2 copies, CPython processes 1\.90 CPUs busy with 2 copies\. A recording from another machine: it shows what more CPUs do, and changes no verdict above\.$/);
+  });
+
+  it("takes this machine's scaling curve (07) as well: one point per count of copies", () => {
+    const curve = [1, 2].flatMap((workers) =>
+      (["threads", "processes"] as const).map((strategy) => ({ strategy, workers, speedup: summarize(steady(workers)), coresBusy: summarize(steady(workers * 0.97)), busy: false })),
+    );
+    const view = referenceView("node", curve, { references: [withCores(largest, 64)] });
+    const mine = view.figure!.data.find((t) => String((t as { name?: unknown }).name).startsWith("worker threads, this machine")) as unknown as { x: number[]; y: number[] };
+    assert.deepEqual([mine.x, mine.y.map((v) => Number(v.toFixed(2)))], [[1, 2], [0.97, 1.94]]);
+    assert.match(view.sentence, /worker threads 0\.97 CPUs busy with 1 copy, child processes 0\.97 CPUs busy with 1 copy, worker threads 1\.94 CPUs busy with 2 copies/);
   });
 
   it("adds nothing when no recording has more CPUs than this machine, or none exists", () => {
