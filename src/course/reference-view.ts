@@ -97,8 +97,9 @@ export function referenceView(runtime: "node" | "python", here: CompareResult | 
       });
     }
   }
-  const ideal = [1, top];
-  data.push({ type: "scatter", mode: "lines", name: `every copy on a CPU of its own, up to ${top}`, x: ideal, y: ideal, line: { color: "#999999", dash: "dash" }, hoverinfo: "skip" });
+  // A point at every recorded count: on the log axis a line drawn from 1 to `top` alone would not be y = x.
+  const ideal = [...new Set(recording.curve.map((p) => p.copies))].sort((a, b) => a - b);
+  data.push({ type: "scatter", mode: "lines", name: `every copy on a CPU of its own, up to ${top}`, x: ideal, y: ideal.map((k) => Math.min(k, top)), line: { color: "#999999", dash: "dash" }, hoverinfo: "skip" });
   const date = recording.recordedAt.slice(0, 10);
   const hereText = mine.map((p) => `${strategyName(p.strategy)} ${busyText(p.coresBusy.median)} with ${p.copies} cop${p.copies === 1 ? "y" : "ies"}`).join(", ");
   const sentence =

@@ -68,6 +68,9 @@ describe("a recording beside this machine's run", () => {
       "CPython processes, recorded on 16 CPUs", "CPython processes, this machine (2 CPUs)",
       "every copy on a CPU of its own, up to 16",
     ]);
+    const ideal = view.figure!.data.at(-1) as unknown as { x: number[]; y: number[] };
+    assert.deepEqual(ideal.y, ideal.x, "the ideal line has a point at every recorded count of copies, y = x");
+    assert.deepEqual(ideal.x, [...new Set(largest.curve.map((p) => p.copies))].sort((a, b) => a - b));
     assert.match(view.sentence, /^Recorded on 16 CPUs \(.*, CPython \d+\.\d+\.\d+, \d{4}-\d\d-\d\d\): CPython threads kept \d+\.\d\d CPUs busy with \d+ copies; CPython processes kept/);
     assert.match(view.sentence, /Here, with 2 usable CPUs: CPython threads 1\.01 CPUs busy with 2 copies, CPython processes 1\.90 CPUs busy with 2 copies\. A recording from another machine: it shows what more CPUs do, and changes no verdict above\.$/);
   });
