@@ -15,7 +15,7 @@ import type { SwitchSamples } from "../measure/switches";
 import { median, pairedRatios } from "../measure/stats";
 import { byRepeat, cpuShareOfCopies, laneCount, maxConcurrency } from "./overlap";
 import { atLeast, atMost } from "./claims";
-import { copySlowdown, ONE_CORE_BUSY, oneCoreAtATime, PARALLEL_SHARE, parallelSpeedup, slowdownCause } from "./verdicts";
+import { copySlowdown, handoffText, ONE_CORE_BUSY, oneCoreAtATime, PARALLEL_SHARE, parallelSpeedup, slowdownCause } from "./verdicts";
 
 const x = (value: number): string => `${value.toFixed(2)}x`;
 
@@ -186,7 +186,7 @@ export function switchCostsCaption(switches: readonly SwitchSamples[]): string {
   const names = { async: "two async tasks", threads: "two worker threads", processes: "two child processes" } as const;
   const parts = switches.map((s) => {
     const ratio = awaits && s !== awaits ? ` (${times(pairedRatios(s.samplesMs, awaits.samplesMs).median)} an await's)` : "";
-    return `${names[s.strategy]} ${ms(median(s.samplesMs))}${ratio}`;
+    return `${names[s.strategy]} ${handoffText(switches, s.strategy)}${ratio}`;
   });
   const rounds = Math.min(...switches.map((s) => s.samplesMs.length));
   return `Here, one handoff between ${parts.join(", between ")}: medians of ${rounds} round${rounds === 1 ? "" : "s"}.`;

@@ -4,7 +4,8 @@
  * function in ./verdicts reads; the tasks they send to threads and processes are exported so that
  * a reader can open them.
  */
-import { compare, type CompareResult } from "../experiment/compare";
+import { compare, type CompareOptions, type CompareResult } from "../experiment/compare";
+import { strategyDescriptor } from "../strategies/descriptors";
 import { run } from "../experiment/run";
 import { countTo } from "../tasks/cpu";
 import { httpGet } from "../tasks/io";
@@ -18,14 +19,16 @@ export function scalingCopies(cores: number): number[] {
 }
 
 /**
- * Runs `task(...args)` as each count of copies in `copies`, one after another and on worker threads
- * and child processes, and returns one point per parallel strategy and count: its speedup over
- * sequential and the CPUs it kept busy.
+ * Runs `task(...args)` as each count of copies in `copies` under `strategies` (default: one after
+ * another, on worker threads and on child processes; `["python"]` for CPython's), and returns one
+ * point per strategy that is not its own baseline, per count: its speedup over that baseline and
+ * the CPUs it kept busy.
  */
 export async function scalingCurve<F extends TaskFunction>(options: {
   task: F;
   args: Parameters<F>;
   copies: readonly number[];
+  strategies?: CompareOptions<F>["strategies"];
   repeats?: number;
   until?: (points: ScalingPoint[]) => boolean;
 }): Promise<ScalingPoint[]> {
@@ -33,14 +36,14 @@ export async function scalingCurve<F extends TaskFunction>(options: {
   for (const k of options.copies) {
     const pointsOf = (r: CompareResult): ScalingPoint[] =>
       r.strategies
-        .filter((s) => s.strategy !== "sequential")
+        .filter((s) => strategyDescriptor(s.strategy)?.baseline !== s.strategy)
         .map((s) => ({ strategy: s.strategy, workers: k, speedup: s.speedup!, coresBusy: s.coresBusy, busy: r.noise.busy }));
     const stopWhen = options.until;
     const r = await compare({
       task: options.task,
       args: options.args,
       copies: k,
-      strategies: ["sequential", "threads", "processes"],
+      strategies: options.strategies ?? ["sequential", "threads", "processes"],
       repeats: options.repeats ?? 3,
       warmup: 1,
       ...(stopWhen ? { until: (partial) => stopWhen([...curve, ...pointsOf(partial)]) } : {}),

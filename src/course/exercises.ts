@@ -40,9 +40,32 @@ async function attempt(exercise: string, body: () => Promise<ExerciseResult>): P
   }
 }
 
+/** The reader's own function threw: a "not yet", with its message. */
+function threw(exercise: string, error: unknown): ExerciseResult {
+  return { exercise, passed: false, message: `Not yet: the function threw ${error instanceof Error ? error.message : String(error)}.` };
+}
+
 function wrongResult(results: readonly unknown[], expected: unknown): string | null {
   const wrong = results.find((result) => !isDeepStrictEqual(result, expected));
   return wrong === undefined && results.length > 0 ? null : `it returned ${JSON.stringify(wrong)} where ${JSON.stringify(expected)} was expected`;
+}
+
+/**
+ * CPUs busy at once for `copies` copies of countTo(`size`) under `strategy`, repeated (3, then
+ * more) until `decide` says yes or no; null where the machine does not let CPU time be read.
+ * `busy`: other programs used the CPUs meanwhile, so a "no" proves nothing.
+ */
+async function coresBusyUntilDecided(strategy: StrategyKey, size: number, copies: number, decide: (stat: Stat) => Check): Promise<{ stat: Stat; check: Check; busy: boolean } | null> {
+  const read = (r: CompareResult): Stat | null => r.strategies[0]?.coresBusy ?? null;
+  const r = await compare({
+    task: countTo, args: [size], copies, strategies: [strategy], repeats: 3, warmup: 1,
+    until: (sofar) => {
+      const stat = read(sofar);
+      return stat === null || decide(stat) !== "unclear";
+    },
+  });
+  const stat = read(r);
+  return stat === null ? null : { stat, check: decide(stat), busy: r.noise.busy };
 }
 
 /**
@@ -112,7 +135,7 @@ export async function checkYieldsToSiblings(fn: (size: number) => unknown, size:
     try {
       lag = await loopLag(() => fn(size));
     } catch (error) {
-      return { exercise, passed: false, message: `Not yet: the function threw ${error instanceof Error ? error.message : String(error)}.` };
+      return threw(exercise, error);
     }
     const wrong = wrongResult([lag.result], expected);
     if (wrong) return { exercise, passed: false, message: `Not yet: ${wrong}; keep the whole computation.` };
@@ -187,20 +210,12 @@ export async function checkRunsInParallel(strategy: StrategyKey): Promise<Exerci
     if (runtime === "python" && !findPython()) return { exercise, passed: null, message: "Cannot tell here: no CPython 3.8 or newer was found to run the python strategies." };
     const threshold = PARALLEL_SHARE * 2;
     const size = await calibrate(countTo, { targetMs: 100, runtime });
-    const busy = (r: CompareResult) => r.strategies[0]?.coresBusy ?? null;
-    const r = await compare({
-      task: countTo, args: [size], copies: 2, strategies: [strategy], repeats: 3, warmup: 1,
-      until: (sofar) => {
-        const stat = busy(sofar);
-        return stat === null || atLeast(stat, threshold) !== "unclear";
-      },
-    });
-    const stat = busy(r);
-    if (stat === null) return { exercise, passed: null, message: "Cannot tell here: this system does not let the course read the CPU time the copies used." };
-    const check = atLeast(stat, threshold);
+    const measured = await coresBusyUntilDecided(strategy, size, 2, (stat) => atLeast(stat, threshold));
+    if (measured === null) return { exercise, passed: null, message: "Cannot tell here: this system does not let the course read the CPU time the copies used." };
+    const { stat, check, busy } = measured;
     const kept = `two copies under ${strategy} kept ${stat.median.toFixed(2)} CPUs busy at once (median of ${stat.samples.length} repeats)`;
     if (check === "yes") return { exercise, passed: true, message: `Done: ${kept}: each copy had a core.` };
-    if (check === "no" && r.noise.busy) {
+    if (check === "no" && busy) {
       return { exercise, passed: null, message: `Cannot tell: ${kept}, but other programs were using the CPUs meanwhile, so the copies may not have had two free cores. Run the cell again when the machine is quieter.` };
     }
     if (check === "no") {
@@ -255,7 +270,7 @@ export async function checkWaitsTogether(fn: (count: number) => Promise<unknown>
       message: `Not yet: ${times}: each wait began after the one before had ended. Start them all, then await them together: Promise.all over an array of the waits' promises.`,
     };
   } catch (error) {
-    return { exercise, passed: false, message: `Not yet: the function threw ${error instanceof Error ? error.message : String(error)}.` };
+    return threw(exercise, error);
   }
 }
 
@@ -270,20 +285,8 @@ export async function checkCopiesAtOnce(answer: number): Promise<ExerciseResult>
   if (!Number.isInteger(answer) || answer < 1 || answer > 31) return { exercise, passed: false, message: `Not yet: answer with a whole number from 1 to 31, got ${String(answer)}.` };
   return attempt(exercise, async () => {
     const size = await calibrate(countTo, { targetMs: 100 });
-    const busyAt = async (copies: number, decide: (stat: Stat) => Check): Promise<{ stat: Stat; check: Check; busy: boolean } | null> => {
-      const read = (r: CompareResult): Stat | null => r.strategies[0]?.coresBusy ?? null;
-      const r = await compare({
-        task: countTo, args: [size], copies, strategies: ["processes"], repeats: 3, warmup: 1,
-        until: (sofar) => {
-          const stat = read(sofar);
-          return stat === null || decide(stat) !== "unclear";
-        },
-      });
-      const stat = read(r);
-      return stat === null ? null : { stat, check: decide(stat), busy: r.noise.busy };
-    };
-    const all = await busyAt(answer, (stat) => atLeast(stat, PARALLEL_SHARE * answer));
-    const more = await busyAt(answer + 1, (stat) => atMost(stat, answer + 0.5));
+    const all = await coresBusyUntilDecided("processes", size, answer, (stat) => atLeast(stat, PARALLEL_SHARE * answer));
+    const more = await coresBusyUntilDecided("processes", size, answer + 1, (stat) => atMost(stat, answer + 0.5));
     if (!all || !more) return { exercise, passed: null, message: "Cannot tell here: this system does not let the course read the CPU time the copies used." };
     const read = `${answer} cop${answer === 1 ? "y" : "ies"} kept ${all.stat.median.toFixed(2)} CPUs busy, ${answer + 1} kept ${more.stat.median.toFixed(2)}`;
     if (all.check === "yes" && more.check === "yes") return { exercise, passed: true, message: `Done: ${read}: one copy more than ${answer} found no free core.` };

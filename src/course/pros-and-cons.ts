@@ -4,13 +4,13 @@
  * article's words beside them.
  */
 import { formatBytes, formatDuration } from "../measure/format";
-import { median, type Stat } from "../measure/stats";
+import type { Stat } from "../measure/stats";
 import { measureSwitches, type SwitchSamples } from "../measure/switches";
 import { startExperiment } from "../runtime/lifecycle";
 import type { ApproachesData } from "./approaches-results";
 import { decided, type Claim } from "./claims";
 import type { GilData } from "./gil-results";
-import { asyncBoundToOneThread, switchCosts, threadsBestFor } from "./verdicts";
+import { asyncBoundToOneThread, handoffText, switchCosts, threadsBestFor } from "./verdicts";
 
 const ARTICLE = "Article (threading / multiprocessing / asyncio)";
 
@@ -24,11 +24,6 @@ const speed = (s: Stat | null | undefined): string => (s ? `${s.median.toFixed(2
 export function switchingCosts(options: { rounds?: number } = {}): Promise<SwitchSamples[]> {
   const rounds = options.rounds ?? 5;
   return startExperiment((controller) => measureSwitches(undefined, { rounds, maxRounds: 3 * rounds, until: (sofar) => decided(switchCosts(sofar)), signal: controller.signal }));
-}
-
-function handoffText(switches: readonly SwitchSamples[], unit: SwitchSamples["strategy"]): string {
-  const samples = switches.find((s) => s.strategy === unit);
-  return samples ? formatDuration(median(samples.samplesMs)) : "not measured";
 }
 
 /**

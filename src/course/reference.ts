@@ -8,12 +8,13 @@
 import * as os from "node:os";
 import { describeMachine, type MachineDescription } from "../environment";
 import { calibrate } from "../experiment/calibrate";
-import { compare, type CompareResult } from "../experiment/compare";
 import type { Stat } from "../measure/stats";
 import { findPython } from "../python";
 import { countTo } from "../tasks/cpu";
 import type { Claim, Verdict } from "./claims";
-import { scalingCopies } from "./decision-experiments";
+import type { ScalingPoint } from "./verdicts";
+import { strategyDescriptor } from "../strategies/descriptors";
+import { scalingCopies, scalingCurve } from "./decision-experiments";
 import { SECTIONS } from "./quick";
 
 /** The version of the file format; readReference() refuses any other. */
@@ -57,31 +58,31 @@ export interface ReferenceRecording {
 
 const kept = (s: Stat): RecordedStat => ({ median: s.median, min: s.min, max: s.max, samples: [...s.samples] });
 
-function pointsOf(result: CompareResult, runtime: "node" | "python", copies: number): ReferenceCurvePoint[] {
-  return result.strategies
-    .filter((s) => s.speedup !== null && !/sequential$/.test(s.strategy))
-    .map((s) => ({ runtime, strategy: s.strategy, copies, speedup: kept(s.speedup!), coresBusy: s.coresBusy ? kept(s.coresBusy) : null, busy: result.noise.busy }));
-}
+/** A point of scalingCurve() as a recording keeps it. */
+const recorded = (p: ScalingPoint): ReferenceCurvePoint => ({
+  runtime: strategyDescriptor(p.strategy)?.runtime === "python" ? "python" : "node",
+  strategy: p.strategy,
+  copies: p.workers,
+  speedup: kept(p.speedup),
+  coresBusy: p.coresBusy ? kept(p.coresBusy) : null,
+  busy: p.busy,
+});
 
 /**
- * The curve of a recording: for each count of copies in `scalingCopies(cores)`, k copies of
- * countTo (about `taskMs` each) one after another, on worker threads and child processes, and
- * the same in CPython (threads and processes) where one is found.
+ * The curve of a recording: scalingCurve() at each count of copies in `scalingCopies(cores)`, of
+ * countTo (about `taskMs` each) on worker threads and child processes, then the same in CPython
+ * (threads and processes) where one is found.
  */
-export async function recordCurve(options: { taskMs?: number; repeats?: number; onPoint?: (copies: number) => void } = {}): Promise<ReferenceCurvePoint[]> {
-  const { cores } = describeMachine();
+export async function recordCurve(options: { taskMs?: number; repeats?: number; onRuntime?: (runtime: "node" | "python") => void } = {}): Promise<ReferenceCurvePoint[]> {
+  const copies = scalingCopies(describeMachine().cores);
   const taskMs = options.taskMs ?? 150;
   const repeats = options.repeats ?? 3;
-  const n = await calibrate(countTo, { targetMs: taskMs });
-  const pyN = findPython() ? await calibrate(countTo, { targetMs: taskMs, runtime: "python" }) : null;
-  const curve: ReferenceCurvePoint[] = [];
-  for (const copies of scalingCopies(cores)) {
-    options.onPoint?.(copies);
-    const node = await compare({ task: countTo, args: [n], copies, strategies: ["sequential", "threads", "processes"], repeats, warmup: 1 });
-    curve.push(...pointsOf(node, "node", copies));
-    if (pyN !== null) curve.push(...pointsOf(await compare({ task: countTo, args: [pyN], copies, strategies: ["python"], repeats, warmup: 1 }), "python", copies));
-  }
-  return curve;
+  options.onRuntime?.("node");
+  const node = await scalingCurve({ task: countTo, args: [await calibrate(countTo, { targetMs: taskMs })], copies, repeats });
+  if (!findPython()) return node.map(recorded);
+  options.onRuntime?.("python");
+  const python = await scalingCurve({ task: countTo, args: [await calibrate(countTo, { targetMs: taskMs, runtime: "python" })], copies, strategies: ["python"], repeats });
+  return [...node, ...python].map(recorded);
 }
 
 /** Runs every chapter's short version and the curve, and returns the recording. */
@@ -96,7 +97,7 @@ export async function recordReference(command: string, options: { onStep?: (step
     const { claims, data } = await shortRun();
     sections[section] = { claims, data };
   }
-  const curve = await recordCurve({ onPoint: (copies) => say(`curve, ${copies} cop${copies === 1 ? "y" : "ies"}`) });
+  const curve = await recordCurve({ onRuntime: (runtime) => say(`curve, ${runtime === "python" ? "CPython" : "Node"}`) });
   return {
     schema: REFERENCE_SCHEMA,
     recordedAt,

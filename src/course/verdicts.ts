@@ -482,7 +482,11 @@ export function asyncBoundToOneThread(eventLoopSpeedup: Stat, eventLoopBusy: Sta
  */
 export const COOPERATIVE_SWITCH_CHEAPER = 10;
 
-const perHandoff = (samples: SwitchSamples | undefined): string => (samples ? ms(median(samples.samplesMs)) : "not measured");
+/** `unit`'s median time per handoff among `switches`, as every sentence and table writes it. */
+export function handoffText(switches: readonly SwitchSamples[], unit: SwitchSamples["strategy"]): string {
+  const samples = switches.find((s) => s.strategy === unit);
+  return samples ? ms(median(samples.samplesMs)) : "not measured";
+}
 
 /**
  * 04: a switch between async tasks is cooperative and costs far less than a handoff the operating
@@ -491,7 +495,7 @@ const perHandoff = (samples: SwitchSamples | undefined): string => (samples ? ms
  */
 export function switchCosts(measures: readonly SwitchSamples[]): Claim {
   const of = (unit: SwitchSamples["strategy"]): SwitchSamples | undefined => measures.find((m) => m.strategy === unit);
-  const [a, t, p] = [of("async"), of("threads"), of("processes")];
+  const [a, t] = [of("async"), of("threads")];
   if (!a || !t) throw new RangeError("measures must hold async and threads samples from measureSwitches(); measure both (switchingCosts() does)");
   const ratio = pairedRatios(t.samplesMs, a.samplesMs);
   const check = atLeast(ratio, COOPERATIVE_SWITCH_CHEAPER);
@@ -499,7 +503,7 @@ export function switchCosts(measures: readonly SwitchSamples[]): Claim {
     id: "proscons.switch-cost",
     section: "04-pros-and-cons",
     claim: "Switching between async tasks is cooperative and cheap: unlike threads, they do not pay for a context switch by the operating system.",
-    measured: `time to hand the turn to the other unit (median): async task ${perHandoff(a)}, worker thread ${perHandoff(t)}, child process ${perHandoff(p)}; a thread's handoff cost ${x(ratio.median)} an async task's`,
+    measured: `time to hand the turn to the other unit (median): async task ${handoffText(measures, "async")}, worker thread ${handoffText(measures, "threads")}, child process ${handoffText(measures, "processes")}; a thread's handoff cost ${x(ratio.median)} an async task's`,
     verdict: verdictOf(check),
     reason:
       check === "yes"
