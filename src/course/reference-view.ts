@@ -105,7 +105,7 @@ export function referenceView(runtime: "node" | "python", here: CompareResult | 
   const sentence =
     `Recorded on ${top} CPUs (${recording.machine.cpuModel}, ${language} ${runtime === "python" ? (recording.python?.version ?? "?") : recording.machine.node}, ${date}): ${parts.join("; ")}. ` +
     `Here, with ${cores} usable CPU${cores === 1 ? "" : "s"}: ${hereText || "no reading of CPUs busy"}. ` +
-    "A recording from another machine: it shows what more CPUs do, and changes no verdict above.";
+    "A recording from another machine: it shows what more CPUs do, and changes no verdict of this chapter.";
   return {
     recording,
     figure: {
