@@ -8,8 +8,9 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    // The set-up, start and test scripts run as CommonJS on bare Node, before anything is built.
-    files: ["scripts/**/*.cjs"],
+    // The set-up, start and test scripts run as CommonJS on bare Node, before anything is built;
+    // so do the probes that tests preload into a kernel.
+    files: ["scripts/**/*.cjs", "test/fixtures/**/*.cjs"],
     languageOptions: {
       sourceType: "commonjs",
       globals: { require: "readonly", module: "writable", __dirname: "readonly", process: "readonly", console: "readonly", setTimeout: "readonly", clearTimeout: "readonly" },

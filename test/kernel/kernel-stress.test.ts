@@ -5,7 +5,9 @@
  * status is accounted for; a kernel that dies or stops answering fails the test.
  *
  * Unpatched tslab 1.0.22 loses messages here (zeromq 6 allows one pending send per socket and the
- * IOPub socket drops messages past its high-water mark), which patches/tslab+1.0.22.patch fixes.
+ * IOPub socket drops messages past its high-water mark), and about one start in a few hundred
+ * never answers (its receive loops began before its sockets were bound: kernel-start-order.test.ts),
+ * which patches/tslab+1.0.22.patch fixes.
  * CONCLAB_STRESS_STARTS sets how many kernel starts the burst test makes (default 20).
  */
 import "../helpers/quiet";
