@@ -94,7 +94,7 @@ describe("the tslab kernel at start-up", () => {
     const session = crypto.randomUUID();
     await shell.send(signed(key, "kernel_info_request", session));
 
-    const { kernel, output, exited } = startKernel(file, { NODE_OPTIONS: `--require ${PROBE}`, CONCLAB_ZMQ_PROBE_LOG: probeLog });
+    const { kernel, output, exited } = startKernel(file, { NODE_OPTIONS: `--require ${JSON.stringify(PROBE)}`, CONCLAB_ZMQ_PROBE_LOG: probeLog });
     try {
       assert.equal(await nextType(shell, 60_000), "kernel_info_reply", `the kernel did not answer kernel_info; its output:\n${output()}`);
       await control.send(signed(key, "shutdown_request", session));
