@@ -10,6 +10,7 @@ export { byteTicks } from "./figures/memory";
 export { STYLED_STRATEGIES, strategyStyle, textColorOn, plotlyConfig, type StrategyStyle } from "./figures/style";
 export { maxConcurrency, byRepeat, laneCount, cpuShareOfCopies } from "./course/overlap";
 export { setProgressSink, type ProgressReport, type ProgressSink } from "./runtime/lifecycle";
+export { terminateWorkers } from "./runtime/stop-workers";
 
 // Tasks and the wire format
 export { taskSource, portable, type TaskSource } from "./tasks/task-source";
@@ -26,5 +27,5 @@ export { createThreadsRunner } from "./strategies/threads";
 export { createProcessesRunner } from "./strategies/processes";
 export { createPythonRunner, REFERENCE_SCRIPT, type PythonMode } from "./strategies/python";
 
-// Reference recordings (npm run record-reference); chapters do not show them yet
+// Reference recordings: the recorder (npm run record-reference) and its file format; chapters show them through referenceView
 export { recordReference, recordCurve, readReference, referenceFileName, REFERENCE_SCHEMA, type ReferenceRecording, type ReferenceCurvePoint, type RecordedStat } from "./course/reference";

@@ -16,6 +16,7 @@ import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import { checkInteger, rangeError, throwIfAborted } from "../errors";
 import { killIfRunning } from "../runtime/child-life";
+import { terminateWorkers } from "../runtime/stop-workers";
 import { settleWithin } from "../runtime/deadline";
 import { progressOf } from "../runtime/lifecycle";
 import { nowMs, turnEventLoop } from "./clock";
@@ -98,7 +99,7 @@ async function threadSample(handoffs: number, signal: AbortSignal): Promise<numb
     })();
     return await settleWithin(work, signal, SAMPLE_LIMIT_MS, () => new Error(`the worker threads of the switching experiment did not finish ${handoffs} handoffs in ${SAMPLE_LIMIT_MS / 1000} s`));
   } finally {
-    await Promise.allSettled(workers.map((worker) => worker.terminate()));
+    await terminateWorkers(workers);
   }
 }
 

@@ -11,6 +11,7 @@ import type { TaskRecord } from "../tasks/record";
 import { closureHint } from "../tasks/task-source";
 import type { TaskMessage } from "../workers/execute";
 import { Deadline, withinGrace } from "../runtime/deadline";
+import { keepAskingToStop } from "../runtime/stop-workers";
 import { trackPool, untrackPool } from "../runtime/lifecycle";
 import { checkCloseTimeout, checkPoolSize, notOpen, type PoolState, type ThreadPool } from "./pool-contract";
 
@@ -22,7 +23,6 @@ export interface ThreadPoolOptions {
 }
 
 const WORKER_FILE = path.join(__dirname, "..", "workers", "thread-worker.js");
-
 
 /** Turns what piscina or the worker threw into conclab's errors. */
 export function threadTaskError(error: unknown, task: string, strategy: string): TaskError {
@@ -151,6 +151,10 @@ export class WorkerThreadPool implements ThreadPool {
     // exit after destroy() has finished, it starts replacements up to minThreads, which then live
     // on in a destroyed pool. With no minimum it starts none.
     (this.piscina.options as { minThreads: number }).minThreads = 0;
-    await this.piscina.destroy();
+    const workers = this.piscina.threads;
+    const destroyed = this.piscina.destroy();
+    // piscina asks each worker to stop once and waits for its exit, which Node 24 can lose.
+    const exited = await keepAskingToStop(workers, destroyed);
+    if (exited) await destroyed;
   }
 }
