@@ -153,7 +153,7 @@ export class WorkerThreadPool implements ThreadPool {
     (this.piscina.options as { minThreads: number }).minThreads = 0;
     const workers = this.piscina.threads;
     const destroyed = this.piscina.destroy();
-    // piscina asks each worker to stop once and waits for its exit, which Node 24 can lose.
+    // piscina asks each worker to stop once and waits for its exit; Node 24 once lost such a request.
     const exited = await keepAskingToStop(workers, destroyed);
     if (exited) await destroyed;
   }

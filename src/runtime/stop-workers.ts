@@ -1,15 +1,15 @@
 /**
- * Stopping worker threads for sure. Node 24 (24.22) sometimes loses a worker's stop request: CI
- * saw a worker idle in an Atomics.wait loop eight minutes after terminate(), whose promise never
- * settled, and a second terminate() stopped it at once. terminate() on a worker that has exited
+ * Stopping worker threads for sure. Node 24.22 once lost a worker's stop request in CI: the worker
+ * sat idle in an Atomics.wait loop eight minutes after terminate(), whose promise never settled,
+ * and a second terminate() stopped it at once. terminate() on a worker that has exited
  * does nothing, so asking again is safe.
  */
 import type { Worker } from "node:worker_threads";
 import { withinGrace } from "./deadline";
 
 /** How long to wait for the workers to exit before asking them again, and how many times to ask again. */
-export const ASK_AGAIN_MS = 1_000;
-export const MAX_ASKS_AGAIN = 10;
+const ASK_AGAIN_MS = 1_000;
+const MAX_ASKS_AGAIN = 10;
 
 /**
  * Waits for `stopped` (what settles once the workers have exited: their terminate() promises, or
