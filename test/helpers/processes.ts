@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import { readFileSync, readlinkSync } from "node:fs";
 import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -68,4 +69,23 @@ export function isPythonRunning(pid: number, script: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** A child process whose stdout and stderr are kept together, in the order they arrive. */
+export interface WatchedChild {
+  readonly child: ChildProcess;
+  /** Everything it printed so far. */
+  readonly output: () => string;
+  /** Its exit code (null when a signal ended it). */
+  readonly exited: Promise<number | null>;
+}
+
+/** Starts `command` with stdout and stderr piped and kept (stdin ignored). */
+export function spawnWatched(command: string, args: readonly string[], options: Omit<SpawnOptions, "stdio"> = {}): WatchedChild {
+  const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, output: () => output, exited };
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import type { Worker } from "node:worker_threads";
 import { setTimeout as sleep } from "node:timers/promises";
 
 /** OS threads of this process right now (Linux /proc). */
@@ -15,4 +16,16 @@ export async function threadsSettleTo(baseline: number, withinMs = 5_000): Promi
     count = ownThreadCount();
   }
   return count;
+}
+
+/**
+ * Makes `worker` lose its first stop request, as Node 24 once did in CI: that terminate() stops
+ * nothing and its promise waits for an exit that only a later request brings. Returns how many
+ * times terminate() was called, and the worker's own terminate() for stopping it after a failure.
+ */
+export function loseFirstStopRequest(worker: Worker): { asked: () => number; terminate: () => Promise<number> } {
+  const terminate = worker.terminate.bind(worker);
+  let asked = 0;
+  worker.terminate = () => (++asked === 1 ? new Promise<number>((resolve) => worker.once("exit", resolve)) : terminate());
+  return { asked: () => asked, terminate };
 }

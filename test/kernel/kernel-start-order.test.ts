@@ -11,7 +11,6 @@
  * why (unpatched, it logged the rejection and went on running, deaf, until the server gave up).
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as net from "node:net";
@@ -23,6 +22,7 @@ import type * as Zmq from "zeromq";
 import { PROJECT_ROOT } from "../../tools/paths";
 import { freePort } from "../../tools/runner/jupyter-server";
 import { Timeout, within } from "../../tools/runner/execute-notebook";
+import { spawnWatched, type WatchedChild } from "../helpers/processes";
 
 const PROBE = path.join(PROJECT_ROOT, "test", "fixtures", "probes", "zeromq-order.cjs");
 const TSLAB_BIN = path.join(PROJECT_ROOT, "node_modules", "tslab", "bin", "tslab");
@@ -70,13 +70,8 @@ async function connectionFile(dir: string): Promise<{ file: string; key: string;
 }
 
 /** Starts the tslab kernel on a connection file, with `env` added, keeping its output. */
-function startKernel(file: string, env: NodeJS.ProcessEnv): { kernel: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  let output = "";
-  const kernel = spawn(process.execPath, [TSLAB_BIN, "kernel", "--config-path", file], { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  kernel.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  kernel.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => kernel.once("exit", (code) => resolve(code)));
-  return { kernel, output: () => output, exited };
+function startKernel(file: string, env: NodeJS.ProcessEnv): WatchedChild {
+  return spawnWatched(process.execPath, [TSLAB_BIN, "kernel", "--config-path", file], { cwd: PROJECT_ROOT, env: { ...process.env, ...env } });
 }
 
 describe("the tslab kernel at start-up", () => {
@@ -94,7 +89,7 @@ describe("the tslab kernel at start-up", () => {
     const session = crypto.randomUUID();
     await shell.send(signed(key, "kernel_info_request", session));
 
-    const { kernel, output, exited } = startKernel(file, { NODE_OPTIONS: `--require ${JSON.stringify(PROBE)}`, CONCLAB_ZMQ_PROBE_LOG: probeLog });
+    const { child: kernel, output, exited } = startKernel(file, { NODE_OPTIONS: `--require ${JSON.stringify(PROBE)}`, CONCLAB_ZMQ_PROBE_LOG: probeLog });
     try {
       assert.equal(await nextType(shell, 60_000), "kernel_info_reply", `the kernel did not answer kernel_info; its output:\n${output()}`);
       await control.send(signed(key, "shutdown_request", session));
@@ -119,7 +114,7 @@ describe("the tslab kernel at start-up", () => {
     const { file, ports } = await connectionFile(scratch);
     const squatter = net.createServer();
     await new Promise<void>((resolve) => squatter.listen(ports.shell_port, "127.0.0.1", resolve));
-    const { kernel, output, exited } = startKernel(file, {});
+    const { child: kernel, output, exited } = startKernel(file, {});
     try {
       const code = await within(exited, 60_000);
       assert.equal(code, 1, `the kernel did not exit with 1; its output:\n${output()}`);

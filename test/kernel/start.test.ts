@@ -1,21 +1,15 @@
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, it } from "node:test";
 import { PROJECT_ROOT } from "../../tools/paths";
 import { freePort, JupyterServer } from "../../tools/runner/jupyter-server";
-import { ProcessWatch } from "../helpers/processes";
+import { ProcessWatch, spawnWatched, type WatchedChild } from "../helpers/processes";
 
 const START = path.join(PROJECT_ROOT, "scripts", "start.cjs");
 
-function startLab(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  let output = "";
-  const child = spawn(process.execPath, [START], { env: { ...process.env, CONCLAB_NO_BROWSER: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { child, output: () => output, exited };
+function startLab(env: NodeJS.ProcessEnv): WatchedChild {
+  return spawnWatched(process.execPath, [START], { env: { ...process.env, CONCLAB_NO_BROWSER: "1", ...env } });
 }
 
 describe("npm start", () => {

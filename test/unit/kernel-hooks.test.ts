@@ -4,23 +4,14 @@
  * hands the interrupt on to tslab: test/kernel/kernel-faults.test.ts.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { describe, it } from "node:test";
 import { PROJECT_ROOT } from "../../tools/paths";
-import { until } from "../helpers/processes";
+import { spawnWatched, until, type WatchedChild } from "../helpers/processes";
 
-/** Runs `source` as a CommonJS script in the project root; resolves with its output and exit. */
-function script(source: string): { output: () => string; sigint: () => void; exited: Promise<[number | null, NodeJS.Signals | null]> } {
-  const child = spawn(process.execPath, ["-e", source], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  return {
-    output: () => output,
-    sigint: () => child.kill("SIGINT"),
-    exited: once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>,
-  };
+/** Runs `source` as a CommonJS script in the project root, keeping its output. */
+function script(source: string): WatchedChild & { sigint: () => void } {
+  const watched = spawnWatched(process.execPath, ["-e", source], { cwd: PROJECT_ROOT });
+  return { ...watched, sigint: () => watched.child.kill("SIGINT") };
 }
 
 describe("conclab/kernel outside a kernel: Ctrl-C", () => {
@@ -29,7 +20,7 @@ describe("conclab/kernel outside a kernel: Ctrl-C", () => {
     const run = script('require("conclab/kernel"); setImmediate(() => console.log("ready")); setInterval(() => undefined, 1000);');
     assert.ok(await until(() => run.output().includes("ready"), 20_000), `the script started: ${run.output()}`);
     run.sigint();
-    const [code] = await run.exited;
+    const code = await run.exited;
     assert.equal(code, 130, run.output());
   });
 
@@ -42,7 +33,7 @@ describe("conclab/kernel outside a kernel: Ctrl-C", () => {
     );
     assert.ok(await until(() => run.output().includes("running"), 30_000), `the experiment started: ${run.output()}`);
     run.sigint();
-    const [code] = await run.exited;
+    const code = await run.exited;
     assert.equal(code, 130, run.output());
     assert.match(run.output(), /interrupted: stopping 1 running experiment…\n[^]*experiment ended: AbortError/);
   });

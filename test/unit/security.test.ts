@@ -13,7 +13,7 @@
  * fills .venv and pip's cache) or for Jupyter itself; without strace only HOME is checked.
  */
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -23,6 +23,7 @@ import { compare, countTo, durationsFigure, findPython, memoryPerUnitFigure, sta
 // Straight from their modules: conclab/kernel would install the kernel's signal hooks in this process.
 import { PROJECT_ROOT } from "../../tools/paths";
 import { descendants, signal } from "../../tools/proc";
+import { spawnWatched } from "../helpers/processes";
 import { listeningAddresses } from "../helpers/sockets";
 import { REFERENCE_SCRIPT } from "conclab/internal";
 import { figureBundle, progressBundle, resetPlotlyInlining, tableBundle } from "conclab/kernel/internal";
@@ -242,12 +243,8 @@ describe("what the library writes, binds and executes", () => {
     const command = hasStrace
       ? ["strace", "-ff", "-qq", "-y", "-s", "4096", "-e", "trace=open,openat,creat,mkdir,mkdirat,rename,renameat,renameat2,unlink,unlinkat,rmdir,link,linkat,symlink,symlinkat,truncate,bind,execve", "-o", path.join(traceDir, "trace"), process.execPath, script]
       : [process.execPath, script];
-    const child = spawn(command[0]!, command.slice(1), { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
-    outcome = { code, output };
+    const child = spawnWatched(command[0]!, command.slice(1), { cwd, env });
+    outcome = { code: await child.exited, output: child.output() };
     if (hasStrace) traced = parseTrace(traceDir, cwd);
   });
 

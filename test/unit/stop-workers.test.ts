@@ -8,6 +8,7 @@ import { describe, it } from "node:test";
 import { Worker } from "node:worker_threads";
 import { terminateWorkers } from "conclab/internal";
 import { Timeout, within } from "../../tools/runner/execute-notebook";
+import { loseFirstStopRequest } from "../helpers/threads";
 
 /** A worker parked in Atomics.wait, as piscina's idle workers and the switching experiment's players are. */
 async function parkedWorker(): Promise<Worker> {
@@ -23,15 +24,12 @@ describe("terminateWorkers", () => {
   it("asks again until a worker whose first stop request was lost has exited", async () => {
     const lost = await parkedWorker();
     const kept = await parkedWorker();
-    const terminate = lost.terminate.bind(lost);
-    let asked = 0;
-    // As Node does when it loses the request: the promise waits for an exit that only a later request brings.
-    lost.terminate = () => (++asked === 1 ? new Promise<number>((resolve) => lost.once("exit", resolve)) : terminate());
+    const { asked, terminate } = loseFirstStopRequest(lost);
     const exits = [lost, kept].map((worker) => new Promise((resolve) => worker.once("exit", resolve)));
     const stopped = await within(terminateWorkers([lost, kept]), 20_000);
     if (stopped instanceof Timeout) await terminate(); // or this file's process would never end
-    assert.ok(!(stopped instanceof Timeout), `terminateWorkers did not return within 20 s; asked ${asked} time(s)`);
-    assert.ok(asked >= 2, `asked ${asked} time(s)`);
+    assert.ok(!(stopped instanceof Timeout), `terminateWorkers did not return within 20 s; asked ${asked()} time(s)`);
+    assert.ok(asked() >= 2, `asked ${asked()} time(s)`);
     assert.ok(!((await within(Promise.all(exits), 5_000)) instanceof Timeout), "both workers exited");
   });
 });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { AbortError, countTo, createThreadPool, run, TaskError, TaskTimeoutError } from "conclab";
 import type { Worker } from "node:worker_threads";
-import { ownThreadCount, threadsSettleTo } from "../helpers/threads";
+import { loseFirstStopRequest, ownThreadCount, threadsSettleTo } from "../helpers/threads";
 import { Timeout, within } from "../../tools/runner/execute-notebook";
 import { WorkerThreadPool, portable, taskSource } from "conclab/internal";
 
@@ -107,15 +107,12 @@ describe("the threads strategy", () => {
     await Promise.all([pool.run(message(countTo, [10])), pool.run(message(countTo, [10]))]);
     const [worker] = (pool as unknown as { piscina: { threads: Worker[] } }).piscina.threads;
     assert.ok(worker, "the pool has a worker");
-    const terminate = worker.terminate.bind(worker);
-    let asked = 0;
-    // As Node does when it loses the request: the promise waits for an exit that only a later request brings.
-    worker.terminate = () => (++asked === 1 ? new Promise<number>((resolve) => worker.once("exit", resolve)) : terminate());
+    const { asked, terminate } = loseFirstStopRequest(worker);
     const destroyed = await within(pool.destroy(), 20_000);
     // A worker left running would keep this test file's process alive: stop it before failing.
     if (destroyed instanceof Timeout) await terminate();
-    assert.ok(!(destroyed instanceof Timeout), `destroy() did not return within 20 s; the worker was asked to stop ${asked} time(s)`);
-    assert.ok(asked >= 2, `asked ${asked} time(s)`);
+    assert.ok(!(destroyed instanceof Timeout), `destroy() did not return within 20 s; the worker was asked to stop ${asked()} time(s)`);
+    assert.ok(asked() >= 2, `asked ${asked()} time(s)`);
     assert.ok((await threadsSettleTo(baseline)) <= baseline, "no worker thread left");
   });
 });
