@@ -14,6 +14,7 @@ export type { TaskFunction } from "./tasks/task-source";
 export { compare, type CompareOptions, type CompareResult, type CompareProgress, type StrategyResult } from "./experiment/compare";
 export { run, type RunOptions, type RunResult } from "./experiment/run";
 export { calibrate, type CalibrateOptions } from "./experiment/calibrate";
+export { compareOnCpus } from "./experiment/pinned";
 export type { MemorySummary, LaneMemory } from "./experiment/memory";
 export type { Pools } from "./strategies/descriptors";
 export { DEFAULT_TIMEOUT_MS } from "./experiment/options";

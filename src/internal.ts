@@ -11,6 +11,7 @@ export { STYLED_STRATEGIES, strategyStyle, textColorOn, plotlyConfig, type Strat
 export { maxConcurrency, byRepeat, laneCount, cpuShareOfCopies } from "./course/overlap";
 export { setProgressSink, type ProgressReport, type ProgressSink } from "./runtime/lifecycle";
 export { terminateWorkers } from "./runtime/stop-workers";
+export { allowedCpus, pinnedCommand } from "./experiment/pinned";
 
 // Tasks and the wire format
 export { taskSource, portable, type TaskSource } from "./tasks/task-source";

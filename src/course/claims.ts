@@ -44,6 +44,12 @@ export interface Claim {
    * explanation, not a measurement (the verdict says what was measured). Null otherwise.
    */
   readonly nodeByDesign: string | null;
+  /**
+   * The fact this verdict rests on, where other claims rest on the same one (e.g. "Node's worker
+   * threads keep several CPUs busy on CPU work"): verdictCounts() counts such a fact once. Absent
+   * when the claim's evidence is its own.
+   */
+  readonly evidence?: string;
 }
 
 /** The outcome of one check: clearly yes, clearly no, or undecided. */
@@ -88,8 +94,13 @@ export function decided(claims: Claim | readonly Claim[]): boolean {
 
 /** How a set of claims fared: tests by verdict (by-design differences apart), demonstrations apart. */
 export interface VerdictCounts {
-  /** Claims whose measurement could have contradicted them. */
+  /**
+   * Pieces of evidence that could have contradicted a claim: each test whose evidence is its own,
+   * and each fact that several tests share, once. The verdict counts below count these.
+   */
   readonly tests: number;
+  /** Test claims, before claims that share a fact are counted once. */
+  readonly testClaims: number;
   readonly holds: number;
   /** Tests that differ where Node's design says they should (the claim carries an explanation). */
   readonly differsByDesign: number;
@@ -97,6 +108,8 @@ export interface VerdictCounts {
   readonly differs: number;
   readonly unclear: number;
   readonly notMeasured: number;
+  /** Facts that decide more than one claim, with the claims that rest on each. */
+  readonly shared: readonly { readonly evidence: string; readonly ids: readonly string[] }[];
   /** Demonstrations: shown (holds) and not. */
   readonly demonstrations: number;
   readonly demonstrationsShown: number;
@@ -104,10 +117,32 @@ export interface VerdictCounts {
   readonly sentence: string;
 }
 
-/** Counts `claims` so that only checks that could have failed are counted as tests. */
+/**
+ * The verdict of claims that rest on one fact: the verdict of the runs that decided it, where they
+ * agree; unclear where one run held and another differed. A run that could not decide it
+ * (unclear) or measure it (not measured) does not outvote one that did.
+ */
+function sharedVerdict(group: readonly Claim[]): Claim {
+  const decided = group.filter((c) => c.verdict === "holds" || c.verdict === "differs");
+  if (decided.length === 0) return group.find((c) => c.verdict === "unclear") ?? group[0]!;
+  const first = decided[0]!;
+  return decided.every((c) => c.verdict === first.verdict) ? first : { ...first, verdict: "unclear" };
+}
+
+/**
+ * Counts `claims` so that only checks that could have failed are counted as tests, and a fact that
+ * decides several claims (their `evidence`) counts once.
+ */
 export function verdictCounts(claims: readonly Claim[]): VerdictCounts {
-  const tests = claims.filter((c) => c.kind === "test");
+  const testClaims = claims.filter((c) => c.kind === "test");
   const demos = claims.filter((c) => c.kind === "demonstration");
+  const groups = new Map<string, Claim[]>();
+  for (const c of testClaims) {
+    const key = c.evidence ? `evidence:${c.evidence}` : `claim:${c.id}:${groups.size}`;
+    groups.set(key, [...(groups.get(key) ?? []), c]);
+  }
+  const tests = [...groups.values()].map(sharedVerdict);
+  const shared = [...groups.entries()].filter(([key, group]) => key.startsWith("evidence:") && group.length > 1).map(([, group]) => ({ evidence: group[0]!.evidence!, ids: group.map((c) => c.id) }));
   const count = (pick: (c: Claim) => boolean): number => tests.filter(pick).length;
   const holds = count((c) => c.verdict === "holds");
   const differsByDesign = count((c) => c.verdict === "differs" && c.nodeByDesign !== null);
@@ -115,11 +150,13 @@ export function verdictCounts(claims: readonly Claim[]): VerdictCounts {
   const unclear = count((c) => c.verdict === "unclear");
   const notMeasured = count((c) => c.verdict === "not measured");
   const demonstrationsShown = demos.filter((c) => c.verdict === "holds").length;
+  const sharing = shared.map((s) => `${s.ids.length} claims (${s.ids.join(", ")}) rest on one fact, "${s.evidence}", counted once`);
   const sentence =
-    `Of ${tests.length} claims this machine could have contradicted, ${holds} held, ${differsByDesign} differed where Node is built differently, ` +
-    `${differs} differed otherwise, ${unclear} stayed unclear and ${notMeasured} could not be measured here; ` +
-    `${demos.length} more are demonstrations (${demonstrationsShown} shown), which no run could contradict.`;
-  return { tests: tests.length, holds, differsByDesign, differs, unclear, notMeasured, demonstrations: demos.length, demonstrationsShown, sentence };
+    `Of ${tests.length} pieces of evidence this machine could have contradicted a claim with, ${holds} held, ${differsByDesign} differed where Node is built differently, ` +
+    `${differs} differed otherwise, ${unclear} stayed unclear and ${notMeasured} could not be measured here` +
+    `${sharing.length > 0 ? ` (${sharing.join("; ")})` : ""}; ` +
+    `${demos.length} more claims are demonstrations (${demonstrationsShown} shown), which no run could contradict.`;
+  return { tests: tests.length, testClaims: testClaims.length, holds, differsByDesign, differs, unclear, notMeasured, shared, demonstrations: demos.length, demonstrationsShown, sentence };
 }
 
 /** Where results go: $CONCLAB_RESULTS_DIR, else `results/` beside the notebooks folder. */

@@ -10,7 +10,9 @@ import { run } from "../experiment/run";
 import { countTo } from "../tasks/cpu";
 import { httpGet } from "../tasks/io";
 import type { TaskFunction } from "../tasks/task-source";
-import type { ScalingPoint } from "./verdicts";
+import { findPython } from "../python";
+import { decided } from "./claims";
+import { moderateWaiting, type ScalingPoint } from "./verdicts";
 
 /** The copy counts of the scaling curve: powers of two up to the CPUs (at most 64), and the CPUs themselves. */
 export function scalingCopies(cores: number): number[] {
@@ -51,6 +53,20 @@ export async function scalingCurve<F extends TaskFunction>(options: {
     curve.push(...pointsOf(r));
   }
   return curve;
+}
+
+/**
+ * Moderate waiting: `copies` requests to `url`, one after another and started together, in Node
+ * (the event loop, worker threads) and, where a CPython 3.8+ is found, on CPython's threads: the
+ * article's advice is about Python's threads, so `verdicts.moderateWaiting` decides on those.
+ * Repeats until that verdict is decided.
+ */
+export function moderateWaits(url: string, options: { copies: number; repeats?: number }): Promise<CompareResult> {
+  const python = findPython() ? (["python:sequential", "python:threads"] as const) : [];
+  return compare({
+    task: httpGet, args: [url], copies: options.copies, strategies: ["sequential", "async", "threads", ...python], repeats: options.repeats ?? 3, warmup: 1,
+    until: (r) => decided(moderateWaiting(r)),
+  });
 }
 
 /** One thread awaiting every request at once: what `verdicts.massiveWaiting` reads. */

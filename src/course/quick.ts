@@ -4,6 +4,7 @@
  */
 import { calibrate } from "../experiment/calibrate";
 import { compare } from "../experiment/compare";
+import { compareOnCpus } from "../experiment/pinned";
 import { run } from "../experiment/run";
 import { describeMachine } from "../environment";
 import { loopLag } from "../measure/loop-lag";
@@ -11,14 +12,14 @@ import { measureMemory } from "../measure/memory-per-unit";
 import { measureStartup } from "../measure/startup";
 import { findPython } from "../python";
 import { countTo } from "../tasks/cpu";
-import { blockingSleep, httpGet, sleep } from "../tasks/io";
+import { blockingSleep, sleep } from "../tasks/io";
 import { startDelayServer } from "../tasks/delay-server";
 import { decided, type Claim } from "./claims";
 import { approachesData } from "./approaches-results";
 import { concurrentWaits } from "./examples-experiments";
 import { gilClaims, gilData, readGilData } from "./gil-results";
 import { prosAndConsClaims, switchingCosts } from "./pros-and-cons";
-import { countByMessages, depositRace, massiveWaitingRun, scalingCurve, sharedCounter } from "./decision-experiments";
+import { countByMessages, depositRace, massiveWaitingRun, moderateWaits, scalingCurve, sharedCounter } from "./decision-experiments";
 import * as verdicts from "./verdicts";
 import { MAX_PARALLEL_COPIES } from "../strategies/descriptors";
 
@@ -37,13 +38,14 @@ export interface QuickSection {
 
 export async function quickConcepts(): Promise<QuickSection> {
   const n = await calibrate(countTo, { targetMs: 80 });
-  const cpu = await compare({ task: countTo, args: [n], copies: 2, strategies: ["sequential", "eventLoop", "threads"], repeats: 3, warmup: 1, until: (r) => decided(verdicts.parallelismNeedsCores(r)) });
+  const cpu = await compare({ task: countTo, args: [n], copies: 2, strategies: ["sequential", "eventLoop", "threads"], repeats: 3, warmup: 1, until: (r) => verdicts.parallelSpeedup(r, "threads").check !== "unclear" });
+  const oneCpu = describeMachine().cores >= 2 ? await compareOnCpus({ task: countTo, args: [n], copies: 2, strategies: ["sequential", "threads"] }) : null;
   const waiting = await compare({ task: sleep, args: [100], copies: 3, strategies: ["sequential", "async"], repeats: 1, warmup: 0 });
   const awaiting = await loopLag(() => run({ strategy: "async", task: sleep, args: [240], copies: 3, warmup: 0 }));
   const onMain = await loopLag(() => run({ strategy: "sequential", task: countTo, args: [n * 3], warmup: 0 }));
   const onWorker = await loopLag(() => run({ strategy: "threads", task: countTo, args: [n * 3], warmup: 0 }));
   return {
-    claims: [verdicts.concurrencyOnOneLane(cpu, waiting), verdicts.parallelismNeedsCores(cpu), verdicts.responsiveness(awaiting, onMain, onWorker)],
+    claims: [verdicts.concurrencyOnOneLane(cpu, waiting), verdicts.parallelismNeedsCores(cpu, oneCpu), verdicts.responsiveness(awaiting, onMain, onWorker)],
     data: { taskSize: n, cores: describeMachine().cores },
   };
 }
@@ -122,10 +124,7 @@ export async function quickChoosing(): Promise<QuickSection> {
   const curve = await scalingCurve({ task: countTo, args: [n], copies: [Math.min(cores, 4)], until: (points) => decided(verdicts.cpuScales(points, cores)) });
   const slow = await startDelayServer({ delayMs: 50, inChildProcess: true });
   try {
-    const moderate = await compare({
-      task: httpGet, args: [slow.url], copies: 4, strategies: ["sequential", "async", "threads"], repeats: 3, warmup: 1,
-      until: (r) => decided(verdicts.moderateWaiting(r)),
-    });
+    const moderate = await moderateWaits(slow.url, { copies: 4 });
     const fast = await startDelayServer({ delayMs: 10, inChildProcess: true });
     const massive = await massiveWaitingRun(fast.url, { requests: 2_000, threads: 8 }).finally(() => fast.close());
     return { claims: [verdicts.cpuScales(curve, cores), verdicts.moderateWaiting(moderate), verdicts.massiveWaiting(massive.async, massive.pool)], data: { cores } };

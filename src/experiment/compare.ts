@@ -10,7 +10,7 @@ import { describeMachine, type MachineDescription } from "../environment";
 import { nowMs, turnEventLoop } from "../measure/clock";
 import { ContentionMeter } from "../measure/contention";
 import { laneName, spanOf, type Span } from "../measure/spans";
-import { pairedRatios, summarize, type Stat } from "../measure/stats";
+import { median, pairedRatios, summarize, type Stat } from "../measure/stats";
 import { WorkerThreadPool } from "../pools/thread-pool";
 import type { RunnerContext, RunRecord, StrategyRunner } from "../strategies/strategy";
 import { portable, type TaskFunction, type TaskSource } from "../tasks/task-source";
@@ -117,7 +117,14 @@ export interface CompareResult {
    * The largest relative spread among strategies, the largest median share of CPU that other
    * programs took (null where unknown), and whether either marks the machine as busy.
    */
-  readonly noise: { readonly relativeSpread: number; readonly contention: number | null; readonly busy: boolean; readonly note: string };
+  readonly noise: {
+    readonly relativeSpread: number;
+    readonly contention: number | null;
+    /** The largest median share of CPU time the hypervisor held back (steal, /proc/stat), null where unknown. */
+    readonly steal: number | null;
+    readonly busy: boolean;
+    readonly note: string;
+  };
   readonly startedAtMs: number;
   readonly finishedAtMs: number;
 }
@@ -278,6 +285,7 @@ class Measurements {
   private readonly records: Map<StrategyKey, RunRecord[]>;
   private readonly trackers: Map<StrategyKey, MemoryTracker>;
   private readonly contention: Map<StrategyKey, number[]>;
+  private readonly steal: Map<StrategyKey, number[]>;
   private readonly coresBusy: Map<StrategyKey, number[]>;
   private readonly meter = new ContentionMeter();
   private sequentialCpuMs = 0;
@@ -292,6 +300,7 @@ class Measurements {
     this.records = perKey<RunRecord[]>(() => []);
     this.trackers = perKey(() => new MemoryTracker());
     this.contention = perKey<number[]>(() => []);
+    this.steal = perKey<number[]>(() => []);
     this.coresBusy = perKey<number[]>(() => []);
   }
 
@@ -304,6 +313,7 @@ class Measurements {
     const record = await runner.runOnce();
     const used = this.meter.stop();
     if (used.foreign !== null) this.contention.get(key)!.push(used.foreign);
+    if (used.steal !== null) this.steal.get(key)!.push(used.steal);
     if (used.coresBusy !== null) this.coresBusy.get(key)!.push(used.coresBusy);
     if (key === "sequential") {
       const cpu = process.cpuUsage(cpuBefore);
@@ -348,7 +358,10 @@ class Measurements {
     const relativeSpread = Math.max(...strategies.map((s) => s.wallMs.relativeSpread));
     const contended = strategies.flatMap((s) => (s.contention ? [s.contention.median] : []));
     const foreignShare = contended.length === strategies.length ? Math.max(...contended) : null;
-    const busy = relativeSpread > BUSY_SPREAD || (foreignShare ?? 0) > BUSY_CONTENTION;
+    const stolen = keys.map((key) => this.steal.get(key)!.slice(0, done)).filter((readings) => readings.length > 0).map(median);
+    const steal = stolen.length === keys.length ? Math.max(...stolen) : null;
+    // CPU held back by the hypervisor is denied to the run as much as CPU other programs took.
+    const busy = relativeSpread > BUSY_SPREAD || (foreignShare ?? 0) + (steal ?? 0) > BUSY_CONTENTION;
     return {
       task: task.name,
       args,
@@ -359,7 +372,7 @@ class Measurements {
       environment: this.environment,
       cpuBound,
       strategies,
-      noise: { relativeSpread, contention: foreignShare, busy, note: noiseNote(relativeSpread, foreignShare, busy) },
+      noise: { relativeSpread, contention: foreignShare, steal, busy, note: noiseNote(relativeSpread, foreignShare, busy) },
       startedAtMs: this.startedAtMs,
       finishedAtMs: nowMs(),
     };

@@ -6,19 +6,20 @@
 import { readdirSync, readFileSync } from "node:fs";
 
 interface Sample {
-  /** Jiffies all CPUs spent busy, and in all. */
+  /** Jiffies all CPUs spent busy, and in all; of those, jiffies the hypervisor gave to other guests (steal). */
   readonly busy: number;
   readonly total: number;
+  readonly steal: number;
   /** Jiffies this process and every process below it spent on CPU. */
   readonly ours: number;
 }
 
-function systemJiffies(): { busy: number; total: number } | null {
+function systemJiffies(): { busy: number; total: number; steal: number } | null {
   try {
     const fields = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
     const total = fields.reduce((a, b) => a + b, 0);
     const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
-    return { busy: total - idle, total };
+    return { busy: total - idle, total, steal: fields[7] ?? 0 };
   } catch {
     return null;
   }
@@ -65,18 +66,23 @@ export class ContentionMeter {
    * `foreign`: share (0 to 1) of the machine's CPU time used by programs outside this process tree.
    * `coresBusy`: how many CPUs this process tree kept busy on average (its CPU time over the elapsed
    * time of one CPU): about 1 for one busy thread, about k for k threads or processes working at
-   * once, whatever speed each ran at. Both null where unknown.
+   * once, whatever speed each ran at. `steal`: share of the machine's CPU time that the hypervisor
+   * held back for other virtual machines (0 on bare metal): CPU denied to everyone here. All null
+   * where unknown.
    */
-  stop(): { foreign: number | null; coresBusy: number | null } {
+  stop(): { foreign: number | null; coresBusy: number | null; steal: number | null } {
     const last = sample();
-    if (!this.first || !last) return { foreign: null, coresBusy: null };
+    if (!this.first || !last) return { foreign: null, coresBusy: null, steal: null };
     const total = last.total - this.first.total;
-    if (total <= 0) return { foreign: null, coresBusy: null };
+    if (total <= 0) return { foreign: null, coresBusy: null, steal: null };
     const ours = last.ours - this.first.ours;
-    const foreign = last.busy - this.first.busy - ours;
+    // Steal counts as busy in /proc/stat but is nobody's work here: it is reported apart.
+    const steal = last.steal - this.first.steal;
+    const foreign = last.busy - this.first.busy - ours - steal;
     // /proc/stat counts every CPU of the machine: total / cpus is the elapsed time of one CPU.
     const perCpu = total / onlineCpus();
-    return { foreign: Math.min(1, Math.max(0, foreign / total)), coresBusy: Math.max(0, ours / perCpu) };
+    const share = (jiffies: number): number => Math.min(1, Math.max(0, jiffies / total));
+    return { foreign: share(foreign), coresBusy: Math.max(0, ours / perCpu), steal: share(steal) };
   }
 }
 

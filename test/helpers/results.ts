@@ -43,6 +43,6 @@ export function handMadeResult(
   return {
     task: "countTo", args: [1], copies, repeats: 3, addedRepeats: 0, warmup: 1, cpuBound: true, strategies, startedAtMs: 0, finishedAtMs: 1,
     environment,
-    noise: { relativeSpread: 0.05, contention: 0, busy, note: "" },
+    noise: { relativeSpread: 0.05, contention: 0, steal: 0, busy, note: "" },
   };
 }

@@ -43,7 +43,7 @@ const RESULT: CompareResult = {
     strategy("threads", [110, 120, 130], [3.64, 3.5, 3.15]),
     strategy("python:threads", [1600, 1650, 1700], [0.25, 0.25, 0.24]),
   ],
-  noise: { relativeSpread: 0.2, contention: null, busy: false, note: "" },
+  noise: { relativeSpread: 0.2, contention: null, steal: null, busy: false, note: "" },
   startedAtMs: 0,
   finishedAtMs: 1,
 };

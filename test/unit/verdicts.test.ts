@@ -41,7 +41,8 @@ describe("verdicts are computed from the numbers", () => {
     const messages = { sum: 10, expected: 10 };
     assert.deepEqual(verdicts.sharedState({ plain: 5, atomic: 0, locked: 0, expected: 100 }, race, messages, 2).map((c) => c.verdict), ["holds", "holds", "holds"]);
     assert.equal(verdicts.sharedState({ plain: 0, atomic: 0, locked: 0, expected: 100 }, race, messages, 1)[0]!.verdict, "unclear");
-    assert.equal(verdicts.sharedState({ plain: 5, atomic: 1, locked: 0, expected: 100 }, race, messages, 2)[0]!.verdict, "differs");
+    assert.equal(verdicts.sharedState({ plain: 0, atomic: 0, locked: 0, expected: 100 }, race, messages, 2)[0]!.verdict, "differs", "nothing lost on two cores");
+    assert.equal(verdicts.sharedState({ plain: 5, atomic: 1, locked: 0, expected: 100 }, race, messages, 2)[0]!.verdict, "unclear", "a broken run is no evidence");
   });
 
   it("massive waiting holds only if one thread lost nothing and beat the pool on time and memory", () => {
@@ -92,17 +93,21 @@ describe("verdicts are computed from the numbers", () => {
     assert.equal(verdicts.asyncBoundToOneThread(summarize([1.6, 1.6, 1.6])).verdict, "unclear");
   });
 
-  it("moderate waiting differs in Node by design when both overlap the waits", () => {
-    const waits = result(2, 8, { sequential: { wall: steady(800), speedup: steady(1) }, async: { wall: steady(110), speedup: steady(7.3) }, threads: { wall: steady(130), speedup: steady(6.1) } });
-    assert.equal(verdicts.moderateWaiting(waits).verdict, "differs");
-    const stuck = result(2, 8, { sequential: { wall: steady(800), speedup: steady(1) }, async: { wall: steady(800), speedup: steady(1) }, threads: { wall: steady(130), speedup: steady(6.1) } });
-    assert.equal(verdicts.moderateWaiting(stuck).verdict, "differs");
+  it("moderate waiting is decided on CPython's threads, with Node's numbers quoted as the translation", () => {
+    const node = { sequential: { wall: steady(800), speedup: steady(1) }, async: { wall: steady(110), speedup: steady(7.3) }, threads: { wall: steady(130), speedup: steady(6.1) } };
+    const waits = (py: number) => result(2, 8, { ...node, "python:sequential": { wall: steady(800), speedup: steady(1) }, "python:threads": { wall: steady(800 / py), speedup: steady(py) } });
+    assert.equal(verdicts.moderateWaiting(waits(7)).verdict, "holds");
+    assert.match(verdicts.moderateWaiting(waits(7)).measured, /CPython threads 7\.00x .*in Node \(the translation\): Node async 7\.30x, Node worker threads 6\.10x/);
+    assert.equal(verdicts.moderateWaiting(waits(1)).verdict, "differs");
+    const nodeOnly = verdicts.moderateWaiting(result(2, 8, node));
+    assert.equal(nodeOnly.verdict, "not measured", "a claim about Python's threads is not decided on Node");
+    assert.match(nodeOnly.reason, /no CPython/);
   });
 
   it("responsiveness holds when only CPU work on the main thread froze the timer", () => {
     const lag = (maxLateMs: number): LoopLagResult<unknown> => ({ result: undefined, durationMs: 450, intervalMs: 10, ticks: [], maxLateMs, histogram: { p50Ms: 0, p99Ms: 0, maxMs: 0, samples: 0 }, utilization: 0 });
     assert.equal(verdicts.responsiveness(lag(2), lag(440), lag(3)).verdict, "holds");
-    assert.equal(verdicts.responsiveness(lag(300), lag(440), lag(3)).verdict, "differs", "a timer late while the thread only awaited");
+    assert.equal(verdicts.responsiveness(lag(300), lag(440), lag(3)).verdict, "unclear", "a timer late while the thread only awaited: a busy machine, no evidence against the claim");
   });
 });
 
@@ -170,7 +175,7 @@ describe("the sentence under every figure is computed from its numbers", () => {
 describe("reasons name only measured causes", () => {
   it("a clear shortfall on free CPUs quotes the contention meter instead of blaming other work", () => {
     const short = result(2, 2, { sequential: { wall: steady(300), speedup: steady(1) }, threads: { wall: steady(280), speedup: steady(1.07) } });
-    assert.equal(verdicts.nodeThreadsParallel(short).verdict, "holds", "the article's rule showed, against Node's design");
+    assert.equal(verdicts.nodeThreadsParallel(short).verdict, "unclear", "threads that fell short with no processes beside them: a run gone wrong");
     assert.equal(verdicts.gilProcesses(python(1, 1.05)).verdict, "differs");
     for (const claim of [verdicts.nodeThreadsParallel(short), verdicts.gilProcesses(python(1, 1.05))]) {
       assert.doesNotMatch(claim.reason, /busy with other work/);
@@ -273,7 +278,7 @@ describe("the decision rule: an interval that clears the threshold, on either si
   it("every threshold verdict shows its rule with this run's interval and repeats", () => {
     const node = result(2, 2, { sequential: { wall: steady(300), speedup: steady(1) }, threads: { wall: [160, 150, 155], speedup: [1.88, 2, 1.94] } });
     const claim = verdicts.nodeThreadsParallel(node);
-    assert.match(claim.rule, /^wall-time speedup of threads \(no CPU meter here\): 95 % interval 1\.\d\dx–2\.\d\dx from 3 repeats; yes if it lies at or above 1\.50x, no if below, else unclear; yes means the claim differs$/);
+    assert.match(claim.rule, /^wall-time speedup of threads \(no CPU meter here\): 95 % interval 1\.\d\dx–2\.\d\dx from 3 repeats; yes if it lies at or above 1\.50x, no if below, else unclear; yes means the claim differs; a no holds it only if child processes in the same run did keep the CPUs busy, else it is unclear$/);
   });
 });
 
@@ -300,7 +305,13 @@ describe("claims about cores at work are decided on CPUs busy", () => {
   });
 
   it("one CPU busy is no parallel work even when the wall-time ratio looks fast", () => {
-    assert.equal(verdicts.nodeThreadsParallel(twoCopies([1.7, 1.8, 1.75], [1.02, 1.0, 1.01])).verdict, "holds");
+    assert.equal(verdicts.nodeThreadsParallel(twoCopies([1.7, 1.8, 1.75], [1.02, 1.0, 1.01])).verdict, "unclear", "no parallel work, and no processes to show the cores free");
+    const withProcesses = result(2, 2, {
+      sequential: { wall: steady(300), speedup: steady(1), coresBusy: steady(1) },
+      threads: { wall: steady(170), speedup: [1.7, 1.8, 1.75], coresBusy: [1.02, 1.0, 1.01] },
+      processes: { wall: steady(160), speedup: steady(1.9), coresBusy: steady(1.95) },
+    });
+    assert.equal(verdicts.nodeThreadsParallel(withProcesses).verdict, "holds", "the cores were free and only the threads failed to use them");
   });
 
   it("the GIL holds on one busy core beside processes that kept two busy, whatever the wall-time ratios", () => {
@@ -316,7 +327,7 @@ describe("claims about cores at work are decided on CPUs busy", () => {
 
   it("between one and two CPUs busy, and with a wide interval, the verdict is unclear", () => {
     assert.equal(verdicts.nodeThreadsParallel(twoCopies(steady(1.5), [1.45, 1.55, 1.5])).verdict, "unclear");
-    assert.equal(verdicts.nodeThreadsParallel(twoCopies(steady(1.5), [1.4, 1.42, 1.41])).verdict, "holds", "clearly below the threshold: no parallel work");
+    assert.equal(verdicts.nodeThreadsParallel(twoCopies(steady(1.5), [1.4, 1.42, 1.41])).verdict, "unclear", "clearly below the threshold, with nothing to show the cores were free");
     assert.equal(verdicts.nodeThreadsParallel(twoCopies(steady(1.5), [1.1, 1.9, 1.6])).verdict, "unclear");
   });
 });
@@ -331,20 +342,32 @@ describe("honest categories", () => {
     assert.ok(threadsUp.nodeByDesign && threadsUp.nodeByDesign.length > 0);
   });
 
-  it("the counts leave demonstrations out and tell by-design differences apart", () => {
+  it("the counts leave demonstrations out, tell by-design differences apart, and count a shared fact once", () => {
     const race = { withAwait: 1, withoutAwait: 100, expected: 100 };
+    const noisyThreads = verdicts.nodeThreadsParallel(result(2, 2, { sequential: { wall: steady(300), speedup: steady(1) }, threads: { wall: [200, 230, 190], speedup: [1.3, 1.6, 1.45] } }));
     const claims = [
       ...verdicts.sharedState({ plain: 5, atomic: 0, locked: 0, expected: 100 }, race, { sum: 10, expected: 10 }, 2),
       verdicts.threadsBestFor(summarize([1.9, 1.92, 1.95]), 2),
       verdicts.threadsBestFor(summarize([1.9, 1.92, 1.95]), 1),
       verdicts.gilProcesses(python(1, 1.05)),
-      verdicts.nodeThreadsParallel(result(2, 2, { sequential: { wall: steady(300), speedup: steady(1) }, threads: { wall: [200, 230, 190], speedup: [1.3, 1.6, 1.45] } })),
+      verdicts.gilProcesses(python(1, 1.05, false, 1)),
     ];
     const counts = verdictCounts(claims);
     assert.deepEqual(
-      { tests: counts.tests, holds: counts.holds, differsByDesign: counts.differsByDesign, differs: counts.differs, unclear: counts.unclear, notMeasured: counts.notMeasured, demonstrations: counts.demonstrations },
-      { tests: 5, holds: 1, differsByDesign: 1, differs: 1, unclear: 1, notMeasured: 1, demonstrations: 2 },
+      { tests: counts.tests, testClaims: counts.testClaims, holds: counts.holds, differsByDesign: counts.differsByDesign, differs: counts.differs, unclear: counts.unclear, notMeasured: counts.notMeasured, demonstrations: counts.demonstrations },
+      { tests: 4, testClaims: 5, holds: 1, differsByDesign: 1, differs: 1, unclear: 0, notMeasured: 1, demonstrations: 2 },
+      "the two threads-best-for claims rest on one fact: its 'not measured' run does not outvote the run that measured it",
     );
-    assert.match(counts.sentence, /^Of 5 claims this machine could have contradicted, 1 held, 1 differed where Node is built differently, 1 differed otherwise, 1 stayed unclear and 1 could not be measured here; 2 more are demonstrations \(2 shown\)/);
+    assert.deepEqual(counts.shared, [{ evidence: verdicts.EVIDENCE.nodeThreadsParallel, ids: ["proscons.threads-best-for", "proscons.threads-best-for"] }]);
+    assert.match(counts.sentence, /^Of 4 pieces of evidence this machine could have contradicted a claim with, 1 held, 1 differed where Node is built differently, 1 differed otherwise, 0 stayed unclear and 1 could not be measured here \(2 claims \(proscons\.threads-best-for, proscons\.threads-best-for\) rest on one fact, "Node's worker threads keep several CPUs busy on CPU work", counted once\); 2 more claims are demonstrations \(2 shown\)/);
+    const undecided = verdictCounts([verdicts.threadsBestFor(summarize([1.9, 1.92, 1.95]), 2), noisyThreads]);
+    assert.deepEqual([undecided.tests, undecided.differsByDesign, undecided.unclear], [1, 1, 0], "an undecided run does not outvote one that decided");
+    const threadsOnly = result(2, 2, {
+      sequential: { wall: steady(300), speedup: steady(1) },
+      threads: { wall: steady(280), speedup: steady(1.07) },
+      processes: { wall: steady(160), speedup: steady(1.9) },
+    });
+    const disagreeing = verdictCounts([verdicts.threadsBestFor(summarize([1.9, 1.92, 1.95]), 2), verdicts.nodeThreadsParallel(threadsOnly)]);
+    assert.deepEqual([disagreeing.tests, disagreeing.unclear], [1, 1], "one run held and another differed: the fact is unclear");
   });
 });

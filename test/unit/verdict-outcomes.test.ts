@@ -1,0 +1,299 @@
+/**
+ * Every claim's verdict function, fed evidence for each outcome it can give, gives that outcome:
+ * a test claim must be able to hold and to differ, a demonstration to be shown and to be unclear.
+ * A run that went wrong (a broken measurement, threads that fell short with nothing to show the
+ * cores were free) must give "unclear", never evidence for either side. The list of claims comes
+ * from the verdicts' source, so a new claim without its outcomes here fails this test.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { summarize, verdicts, type Claim, type CompareResult, type LoopLagResult, type MemoryPerUnit, type Span, type StartupSamples, type StrategyKey, type SwitchSamples, type Verdict } from "conclab";
+import { handMadeResult, steady } from "../helpers/results";
+
+type Row = { wall: number[]; speedup: number[]; spans?: Span[]; coresBusy?: number[] };
+const result = handMadeResult;
+const base: Row = { wall: steady(300), speedup: steady(1), coresBusy: steady(1) };
+/** A strategy whose copies kept `busy` CPUs busy and ran `speedup` times as fast as one after another. */
+const ran = (speedup: number | number[], busy?: number | number[]): Row => {
+  const up = typeof speedup === "number" ? steady(speedup) : speedup;
+  return { wall: up.map((s) => 300 / s), speedup: up, ...(busy === undefined ? {} : { coresBusy: typeof busy === "number" ? steady(busy) : busy }) };
+};
+const noisy = [1.1, 1.9, 1.5];
+
+/** Copies as spans: `overlapping` puts each on a lane of its own at the same time, else one after another on `main`. */
+function spans(strategy: StrategyKey, copies: number, overlapping: boolean, repeats = 3): Span[] {
+  return Array.from({ length: repeats * copies }, (_, i): Span => {
+    const [repeat, copy] = [Math.floor(i / copies), i % copies];
+    return {
+      strategy, repeat, copy, pid: 1, threadId: overlapping ? copy + 1 : 0,
+      lane: overlapping ? `thread ${copy + 1}` : "main", laneKind: overlapping ? "thread" : "main",
+      startMs: overlapping ? 0 : copy * 100, endMs: overlapping ? 200 : copy * 100 + 100,
+    };
+  });
+}
+
+const lag = (maxLateMs: number): LoopLagResult<unknown> => ({ result: undefined, durationMs: 450, intervalMs: 10, ticks: [], maxLateMs, histogram: { p50Ms: 0, p99Ms: 0, maxMs: 0, samples: 0 }, utilization: 0 });
+const pick = (claims: readonly Claim[], id: string): Claim => {
+  const found = claims.find((c) => c.id === id);
+  assert.ok(found, `${id} among ${claims.map((c) => c.id).join(", ")}`);
+  return found;
+};
+
+// Node runs: threads and processes as `ran` rows beside sequential.
+const node = (threads: Row, processes: Row | null, cores = 2, busy = false): CompareResult =>
+  result(cores, 2, { sequential: base, threads, ...(processes ? { processes } : {}) }, busy);
+// CPython runs: threads and processes beside python:sequential.
+const cpython = (threads: Row, processes: Row, cores = 2, busy = false): CompareResult =>
+  result(cores, 2, { "python:sequential": base, "python:threads": threads, "python:processes": processes }, busy);
+const gilBound = ran(0.97, 1.01);
+const parallel = ran(1.9, 1.95);
+const flat = ran(1.02, 1.0);
+
+const pinned = (busy: number): CompareResult => result(1, 2, { sequential: base, threads: { ...ran(1, busy), spans: spans("threads", 2, true) } });
+const allCpus = (threads: Row): CompareResult => result(2, 2, { sequential: base, eventLoop: { ...ran(1, 1), spans: spans("eventLoop", 2, false) }, threads: { ...threads, spans: spans("threads", 2, true) } });
+
+const startups = (a: number[], t: number[], p: number[]): StartupSamples[] => [
+  { strategy: "async", samplesMs: a },
+  { strategy: "threads", samplesMs: t },
+  { strategy: "processes", samplesMs: p },
+];
+const memory = (t: number): MemoryPerUnit[] => [
+  { strategy: "async", count: 1000, bytesPerUnit: 400, totalBytes: 400_000, metric: "heap" },
+  { strategy: "threads", count: 2, bytesPerUnit: t, totalBytes: 2 * t, metric: "rss" },
+  { strategy: "processes", count: 2, bytesPerUnit: 1.1e7, totalBytes: 2.2e7, metric: "pss" },
+];
+const switches = (threads: number[]): SwitchSamples[] => [
+  { strategy: "async", handoffs: 1000, samplesMs: [0.0001, 0.00012, 0.00011, 0.0001, 0.0001] },
+  { strategy: "threads", handoffs: 1000, samplesMs: threads },
+];
+const preemption = (threadsOverlap: boolean, cores: number): CompareResult =>
+  result(cores, 4, { eventLoop: { ...ran(1), spans: spans("eventLoop", 4, false) }, threads: { ...ran(2), spans: spans("threads", 4, threadsOverlap) } });
+const curve = (threads: number, processes: number, workers = 2, busy = false): verdicts.ScalingPoint[] => [
+  { strategy: "threads", workers, speedup: summarize(steady(threads)), coresBusy: summarize(steady(threads)), busy },
+  { strategy: "processes", workers, speedup: summarize(steady(processes)), coresBusy: summarize(steady(processes)), busy },
+];
+const waits = (python: number[] | null): CompareResult =>
+  result(2, 8, {
+    sequential: { wall: steady(800), speedup: steady(1) },
+    async: ran(7.3),
+    threads: ran(6.1),
+    ...(python ? { "python:sequential": { wall: steady(800), speedup: steady(1) }, "python:threads": ran(python) } : {}),
+  });
+const blocking = (threads: number[], loop: number[]): CompareResult => result(2, 2, { sequential: base, eventLoop: ran(loop), threads: ran(threads) });
+const sleeps = (threads: number[]): CompareResult => result(2, 2, { "python:sequential": base, "python:threads": ran(threads) });
+const race = { withAwait: 1, withoutAwait: 100, expected: 100 };
+const counted = { sum: 10, expected: 10 };
+const shared = (id: string, lost: { plain: number; atomic: number; locked: number }, cores = 2, deposits = race, messages = counted): Claim =>
+  pick(verdicts.sharedState({ ...lost, expected: 100 }, deposits, messages, cores), id);
+
+/** Per claim: evidence for each outcome, as a function that returns the claim. */
+const OUTCOMES: Readonly<Record<string, Partial<Record<Verdict, () => Claim>>>> = {
+  "concepts.concurrency": {
+    holds: () => verdicts.concurrencyOnOneLane(allCpus(parallel), result(2, 3, { sequential: base, async: { ...ran(3), spans: spans("async", 3, true).map((s) => ({ ...s, threadId: 0, lane: "main", laneKind: "main" })) } })),
+    unclear: () => verdicts.concurrencyOnOneLane(result(2, 2, { eventLoop: { ...ran(1), spans: spans("eventLoop", 2, true) } }), result(2, 3, { async: { ...ran(3), spans: spans("async", 3, true) } })),
+  },
+  "concepts.parallelism": {
+    holds: () => verdicts.parallelismNeedsCores(allCpus(parallel), pinned(1.0)),
+    differs: () => verdicts.parallelismNeedsCores(allCpus(parallel), pinned(1.9)),
+    unclear: () => verdicts.parallelismNeedsCores(allCpus(parallel), null),
+    "not measured": () => verdicts.parallelismNeedsCores(result(1, 2, { sequential: base, threads: { ...flat, spans: spans("threads", 2, true) } }), null),
+  },
+  "concepts.responsiveness": {
+    holds: () => verdicts.responsiveness(lag(2), lag(440), lag(3)),
+    unclear: () => verdicts.responsiveness(lag(300), lag(440), lag(3)),
+  },
+  "gil.threads": {
+    holds: () => verdicts.gilThreads(cpython(gilBound, parallel)),
+    differs: () => verdicts.gilThreads(cpython(parallel, parallel)),
+    unclear: () => verdicts.gilThreads(cpython(gilBound, flat)),
+    "not measured": () => verdicts.gilThreads(cpython(gilBound, flat, 1)),
+  },
+  "gil.processes": {
+    holds: () => verdicts.gilProcesses(cpython(gilBound, parallel)),
+    differs: () => verdicts.gilProcesses(cpython(gilBound, flat)),
+    unclear: () => verdicts.gilProcesses(cpython(gilBound, flat, 2, true)),
+    "not measured": () => pick(verdicts.gilNotMeasured("no CPython"), "gil.processes"),
+  },
+  "gil.node-threads": {
+    differs: () => verdicts.nodeThreadsParallel(node(parallel, parallel)),
+    holds: () => verdicts.nodeThreadsParallel(node(flat, parallel)),
+    unclear: () => verdicts.nodeThreadsParallel(node(flat, flat)),
+    "not measured": () => verdicts.nodeThreadsParallel(node(flat, flat, 1)),
+  },
+  "approaches.startup": {
+    holds: () => verdicts.startupCosts(startups([0.01, 0.012, 0.011], [5, 6, 5.5], [50, 60, 55])),
+    differs: () => verdicts.startupCosts(startups([0.01, 0.012, 0.011], [80, 82, 81], [50, 55, 52])),
+    unclear: () => verdicts.startupCosts(startups([0.01, 0.012, 0.011], [5, 60, 20], [30, 60, 45])),
+  },
+  "approaches.memory": {
+    holds: () => verdicts.memoryCosts(memory(1e6)),
+    differs: () => verdicts.memoryCosts(memory(8e6)),
+    unclear: () => verdicts.memoryCosts(memory(1.65e6)),
+  },
+  "approaches.cooperative": {
+    holds: () => verdicts.cooperativeSwitching(lag(400), lag(5)),
+    unclear: () => verdicts.cooperativeSwitching(lag(5), lag(5)),
+  },
+  "approaches.preemptive": {
+    holds: () => verdicts.preemptiveThreads(preemption(true, 2)),
+    differs: () => verdicts.preemptiveThreads(preemption(false, 2)),
+    "not measured": () => verdicts.preemptiveThreads(preemption(true, 4)),
+  },
+  "proscons.async-one-thread": {
+    holds: () => verdicts.asyncBoundToOneThread(summarize([1.0, 1.01, 0.99])),
+    unclear: () => verdicts.asyncBoundToOneThread(summarize([1.6, 1.6, 1.6])),
+  },
+  "proscons.switch-cost": {
+    holds: () => verdicts.switchCosts(switches([0.004, 0.005, 0.0045, 0.004, 0.006])),
+    differs: () => verdicts.switchCosts(switches([0.0003, 0.0004, 0.0003, 0.00035, 0.0003])),
+    unclear: () => verdicts.switchCosts(switches([0.0002, 0.004, 0.0003, 0.003, 0.0009])),
+  },
+  "proscons.threads-best-for": {
+    differs: () => verdicts.threadsBestFor(summarize([1.9, 1.92, 1.95]), 2),
+    holds: () => verdicts.threadsBestFor(summarize([1.0, 1.02, 1.01]), 2, null, { speedup: summarize([1.9, 1.92, 1.95]), busy: null }),
+    unclear: () => verdicts.threadsBestFor(summarize([1.0, 1.02, 1.01]), 2),
+    "not measured": () => verdicts.threadsBestFor(summarize([1.0, 1.02, 1.01]), 1),
+  },
+  "examples.cpu-python-threads": {
+    holds: () => pick(verdicts.cpuExamples(node(parallel, parallel), cpython(gilBound, parallel)), "examples.cpu-python-threads"),
+    differs: () => pick(verdicts.cpuExamples(node(parallel, parallel), cpython(parallel, parallel)), "examples.cpu-python-threads"),
+    unclear: () => pick(verdicts.cpuExamples(node(parallel, parallel), cpython(gilBound, flat)), "examples.cpu-python-threads"),
+    "not measured": () => pick(verdicts.cpuExamples(node(parallel, parallel), null), "examples.cpu-python-threads"),
+  },
+  "examples.cpu-python-processes": {
+    holds: () => pick(verdicts.cpuExamples(node(parallel, parallel), cpython(gilBound, parallel)), "examples.cpu-python-processes"),
+    differs: () => pick(verdicts.cpuExamples(node(parallel, parallel), cpython(gilBound, ran(1.3, 1.9))), "examples.cpu-python-processes"),
+    unclear: () => pick(verdicts.cpuExamples(node(parallel, parallel), cpython(gilBound, ran(noisy, 1.9))), "examples.cpu-python-processes"),
+    "not measured": () => pick(verdicts.cpuExamples(node(parallel, parallel), null), "examples.cpu-python-processes"),
+  },
+  "examples.cpu-node-threads": {
+    differs: () => pick(verdicts.cpuExamples(node(parallel, parallel), null), "examples.cpu-node-threads"),
+    holds: () => pick(verdicts.cpuExamples(node(flat, parallel), null), "examples.cpu-node-threads"),
+    unclear: () => pick(verdicts.cpuExamples(node(flat, flat), null), "examples.cpu-node-threads"),
+    "not measured": () => pick(verdicts.cpuExamples(node(flat, flat, 1), null), "examples.cpu-node-threads"),
+  },
+  "examples.cpu-node-processes": {
+    holds: () => pick(verdicts.cpuExamples(node(parallel, parallel), null), "examples.cpu-node-processes"),
+    differs: () => pick(verdicts.cpuExamples(node(parallel, ran(1.05, 1.9)), null), "examples.cpu-node-processes"),
+    unclear: () => pick(verdicts.cpuExamples(node(parallel, ran(noisy)), null), "examples.cpu-node-processes"),
+    "not measured": () => pick(verdicts.cpuExamples(node(flat, flat, 1), null), "examples.cpu-node-processes"),
+  },
+  "examples.io-threads": {
+    holds: () => pick(verdicts.ioExamples(blocking(steady(1.95), steady(1)), null), "examples.io-threads"),
+    differs: () => pick(verdicts.ioExamples(blocking(steady(1.0), steady(1)), null), "examples.io-threads"),
+    unclear: () => pick(verdicts.ioExamples(blocking([1.2, 2.0, 1.7], steady(1)), null), "examples.io-threads"),
+  },
+  "examples.io-blocking-loop": {
+    holds: () => pick(verdicts.ioExamples(blocking(steady(1.95), steady(1)), null), "examples.io-blocking-loop"),
+    unclear: () => pick(verdicts.ioExamples(blocking(steady(1.95), steady(1.9)), null), "examples.io-blocking-loop"),
+  },
+  "examples.io-python-threads": {
+    holds: () => pick(verdicts.ioExamples(blocking(steady(1.95), steady(1)), sleeps(steady(1.95))), "examples.io-python-threads"),
+    differs: () => pick(verdicts.ioExamples(blocking(steady(1.95), steady(1)), sleeps(steady(1.0))), "examples.io-python-threads"),
+    unclear: () => pick(verdicts.ioExamples(blocking(steady(1.95), steady(1)), sleeps([1.2, 2.0, 1.7])), "examples.io-python-threads"),
+    "not measured": () => pick(verdicts.ioExamples(blocking(steady(1.95), steady(1)), null), "examples.io-python-threads"),
+  },
+  "examples.async-many": {
+    holds: () => verdicts.asyncExamples([{ copies: 1, wallMs: 101 }, { copies: 10_000, wallMs: 180 }], 100),
+    differs: () => verdicts.asyncExamples([{ copies: 1, wallMs: 101 }, { copies: 10_000, wallMs: 2_000 }], 100),
+  },
+  "decision.cpu": {
+    differs: () => verdicts.cpuScales(curve(1.9, 1.9), 2),
+    holds: () => verdicts.cpuScales(curve(1.0, 1.9), 2),
+    unclear: () => verdicts.cpuScales(curve(1.0, 1.0), 2),
+    "not measured": () => verdicts.cpuScales(curve(1.0, 1.0, 1), 1),
+  },
+  "decision.moderate-waiting": {
+    holds: () => verdicts.moderateWaiting(waits(steady(7))),
+    differs: () => verdicts.moderateWaiting(waits(steady(1.1))),
+    unclear: () => verdicts.moderateWaiting(waits([2, 8, 5])),
+    "not measured": () => verdicts.moderateWaiting(waits(null)),
+  },
+  "decision.massive-waiting": {
+    holds: () => verdicts.massiveWaiting({ requests: 10_000, failed: 0, wallMs: 2_000, addedBytes: 100e6 }, { threads: 32, requests: 10_000, failed: 0, wallMs: 9_000, addedBytes: 300e6 }),
+    differs: () => verdicts.massiveWaiting({ requests: 10_000, failed: 0, wallMs: 2_000, addedBytes: 400e6 }, { threads: 32, requests: 10_000, failed: 0, wallMs: 9_000, addedBytes: 300e6 }),
+  },
+  "decision.shared-threads": {
+    holds: () => shared("decision.shared-threads", { plain: 5, atomic: 0, locked: 0 }),
+    differs: () => shared("decision.shared-threads", { plain: 0, atomic: 0, locked: 0 }),
+    unclear: () => shared("decision.shared-threads", { plain: 0, atomic: 0, locked: 0 }, 1),
+  },
+  "decision.shared-async": {
+    holds: () => shared("decision.shared-async", { plain: 5, atomic: 0, locked: 0 }),
+    unclear: () => shared("decision.shared-async", { plain: 5, atomic: 0, locked: 0 }, 2, { withAwait: 100, withoutAwait: 100, expected: 100 }),
+  },
+  "decision.shared-processes": {
+    holds: () => shared("decision.shared-processes", { plain: 5, atomic: 0, locked: 0 }),
+    unclear: () => shared("decision.shared-processes", { plain: 5, atomic: 0, locked: 0 }, 2, race, { sum: 9, expected: 10 }),
+  },
+};
+
+/** Runs that went wrong: each must be unclear, whatever the claim. */
+const BROKEN_RUNS: readonly { readonly what: string; readonly claim: () => Claim }[] = [
+  { what: "Node's threads fell short and no processes ran beside them", claim: () => verdicts.nodeThreadsParallel(node(flat, null)) },
+  { what: "Node's threads and processes both fell short (05)", claim: () => pick(verdicts.cpuExamples(node(flat, flat), null), "examples.cpu-node-threads") },
+  { what: "04's threads fell short with no processes to compare", claim: () => verdicts.threadsBestFor(summarize([1.0, 1.02, 1.01]), 2) },
+  { what: "the curve's threads and processes both fell short", claim: () => verdicts.cpuScales(curve(1.0, 1.0), 2) },
+  { what: "worker threads on free cores did not work at once", claim: () => verdicts.parallelismNeedsCores(allCpus(flat), pinned(1.0)) },
+  { what: "Atomics.add lost an update", claim: () => shared("decision.shared-threads", { plain: 5, atomic: 1, locked: 0 }) },
+  { what: "the event loop ran two CPU copies at once", claim: () => verdicts.concurrencyOnOneLane(result(2, 2, { eventLoop: { ...ran(1), spans: spans("eventLoop", 2, true) } }), result(2, 3, { async: { ...ran(3), spans: spans("async", 3, true) } })) },
+  { what: "blocking waits overlapped on one thread", claim: () => pick(verdicts.ioExamples(blocking(steady(1.95), steady(1.9)), null), "examples.io-blocking-loop") },
+  { what: "the messages did not add up", claim: () => shared("decision.shared-processes", { plain: 5, atomic: 0, locked: 0 }, 2, race, { sum: 9, expected: 10 }) },
+];
+
+/** Every claim id the verdict functions can return, read from their source. */
+function claimIds(): string[] {
+  const source = readFileSync(path.join(process.cwd(), "src", "course", "verdicts.ts"), "utf8");
+  return [...new Set([...source.matchAll(/(?:id: |notMeasuredInCPython\()"([a-z]+\.[a-z-]+)"/g)].map((m) => m[1]!))].sort();
+}
+
+describe("every verdict can come out each way it names", () => {
+  it("the table covers every claim the verdicts can return", () => {
+    assert.deepEqual(Object.keys(OUTCOMES).sort(), claimIds());
+  });
+
+  for (const [id, outcomes] of Object.entries(OUTCOMES)) {
+    it(`${id}: ${Object.keys(outcomes).join(", ")}`, () => {
+      const kinds = new Set<Claim["kind"]>();
+      for (const [verdict, make] of Object.entries(outcomes)) {
+        const claim = make!();
+        assert.equal(claim.id, id);
+        assert.equal(claim.verdict, verdict, `${id} fed evidence for "${verdict}": ${claim.reason}`);
+        assert.ok(claim.reason.length > 0 && claim.rule.length > 0 && claim.measured.length > 0);
+        kinds.add(claim.kind);
+      }
+      assert.equal(kinds.size, 1, `${id} is always the same kind of claim`);
+      const [kind] = kinds;
+      if (kind === "test") {
+        assert.ok(outcomes.holds && outcomes.differs, `${id} is a test: it must be able to hold and to differ`);
+      } else {
+        assert.ok(outcomes.holds && outcomes.unclear && !outcomes.differs, `${id} is a demonstration: shown, or unclear when the run went wrong, never "differs"`);
+      }
+    });
+  }
+});
+
+describe("a run that went wrong is unclear, never evidence for either side", () => {
+  for (const { what, claim } of BROKEN_RUNS) {
+    it(what, () => {
+      const c = claim();
+      assert.equal(c.verdict, "unclear", `${c.id}: ${c.reason}`);
+    });
+  }
+
+  it("a speedup claim that fell short says whether the copies were denied CPU, ran on slower CPUs, or lost time to the runtime", () => {
+    const copies = (strategy: StrategyKey, ms: number, cpuMs: number): Span[] =>
+      [0, 1, 2].flatMap((repeat) => [0, 1].map((copy): Span => ({ strategy, repeat, copy, pid: 1, threadId: copy, lane: `t${copy}`, laneKind: "thread", startMs: 0, endMs: ms, cpuMs })));
+    const run = (processes: Row, steal = 0): CompareResult => {
+      const r = result(2, 2, { sequential: { ...base, spans: copies("sequential", 150, 150) }, threads: parallel, processes });
+      return { ...r, noise: { ...r.noise, steal } };
+    };
+    const reason = (r: CompareResult): string => pick(verdicts.cpuExamples(r, null), "examples.cpu-node-processes").reason;
+    assert.match(reason(run({ ...ran(1.3, 1.95), spans: copies("processes", 230, 225) })), /^slower CPU: 1\.95 CPUs were busy at once; each copy had 98% of a CPU yet ran 1\.53x as long/);
+    assert.match(reason(run({ ...ran(1.3, 1.3), spans: copies("processes", 230, 150) }, 0.3)), /^denied CPU: .*each copy had only 65% of a CPU while it ran: the hypervisor held back 30% of the machine's CPU time \(steal\)/);
+    assert.match(reason(run({ ...ran(1.3, 1.3), spans: copies("processes", 230, 150) })), /^denied CPU: .*neither steal nor other programs explain it, so the copies shared CPUs with each other/);
+    assert.match(reason(run({ wall: steady(230), speedup: steady(1.3), coresBusy: steady(1.95), spans: copies("processes", 150, 150) })), /^runtime overhead: .*ran about as fast side by side as alone, and 35% of the wall time went to starting, handing out and collecting them/);
+  });
+});
