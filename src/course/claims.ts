@@ -50,6 +50,24 @@ export interface Claim {
    * when the claim's evidence is its own.
    */
   readonly evidence?: string;
+  /**
+   * The numbers a predict-first question reads (see questions.ts): the measure the question asks
+   * about (`median`, and `low`–`high`, its 95 % interval) and whatever else its choices need
+   * (`cores`, `copies`, …). Absent on claims no question asks about.
+   */
+  readonly observed?: Observed;
+}
+
+/** What a claim measured, by name, for the question that asks about it. */
+export type Observed = Readonly<Record<string, number>>;
+
+/**
+ * A measure and its 95 % interval as Observed numbers (`extra` added): one sample has no interval,
+ * so it spans every value (kept finite: saved results are JSON).
+ */
+export function observedStat(stat: Stat, extra: Observed = {}): Observed {
+  const { low, high, n } = interval(stat.samples);
+  return n < 2 ? { median: stat.median, low: 0, high: Number.MAX_VALUE, ...extra } : { median: stat.median, low, high, ...extra };
 }
 
 /** The outcome of one check: clearly yes, clearly no, or undecided. */

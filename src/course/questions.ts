@@ -1,11 +1,13 @@
 /**
  * Predict, then measure. Before a chapter's main experiment the reader commits to an answer to
- * one question; after it, the answer this machine supports is read from the verdict of the claim
- * the experiment decides, and explained with that claim's own numbers. Nothing here knows the
- * right answer in advance: a run that cannot decide the claim cannot decide the question either.
+ * one question; each answer predicts a range of the measured value. After the experiment, the
+ * answer this machine supports is the one whose range holds the measurement (its 95 % interval
+ * wholly inside), read from the numbers the claim observed. Nothing here knows the right answer in
+ * advance: a measurement that lies in no range, or across two, supports none, and so does a claim
+ * this run did not decide (its premises, such as free CPUs, were not shown) or could not measure.
  */
 import { rangeError, typeError } from "../errors";
-import type { Claim } from "./claims";
+import type { Claim, Observed } from "./claims";
 
 export type Choice = "a" | "b" | "c";
 
@@ -14,42 +16,66 @@ export interface Question {
   readonly id: string;
   readonly text: string;
   readonly choices: Readonly<Record<Choice, string>>;
-  /** The choice the claim's verdict supports: when it holds, and when it differs. */
-  readonly answerWhen: { readonly holds: Choice; readonly differs: Choice };
+  /** What each choice predicts of the measurement, in words (shown beside the answer). */
+  readonly predicts: Readonly<Record<Choice, string>>;
+  /** The choice whose prediction holds the claim's observed numbers, or null when none does. */
+  readonly choose: (observed: Observed) => Choice | null;
 }
 
+/** A closed range of a measure, [low, high]. */
+type Range = readonly [number, number];
+const ANY_HIGH = Number.MAX_VALUE;
+
+/** The first choice whose range holds the observed interval (low to high) wholly; null when none does. */
+function rangeChoice(observed: Observed, ranges: Readonly<Partial<Record<Choice, Range>>>): Choice | null {
+  const { low, high } = observed;
+  if (low === undefined || high === undefined) return null;
+  for (const [choice, [from, to]] of Object.entries(ranges) as [Choice, Range][]) if (low >= from && high <= to) return choice;
+  return null;
+}
+
+/** Two copies keeping CPUs busy: about two, about one, or about half of one. */
+const TWO_COPIES_BUSY: Readonly<Record<Choice, Range>> = { a: [1.5, 2.5], b: [0.7, 1.3], c: [0, 0.6] };
+const TWO_COPIES_BUSY_WORDS = { a: "1.5 to 2.5 CPUs busy", b: "0.7 to 1.3 CPUs busy", c: "under 0.6 CPUs busy" } as const;
+
 const ASKED: readonly Question[] = [
-    {
-      id: "concepts.parallelism",
-      text: "Several copies of a CPU-bound count run on worker threads, one thread each. On this machine, how many CPUs will they keep busy at the same time?",
-      choices: {
-        a: "about as many as there are copies or free CPUs, whichever is fewer: each thread gets a core",
-        b: "about one: the copies take turns on a single core",
-        c: "more than there are CPUs: threads add computing power",
-      },
-      answerWhen: { holds: "a", differs: "b" },
+  {
+    id: "concepts.parallelism",
+    text: "Several copies of a CPU-bound count run on worker threads, one thread each. On this machine, how many CPUs will they keep busy at the same time?",
+    choices: {
+      a: "about as many as there are copies or free CPUs, whichever is fewer: each thread gets a core",
+      b: "about one: the copies take turns on a single core",
+      c: "more than there are CPUs: threads add computing power",
     },
-    {
-      id: "gil.threads",
-      text: "Two CPython threads each run the same pure-Python counting loop, with two or more CPUs free. How many CPUs will they keep busy on average?",
-      choices: {
-        a: "about two: each thread runs on its own core",
-        b: "about one: the threads take turns running Python code",
-        c: "about half of one: the threads block each other most of the time",
-      },
-      answerWhen: { holds: "b", differs: "a" },
+    predicts: {
+      a: "CPUs busy between 0.75 and 1.1 times the copies or the CPUs, whichever is fewer",
+      b: "0.5 to 1.3 CPUs busy",
+      c: "more CPUs busy than the machine has, by 0.2 or more",
     },
-    {
-      id: "gil.node-threads",
-      text: "Two Node.js worker threads each run the same JavaScript counting loop, with two or more CPUs free. How many CPUs will they keep busy on average?",
-      choices: {
-        a: "about two: each worker has its own isolate and event loop, on its own thread",
-        b: "about one: like CPython's threads, they take turns",
-        c: "less than one: the workers mostly wait for the main thread",
-      },
-      // The claim is the article's rule for threads, so it differs in Node when the workers run in parallel.
-      answerWhen: { holds: "b", differs: "a" },
+    choose: (o) => rangeChoice(o, { a: [0.75 * (o.expected ?? 2), 1.1 * (o.expected ?? 2)], b: [0.5, 1.3], c: [(o.cores ?? 2) + 0.2, ANY_HIGH] }),
+  },
+  {
+    id: "gil.threads",
+    text: "Two CPython threads each run the same pure-Python counting loop, with two or more CPUs free. How many CPUs will they keep busy on average?",
+    choices: {
+      a: "about two: each thread runs on its own core",
+      b: "about one: the threads take turns running Python code",
+      c: "about half of one: the threads block each other most of the time",
     },
+    predicts: TWO_COPIES_BUSY_WORDS,
+    choose: (o) => rangeChoice(o, TWO_COPIES_BUSY),
+  },
+  {
+    id: "gil.node-threads",
+    text: "Two Node.js worker threads each run the same JavaScript counting loop, with two or more CPUs free. How many CPUs will they keep busy on average?",
+    choices: {
+      a: "about two: each worker has its own isolate and event loop, on its own thread",
+      b: "about one: like CPython's threads, they take turns",
+      c: "less than one: the workers mostly wait for the main thread",
+    },
+    predicts: TWO_COPIES_BUSY_WORDS,
+    choose: (o) => rangeChoice(o, TWO_COPIES_BUSY),
+  },
   {
     id: "approaches.preemptive",
     text: "More copies of a CPU-bound count than there are CPUs start together, each on a worker thread of its own. While they run, how many of them are in progress at the same time?",
@@ -58,7 +84,8 @@ const ASKED: readonly Question[] = [
       b: "as many as there are CPUs: the others wait until a thread finishes",
       c: "one: the threads run one after another",
     },
-    answerWhen: { holds: "a", differs: "b" },
+    predicts: { a: "every copy in progress at once", b: "as many copies in progress as there are CPUs", c: "one copy in progress at a time" },
+    choose: (o) => (o.median === o.copies ? "a" : o.median === o.cores ? "b" : o.median === 1 ? "c" : null),
   },
   {
     id: "proscons.switch-cost",
@@ -68,7 +95,8 @@ const ASKED: readonly Question[] = [
       b: "about as cheap or cheaper: a thread switch is done by the CPU, an await goes through the event loop",
       c: "they cannot be compared: the two threads run at the same time",
     },
-    answerWhen: { holds: "a", differs: "b" },
+    predicts: { a: "a thread's handoff 10x an await's or more", b: "a thread's handoff at most 1.5x an await's", c: "no ratio at all (the run times both, so none of it)" },
+    choose: (o) => rangeChoice(o, { a: [10, ANY_HIGH], b: [0, 1.5] }),
   },
   {
     id: "examples.cpu-node-threads",
@@ -78,7 +106,8 @@ const ASKED: readonly Question[] = [
       b: "up to about 2x: each worker thread runs its own JavaScript engine on its own core",
       c: "well under 1x: threads always cost more than they give",
     },
-    answerWhen: { holds: "a", differs: "b" },
+    predicts: { a: "a speedup of 0.8x to 1.2x", b: "a speedup of 1.3x to 2.2x", c: "a speedup under 0.8x" },
+    choose: (o) => rangeChoice(o, { a: [0.8, 1.2], b: [1.3, 2.2], c: [0, 0.8] }),
   },
   {
     id: "examples.async-many",
@@ -88,7 +117,8 @@ const ASKED: readonly Question[] = [
       b: "clearly longer than one wait: a thread can only wait on a few things at a time",
       c: "about a thousand times 300 ms: the thread waits for one timer after another",
     },
-    answerWhen: { holds: "a", differs: "b" },
+    predicts: { a: "at most 1.5 times one wait", b: "between 1.5 times one wait and half the waits one after another", c: "at least half the time of the waits one after another" },
+    choose: (o) => rangeChoice(o, { a: [0, 1.5], b: [1.5, 0.5 * (o.copies ?? 1000)], c: [0.5 * (o.copies ?? 1000), ANY_HIGH] }),
   },
   {
     id: "decision.massive-waiting",
@@ -98,7 +128,18 @@ const ASKED: readonly Question[] = [
       b: "the thread pool, on at least one count",
       c: "neither: they cost about the same",
     },
-    answerWhen: { holds: "a", differs: "b" },
+    predicts: {
+      a: "async: less time and less memory, no request lost",
+      b: "the pool: less or equal time or memory",
+      c: "time and memory within 10 % of each other",
+    },
+    choose: (o) => {
+      const { asyncMs, poolMs, asyncBytes, poolBytes, asyncFailed } = o;
+      if (asyncMs === undefined || poolMs === undefined || asyncBytes === undefined || poolBytes === undefined) return null;
+      const near = (a: number, b: number): boolean => Math.abs(a - b) <= 0.1 * Math.max(Math.abs(a), Math.abs(b));
+      if (near(asyncMs, poolMs) && near(asyncBytes, poolBytes)) return "c";
+      return asyncMs < poolMs && asyncBytes < poolBytes && asyncFailed === 0 ? "a" : "b";
+    },
   },
   {
     id: "decision.shared-threads",
@@ -108,7 +149,9 @@ const ASKED: readonly Question[] = [
       b: "exactly ten million both ways: each `++` is a single step",
       c: "under ten million both ways: threads cannot share a counter at all",
     },
-    answerWhen: { holds: "a", differs: "b" },
+    predicts: { a: "updates lost with ++, none with Atomics.add", b: "no update lost either way", c: "updates lost both ways" },
+    choose: ({ plainLost, atomicLost }) =>
+      plainLost === undefined || atomicLost === undefined ? null : atomicLost === 0 ? (plainLost > 0 ? "a" : "b") : plainLost > 0 ? "c" : null,
   },
 ];
 
@@ -156,15 +199,26 @@ export function recordPrediction(id: string, choice: string): Prediction {
   return { question: asked, choice: recorded };
 }
 
-/** The prediction for `claim`'s question beside the answer that claim's verdict supports. */
+/**
+ * The prediction for `claim`'s question beside the answer its measurement supports: the choice
+ * whose range holds the claim's observed numbers. None where the claim was not decided, carries no
+ * numbers (results saved by an older course), or lies in no single choice's range.
+ */
 export function predictionOutcome(claim: Claim): PredictionOutcome {
   const asked = question(claim.id, "claim.id");
   const predicted = predictions.get(asked.id) ?? null;
-  const supported = claim.verdict === "holds" ? asked.answerWhen.holds : claim.verdict === "differs" ? asked.answerWhen.differs : null;
+  // A run that did not decide its claim did not show the question's premises (free CPUs, a quiet machine) either.
+  const decided = claim.verdict === "holds" || claim.verdict === "differs";
+  const supported = decided && claim.observed ? asked.choose(claim.observed) : null;
+  const verdict = `The claim ${claim.verdict === "holds" || claim.verdict === "differs" ? claim.verdict : `is ${claim.verdict}`}: ${claim.reason}.`;
   const explanation =
-    supported === null
-      ? `This run cannot answer it (${claim.verdict}): ${claim.reason}. Measured: ${claim.measured}.`
-      : `Measured: ${claim.measured}. So ${claim.reason}.`;
+    supported !== null
+      ? `Measured: ${claim.measured}. That is what (${supported}) predicts: ${asked.predicts[supported]}. ${verdict}`
+      : !decided
+        ? `This run cannot answer it (${claim.verdict}): ${claim.reason}. Measured: ${claim.measured}.`
+        : !claim.observed
+          ? `This run recorded no numbers for the question. Measured: ${claim.measured}.`
+          : `This run cannot answer it: the measurement lies in no single choice's range (${(Object.entries(asked.predicts) as [Choice, string][]).map(([c, p]) => `(${c}) ${p}`).join("; ")}). Measured: ${claim.measured}. ${verdict}`;
   return { question: asked, predicted, supported, correct: predicted === null || supported === null ? null : predicted === supported, explanation };
 }
 

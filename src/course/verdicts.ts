@@ -14,7 +14,7 @@ import type { StartupSamples } from "../measure/startup";
 import type { SwitchSamples } from "../measure/switches";
 import { formatBytes, formatDuration } from "../measure/format";
 import { interval, median, pairedRatios, type Stat } from "../measure/stats";
-import { atLeast, atMost, thresholdRule, verdictOf, type Check, type Claim, type Verdict } from "./claims";
+import { atLeast, atMost, observedStat, thresholdRule, verdictOf, type Check, type Claim, type Verdict } from "./claims";
 import { byRepeat, cpuShareOfCopies, laneCount, maxConcurrency } from "./overlap";
 
 function strategy(result: CompareResult, key: string): StrategyResult {
@@ -342,6 +342,7 @@ export function parallelismNeedsCores(cpu: CompareResult, oneCpu: CompareResult 
     verdict,
     reason,
     rule: `on all CPUs: ${measure.rule}; held to one CPU: ${pinned ? pinned.rule : "not run"}; holds if the first is yes and the second yes, differs if the second is no, else unclear`,
+    observed: observedStat(threads.coresBusy ?? measure.speedup, { expected: measure.expected, cores, copies: cpu.copies }),
   });
 }
 
@@ -391,6 +392,7 @@ export function gilThreads(python: CompareResult): Claim {
           : threadsSpedUpReason(),
     rule: `${measure.rule}; and CPython processes in the same run must work in parallel (else unclear)`,
     evidence: EVIDENCE.cpythonThreadsOneCore,
+    observed: observedStat(strategy(python, "python:threads").coresBusy ?? measure.speedup, { copies: python.copies }),
   });
 }
 
@@ -456,6 +458,7 @@ export function nodeThreadsParallel(node: CompareResult): Claim {
     ...judged,
     nodeByDesign: NO_GIL_IN_NODE,
     evidence: EVIDENCE.nodeThreadsParallel,
+    observed: observedStat(strategy(node, "threads").coresBusy ?? measure.speedup, { copies: node.copies }),
   });
 }
 
@@ -582,6 +585,7 @@ export function preemptiveThreads(result: CompareResult): Claim {
         ? "the OS time-sliced the cores between all the threads; the event loop ran each copy to its end before the next"
         : "the overlap pattern differs from the claim in this run",
     rule: "judged only with more copies than CPUs; holds if all copies on threads were running at once in every repeat, and never more than 1 on the event loop",
+    observed: { median: threadsMost, low: threadsMost, high: threadsMost, copies: result.copies, cores },
   });
 }
 
@@ -646,6 +650,7 @@ export function switchCosts(measures: readonly SwitchSamples[]): Claim {
           ? `a handoff between threads cost under ${COOPERATIVE_SWITCH_CHEAPER}x an await's: the OS wake-up was cheaper than expected, or the awaits were slowed down`
           : "the rounds disagreed too much to place the ratio on one side of the threshold",
     rule: thresholdRule("a thread's handoff over an async task's, paired by round", ratio, "at least", COOPERATIVE_SWITCH_CHEAPER, xFormat),
+    observed: observedStat(ratio),
   });
 }
 
@@ -760,6 +765,7 @@ export function cpuExamples(node: CompareResult, python: CompareResult | null): 
       ...threadsAgainstProcesses(node, threads),
       nodeByDesign: NO_GIL_IN_NODE,
       evidence: EVIDENCE.nodeThreadsParallel,
+      observed: observedStat(threads.speedup, { copies: node.copies, cores }),
     }),
   );
   const processes = wallSpeedup(node, "processes");
@@ -847,6 +853,7 @@ export function asyncExamples(points: readonly { copies: number; wallMs: number 
     verdict: holds ? "holds" : "differs",
     reason: holds ? "the event loop slept once for all of them" : "the waits took longer than one wait plus overhead",
     rule: `holds if all the waits together took under 1.5 waits plus 50 ms (${ms(limit)})`,
+    observed: { median: most.wallMs / waitMs, low: most.wallMs / waitMs, high: most.wallMs / waitMs, copies: most.copies },
   });
 }
 
@@ -963,6 +970,7 @@ export function massiveWaiting(asyncRun: { requests: number; failed: number; wal
       ? `the event loop waited on every socket at once; the pool, capped at ${pool.threads} threads on purpose as real pools are, could only wait on ${pool.threads} at a time, and its threads cost more memory than all the sockets`
       : "async did not beat the thread pool on both time and memory in this run",
     rule: "holds if async lost no request and took less time and less added memory than the thread pool",
+    observed: { asyncMs: asyncRun.wallMs, poolMs: pool.wallMs, asyncBytes: asyncRun.addedBytes, poolBytes: pool.addedBytes, asyncFailed: asyncRun.failed },
   });
 }
 
@@ -988,6 +996,7 @@ export function sharedState(lost: { plain: number; atomic: number; locked: numbe
               ? `no update was lost although the threads ran on ${coresText(cores)}: plain increments were safe in this run`
               : "no update was lost, but on one core the threads rarely switch in the middle of an update, so this run cannot tell",
       rule: "holds if plain increments lost updates while Atomics.add and the lock lost none; differs if plain increments lost none on 2 or more cores; unclear on one core with none lost, or if atomics or the lock lost any (a broken run)",
+      observed: { plainLost: lost.plain, atomicLost: lost.atomic, lockedLost: lost.locked },
     }),
     claim({
       id: "decision.shared-async",

@@ -31,15 +31,15 @@ describe("predict, then measure", () => {
     for (const q of Object.values(QUESTIONS)) {
       assert.ok(claimIds.has(q.id), `${q.id} is a claim's id`);
       assert.equal(new Set(Object.values(q.choices)).size, 3, `${q.id}: three different choices`);
-      assert.notEqual(q.answerWhen.holds, q.answerWhen.differs, `${q.id}: the two verdicts support different answers`);
+      assert.equal(new Set(Object.values(q.predicts)).size, 3, `${q.id}: each choice predicts something different`);
     }
   });
 
-  it("the supported answer follows the verdict: the GIL holding, a free-threaded build, an undecided run", () => {
+  it("the supported answer is the choice whose range holds the measurement: the GIL holding, a free-threaded build, an undecided run", () => {
     recordPrediction("gil.threads", "b");
     const held = predictionOutcome(verdicts.gilThreads(python(1.0, 1.95)));
     assert.deepEqual([held.predicted, held.supported, held.correct], ["b", "b", true]);
-    assert.match(held.explanation, /^Measured: CPython, 2 copies .*\. So the threads took turns holding the GIL/);
+    assert.match(held.explanation, /^Measured: CPython, 2 copies .*\. That is what \(b\) predicts: 0\.7 to 1\.3 CPUs busy\. The claim holds: the threads took turns holding the GIL/);
 
     const freeThreaded = predictionOutcome(verdicts.gilThreads(python(1.9, 1.95)));
     assert.deepEqual([freeThreaded.supported, freeThreaded.correct], ["a", false]);
@@ -62,6 +62,36 @@ describe("predict, then measure", () => {
     const outcome = predictionOutcome(verdicts.nodeThreadsParallel(node(1, 1.0)));
     assert.deepEqual([outcome.predicted, outcome.supported, outcome.correct], ["a", null, null]);
     assert.match(outcome.explanation, /not measured/);
+  });
+
+  it("every question: each choice is supported by a measurement in its range, and by nothing else", () => {
+    const claimWith = (id: string, observed: Record<string, number>, verdict: "holds" | "differs" = "holds") =>
+      ({ id, section: "x", claim: "x", measured: "m", verdict, reason: "r", rule: "r", kind: "test", nodeByDesign: null, observed }) as const;
+    const exact = (v: number, extra: Record<string, number> = {}) => ({ median: v, low: v, high: v, ...extra });
+    const cases: Record<string, Partial<Record<"a" | "b" | "c" | "none", Record<string, number>>>> = {
+      "concepts.parallelism": { a: exact(1.9, { expected: 2, cores: 2 }), b: exact(1.0, { expected: 2, cores: 2 }), c: exact(2.6, { expected: 2, cores: 2 }), none: { median: 1.4, low: 1.2, high: 1.6, expected: 2, cores: 2 } },
+      "gil.threads": { a: exact(1.9), b: exact(1.0), c: exact(0.4), none: { median: 1.4, low: 1.1, high: 1.7 } },
+      "gil.node-threads": { a: exact(1.9), b: exact(1.0), c: exact(0.4), none: exact(1.4) },
+      "approaches.preemptive": { a: exact(4, { copies: 4, cores: 2 }), b: exact(2, { copies: 4, cores: 2 }), c: exact(1, { copies: 4, cores: 2 }), none: exact(3, { copies: 4, cores: 2 }) },
+      "proscons.switch-cost": { a: exact(40), b: exact(1.1), none: exact(5) },
+      "examples.cpu-node-threads": { a: exact(1.0), b: exact(1.9), c: exact(0.5), none: { median: 1.2, low: 1.0, high: 1.5 } },
+      "examples.async-many": { a: exact(1.1, { copies: 1000 }), b: exact(20, { copies: 1000 }), c: exact(900, { copies: 1000 }) },
+      "decision.massive-waiting": {
+        a: { asyncMs: 300, poolMs: 3000, asyncBytes: 1e7, poolBytes: 5e8, asyncFailed: 0 },
+        b: { asyncMs: 300, poolMs: 3000, asyncBytes: 6e8, poolBytes: 5e8, asyncFailed: 0 },
+        c: { asyncMs: 300, poolMs: 310, asyncBytes: 1e7, poolBytes: 1.05e7, asyncFailed: 0 },
+      },
+      "decision.shared-threads": { a: { plainLost: 5, atomicLost: 0 }, b: { plainLost: 0, atomicLost: 0 }, c: { plainLost: 5, atomicLost: 3 }, none: { plainLost: 0, atomicLost: 3 } },
+    };
+    assert.deepEqual(Object.keys(cases).sort(), Object.keys(QUESTIONS).sort(), "every question is tried");
+    for (const [id, byChoice] of Object.entries(cases)) {
+      for (const [choice, observed] of Object.entries(byChoice)) {
+        const outcome = predictionOutcome(claimWith(id, observed!));
+        assert.equal(outcome.supported, choice === "none" ? null : choice, `${id} with ${JSON.stringify(observed)}`);
+      }
+      const first = Object.values(byChoice)[0]!;
+      assert.equal(predictionOutcome({ ...claimWith(id, first), verdict: "unclear" }).supported, null, `${id}: an undecided run answers nothing`);
+    }
   });
 
   it("no prediction yet is recorded as none, shown with how to make one, and judged as nothing", () => {
