@@ -37,8 +37,8 @@ export { measureMemory, type MemoryPerUnit, type MemoryUnit } from "./measure/me
 export { measureStartup, type StartupSamples } from "./measure/startup";
 export { measureSwitches, type SwitchSamples, type SwitchOptions } from "./measure/switches";
 export {
-  measurePythonStartup, measurePythonMemory, measurePythonSwitches, PYTHON_DEFAULT_HANDOFFS,
-  type PythonStartupSamples, type PythonMemoryPerUnit, type PythonSwitchSamples, type PythonSwitchUnit, type PythonSwitchOptions,
+  measurePythonStartup, measurePythonMemory, measurePythonMemoryRounds, measurePythonSwitches, PYTHON_DEFAULT_HANDOFFS, PYTHON_DEFAULT_MEMORY_COUNTS,
+  type PythonStartupSamples, type PythonMemoryPerUnit, type PythonMemorySamples, type PythonSwitchSamples, type PythonSwitchUnit, type PythonSwitchOptions,
 } from "./measure/python-unit-costs";
 export type { PythonMeasureOptions } from "./measure/python-script";
 export { fileLimit, raiseFileLimit, type FileLimit, type FileLimitChange } from "./measure/file-limit";

@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import { ProcessWatch, until } from "../helpers/processes";
 import { descendants } from "../../tools/proc";
 import {
-  AbortError, StrategyUnavailableError, abortAllExperiments, compare, findPython, hashBytes, measurePythonMemory, measurePythonStartup,
+  AbortError, StrategyUnavailableError, abortAllExperiments, compare, findPython, hashBytes, measurePythonMemory, measurePythonMemoryRounds, measurePythonStartup,
   measurePythonSwitches, pythonConcurrentWaits, pythonInterpreterOf, pythonSharedCounter, run, type PythonInterpreter,
 } from "conclab";
 
@@ -65,6 +65,14 @@ describe("CPython unit costs", { skip: noPython }, () => {
       assert.equal(processes.metric, existsSync("/proc/self/smaps_rollup") ? "pss" : "rss-children");
       assert.ok(processes.totalBytes > 0);
     });
+  });
+
+  it("memory in rounds: one list per unit, in the order asked, a reading per round with that unit's meter", async () => {
+    const rounds = await measurePythonMemoryRounds(["threads", "async"], { rounds: 2, counts: { threads: 4, async: 200 } });
+    assert.deepEqual(rounds.map((m) => [m.strategy, m.count, m.metric, m.bytesPerUnitSamples.length]), [["threads", 4, "rss", 2], ["async", 200, "tracemalloc", 2]]);
+    for (const m of rounds) assertInterpreter(m.interpreter);
+    assert.ok(rounds[1]!.bytesPerUnitSamples.every((b) => b > 0), "every asyncio task holds some memory");
+    await assert.rejects(measurePythonMemoryRounds(["async"], { counts: { async: 0 } }), /options\.counts\.async must be an integer from 1 to 1000000/);
   });
 
   it("switches: a sample per round for each unit, with the handoffs asked for", async () => {
