@@ -254,7 +254,7 @@ def memory_processes(count, context):
             children.append(process)
             conns.append(parent_end)
             parent_end.recv()
-        time.sleep(0.2)
+        time.sleep(0.1)  # let the last one settle
         pss = [pss_bytes(p.pid) for p in children]
         if all(v is not None for v in pss):
             return {"totalBytes": sum(pss), "metric": "pss"}

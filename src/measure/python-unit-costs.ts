@@ -8,7 +8,7 @@
 import { checkInteger, rangeError } from "../errors";
 import type { PythonInterpreter } from "../python";
 import type { MemoryPerUnit, MemoryUnit } from "./memory-per-unit";
-import { checkPythonOptions, runPythonMeasurement, type PythonMeasureOptions } from "./python-script";
+import { checkPythonOptions, pythonFor, runPythonMeasurement, type PythonMeasureOptions } from "./python-script";
 import type { StartupSamples } from "./startup";
 
 const UNITS: readonly MemoryUnit[] = ["async", "threads", "processes"];
@@ -179,10 +179,11 @@ export async function measurePythonMemoryRounds(
   const rounds = checkInteger("options.rounds", options.rounds ?? 3, 1, 100, "take between 1 and 100 rounds (3 is plenty: the meters are steady)");
   const counts = new Map(chosen.map((unit) => [unit, checkInteger(`options.counts.${unit}`, options.counts?.[unit] ?? PYTHON_DEFAULT_MEMORY_COUNTS[unit], 1, MEMORY_LIMITS[unit], `start between 1 and ${MEMORY_LIMITS[unit]}`)]));
   const readings = new Map(chosen.map((unit) => [unit, [] as PythonMemoryPerUnit[]]));
+  const once = { ...options, python: pythonFor("CPython memory per unit", options.python) }; // found once, not once per reading
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < chosen.length; i++) {
       const unit = chosen[(i + round) % chosen.length]!;
-      readings.get(unit)!.push(await measurePythonMemory(unit, counts.get(unit)!, options));
+      readings.get(unit)!.push(await measurePythonMemory(unit, counts.get(unit)!, once));
     }
   }
   return chosen.map((unit) => {
