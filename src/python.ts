@@ -17,7 +17,9 @@ const PROBE = "import sys; print('%d.%d.%d' % sys.version_info[:3]); print(getat
 
 /**
  * Finds a Python 3 interpreter: `$CONCLAB_PYTHON` if set, else `python3`, else `python` on PATH.
- * Returns `null` when none of them is a CPython at least {@link MIN_PYTHON}.
+ * Returns `null` when none of them is a CPython at least {@link MIN_PYTHON}. Its `gil` comes from
+ * a separate `python -c` probe; what the interpreter of a run reported is on its results
+ * (`pythonInterpreterOf(result)`, or `interpreter` on a CPython measurement).
  */
 export function findPython(env: NodeJS.ProcessEnv = process.env): PythonInfo | null {
   const candidates = env.CONCLAB_PYTHON ? [env.CONCLAB_PYTHON] : ["python3", "python"];
