@@ -1,17 +1,18 @@
 // Machine and runtime
 export { describeMachine, type MachineDescription } from "./environment";
 export { cpuLimitText, type CpuBound } from "./machine-limits";
-export { findPython, MIN_PYTHON, type PythonInfo } from "./python";
+export { findPython, MIN_PYTHON, type PythonInfo, type PythonInterpreter } from "./python";
 
 // Tasks
-export { countTo, countPrimes, MAX_COUNT, MAX_PRIME_LIMIT } from "./tasks/cpu";
+export { countTo, countPrimes, hashBytes, MAX_COUNT, MAX_PRIME_LIMIT, MAX_HASH_MB, MAX_HASH_ROUNDS } from "./tasks/cpu";
 export { sleep, blockingSleep, httpGet, readFileTask, MAX_SLEEP_MS } from "./tasks/io";
 export { startDelayServer, type DelayServer, type DelayServerOptions } from "./tasks/delay-server";
 export { makeTestFile, type TestFile } from "./tasks/test-file";
 export type { TaskFunction } from "./tasks/task-source";
 
 // Experiments
-export { compare, type CompareOptions, type CompareResult, type CompareProgress, type StrategyResult } from "./experiment/compare";
+export { compare, pythonInterpreterOf, type CompareOptions, type CompareResult, type CompareProgress, type StrategyResult } from "./experiment/compare";
+export { pythonSharedCounter, pythonConcurrentWaits, type PythonCounterResult, type PythonCounterRun, type PythonWaitsPoint } from "./experiment/python-experiments";
 export { run, type RunOptions, type RunResult } from "./experiment/run";
 export { calibrate, type CalibrateOptions } from "./experiment/calibrate";
 export { compareOnCpus } from "./experiment/pinned";
@@ -36,6 +37,11 @@ export { loopLag, type LoopLagResult } from "./measure/loop-lag";
 export { measureMemory, type MemoryPerUnit, type MemoryUnit } from "./measure/memory-per-unit";
 export { measureStartup, type StartupSamples } from "./measure/startup";
 export { measureSwitches, type SwitchSamples, type SwitchOptions } from "./measure/switches";
+export {
+  measurePythonStartup, measurePythonMemory, measurePythonMemoryRounds, measurePythonSwitches, PYTHON_DEFAULT_HANDOFFS, PYTHON_DEFAULT_MEMORY_COUNTS,
+  type PythonStartupSamples, type PythonMemoryPerUnit, type PythonMemorySamples, type PythonSwitchSamples, type PythonSwitchUnit, type PythonSwitchOptions,
+} from "./measure/python-unit-costs";
+export type { PythonMeasureOptions } from "./measure/python-script";
 export { fileLimit, raiseFileLimit, type FileLimit, type FileLimitChange } from "./measure/file-limit";
 
 // The course's claims and verdicts

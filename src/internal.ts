@@ -27,6 +27,8 @@ export type { RunnerContext, RunRecord, StrategyRunner, TaskRecord } from "./str
 export { createThreadsRunner } from "./strategies/threads";
 export { createProcessesRunner } from "./strategies/processes";
 export { createPythonRunner, REFERENCE_SCRIPT, type PythonMode } from "./strategies/python";
+export { UNIT_COSTS_SCRIPT, runPythonMeasurement } from "./measure/python-script";
+export { readInterpreter } from "./python";
 
 // Reference recordings: the recorder (npm run record-reference) and its file format; chapters show them through referenceView
 export { recordReference, recordCurve, readReference, referenceFileName, REFERENCE_SCHEMA, type ReferenceRecording, type ReferenceCurvePoint, type RecordedStat } from "./course/reference";

@@ -15,11 +15,13 @@ Standard library only, Python 3.8+.
 """
 
 import concurrent.futures
+import hashlib
 import json
 import multiprocessing
 import os
 import signal
 import sys
+import sysconfig
 import threading
 import time
 import urllib.request
@@ -52,6 +54,18 @@ def count_primes(limit):
     return count
 
 
+def hash_bytes(rounds, mb=1):
+    # SHA-256 in C: hashlib releases the GIL while it hashes more than 2 KiB, so threads can run it
+    # in parallel. Each round hashes the previous digest and then the buffer of mb MiB of zeros.
+    data = bytes(mb * 1024 * 1024)
+    digest = b""
+    for _ in range(rounds):
+        h = hashlib.sha256(digest)
+        h.update(data)
+        digest = h.digest()
+    return digest.hex()
+
+
 def sleep(ms):
     # time.sleep blocks the calling thread but releases the GIL while it waits.
     time.sleep(ms / 1000)
@@ -81,6 +95,7 @@ def read_file(path):
 TASKS = {
     "count_to": count_to,
     "count_primes": count_primes,
+    "hash_bytes": hash_bytes,
     "sleep": sleep,
     "blocking_sleep": blocking_sleep,
     "http_get": http_get,
@@ -210,6 +225,9 @@ class Experiment:
             "python": "%d.%d.%d" % sys.version_info[:3],
             "gil": bool(getattr(sys, "_is_gil_enabled", lambda: True)()),
             "start_method": multiprocessing.get_start_method(),
+            "freeThreadedBuild": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
+            "switchIntervalS": sys.getswitchinterval(),
+            "executable": sys.executable,
         }
 
     def _warm_pool(self, warmup, lane_of):

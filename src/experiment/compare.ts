@@ -7,6 +7,7 @@
 import { cpus } from "node:os";
 import { AbortError, checkInteger, throwIfAborted } from "../errors";
 import { describeMachine, type MachineDescription } from "../environment";
+import type { PythonInterpreter } from "../python";
 import { nowMs, turnEventLoop } from "../measure/clock";
 import { ContentionMeter } from "../measure/contention";
 import { laneName, spanOf, type Span } from "../measure/spans";
@@ -15,6 +16,7 @@ import { WorkerThreadPool } from "../pools/thread-pool";
 import type { RunnerContext, RunRecord, StrategyRunner } from "../strategies/strategy";
 import { portable, type TaskFunction, type TaskSource } from "../tasks/task-source";
 import { MemoryTracker, type MemorySummary } from "./memory";
+import type { RunResult } from "./run";
 import { checkArgs, checkCopies, checkSignal, checkTimeout, DEFAULT_TIMEOUT_MS, expandStrategy, isParallel, readTask } from "./options";
 import { newProgressSink, startExperiment, type ProgressReport } from "../runtime/lifecycle";
 import { STRATEGIES, type Pools, type StrategyKey, type StrategyName } from "../strategies/descriptors";
@@ -98,6 +100,12 @@ export interface StrategyResult {
   readonly coresBusy: Stat | null;
   /** Why this result cannot be trusted, if it cannot; empty when it passed every check. */
   readonly suspect: readonly string[];
+  /**
+   * python:* strategies only: what the CPython interpreter that ran the copies reported at run
+   * time (version, whether the GIL was on, switch interval, start method). Read it with
+   * `pythonInterpreterOf(result)`.
+   */
+  readonly interpreter?: PythonInterpreter;
 }
 
 export interface CompareResult {
@@ -283,6 +291,8 @@ async function refuseIfTooLong(plan: Plan, cores: number, signal: AbortSignal, o
 /** What the timed runs collected, per strategy, and the result they make after any number of rounds. */
 class Measurements {
   private readonly records: Map<StrategyKey, RunRecord[]>;
+  /** What each python:* strategy's interpreter reported. */
+  private readonly interpreters = new Map<StrategyKey, PythonInterpreter>();
   private readonly trackers: Map<StrategyKey, MemoryTracker>;
   private readonly contention: Map<StrategyKey, number[]>;
   private readonly steal: Map<StrategyKey, number[]>;
@@ -306,6 +316,7 @@ class Measurements {
 
   /** One timed run of `runner`, with its memory, the CPU other programs took, and the CPUs it kept busy. */
   async timeOnce(key: StrategyKey, runner: StrategyRunner): Promise<void> {
+    if (runner.interpreter) this.interpreters.set(key, runner.interpreter);
     const tracker = this.trackers.get(key)!;
     tracker.start();
     const cpuBefore = process.cpuUsage();
@@ -349,6 +360,7 @@ class Measurements {
         contention: readings(this.contention),
         coresBusy: readings(this.coresBusy),
         results: [...(runs[runs.length - 1]?.tasks ?? [])].sort((a, b) => a.copy - b.copy).map((t) => t.result),
+        ...(this.interpreters.has(key) ? { interpreter: this.interpreters.get(key)! } : {}),
       };
     });
     const strategies: StrategyResult[] = partial.map((p) => {
@@ -479,3 +491,14 @@ async function compareWith<F extends TaskFunction>(options: CompareOptions<F>, c
     if (ending) sink(ending);
   }
 }
+
+/**
+ * What the CPython interpreter of a comparison (or a run) reported while it ran: its version,
+ * whether the GIL was on, its switch interval and start method. Null when no python:* strategy
+ * ran. Use it, not `findPython().gil` (a separate probe), to say what the measurement saw.
+ */
+export function pythonInterpreterOf(result: CompareResult | RunResult): PythonInterpreter | null {
+  if ("strategies" in result) return result.strategies.find((s) => s.interpreter)?.interpreter ?? null;
+  return result.interpreter ?? null;
+}
+

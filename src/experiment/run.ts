@@ -2,6 +2,7 @@
 import { AbortError, checkInteger, throwIfAborted } from "../errors";
 import { describeMachine, type MachineDescription } from "../environment";
 import { laneName, spanOf, type Span } from "../measure/spans";
+import type { PythonInterpreter } from "../python";
 import type { RunnerContext } from "../strategies/strategy";
 import type { TaskFunction } from "../tasks/task-source";
 import { progressOf, startExperiment } from "../runtime/lifecycle";
@@ -35,6 +36,8 @@ export interface RunResult {
   readonly results: readonly unknown[];
   readonly memory: MemorySummary;
   readonly environment: MachineDescription;
+  /** python:* strategies only: what the CPython interpreter reported at run time (GIL state, version…). */
+  readonly interpreter?: PythonInterpreter;
 }
 
 /** One measured run of `copies` copies under one strategy, after `warmup` untimed rounds. */
@@ -83,6 +86,7 @@ async function runWith<F extends TaskFunction>(options: RunOptions<F>, controlle
       results: tasks.map((t) => t.result),
       memory: tracker.summary(),
       environment: describeMachine(),
+      ...(runner.interpreter ? { interpreter: runner.interpreter } : {}),
     };
   } catch (error) {
     const final = signal.aborted && !(error instanceof AbortError) ? new AbortError() : error;

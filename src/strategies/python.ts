@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { AbortError, StrategyUnavailableError, TaskError, TaskTimeoutError } from "../errors";
 import type { LaneKind } from "../measure/spans";
-import { findPython, MIN_PYTHON, type PythonInfo } from "../python";
+import { findPython, MIN_PYTHON, readInterpreter, type PythonInfo, type PythonInterpreter } from "../python";
 import type { RunnerContext, RunRecord, StrategyRunner, TaskRecord } from "./strategy";
 
 /** How the reference script runs the copies: on its main thread, a ThreadPoolExecutor or a ProcessPoolExecutor. */
@@ -70,6 +70,8 @@ class PythonRunner implements StrategyRunner {
   readonly key: `python:${PythonMode}`;
   /** What the interpreter reported on prepare (version, GIL, start method). */
   prepared: PythonPrepared | undefined;
+  /** The same, as every CPython measurement reports it (GIL state at run time, switch interval…). */
+  interpreter: PythonInterpreter | undefined;
   private child: ChildProcessWithoutNullStreams | undefined;
   private pending: Pending | undefined;
   private stdoutBuffer = "";
@@ -207,6 +209,11 @@ class PythonRunner implements StrategyRunner {
       timeoutMs,
     );
     this.prepared = { python: String(reply.python), gil: reply.gil !== false, start_method: String(reply.start_method) };
+    try {
+      this.interpreter = readInterpreter(reply, "the reference script");
+    } catch (error) {
+      throw new TaskError(this.taskName, this.key, (error as Error).message, { cause: error });
+    }
   }
 
   async runOnce(): Promise<RunRecord> {

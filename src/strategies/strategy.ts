@@ -1,3 +1,4 @@
+import type { PythonInterpreter } from "../python";
 import type { TaskSource } from "../tasks/task-source";
 import type { TaskRecord } from "../tasks/record";
 
@@ -28,6 +29,8 @@ export interface RunnerContext {
 export interface StrategyRunner {
   /** The strategy it runs, as its descriptor names it (errors and records say it). */
   readonly key: string;
+  /** What the CPython interpreter that runs the copies reported on prepare (python:* strategies only). */
+  readonly interpreter?: PythonInterpreter;
   prepare(warmupRounds: number): Promise<void>;
   runOnce(): Promise<RunRecord>;
   /** Releases what prepare() started, unless the caller owns it. Safe to call twice. */

@@ -1,0 +1,96 @@
+/**
+ * Two of the course's experiments run in CPython itself (conclab/python/unit_costs.py): the shared
+ * `+=` counter between threads, and many asyncio waits at once. Each result carries what the
+ * interpreter reported at run time (version, GIL, switch interval). Without CPython 3.8+ each
+ * throws StrategyUnavailableError; neither falls back to Node.
+ */
+import { checkInteger, typeError } from "../errors";
+import type { PythonInterpreter } from "../python";
+import { checkPythonOptions, runPythonMeasurement, type PythonMeasureOptions } from "../measure/python-script";
+
+/** One run of the CPython counter: `threads × times` increments of one list cell. */
+export interface PythonCounterRun {
+  readonly expected: number;
+  readonly counted: number;
+  /** expected − counted: the updates that another thread's write overwrote. */
+  readonly lost: number;
+  readonly wallMs: number;
+}
+
+/** The CPython shared-counter experiment, run after run, without and with a lock. */
+export interface PythonCounterResult {
+  readonly threads: number;
+  /** Increments per thread per run. */
+  readonly times: number;
+  /** The statement each thread repeats: `counter[0] += 1`. */
+  readonly statement: string;
+  /** Without a lock, one row per run, in order. */
+  readonly plain: readonly PythonCounterRun[];
+  /** Under one `threading.Lock`, one row per run, in order (run i right after plain run i). */
+  readonly locked: readonly PythonCounterRun[];
+  /** The interpreter that ran it: `interpreter.gil` is whether the GIL was on, `switchIntervalS` how often it changed hands. */
+  readonly interpreter: PythonInterpreter;
+}
+
+/**
+ * `options.threads` (default 4) `threading.Thread`s each do `counter[0] += 1` `options.times`
+ * times (default 500,000, released together by a barrier), once without and once under a
+ * `threading.Lock`, `options.runs` times (default 5): how many updates were lost each run. With a
+ * lock none are; without one, losses depend on the interpreter (`result.interpreter`): CPython up
+ * to 3.9 loses many, 3.10+ with the GIL lets a thread switch only at a loop's back edge or a call,
+ * so this statement loses none there; a free-threaded build (gil false) loses many again.
+ * `options.switchIntervalS` sets `sys.setswitchinterval`. About 1.5 s with the defaults here.
+ * @throws StrategyUnavailableError when no CPython 3.8+ is found.
+ */
+export async function pythonSharedCounter(options: PythonMeasureOptions & { readonly threads?: number; readonly times?: number; readonly runs?: number } = {}): Promise<PythonCounterResult> {
+  checkPythonOptions(options);
+  const threads = checkInteger("options.threads", options.threads ?? 4, 2, 64, "race between 2 and 64 threads (4 is plenty)");
+  const times = checkInteger("options.times", options.times ?? 500_000, 1, 100_000_000, "e.g. 500000; too few and each thread ends before the GIL changes hands");
+  const runs = checkInteger("options.runs", options.runs ?? 5, 1, 100, "take between 1 and 100 runs (5 is plenty)");
+  const { interpreter, result } = await runPythonMeasurement(`CPython shared counter: ${threads} threads × ${times} += 1`, { cmd: "counter", threads, times, runs }, options);
+  const rows = (name: string): PythonCounterRun[] => {
+    const value = result[name];
+    if (!Array.isArray(value) || value.length !== runs) throw new Error(`the Python measurement script sent no ${name} runs`);
+    return (value as Record<string, unknown>[]).map((r) => ({ expected: Number(r.expected), counted: Number(r.counted), lost: Number(r.lost), wallMs: Number(r.wallMs) }));
+  };
+  return { threads, times, statement: String(result.statement), plain: rows("plain"), locked: rows("locked"), interpreter };
+}
+
+/** One batch of asyncio waits: the shape of concurrentWaits()'s points, plus the memory they took. */
+export interface PythonWaitsPoint {
+  /** How many `asyncio.sleep(waitMs)` were gathered at once. */
+  readonly copies: number;
+  /** From the first created to the last finished (ms), timed without tracemalloc. */
+  readonly wallMs: number;
+  /** Python allocations (tracemalloc) that the sleeping tasks held, in a second pass of the same batch. */
+  readonly addedBytes: number;
+  readonly bytesPerTask: number;
+  readonly metric: "tracemalloc";
+  readonly interpreter: PythonInterpreter;
+}
+
+/**
+ * For each count in `counts` (default 1, 10, 100, 1,000, 10,000), `asyncio.gather` of that many
+ * `asyncio.sleep(waitMs / 1000)` on one event loop: the wall time, as concurrentWaits() measures
+ * for Node (the points fit the same figure), and, in a second pass, the memory each sleeping task
+ * added (tracemalloc). About 2 × counts.length × waitMs plus the tasks' own cost (1.2 s with the
+ * defaults here).
+ * @throws StrategyUnavailableError when no CPython 3.8+ is found.
+ */
+export async function pythonConcurrentWaits(waitMs = 100, counts: readonly number[] = [1, 10, 100, 1000, 10_000], options: PythonMeasureOptions = {}): Promise<PythonWaitsPoint[]> {
+  checkInteger("waitMs", waitMs, 0, 600_000, "pass a whole number of milliseconds, e.g. 100");
+  if (!Array.isArray(counts) || counts.length === 0) throw typeError("counts", "a non-empty array of counts", counts, "pass e.g. [1, 10, 100, 1000, 10000]");
+  counts.forEach((count, i) => checkInteger(`counts[${i}]`, count, 1, 1_000_000, "gather between 1 and 1,000,000 sleeps"));
+  checkPythonOptions(options);
+  const { interpreter, result } = await runPythonMeasurement(`CPython asyncio.gather of ${counts.join(", ")} sleeps`, { cmd: "waits", counts, ms: waitMs }, options);
+  const points = result.points;
+  if (!Array.isArray(points) || points.length !== counts.length) throw new Error(`the Python measurement script sent ${Array.isArray(points) ? points.length : "no"} points for ${counts.length} counts`);
+  return (points as Record<string, unknown>[]).map((p) => ({
+    copies: Number(p.copies),
+    wallMs: Number(p.wallMs),
+    addedBytes: Number(p.addedBytes),
+    bytesPerTask: Number(p.bytesPerTask),
+    metric: "tracemalloc" as const,
+    interpreter,
+  }));
+}
