@@ -66,11 +66,11 @@ export { referenceView, loadReferences, referenceDir, type ReferenceView } from 
 export type { ReferenceRecording, ReferenceCurvePoint, RecordedStat } from "./course/reference";
 export { checkTaskOnThreads, checkOverlapOnOneThread, checkRunsInParallel, checkTasksPerThread, checkWaitsTogether, checkCopiesAtOnce, WAITS_CHECK, checkYieldsToSiblings, checkCounterOnThreads, COUNTER_CHECK, FAIR_YIELD, OVERLAP_CHECK, type ExerciseResult } from "./course/exercises";
 export { QUESTIONS, recordPrediction, predictionOutcome, clearPredictions, type Question, type Choice, type Prediction, type PredictionOutcome } from "./course/questions";
-export { parallelCaption, compareCaption, timelineCaption, loopLagCaption, startupCaption, memoryCaption, speedupCurveCaption, waitsCaption, massiveWaitingCaption, unitCostsCaption, switchCostsCaption, durationsCaption } from "./course/captions";
+export { parallelCaption, compareCaption, timelineCaption, loopLagCaption, startupCaption, memoryCaption, speedupCurveCaption, waitsCaption, massiveWaitingCaption, unitCostsCaption, switchCostsCaption, cpythonSwitchCaption, cpythonWaitsCaption, durationsCaption } from "./course/captions";
 export * as decision from "./course/decision-experiments";
 export { gilClaims, gilData, readGilData, type GilData } from "./course/gil-results";
 export { concurrentWaits } from "./course/examples-experiments";
-export { approachesData, readApproachesData, type ApproachesData, type PerUnit } from "./course/approaches-results";
-export { prosAndConsRows, prosAndConsClaims, switchingCosts } from "./course/pros-and-cons";
+export { approachesData, readApproachesData, cpythonUnitCosts, type ApproachesData, type PerUnit, type CPythonUnitCosts } from "./course/approaches-results";
+export { prosAndConsRows, prosAndConsClaims, switchingCosts, cpythonSwitchingCosts } from "./course/pros-and-cons";
 export { gatherSections, verdictCountsFigure, themeSentences, THEMES, type GatheredSection, type Theme } from "./course/summary";
 export * as quick from "./course/quick";

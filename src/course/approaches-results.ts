@@ -3,8 +3,11 @@
  * (`quick.quickApproaches`) write them, 04 reads them back.
  */
 import type { MemoryPerUnit } from "../measure/memory-per-unit";
+import { measurePythonMemoryRounds, measurePythonStartup, type PythonStartupSamples } from "../measure/python-unit-costs";
 import type { StartupSamples } from "../measure/startup";
 import { median } from "../measure/stats";
+import { findPython } from "../python";
+import type { UnitMemory } from "./verdicts";
 
 /** One number per unit of concurrency. */
 export interface PerUnit<T> {
@@ -17,7 +20,27 @@ export interface PerUnit<T> {
 export interface ApproachesData {
   readonly startupMedianMs: PerUnit<number>;
   readonly memoryBytesPerUnit: PerUnit<number>;
-  readonly memoryMetric: PerUnit<MemoryPerUnit["metric"]>;
+  readonly memoryMetric: PerUnit<string>;
+  /** The same for CPython's asyncio tasks, threads and processes; null (or absent in older results) where no CPython ran. */
+  readonly cpython?: { readonly startupMedianMs: PerUnit<number>; readonly memoryBytesPerUnit: PerUnit<number>; readonly memoryMetric: PerUnit<string> } | null;
+}
+
+/** CPython's start-up samples and memory per unit (medians of its rounds), as 03 measures them. */
+export interface CPythonUnitCosts {
+  readonly startups: readonly PythonStartupSamples[];
+  readonly memory: readonly UnitMemory[];
+}
+
+/**
+ * 03's CPython column: start-up of an asyncio task, a thread and a process (20 interleaved
+ * rounds), and memory per unit (3 rounds, each in a fresh interpreter; the median reading). Null
+ * where no CPython 3.8+ is found. About 3 s here.
+ */
+export async function cpythonUnitCosts(options: { rounds?: number } = {}): Promise<CPythonUnitCosts | null> {
+  if (!findPython()) return null;
+  const startups = await measurePythonStartup(undefined, { rounds: options.rounds ?? 20 });
+  const memory = (await measurePythonMemoryRounds()).map((m) => ({ strategy: m.strategy, bytesPerUnit: median(m.bytesPerUnitSamples), metric: m.metric }));
+  return { startups, memory };
 }
 
 function perUnit<S extends { readonly strategy: string }, T>(items: readonly S[], pick: (item: S) => T, what: string): PerUnit<T> {
@@ -29,13 +52,17 @@ function perUnit<S extends { readonly strategy: string }, T>(items: readonly S[]
   return { async: of("async"), threads: of("threads"), processes: of("processes") };
 }
 
-/** The numbers 03 saves, from its start-up samples and memory measurements of the three units. */
-export function approachesData(startups: readonly StartupSamples[], memory: readonly MemoryPerUnit[]): ApproachesData {
+function unitNumbers(startups: readonly StartupSamples[], memory: readonly UnitMemory[]): Omit<ApproachesData, "cpython"> {
   return {
     startupMedianMs: perUnit(startups, (s) => median(s.samplesMs), "startups"),
     memoryBytesPerUnit: perUnit(memory, (m) => m.bytesPerUnit, "memory"),
     memoryMetric: perUnit(memory, (m) => m.metric, "memory"),
   };
+}
+
+/** The numbers 03 saves, from its start-up samples and memory measurements of the three units, Node's and CPython's. */
+export function approachesData(startups: readonly StartupSamples[], memory: readonly MemoryPerUnit[], cpython: CPythonUnitCosts | null = null): ApproachesData {
+  return { ...unitNumbers(startups, memory), cpython: cpython ? unitNumbers(cpython.startups, cpython.memory) : null };
 }
 
 /** Reads 03's saved numbers back. */

@@ -8,7 +8,6 @@ import { formatBytes, formatDuration } from "../measure/format";
 import { strategyName } from "../figures/style";
 import { strategyDescriptor } from "../strategies/descriptors";
 import type { LoopLagResult } from "../measure/loop-lag";
-import type { MemoryPerUnit } from "../measure/memory-per-unit";
 import type { Span } from "../measure/spans";
 import type { StartupSamples } from "../measure/startup";
 import type { SwitchSamples } from "../measure/switches";
@@ -125,7 +124,7 @@ export function startupCaption(startups: readonly StartupSamples[]): string {
 }
 
 /** The sentence under the memory figure: bytes per unit, each with its meter, and the ratios between them. */
-export function memoryCaption(memory: readonly MemoryPerUnit[]): string {
+export function memoryCaption(memory: readonly { readonly strategy: string; readonly bytesPerUnit: number; readonly metric: string }[]): string {
   const ordered = [...memory].sort((a, b) => a.bytesPerUnit - b.bytesPerUnit);
   const parts = ordered.map((u, i) => `${u.strategy} ${formatBytes(u.bytesPerUnit)} (${u.metric})${i > 0 && ordered[i - 1]!.bytesPerUnit > 0 ? `, ${times(u.bytesPerUnit / ordered[i - 1]!.bytesPerUnit)} the ${ordered[i - 1]!.strategy}` : ""}`);
   return `Memory per unit here, least first: ${parts.join("; ")}.`;
@@ -175,6 +174,31 @@ export function unitCostsCaption(approaches: ApproachesData): string {
     `Here, async task → worker thread → child process: start-up ${ms(s.async)} → ${ms(s.threads)}${step(s.async, s.threads)} → ${ms(s.processes)}${step(s.threads, s.processes)}; ` +
     `memory ${formatBytes(m.async)} → ${formatBytes(m.threads)}${step(m.async, m.threads)} → ${formatBytes(m.processes)}${step(m.threads, m.processes)}.`
   );
+}
+
+/**
+ * The sentence for CPython's many asyncio waits (pythonConcurrentWaits): waitsCaption's numbers,
+ * and what one task held while it waited; says so where no CPython ran (null).
+ */
+export function cpythonWaitsCaption(points: readonly { readonly copies: number; readonly wallMs: number; readonly bytesPerTask: number }[] | null, waitMs: number): string {
+  if (!points || points.length === 0) return "No CPython 3.8+ found: the claim about asyncio is not measured here.";
+  const most = points.reduce((best, p) => (p.copies > best.copies ? p : best));
+  return `CPython: ${waitsCaption(points, waitMs)} Each asyncio task held about ${formatBytes(most.bytesPerTask)} while it waited (tracemalloc).`;
+}
+
+/**
+ * The sentence under CPython's handoffs: an asyncio task through a future (one turn of the loop)
+ * and with sleep(0), two threads, two processes, and a thread's handoff over an asyncio task's.
+ */
+export function cpythonSwitchCaption(switches: readonly { readonly strategy: string; readonly samplesMs: readonly number[] }[]): string {
+  const med = (unit: string): number | null => {
+    const found = switches.find((s) => s.strategy === unit);
+    return found && found.samplesMs.length > 0 ? median(found.samplesMs) : null;
+  };
+  const [future, yielded, threads, processes] = [med("async-future"), med("async"), med("threads"), med("processes")];
+  const text = (v: number | null): string => (v === null ? "not measured" : ms(v));
+  const ratio = future && threads ? `: a thread's handoff took ${times(threads / future)} an asyncio task's` : "";
+  return `In CPython one handoff took (median): asyncio task ${text(future)} through a future (${text(yielded)} with sleep(0)), thread ${text(threads)}, process ${text(processes)}${ratio}.`;
 }
 
 /**

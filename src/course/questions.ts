@@ -89,14 +89,14 @@ const ASKED: readonly Question[] = [
   },
   {
     id: "proscons.switch-cost",
-    text: "Two async tasks pass a turn back and forth, one await each time; two worker threads do the same, each asleep until the other wakes it. How does one handoff between the threads compare with one between the async tasks?",
+    text: "In CPython, two asyncio tasks pass a turn back and forth, each awaiting a future the other sets; two threads do the same through events, each asleep until the other wakes it. How does one handoff between the threads compare with one between the asyncio tasks?",
     choices: {
-      a: "ten times dearer or more: the operating system must wake the sleeping thread",
-      b: "about as cheap or cheaper: a thread switch is done by the CPU, an await goes through the event loop",
-      c: "they cannot be compared: the two threads run at the same time",
+      a: "ten times dearer or more: the operating system must wake the sleeping thread, and asyncio's switch stays inside one thread",
+      b: "dearer, but by less than ten times: asyncio's own switch runs Python code that costs microseconds too",
+      c: "about as cheap or cheaper: a thread switch is done by the CPU, an await goes through the event loop",
     },
-    predicts: { a: "a thread's handoff 10x an await's or more", b: "a thread's handoff at most 1.5x an await's", c: "no ratio at all (the run times both, so none of it)" },
-    choose: (o) => rangeChoice(o, { a: [10, ANY_HIGH], b: [0, 1.5] }),
+    predicts: { a: "a thread's handoff 10x an asyncio task's or more", b: "a thread's handoff 1.5x to 10x an asyncio task's", c: "a thread's handoff at most 1.5x an asyncio task's" },
+    choose: (o) => rangeChoice(o, { a: [10, ANY_HIGH], b: [1.5, 10], c: [0, 1.5] }),
   },
   {
     id: "examples.cpu-node-threads",
@@ -111,11 +111,11 @@ const ASKED: readonly Question[] = [
   },
   {
     id: "examples.async-many",
-    text: "A thousand tasks each await a 300 ms timer, all started together on the one JavaScript thread. How long do they take in all?",
+    text: "In CPython, many asyncio tasks each await a 300 ms sleep, all started together on the one thread of the event loop (chapter 06 runs up to ten thousand). How long do they take in all?",
     choices: {
       a: "about 300 ms: one thread waits on all the timers at once",
       b: "clearly longer than one wait: a thread can only wait on a few things at a time",
-      c: "about a thousand times 300 ms: the thread waits for one timer after another",
+      c: "about as many times 300 ms as there are tasks: the thread waits for one timer after another",
     },
     predicts: { a: "at most 1.5 times one wait", b: "between 1.5 times one wait and half the waits one after another", c: "at least half the time of the waits one after another" },
     choose: (o) => rangeChoice(o, { a: [0, 1.5], b: [1.5, 0.5 * (o.copies ?? 1000)], c: [0.5 * (o.copies ?? 1000), ANY_HIGH] }),

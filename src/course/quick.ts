@@ -15,10 +15,11 @@ import { countTo } from "../tasks/cpu";
 import { blockingSleep, sleep } from "../tasks/io";
 import { startDelayServer } from "../tasks/delay-server";
 import { decided, type Claim } from "./claims";
-import { approachesData } from "./approaches-results";
+import { approachesData, cpythonUnitCosts } from "./approaches-results";
+import { pythonConcurrentWaits } from "../experiment/python-experiments";
 import { concurrentWaits } from "./examples-experiments";
 import { gilClaims, gilData, readGilData } from "./gil-results";
-import { prosAndConsClaims, switchingCosts } from "./pros-and-cons";
+import { cpythonSwitchingCosts, prosAndConsClaims, switchingCosts } from "./pros-and-cons";
 import { countByMessages, depositRace, massiveWaitingRun, moderateWaits, scalingCurve, sharedCounter } from "./decision-experiments";
 import * as verdicts from "./verdicts";
 import { MAX_PARALLEL_COPIES } from "../strategies/descriptors";
@@ -70,6 +71,7 @@ export async function quickApproaches(): Promise<QuickSection> {
   // workers' RSS growth would undercount them.
   const memory = [await measureMemory("async", 5_000), await measureMemory("threads", 2), await measureMemory("processes", 2)];
   const startups = [await measureStartup("async", 50), await measureStartup("threads", 5), await measureStartup("processes", 4)];
+  const cpython = await cpythonUnitCosts({ rounds: 10 });
   const n = await calibrate(countTo, { targetMs: 60 });
   // More copies than cores, or the threads' overlap would show parallelism rather than preemption.
   const switching = await compare({ task: countTo, args: [n], copies: preemptionCopies(describeMachine().cores), strategies: ["eventLoop", "threads"], repeats: 1, warmup: 1 });
@@ -80,15 +82,16 @@ export async function quickApproaches(): Promise<QuickSection> {
   const starved = await loopLag(() => crunch(n * 3));
   const fair = await loopLag(() => run({ strategy: "threads", task: countTo, args: [n * 3], warmup: 0 }));
   return {
-    claims: [verdicts.startupCosts(startups), verdicts.memoryCosts(memory), verdicts.preemptiveThreads(switching), verdicts.cooperativeSwitching(starved, fair)],
-    data: { ...approachesData(startups, memory), cores: describeMachine().cores },
+    claims: [verdicts.startupCosts(startups, cpython?.startups ?? null), verdicts.memoryCosts(memory, cpython?.memory ?? null), verdicts.preemptiveThreads(switching), verdicts.cooperativeSwitching(starved, fair)],
+    data: { ...approachesData(startups, memory, cpython), cores: describeMachine().cores },
   };
 }
 
 export async function quickProsAndCons(gil?: QuickSection): Promise<QuickSection> {
   const cores = describeMachine().cores;
   const switches = await switchingCosts({ rounds: 3 });
-  return { claims: prosAndConsClaims(readGilData((gil ?? (await quickGil())).data), switches, cores), data: { cores, switches } };
+  const pythonSwitches = await cpythonSwitchingCosts({ rounds: 3 });
+  return { claims: prosAndConsClaims(readGilData((gil ?? (await quickGil())).data), switches, cores, pythonSwitches), data: { cores, switches, pythonSwitches } };
 }
 
 export async function quickCpuExamples(): Promise<QuickSection> {
@@ -115,7 +118,8 @@ export async function quickWaitingExamples(): Promise<QuickSection> {
     ? await compare({ task: sleep, args: [100], copies: 2, strategies: ["python:sequential", "python:threads"], repeats: 3, warmup: 0, until: (r) => decided(verdicts.ioExamples(blocking, r)) })
     : null;
   const points = await concurrentWaits(sleep, 100, [1, 100]);
-  return { claims: [...verdicts.ioExamples(blocking, pySleep), verdicts.asyncExamples(points, 100)], data: { cores: describeMachine().cores } };
+  const pyPoints = findPython() ? await pythonConcurrentWaits(100, [1, 100]) : null;
+  return { claims: [...verdicts.ioExamples(blocking, pySleep), verdicts.asyncExamples(points, 100, pyPoints)], data: { cores: describeMachine().cores } };
 }
 
 export async function quickChoosing(): Promise<QuickSection> {

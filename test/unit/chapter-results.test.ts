@@ -75,7 +75,13 @@ describe("03's saved numbers and 04's table", () => {
       startupMedianMs: { async: 0.001, threads: 32, processes: 85 },
       memoryBytesPerUnit: { async: 800, threads: 9 * 2 ** 20, processes: 15 * 2 ** 20 },
       memoryMetric: { async: "heap", threads: "rss", processes: "pss" },
+      cpython: null,
     });
+    const cpython = {
+      startups: startups.map((s) => ({ ...s, samplesMs: s.samplesMs.map((v) => v / 30) })) as never,
+      memory: [{ strategy: "async", bytesPerUnit: 1200, metric: "tracemalloc" }, { strategy: "threads", bytesPerUnit: 17_000, metric: "rss" }, { strategy: "processes", bytesPerUnit: 3.5e6, metric: "pss" }],
+    };
+    assert.deepEqual(approachesData(startups, memory, cpython).cpython?.memoryMetric, { async: "tracemalloc", threads: "rss", processes: "pss" }, "CPython's column beside Node's");
     assert.deepEqual(readApproachesData(JSON.parse(JSON.stringify({ ...data, cores: 2 })) as Record<string, unknown>).startupMedianMs, data.startupMedianMs);
     assert.throws(() => readApproachesData({ startupMedianMs: {} }), /03's saved results lack memoryBytesPerUnit; run 03-approaches again/);
     assert.throws(() => approachesData(startups.slice(1), memory), /startups has no async measurement/);
@@ -90,7 +96,8 @@ describe("03's saved numbers and 04's table", () => {
   it("04's table has the article's five rows, this machine's numbers, and the verdicts it cites", () => {
     const claims = [{ id: "approaches.preemptive", verdict: "holds" }] as Claim[];
     const rows = prosAndConsRows(gilData(node, python), approachesData(startups, memory), switches, claims, 2);
-    assert.deepEqual(rows.map((r) => r.Feature), ["Memory per unit", "Switching: who decides (03), one handoff's cost (median)", "Start-up overhead (median)", "CPU speedup, 2 copies on 2 core(s)", "Best for"]);
+    assert.deepEqual(rows.map((r) => r.Feature), ["Memory per unit", "Switching: who decides (03), one handoff's cost (median)", "Start-up overhead (median)", "CPU speedup, 2 copies on 2 core(s)", "Best for (the course's reading of the rows above, not a measurement)"]);
+    assert.match(rows[0]!["Article (threading / multiprocessing / asyncio)"]!, /; CPython not measured here$/, "no CPython column without a CPython run");
     assert.equal(rows[1]!["Worker threads"], "preemptive: the OS (holds); 4 µs");
     assert.equal(rows[1]!["Child processes"], "preemptive: the OS; 11 µs");
     assert.equal(rows[1]!["Async tasks"], "cooperative: at each await (not measured); 0.08 µs", "a verdict not in the claims is said to be not measured");

@@ -59,15 +59,28 @@ const startups = (a: number[], t: number[], p: number[]): StartupSamples[] => [
   { strategy: "threads", samplesMs: t },
   { strategy: "processes", samplesMs: p },
 ];
-const memory = (t: number): MemoryPerUnit[] => [
+const nodeStartups = startups([0.001, 0.001, 0.001], [40, 45, 42], [60, 65, 62]);
+const nodeMemory: MemoryPerUnit[] = [
   { strategy: "async", count: 1000, bytesPerUnit: 400, totalBytes: 400_000, metric: "heap" },
-  { strategy: "threads", count: 2, bytesPerUnit: t, totalBytes: 2 * t, metric: "rss" },
+  { strategy: "threads", count: 2, bytesPerUnit: 8e6, totalBytes: 1.6e7, metric: "rss" },
   { strategy: "processes", count: 2, bytesPerUnit: 1.1e7, totalBytes: 2.2e7, metric: "pss" },
 ];
-const switches = (threads: number[]): SwitchSamples[] => [
-  { strategy: "async", handoffs: 1000, samplesMs: [0.0001, 0.00012, 0.00011, 0.0001, 0.0001] },
-  { strategy: "threads", handoffs: 1000, samplesMs: threads },
+/** CPython's memory per unit with a thread costing `t` bytes (a process 3.5 MB). */
+const memory = (t: number, task = 1200): verdicts.UnitMemory[] => [
+  { strategy: "async", bytesPerUnit: task, metric: "tracemalloc" },
+  { strategy: "threads", bytesPerUnit: t, metric: "rss" },
+  { strategy: "processes", bytesPerUnit: 3.5e6, metric: "pss" },
 ];
+const nodeSwitches: SwitchSamples[] = [
+  { strategy: "async", handoffs: 1000, samplesMs: [0.0001, 0.00012, 0.00011, 0.0001, 0.0001] },
+  { strategy: "threads", handoffs: 1000, samplesMs: [0.004, 0.005, 0.0045, 0.004, 0.006] },
+];
+/** CPython's handoffs: an asyncio task through a future at about 2.5 µs, threads as given. */
+const switches = (threads: number[]) => [
+  { strategy: "async-future", samplesMs: [0.0025, 0.0026, 0.0024, 0.0025, 0.0025] },
+  { strategy: "threads", samplesMs: threads },
+];
+const nodePoints = [{ copies: 1, wallMs: 101 }, { copies: 10_000, wallMs: 560 }];
 const preemption = (threadsOverlap: boolean, cores: number): CompareResult =>
   result(cores, 4, { eventLoop: { ...ran(1), spans: spans("eventLoop", 4, false) }, threads: { ...ran(2), spans: spans("threads", 4, threadsOverlap) } });
 const curve = (threads: number, processes: number, workers = 2, busy = false): verdicts.ScalingPoint[] => [
@@ -123,14 +136,16 @@ const OUTCOMES: Readonly<Record<string, Partial<Record<Verdict, () => Claim>>>> 
     "not measured": () => verdicts.nodeThreadsParallel(node(flat, flat, 1)),
   },
   "approaches.startup": {
-    holds: () => verdicts.startupCosts(startups([0.01, 0.012, 0.011], [5, 6, 5.5], [50, 60, 55])),
-    differs: () => verdicts.startupCosts(startups([0.01, 0.012, 0.011], [80, 82, 81], [50, 55, 52])),
-    unclear: () => verdicts.startupCosts(startups([0.01, 0.012, 0.011], [5, 60, 20], [30, 60, 45])),
+    holds: () => verdicts.startupCosts(nodeStartups, startups([0.01, 0.012, 0.011], [0.09, 0.1, 0.095], [1.3, 1.4, 1.35])),
+    differs: () => verdicts.startupCosts(nodeStartups, startups([0.01, 0.012, 0.011], [80, 82, 81], [50, 55, 52])),
+    unclear: () => verdicts.startupCosts(nodeStartups, startups([0.01, 0.012, 0.011], [5, 60, 20], [30, 60, 45])),
+    "not measured": () => verdicts.startupCosts(nodeStartups, null),
   },
   "approaches.memory": {
-    holds: () => verdicts.memoryCosts(memory(1e6)),
-    differs: () => verdicts.memoryCosts(memory(8e6)),
-    unclear: () => verdicts.memoryCosts(memory(1.65e6)),
+    holds: () => verdicts.memoryCosts(nodeMemory, memory(17_000)),
+    differs: () => verdicts.memoryCosts(nodeMemory, memory(2e6)),
+    unclear: () => verdicts.memoryCosts(nodeMemory, memory(5e5)),
+    "not measured": () => verdicts.memoryCosts(nodeMemory, null),
   },
   "approaches.cooperative": {
     holds: () => verdicts.cooperativeSwitching(lag(400), lag(5)),
@@ -146,9 +161,10 @@ const OUTCOMES: Readonly<Record<string, Partial<Record<Verdict, () => Claim>>>> 
     unclear: () => verdicts.asyncBoundToOneThread(summarize([1.6, 1.6, 1.6])),
   },
   "proscons.switch-cost": {
-    holds: () => verdicts.switchCosts(switches([0.004, 0.005, 0.0045, 0.004, 0.006])),
-    differs: () => verdicts.switchCosts(switches([0.0003, 0.0004, 0.0003, 0.00035, 0.0003])),
-    unclear: () => verdicts.switchCosts(switches([0.0002, 0.004, 0.0003, 0.003, 0.0009])),
+    holds: () => verdicts.switchCosts(nodeSwitches, switches([0.04, 0.05, 0.045, 0.04, 0.06])),
+    differs: () => verdicts.switchCosts(nodeSwitches, switches([0.012, 0.014, 0.013, 0.015, 0.012])),
+    unclear: () => verdicts.switchCosts(nodeSwitches, switches([0.01, 0.05, 0.02, 0.06, 0.03])),
+    "not measured": () => verdicts.switchCosts(nodeSwitches, null),
   },
   "proscons.threads-best-for": {
     differs: () => verdicts.threadsBestFor(summarize([1.9, 1.92, 1.95]), 2),
@@ -196,8 +212,9 @@ const OUTCOMES: Readonly<Record<string, Partial<Record<Verdict, () => Claim>>>> 
     "not measured": () => pick(verdicts.ioExamples(blocking(steady(1.95), steady(1)), null), "examples.io-python-threads"),
   },
   "examples.async-many": {
-    holds: () => verdicts.asyncExamples([{ copies: 1, wallMs: 101 }, { copies: 10_000, wallMs: 180 }], 100),
-    differs: () => verdicts.asyncExamples([{ copies: 1, wallMs: 101 }, { copies: 10_000, wallMs: 2_000 }], 100),
+    holds: () => verdicts.asyncExamples(nodePoints, 100, [{ copies: 1, wallMs: 101 }, { copies: 10_000, wallMs: 180 }]),
+    differs: () => verdicts.asyncExamples(nodePoints, 100, [{ copies: 1, wallMs: 101 }, { copies: 10_000, wallMs: 2_000 }]),
+    "not measured": () => verdicts.asyncExamples(nodePoints, 100, null),
   },
   "decision.cpu": {
     differs: () => verdicts.cpuScales(curve(1.9, 1.9), 2),

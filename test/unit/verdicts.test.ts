@@ -162,7 +162,7 @@ describe("the sentence under every figure is computed from its numbers", () => {
       startupCaption([{ strategy: "threads", samplesMs: [20, 22, 21] }, { strategy: "async", samplesMs: [0.002, 0.003] }, { strategy: "processes", samplesMs: [60, 63] }]),
       "Median start-up here, fastest first: async 2.5 µs, threads 21 ms (8,400x the async), processes 62 ms (2.93x the threads).",
     );
-    assert.match(memoryCaption([{ strategy: "processes", count: 2, bytesPerUnit: 4e7, totalBytes: 8e7, metric: "pss" }, { strategy: "async", count: 9, bytesPerUnit: 400, totalBytes: 3600, metric: "heap" }]), /^Memory per unit here, least first: async 0\.4 KB \(heap\); processes .* \(pss\), 100,000x the async\.$/);
+    assert.match(memoryCaption([{ strategy: "processes", bytesPerUnit: 4e7, metric: "pss" }, { strategy: "async", bytesPerUnit: 400, metric: "heap" }]), /^Memory per unit here, least first: async 0\.4 KB \(heap\); processes .* \(pss\), 100,000x the async\.$/);
     const curve = [
       { strategy: "threads", workers: 1, speedup: summarize([1]) },
       { strategy: "threads", workers: 2, speedup: summarize([1.8]), coresBusy: summarize([1.9]) },
@@ -184,21 +184,23 @@ describe("reasons name only measured causes", () => {
   });
 });
 
-describe("memory per unit", () => {
-  const unit = (strategy: "async" | "threads" | "processes", bytesPerUnit: number, metric: "heap" | "rss" | "pss") => ({ strategy, count: 1, bytesPerUnit, totalBytes: bytesPerUnit, metric });
+describe("memory per unit, decided on CPython's units with Node's quoted", () => {
+  const unit = (strategy: "async" | "threads" | "processes", bytesPerUnit: number, metric: string) => ({ strategy, bytesPerUnit, metric });
+  const node = [unit("async", 400, "heap"), unit("threads", 8e6, "rss"), unit("processes", 1.1e7, "pss")];
 
-  it("differs when a worker thread costs nearly a process: Node's worker threads share no objects", () => {
-    const claim = verdicts.memoryCosts([unit("async", 400, "heap"), unit("threads", 8e6, "rss"), unit("processes", 1.1e7, "pss")]);
-    assert.equal(claim.verdict, "differs");
-    assert.match(claim.reason, /a worker thread cost 73% of a child process/);
-    assert.match(claim.nodeByDesign ?? "", /shares no objects/);
-    assert.match(claim.measured, /\(heap\).*\(rss\).*\(pss\)/);
+  it("holds where a CPython thread costs a small share of a process, and quotes Node's worker beside it", () => {
+    const claim = verdicts.memoryCosts(node, [unit("async", 1200, "tracemalloc"), unit("threads", 17_000, "rss"), unit("processes", 3.5e6, "pss")]);
+    assert.equal(claim.verdict, "holds");
+    assert.match(claim.reason, /a CPython thread cost 0\.5% of a process, an asyncio task about 1\/14 of a thread/);
+    assert.match(claim.measured, /^CPython, per unit: asyncio task 1\.2 KB \(tracemalloc\), thread 17 KB \(rss\), process 3\.3 MB \(pss\); Node \(the translation\): async task 0\.4 KB \(heap\), worker thread 7\.6 MB \(rss\).*carries its own V8 isolate/);
+    assert.equal(claim.nodeByDesign, null, "decided on CPython: no Node-by-design difference to count");
   });
 
-  it("holds where a thread costs a small share of a process, and differs when the order does not follow the claim", () => {
-    assert.equal(verdicts.memoryCosts([unit("async", 400, "heap"), unit("threads", 1e6, "rss"), unit("processes", 1.1e7, "pss")]).verdict, "holds");
-    assert.equal(verdicts.memoryCosts([unit("async", 400, "heap"), unit("threads", 2e7, "rss"), unit("processes", 1.1e7, "pss")]).verdict, "differs");
-    assert.equal(verdicts.memoryCosts([unit("async", 400, "heap"), unit("threads", 1.65e6, "rss"), unit("processes", 1.1e7, "pss")]).verdict, "unclear", "15% of a process: between little and not little");
+  it("differs when the order does not follow the claim, is unclear between little and not little, and is not measured without CPython", () => {
+    assert.equal(verdicts.memoryCosts(node, [unit("async", 400, "heap"), unit("threads", 2e7, "rss"), unit("processes", 1.1e7, "pss")]).verdict, "differs");
+    assert.equal(verdicts.memoryCosts(node, [unit("async", 12_000, "tracemalloc"), unit("threads", 17_000, "rss"), unit("processes", 3.5e6, "pss")]).verdict, "differs", "an asyncio task not clearly the least");
+    assert.equal(verdicts.memoryCosts(node, [unit("async", 400, "heap"), unit("threads", 1.65e6, "rss"), unit("processes", 1.1e7, "pss")]).verdict, "unclear", "15% of a process: between little and not little");
+    assert.equal(verdicts.memoryCosts(node, null).verdict, "not measured");
   });
 });
 
@@ -209,30 +211,39 @@ describe("00's durations sentence", () => {
   });
 });
 
-describe("the cost of a switch", () => {
-  const unit = (strategy: "async" | "threads" | "processes", samplesMs: number[]) => ({ strategy, handoffs: 2000, samplesMs });
-  const asyncRounds = [0.0001, 0.00012, 0.0001, 0.00011, 0.0001];
+describe("the cost of a switch, decided on CPython's asyncio and threads", () => {
+  const unit = (strategy: string, samplesMs: number[]) => ({ strategy, handoffs: 2000, samplesMs });
+  const node = [unit("async", [0.0001, 0.00012, 0.0001, 0.00011, 0.0001]), unit("threads", [0.004, 0.005, 0.0045, 0.004, 0.006]), unit("processes", [0.01, 0.011, 0.012, 0.01, 0.01])] as const;
+  const future = [0.0025, 0.0027, 0.0026, 0.0025, 0.0026];
 
-  it("holds when a thread's handoff costs clearly over 10x an await's, round by round", () => {
-    const claim = verdicts.switchCosts([unit("async", asyncRounds), unit("threads", [0.004, 0.005, 0.0045, 0.004, 0.006]), unit("processes", [0.01, 0.011, 0.012, 0.01, 0.01])]);
+  it("holds when a CPython thread's handoff costs clearly over 10x an asyncio task's, round by round, with Node's quoted", () => {
+    const claim = verdicts.switchCosts(node as never, [unit("async-future", future), unit("async", future.map((v) => v / 2)), unit("threads", future.map((v) => v * 20))]);
     assert.equal(claim.verdict, "holds");
-    assert.match(claim.measured, /async task 0\.1 µs, worker thread 4\.5 µs, child process 10 µs; a thread's handoff cost 41\.67x an async task's/);
+    assert.match(claim.measured, /^CPython, per handoff \(median\): asyncio task 2\.6 µs \(a future, one turn of the loop; 1\.3 µs with sleep\(0\)\), thread 52 µs, process not measured; a thread's handoff cost 20\.00x an asyncio task's; Node \(the translation\), per handoff: await 0\.1 µs, worker threads 4\.5 µs, child processes 10 µs \(a worker thread's handoff 41\.67x an await's\)/);
     assert.match(claim.rule, /interval .* from 5 repeats; yes if it lies at or above 10\.00x/);
   });
 
-  it("differs when the threads' handoff is clearly under 10x, and stays unclear when the rounds straddle it", () => {
-    assert.equal(verdicts.switchCosts([unit("async", asyncRounds), unit("threads", [0.0003, 0.0004, 0.0003, 0.00035, 0.0003])]).verdict, "differs");
-    assert.equal(verdicts.switchCosts([unit("async", asyncRounds), unit("threads", [0.0002, 0.004, 0.0003, 0.003, 0.0009])]).verdict, "unclear");
-    assert.equal(verdicts.switchCosts([unit("async", [0.0001]), unit("threads", [0.005])]).verdict, "unclear", "one round has no interval");
+  it("differs when the threads' handoff is clearly under 10x, stays unclear when the rounds straddle it, and is not measured without CPython", () => {
+    assert.equal(verdicts.switchCosts(node as never, [unit("async-future", future), unit("threads", future.map((v) => v * 5))]).verdict, "differs");
+    assert.match(verdicts.switchCosts(node as never, [unit("async-future", future), unit("threads", future.map((v) => v * 5))]).reason, /each turn of asyncio's loop runs Python code/);
+    assert.equal(verdicts.switchCosts(node as never, [unit("async-future", future), unit("threads", [0.01, 0.08, 0.02, 0.06, 0.03])]).verdict, "unclear");
+    assert.equal(verdicts.switchCosts(node as never, [unit("async-future", [0.0025]), unit("threads", [0.05])]).verdict, "unclear", "one round has no interval");
+    assert.equal(verdicts.switchCosts(node as never, null).verdict, "not measured");
   });
 
-  it("needs both async and threads samples", () => {
-    assert.throws(() => verdicts.switchCosts([unit("async", asyncRounds)]), /measures must hold async and threads samples/);
+  it("needs CPython's asyncio-through-a-future and threads samples", () => {
+    assert.throws(() => verdicts.switchCosts(node as never, [unit("async", future)]), /python must hold "async-future" and "threads" samples/);
   });
 });
 
 describe("the GIL verdicts and the interpreter in use", () => {
-  it("say so when the interpreter reports its GIL disabled, instead of guessing", () => {
+  it("say so when the interpreter that ran the threads reported its GIL disabled, instead of guessing", () => {
+    const ran = (gil: boolean): CompareResult => {
+      const r = python(1.9, 1.95);
+      const interpreter = { version: "3.13.1", gil, freeThreadedBuild: true, switchIntervalS: 0.005, startMethod: "fork", executable: "python3.13t" };
+      return { ...r, strategies: r.strategies.map((s) => (s.strategy.startsWith("python") ? { ...s, interpreter } : s)) };
+    };
+    assert.match(verdicts.gilThreads(ran(false)).reason, /ran with its GIL disabled \(a free-threaded build\)/);
     const dir = mkdtempSync(path.join(tmpdir(), "conclab-python-"));
     const fake = path.join(dir, "python3.13t");
     writeFileSync(fake, "#!/bin/sh\necho 3.13.1\necho False\n");
@@ -240,7 +251,8 @@ describe("the GIL verdicts and the interpreter in use", () => {
     const before = process.env.CONCLAB_PYTHON;
     try {
       process.env.CONCLAB_PYTHON = fake;
-      assert.match(verdicts.gilThreads(python(1.9, 1.95)).reason, /runs with its GIL disabled \(a free-threaded build\)/);
+      assert.doesNotMatch(verdicts.gilThreads(ran(true)).reason, /free-threaded build\)/, "PYTHON_GIL=1 at run time: the run's report wins over a bare probe");
+      assert.match(verdicts.gilThreads(python(1.9, 1.95)).reason, /ran with its GIL disabled/, "results without the report fall back to the probe");
     } finally {
       if (before === undefined) delete process.env.CONCLAB_PYTHON;
       else process.env.CONCLAB_PYTHON = before;
@@ -249,7 +261,6 @@ describe("the GIL verdicts and the interpreter in use", () => {
     assert.doesNotMatch(verdicts.gilThreads(python(1.9, 1.95)).reason, /free-threaded build\)/, "a standard build is not called free-threaded");
   });
 });
-
 
 describe("the decision rule: an interval that clears the threshold, on either side", () => {
   it("a noisy sample whose median is above the threshold is not a pass", () => {
