@@ -66,7 +66,7 @@ export { referenceView, loadReferences, referenceDir, type ReferenceView } from 
 export type { ReferenceRecording, ReferenceCurvePoint, RecordedStat } from "./course/reference";
 export { checkTaskOnThreads, checkOverlapOnOneThread, checkRunsInParallel, checkTasksPerThread, checkWaitsTogether, checkCopiesAtOnce, WAITS_CHECK, checkYieldsToSiblings, checkCounterOnThreads, COUNTER_CHECK, FAIR_YIELD, OVERLAP_CHECK, type ExerciseResult } from "./course/exercises";
 export { QUESTIONS, recordPrediction, predictionOutcome, clearPredictions, type Question, type Choice, type Prediction, type PredictionOutcome } from "./course/questions";
-export { parallelCaption, compareCaption, timelineCaption, loopLagCaption, startupCaption, memoryCaption, speedupCurveCaption, waitsCaption, massiveWaitingCaption, unitCostsCaption, switchCostsCaption, cpythonSwitchCaption, cpythonWaitsCaption, durationsCaption } from "./course/captions";
+export { parallelCaption, compareCaption, timelineCaption, loopLagCaption, startupCaption, memoryCaption, speedupCurveCaption, waitsCaption, massiveWaitingCaption, unitCostsCaption, switchCostsCaption, cpythonSwitchCaption, cpythonWaitsCaption, cpythonCounterCaption, durationsCaption } from "./course/captions";
 export * as decision from "./course/decision-experiments";
 export { gilClaims, gilData, readGilData, type GilData } from "./course/gil-results";
 export { concurrentWaits } from "./course/examples-experiments";

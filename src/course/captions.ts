@@ -177,6 +177,22 @@ export function unitCostsCaption(approaches: ApproachesData): string {
 }
 
 /**
+ * The sentence for CPython's shared counter (pythonSharedCounter): who ran it (version, GIL,
+ * switch interval) and what each run lost without and with a Lock; says so where no CPython ran.
+ */
+export function cpythonCounterCaption(
+  result: { readonly threads: number; readonly times: number; readonly plain: readonly { readonly lost: number }[]; readonly locked: readonly { readonly lost: number }[]; readonly interpreter: { readonly version: string; readonly gil: boolean; readonly switchIntervalS: number } } | null,
+): string {
+  if (!result) return "No CPython 3.8+ found: the claim about Python's threads is not measured here.";
+  const { version, gil, switchIntervalS } = result.interpreter;
+  const lost = (runs: readonly { readonly lost: number }[]): string => runs.map((r) => r.lost.toLocaleString("en-US")).join(", ");
+  return (
+    `CPython ${version} (GIL ${gil ? "on" : "off"}, switch interval ${ms(switchIntervalS * 1000)}), ${result.threads} threads × ${result.times.toLocaleString("en-US")} \`counter[0] += 1\` ` +
+    `of ${(result.threads * result.times).toLocaleString("en-US")}: lost ${lost(result.plain)} without a Lock, ${lost(result.locked)} with one (one number per run).`
+  );
+}
+
+/**
  * The sentence for CPython's many asyncio waits (pythonConcurrentWaits): waitsCaption's numbers,
  * and what one task held while it waited; says so where no CPython ran (null).
  */

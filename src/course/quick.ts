@@ -16,7 +16,7 @@ import { blockingSleep, sleep } from "../tasks/io";
 import { startDelayServer } from "../tasks/delay-server";
 import { decided, type Claim } from "./claims";
 import { approachesData, cpythonUnitCosts } from "./approaches-results";
-import { pythonConcurrentWaits } from "../experiment/python-experiments";
+import { pythonConcurrentWaits, pythonSharedCounter } from "../experiment/python-experiments";
 import { concurrentWaits } from "./examples-experiments";
 import { gilClaims, gilData, readGilData } from "./gil-results";
 import { cpythonSwitchingCosts, prosAndConsClaims, switchingCosts } from "./pros-and-cons";
@@ -141,7 +141,8 @@ export async function quickSharedState(): Promise<QuickSection> {
   const cores = describeMachine().cores;
   const counter = await sharedCounter(1_000_000);
   const messages = await countByMessages(1_000_000);
-  return { claims: verdicts.sharedState(counter.lost, await depositRace(), messages, cores), data: { cores } };
+  const pyCounter = findPython() ? await pythonSharedCounter({ times: 200_000, runs: 3 }) : null;
+  return { claims: [...verdicts.sharedState(counter.lost, await depositRace(), messages, cores), verdicts.cpythonSharedCounter(pyCounter)], data: { cores } };
 }
 
 /** The short version of each section, by notebook name. */

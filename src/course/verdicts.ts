@@ -1110,3 +1110,45 @@ export function sharedState(lost: { plain: number; atomic: number; locked: numbe
     }),
   ];
 }
+
+/** What the CPython counter experiment reports: lost updates per run, without and with a Lock, and who ran it. */
+interface CounterRuns {
+  readonly threads: number;
+  readonly times: number;
+  readonly plain: readonly { readonly lost: number }[];
+  readonly locked: readonly { readonly lost: number }[];
+  readonly interpreter: { readonly version: string; readonly gil: boolean; readonly switchIntervalS: number };
+}
+
+const SHARED_PYTHON_CLAIM = "In CPython too, threads that update shared data without a lock can lose updates: `counter += 1` is a read, an add and a write, and another thread can run in between.";
+
+/**
+ * 08: the article's shared-state claim for Python, decided on CPython's own counter
+ * (pythonSharedCounter): holds if a run without a Lock lost updates while every run with one lost
+ * none; differs if no run without a Lock lost any (on this interpreter the race did not show);
+ * unclear if a locked run lost any (a broken run). Not measured without CPython.
+ */
+export function cpythonSharedCounter(result: CounterRuns | null): Claim {
+  const parts = { id: "decision.shared-python", section: "08-shared-state", claim: SHARED_PYTHON_CLAIM };
+  if (!result) return claim({ ...parts, measured: "no CPython run", verdict: "not measured", reason: NO_CPYTHON, rule: "needs CPython's shared counter (pythonSharedCounter)" });
+  const lost = result.plain.map((r) => r.lost);
+  const lockedLost = result.locked.reduce((sum, r) => sum + r.lost, 0);
+  const { version, gil, switchIntervalS } = result.interpreter;
+  const who = `CPython ${version} (GIL ${gil ? "on" : "off"}, switch interval ${ms(switchIntervalS * 1000)})`;
+  const verdict: Verdict = lockedLost > 0 ? "unclear" : lost.some((n) => n > 0) ? "holds" : "differs";
+  const expected = (result.threads * result.times).toLocaleString("en-US");
+  return claim({
+    ...parts,
+    measured: `${who}: ${result.threads} threads × ${result.times.toLocaleString("en-US")} \`counter[0] += 1\`, ${lost.length} runs: ${lost.map((n) => n.toLocaleString("en-US")).join(", ")} of ${expected} lost without a Lock, ${lockedLost.toLocaleString("en-US")} with one`,
+    verdict,
+    reason:
+      verdict === "holds"
+        ? "another thread ran between a read and its write, and the write overwrote its update; the Lock made each update whole"
+        : verdict === "differs"
+          ? gil
+            ? "no run lost an update: this interpreter lets the GIL change hands only at certain points (a loop's back edge, a call), never inside this statement, so the race the language allows did not show. Python's documentation still gives no such promise, and CPython up to 3.9, or a free-threaded build, loses updates here"
+            : "no run lost an update although the GIL was off: the threads may not have overlapped"
+          : "a run under the Lock lost updates: the measurement went wrong (a bug), which says nothing about the claim",
+    rule: "holds if some run without a Lock lost updates and no run with one did; differs if no run without a Lock lost any; unclear if a run with the Lock lost any",
+  });
+}

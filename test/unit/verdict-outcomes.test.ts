@@ -101,6 +101,12 @@ const counted = { sum: 10, expected: 10 };
 const shared = (id: string, lost: { plain: number; atomic: number; locked: number }, cores = 2, deposits = race, messages = counted): Claim =>
   pick(verdicts.sharedState({ ...lost, expected: 100 }, deposits, messages, cores), id);
 
+const pyCounter = (plain: number[], locked: number[], version: string) => ({
+  threads: 4, times: 500_000,
+  plain: plain.map((lost) => ({ lost })), locked: locked.map((lost) => ({ lost })),
+  interpreter: { version, gil: true, switchIntervalS: 0.005 },
+});
+
 /** Per claim: evidence for each outcome, as a function that returns the claim. */
 const OUTCOMES: Readonly<Record<string, Partial<Record<Verdict, () => Claim>>>> = {
   "concepts.concurrency": {
@@ -237,6 +243,12 @@ const OUTCOMES: Readonly<Record<string, Partial<Record<Verdict, () => Claim>>>> 
     differs: () => shared("decision.shared-threads", { plain: 0, atomic: 0, locked: 0 }),
     unclear: () => shared("decision.shared-threads", { plain: 0, atomic: 0, locked: 0 }, 1),
   },
+  "decision.shared-python": {
+    holds: () => verdicts.cpythonSharedCounter(pyCounter([0, 12_000, 3], [0, 0, 0], "3.9.18")),
+    differs: () => verdicts.cpythonSharedCounter(pyCounter([0, 0, 0], [0, 0, 0], "3.11.7")),
+    unclear: () => verdicts.cpythonSharedCounter(pyCounter([5, 0, 0], [0, 2, 0], "3.11.7")),
+    "not measured": () => verdicts.cpythonSharedCounter(null),
+  },
   "decision.shared-async": {
     holds: () => shared("decision.shared-async", { plain: 5, atomic: 0, locked: 0 }),
     unclear: () => shared("decision.shared-async", { plain: 5, atomic: 0, locked: 0 }, 2, { withAwait: 100, withoutAwait: 100, expected: 100 }),
@@ -257,6 +269,7 @@ const BROKEN_RUNS: readonly { readonly what: string; readonly claim: () => Claim
   { what: "Atomics.add lost an update", claim: () => shared("decision.shared-threads", { plain: 5, atomic: 1, locked: 0 }) },
   { what: "the event loop ran two CPU copies at once", claim: () => verdicts.concurrencyOnOneLane(result(2, 2, { eventLoop: { ...ran(1), spans: spans("eventLoop", 2, true) } }), result(2, 3, { async: { ...ran(3), spans: spans("async", 3, true) } })) },
   { what: "blocking waits overlapped on one thread", claim: () => pick(verdicts.ioExamples(blocking(steady(1.95), steady(1.9)), null), "examples.io-blocking-loop") },
+  { what: "CPython's Lock lost an update", claim: () => verdicts.cpythonSharedCounter(pyCounter([5, 0, 0], [0, 2, 0], "3.11.7")) },
   { what: "the messages did not add up", claim: () => shared("decision.shared-processes", { plain: 5, atomic: 0, locked: 0 }, 2, race, { sum: 9, expected: 10 }) },
 ];
 
