@@ -58,7 +58,7 @@ export * as verdicts from "./course/verdicts";
 export { referenceView, loadReferences, referenceDir, type ReferenceView } from "./course/reference-view";
 export type { ReferenceRecording, ReferenceCurvePoint, RecordedStat } from "./course/reference";
 export {
-  checkTaskOnThreads, checkOverlapOnOneThread, checkRunsInParallel, checkTasksPerThread, checkWaitsTogether, judgeWaitsTogether, checkCopiesAtOnce, judgeCopiesAtOnce, copiesThresholds,
+  checkTaskOnThreads, checkOverlapOnOneThread, checkRunsInParallel, checkTasksPerThread, checkWaitsTogether, judgeWaitsTogether, checkCopiesAtOnce, judgeCopiesAtOnce, copiesThresholds, COPIES_CHECK,
   WAITS_CHECK, checkYieldsToSiblings, judgeYieldsToSiblings, checkCounterOnThreads, judgeCounterOnThreads, COUNTER_CHECK, FAIR_YIELD, OVERLAP_CHECK,
   type ExerciseResult, type TaskCase, type CountedWait, type WaitsEvidence, type CopiesEvidence, type YieldEvidence, type CounterEvidence, type CounterThreadReport, type OtherRunners,
 } from "./course/exercises";

@@ -2,6 +2,7 @@
  * Exercises whose check runs the reader's answer and judges what it does, never its text. A
  * check returns a result to show, and throws only for what is not an answer at all.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { ChildProcess } from "node:child_process";
 import * as os from "node:os";
 import { isDeepStrictEqual } from "node:util";
@@ -79,22 +80,27 @@ export interface OtherRunners {
 
 /**
  * Runs `body` and counts the worker threads (Node's process "worker" event) and child processes
- * (every asynchronous child_process call goes through ChildProcess.prototype.spawn) started
- * meanwhile; the synchronous calls block the thread and need no counting. Restores both after.
+ * (every asynchronous child_process call goes through ChildProcess.prototype.spawn) that it
+ * started: only those created in `body`'s asynchronous context (AsyncLocalStorage) count, so a
+ * thread pool replacing its own workers meanwhile is not blamed on the answer. The synchronous
+ * child_process calls block the thread and need no counting. Restores spawn after.
  */
 async function watchOtherRunners<T>(body: () => Promise<T>): Promise<{ value: T; others: OtherRunners }> {
+  const context = new AsyncLocalStorage<true>();
   let workers = 0;
   let children = 0;
-  const onWorker = (): void => void workers++;
+  const onWorker = (): void => {
+    if (context.getStore()) workers++;
+  };
   const proto = ChildProcess.prototype as unknown as { spawn: (...args: unknown[]) => unknown };
   const spawn = proto.spawn;
   proto.spawn = function (this: unknown, ...args: unknown[]): unknown {
-    children++;
+    if (context.getStore()) children++;
     return spawn.apply(this, args);
   };
   process.on("worker", onWorker);
   try {
-    const value = await body();
+    const value = await context.run(true, body);
     return { value, others: { workers, children } };
   } finally {
     process.off("worker", onWorker);
@@ -290,7 +296,7 @@ export async function checkYieldsToSiblings(fn: (size: number) => unknown, size:
  * through a Proxy there, so fewer) and in the plain run; how many of each thread's reads of the
  * counter are held open, and for at most how long; how long threads wait for each other to start.
  */
-export const COUNTER_CHECK = { threads: 4, watchedTimes: 20_000, times: 1_000_000, pausedReads: 2, pauseMs: 100, startMs: 10_000 } as const;
+export const COUNTER_CHECK = { threads: 4, watchedTimes: 20_000, times: 1_000_000, pausedReads: 2, pauseMs: 2_000, startMs: 10_000 } as const;
 
 /** What one thread of the watched run saw its task do with the counter (cell 0 of the shared buffer). */
 export interface CounterThreadReport {
@@ -308,41 +314,63 @@ export interface CounterThreadReport {
 /**
  * Runs on each worker thread of 08's watched run: builds the reader's task from `source` with its
  * own `Int32Array` and `Atomics`. A view of `shared` is a Proxy whose reads of cell 0 (plain, or
- * Atomics.load) are held open: the thread pauses after the read until another thread has read the
- * counter too, or every other thread has finished or sleeps in Atomics.wait (nobody can collide),
- * or `pauseMs` pass, for its first `pausedReads` reads. Two threads that both read before either
- * writes then write back the same stale value, so every read-modify-write that is not one atomic
- * step, or not under a lock, loses an update, on one CPU as on many. Atomics calls reach the real
- * view. Self-contained: it travels to the worker as text.
+ * Atomics.load) are held open for the thread's first `pausedReads` reads: the thread pauses after
+ * the read until another thread has read the counter too, or no other thread can (each has
+ * finished, sleeps in Atomics.wait, or keeps calling Atomics on other cells: spinning on a lock),
+ * or `pauseMs` pass (a safety net, not the rule). Threads start together (a barrier), so two
+ * threads read before either writes, then write back the same stale value: every read-modify-write
+ * that is not one atomic step, or not under a lock, loses an update, on one CPU as on many. Atomics
+ * calls reach the real view. Self-contained: it travels to the worker as text.
  */
 function watchedCounterTask(
   shared: SharedArrayBuffer, times: number, control: SharedArrayBuffer, threads: number, source: string, name: string, pausedReads: number, pauseMs: number, startMs: number,
 ): CounterThreadReport {
-  const ARRIVED = 0, DONE = 1, WAITING = 2, READS = 3, EVENTS = 4;
+  // Control cells, then one state and one count of Atomics calls on other cells per thread.
+  const ARRIVED = 0, READS = 1, EVENTS = 2, PAUSED = 3, STATE = 4, SPINS = 4 + threads;
+  const RUNNING = 0, WAITING = 1, DONE = 2, SPINNING_CALLS = 64;
   const RealInt32Array = Int32Array;
   const RealAtomics = Atomics;
   const ctl = new RealInt32Array(control);
   const watched = new WeakMap<object, Int32Array>();
+  let me = -1;
   let reads = 0, writes = 0, atomics = 0, paused = 0;
   const event = (): void => {
     RealAtomics.add(ctl, EVENTS, 1);
-    RealAtomics.notify(ctl, EVENTS);
+    if (RealAtomics.load(ctl, PAUSED) > 0) RealAtomics.notify(ctl, EVENTS);
+  };
+  const nobodyElseCanRead = (spinsAtPause: number[]): boolean => {
+    for (let j = 0; j < threads; j++) {
+      if (j === me) continue;
+      const state = RealAtomics.load(ctl, STATE + j);
+      if (state !== WAITING && state !== DONE && RealAtomics.load(ctl, SPINS + j) - spinsAtPause[j]! < SPINNING_CALLS) return false;
+    }
+    return true;
   };
   const afterRead = (): void => {
     reads++;
     const seen = RealAtomics.add(ctl, READS, 1) + 1;
     event();
-    if (paused >= pausedReads) return;
+    if (paused >= pausedReads || me < 0) return;
     paused++;
+    const spinsAtPause = Array.from({ length: threads }, (_, j) => RealAtomics.load(ctl, SPINS + j));
     const deadline = Date.now() + pauseMs;
-    for (;;) {
-      const version = RealAtomics.load(ctl, EVENTS);
-      if (RealAtomics.load(ctl, READS) > seen) return;
-      if (RealAtomics.load(ctl, DONE) + RealAtomics.load(ctl, WAITING) >= threads - 1) return;
-      const left = deadline - Date.now();
-      if (left <= 0) return;
-      RealAtomics.wait(ctl, EVENTS, version, left);
+    RealAtomics.add(ctl, PAUSED, 1);
+    try {
+      for (;;) {
+        const version = RealAtomics.load(ctl, EVENTS);
+        if (RealAtomics.load(ctl, READS) > seen || nobodyElseCanRead(spinsAtPause)) return;
+        const left = deadline - Date.now();
+        if (left <= 0) return;
+        RealAtomics.wait(ctl, EVENTS, version, left);
+      }
+    } finally {
+      RealAtomics.sub(ctl, PAUSED, 1);
     }
+  };
+  const setState = (state: number): void => {
+    if (me < 0) return;
+    RealAtomics.store(ctl, STATE + me, state);
+    event();
   };
   const viewHandler: ProxyHandler<Int32Array> = {
     get(target, key) {
@@ -374,19 +402,22 @@ function watchedCounterTask(
       if (typeof op !== "function") return op;
       return (array: Int32Array, index: number, ...rest: unknown[]): unknown => {
         const view = watched.get(array);
-        const real = view ?? array;
-        const call = (): unknown => (op as (...args: unknown[]) => unknown).apply(target, [real, index, ...rest]);
+        const call = (): unknown => (op as (...args: unknown[]) => unknown).apply(target, [view ?? array, index, ...rest]);
         if (key === "wait") {
-          RealAtomics.add(ctl, WAITING, 1);
-          event();
+          setState(WAITING);
           try {
             return call();
           } finally {
-            RealAtomics.sub(ctl, WAITING, 1);
-            event();
+            setState(RUNNING);
           }
         }
-        if (view === undefined || Number(index) !== 0) return call();
+        if (view === undefined || Number(index) !== 0) {
+          if (me >= 0) {
+            RealAtomics.add(ctl, SPINS + me, 1);
+            event();
+          }
+          return call();
+        }
         if (key === "load") {
           const value = call();
           afterRead();
@@ -400,19 +431,19 @@ function watchedCounterTask(
   });
   const expression = /^(async\s+)?(function\b|\(|[A-Za-z_$][\w$]*\s*=>)/.test(source.trim()) ? `(${source})` : `({${source}})[${JSON.stringify(name)}]`;
   const task = new Function("Int32Array", "Atomics", "require", `"use strict"; return ${expression};`)(WatchedInt32Array, WatchedAtomics, require) as (s: SharedArrayBuffer, t: number) => unknown;
-  RealAtomics.add(ctl, ARRIVED, 1);
+  me = RealAtomics.add(ctl, ARRIVED, 1);
   RealAtomics.notify(ctl, ARRIVED);
   const startBy = Date.now() + startMs;
   for (let arrived = RealAtomics.load(ctl, ARRIVED); arrived < threads && Date.now() < startBy; arrived = RealAtomics.load(ctl, ARRIVED)) {
     RealAtomics.wait(ctl, ARRIVED, arrived, Math.max(1, startBy - Date.now()));
   }
-  const startedTogether = RealAtomics.load(ctl, ARRIVED) >= threads;
+  const startedTogether = RealAtomics.load(ctl, ARRIVED) >= threads && me < threads;
+  if (me >= threads) me = -1;
   let returned: unknown;
   try {
     returned = task(shared, times);
   } finally {
-    RealAtomics.add(ctl, DONE, 1);
-    event();
+    setState(DONE);
   }
   return { returned, reads, writes, atomics, startedTogether };
 }
@@ -487,7 +518,7 @@ export async function checkCounterOnThreads(task: (shared: SharedArrayBuffer, ti
   return attempt(exercise, async () => {
     const { source, name } = taskSource(task);
     const shared = new SharedArrayBuffer(12);
-    const control = new SharedArrayBuffer(5 * Int32Array.BYTES_PER_ELEMENT);
+    const control = new SharedArrayBuffer((4 + 2 * threads) * Int32Array.BYTES_PER_ELEMENT);
     const watched = await run({
       strategy: "threads", task: watchedCounterTask, copies: threads, warmup: 0,
       args: [shared, watchedTimes, control, threads, source, name, pausedReads, pauseMs, startMs],
@@ -631,12 +662,17 @@ export interface CopiesEvidence {
   readonly answer: number;
   /** One copy alone: what "a core of its own" reads on this machine (a little under 1). */
   readonly one: Stat;
+  /** Other programs used the CPUs during the one copy: its reading is no unit. */
+  readonly oneBusy: boolean;
   readonly all: Stat;
   /** Other programs used the CPUs during the `answer` copies. */
   readonly allBusy: boolean;
   readonly more: Stat;
   readonly moreBusy: boolean;
 }
+
+/** 07's check: the least CPUs busy one copy alone must read to serve as the unit of a core. */
+export const COPIES_CHECK = { minOneCopy: 0.8 } as const;
 
 /**
  * The thresholds of 07's verdict: `answer` copies each had a core when their CPUs busy lie at or
@@ -650,14 +686,22 @@ export function copiesThresholds(answer: number, one: Stat): { all: number; more
 }
 
 /**
- * 07's verdict, decided on the 95 % intervals (atLeast, atMost): passes when `answer` copies each
+ * 07's verdict, decided on the 95 % intervals (atLeast, atMost). Cannot tell when one copy alone
+ * was read on a busy machine or kept under COPIES_CHECK.minOneCopy busy (no unit). Passes when `answer` copies each
  * had a core and one more added none, with the machine quiet; fails when `answer` copies did not
  * all work at once on a quiet machine, or when one more copy found a free core (other programs can
  * only take CPUs away, so that reading stands even on a busy machine); otherwise cannot tell.
  */
 export function judgeCopiesAtOnce(evidence: CopiesEvidence): ExerciseResult {
   const exercise = "how many copies work at once";
-  const { answer, one, all, allBusy, more, moreBusy } = evidence;
+  const { answer, one, oneBusy, all, allBusy, more, moreBusy } = evidence;
+  if (oneBusy || one.median < COPIES_CHECK.minOneCopy) {
+    return {
+      exercise,
+      passed: null,
+      message: `Cannot tell: one copy alone kept ${one.median.toFixed(2)} CPUs busy${oneBusy ? " while other programs were using the CPUs" : ""}, so it cannot serve as the measure of one core. Run the cell again when the machine is quieter.`,
+    };
+  }
   const at = copiesThresholds(answer, one);
   const allCheck = atLeast(all, at.all);
   const moreCheck = atMost(more, at.more);
@@ -696,6 +740,6 @@ export async function checkCopiesAtOnce(answer: number): Promise<ExerciseResult>
     const all = await coresBusyUntilDecided("processes", size, answer, (stat) => atLeast(stat, at.all));
     const more = await coresBusyUntilDecided("processes", size, answer + 1, (stat) => atMost(stat, at.more));
     if (!all || !more) return { exercise, passed: null, message: "Cannot tell here: this system does not let the course read the CPU time the copies used." };
-    return judgeCopiesAtOnce({ answer, one: oneRun.stat, all: all.stat, allBusy: all.busy, more: more.stat, moreBusy: more.busy });
+    return judgeCopiesAtOnce({ answer, one: oneRun.stat, oneBusy: oneRun.busy, all: all.stat, allBusy: all.busy, more: more.stat, moreBusy: more.busy });
   });
 }

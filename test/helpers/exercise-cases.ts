@@ -80,6 +80,15 @@ const counters = {
     }
     return times;
   },
+  spinLock: (shared: SharedArrayBuffer, times: number): number => {
+    const cells = new Int32Array(shared);
+    for (let i = 0; i < times; i++) {
+      while (Atomics.compareExchange(cells, 1, 0, 1) !== 0);
+      cells[0]!++;
+      Atomics.store(cells, 1, 0);
+    }
+    return times;
+  },
 };
 
 export const CASES = {
@@ -203,6 +212,7 @@ export const CASES = {
   "08 Atomics.add once": { expect: true, run: () => checkCounterOnThreads(counters.atomicOnce) },
   "08 Atomics.add each time": { expect: true, run: () => checkCounterOnThreads(counters.atomicEach) },
   "08 a lock around a plain ++": { expect: true, run: () => checkCounterOnThreads(counters.lock) },
+  "08 a spin lock around a plain ++": { expect: true, run: () => checkCounterOnThreads(counters.spinLock) },
 } satisfies Record<string, ExerciseCase>;
 
 export type CaseName = keyof typeof CASES;
