@@ -711,7 +711,7 @@ export function judgeCopiesAtOnce(evidence: CopiesEvidence): ExerciseResult {
   if (moreCheck === "no") return { exercise, passed: false, message: `Not yet: ${read}: one more copy still found a free core (above ${at.more.toFixed(2)}). Try more.` };
   if (allCheck === "no" && !allBusy) return { exercise, passed: false, message: `Not yet: ${read}: ${answer} copies did not all work at once here (below ${at.all.toFixed(2)}). Try fewer.` };
   if (allCheck === "yes" && moreCheck === "yes" && !moreBusy) {
-    return { exercise, passed: true, message: `Done: ${read}: each of ${answer} copies had a core, and one copy more found no free one.` };
+    return { exercise, passed: true, message: `Done: ${read}: ${answer === 1 ? "the copy" : `each of the ${answer} copies`} had a core, and one copy more found no free one.` };
   }
   const why = allBusy || moreBusy ? "other programs were using the CPUs meanwhile" : "the repeats disagreed too much to place them";
   return { exercise, passed: null, message: `Cannot tell: ${read}, and ${why}. Run the cell again when the machine is quieter.` };
