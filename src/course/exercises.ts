@@ -12,7 +12,8 @@ import { calibrate } from "../experiment/calibrate";
 import { compare, type CompareResult } from "../experiment/compare";
 import { run, type RunResult } from "../experiment/run";
 import { findPython } from "../python";
-import { MAX_PARALLEL_COPIES, type StrategyKey } from "../strategies/descriptors";
+import { MAX_PARALLEL_COPIES, strategyDescriptor, type StrategyKey } from "../strategies/descriptors";
+import { expandStrategy } from "../experiment/options";
 import { countTo } from "../tasks/cpu";
 import { taskSource } from "../tasks/task-source";
 import { cpuBetween, threadCpuMs } from "../measure/thread-cpu";
@@ -543,6 +544,8 @@ export async function checkCounterOnThreads(task: (shared: SharedArrayBuffer, ti
 export async function checkRunsInParallel(strategy: StrategyKey): Promise<ExerciseResult> {
   const exercise = "two CPU-bound copies on two cores at once";
   return attempt(exercise, async () => {
+    // A name that is no strategy is refused on any machine, before one CPU makes it "cannot tell".
+    if (strategyDescriptor(String(strategy)) === undefined) expandStrategy(strategy, "strategy");
     const cores = describeMachine().cores;
     if (cores < 2) return { exercise, passed: null, message: "Cannot tell here: this machine lets the course use one CPU, so no strategy can keep two busy. Run it where two or more CPUs are free." };
     const runtime = typeof strategy === "string" && strategy.startsWith("python") ? "python" : "node";

@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
-  calibrate, checkCopiesAtOnce, checkCounterOnThreads, checkOverlapOnOneThread, checkTaskOnThreads, checkWaitsTogether, checkYieldsToSiblings, countTo, describeMachine,
+  approachesData, calibrate, checkCopiesAtOnce, checkRunsInParallel, checkTasksPerThread, checkCounterOnThreads, checkOverlapOnOneThread, checkTaskOnThreads, checkWaitsTogether, checkYieldsToSiblings, countTo, describeMachine,
   FAIR_YIELD, type CountedWait, type ExerciseResult,
 } from "conclab";
 
@@ -91,7 +91,25 @@ const counters = {
   },
 };
 
+// 04: a memory row of 8 MB per worker thread and 1 KB per waiting async task: 8,000 tasks.
+const memoryRow = approachesData(
+  [{ strategy: "async", samplesMs: [0.001] }, { strategy: "threads", samplesMs: [30] }, { strategy: "processes", samplesMs: [80] }],
+  [
+    { strategy: "async", count: 1000, bytesPerUnit: 1000, totalBytes: 1e6, metric: "heap" },
+    { strategy: "threads", count: 2, bytesPerUnit: 8_000_000, totalBytes: 16e6, metric: "rss" },
+    { strategy: "processes", count: 2, bytesPerUnit: 15e6, totalBytes: 30e6, metric: "pss" },
+  ],
+);
+
 export const CASES = {
+  // 02: CPU-busy readings, and one CPU is "cannot tell" by design, so only the wrong side is ruled out.
+  "02 the event loop": { expect: "not true", run: () => checkRunsInParallel("eventLoop") },
+  "02 worker threads": { expect: "not false", run: () => checkRunsInParallel("threads") },
+  "02 an unknown strategy": { expect: false, run: () => checkRunsInParallel("fibers" as "threads") },
+  // 04
+  "04 the ratio of the memory row": { expect: true, run: async () => checkTasksPerThread(8000, memoryRow) },
+  "04 the threads' memory alone": { expect: false, run: async () => checkTasksPerThread(8_000_000, memoryRow) },
+  "04 the default 0": { expect: false, run: async () => checkTasksPerThread(0, memoryRow) },
   // 05
   "05 returns its argument": { expect: false, run: () => checkTaskOnThreads((limit: number) => limit, stepCases) },
   "05 returns a constant": { expect: false, run: () => checkTaskOnThreads(() => 303, stepCases) },

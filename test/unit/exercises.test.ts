@@ -220,6 +220,8 @@ describe("the exercise: a counter that threads share", () => {
 });
 
 describe("the exercise: two copies, two cores", () => {
+  onOneCpuAndOnAll("02");
+
   it("the event loop never passes: one thread keeps at most one CPU busy", async () => {
     const result = await checkRunsInParallel("eventLoop");
     assert.notEqual(result.passed, true, result.message);
@@ -239,6 +241,8 @@ describe("the exercise: two copies, two cores", () => {
 });
 
 describe("the exercise: read the memory row", () => {
+  onOneCpuAndOnAll("04");
+
   const approaches = approachesData(
     [
       { strategy: "async", samplesMs: [0.001] },
