@@ -7,14 +7,14 @@ import { ChildProcess } from "node:child_process";
 import * as os from "node:os";
 import { isDeepStrictEqual } from "node:util";
 import { describeMachine } from "../environment";
-import { TaskError } from "../errors";
+import { checkInteger, TaskError } from "../errors";
 import { calibrate } from "../experiment/calibrate";
 import { compare, type CompareResult } from "../experiment/compare";
 import { run, type RunResult } from "../experiment/run";
 import { findPython } from "../python";
 import { MAX_PARALLEL_COPIES, strategyDescriptor, type StrategyKey } from "../strategies/descriptors";
 import { expandStrategy } from "../experiment/options";
-import { countTo } from "../tasks/cpu";
+import { countTo, MAX_COUNT } from "../tasks/cpu";
 import { taskSource } from "../tasks/task-source";
 import { cpuBetween, threadCpuMs } from "../measure/thread-cpu";
 import type { ApproachesData } from "./approaches-results";
@@ -271,7 +271,7 @@ export function judgeYieldsToSiblings(evidence: YieldEvidence): ExerciseResult {
 export async function checkYieldsToSiblings(fn: (size: number) => unknown, size: number): Promise<ExerciseResult> {
   const exercise = "an async computation that lets its siblings run";
   return attempt(exercise, async () => {
-    taskSource(countTo).checkArgs?.([size]);
+    checkInteger("size", size, 1, MAX_COUNT, "pass the size of one piece of counting, as the notebook does (Math.round(n / 5))");
     const expected = FAIR_YIELD.pieces * size;
     const before = threadCpuMs();
     for (let piece = 0; piece < FAIR_YIELD.pieces; piece++) countTo(size);

@@ -145,7 +145,7 @@ describe("the exercise: an async computation that lets its siblings run", () => 
     assert.deepEqual([wrong.passed, wrong.message], [false, `Not yet: it returned 6 where ${FAIR_YIELD.pieces * 5} was expected; keep the whole computation.`]);
     const bad = await checkYieldsToSiblings(async (n: number) => n, -1);
     assert.equal(bad.passed, false);
-    assert.match(bad.message, /^Not yet: .*countTo/);
+    assert.match(bad.message, /^Not yet: size must be .*got -1.*Math\.round\(n \/ 5\)/);
   });
 
   describe("judged from measurements", () => {
