@@ -251,7 +251,7 @@ export function judgeYieldsToSiblings(evidence: YieldEvidence): ExerciseResult {
     return { exercise, passed: null, message: `Cannot tell: the function finished in ${formatDuration(durationMs)}, too soon for its siblings to notice; pass a larger size.` };
   }
   const turns = `the sibling's 10 ms timer fired ${ticksDuring} time${ticksDuring === 1 ? "" : "s"} while the function ran for ${formatDuration(durationMs)}`;
-  if (ticksDuring >= FAIR_YIELD.minTicks) return { exercise, passed: true, message: `Done: ${cpu}, and ${turns}.` };
+  if (ticksDuring >= FAIR_YIELD.minTicks) return { exercise, passed: true, message: `Done: ${cpu}; ${turns}.` };
   return {
     exercise,
     passed: false,
@@ -620,7 +620,7 @@ export function judgeWaitsTogether(evidence: WaitsEvidence): ExerciseResult {
     return {
       exercise,
       passed: false,
-      message: `Not yet: at most ${peak} of the ${count} waits were pending at the same time, so the others waited their turn. Start them all, then await them together: Promise.all over an array of the waits' promises.`,
+      message: `Not yet: at most ${peak} of the ${count} waits ${peak === 1 ? "was" : "were"} pending at the same time, so the others waited their turn. Start them all, then await them together: Promise.all over an array of the waits' promises.`,
     };
   }
   return { exercise, passed: true, message: `Done: all ${count} waits were pending at the same time on the one thread, and the function returned after the last had ended.` };

@@ -271,7 +271,7 @@ describe("the exercise: many waits in about the time of one", () => {
 
   it("the messages say what was counted and what to change", async () => {
     assert.match((await CASES["06 waits its own timer once and returns the count"].run()).message, /^Not yet: it made 0 waits with the wait\(ms\) it was given, where 5 were expected/);
-    assert.match((await CASES["06 waits one after another"].run()).message, /^Not yet: at most 1 of the 5 waits were pending at the same time.*Promise\.all/);
+    assert.match((await CASES["06 waits one after another"].run()).message, /^Not yet: at most 1 of the 5 waits was pending at the same time.*Promise\.all/);
     assert.match((await CASES["06 returns before its waits end"].run()).message, /^Not yet: it returned while 5 of its 5 waits had not ended/);
     assert.match((await CASES["06 waits together"].run()).message, /^Done: all 5 waits were pending at the same time/);
   });
