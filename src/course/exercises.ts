@@ -464,9 +464,9 @@ export interface CounterEvidence {
 const count = (n: number): string => n.toLocaleString("en-US");
 
 /**
- * 08's verdict: fails when a thread did not return the number of additions, when either run lost
- * an addition, or when the task never touched cell 0 through `new Int32Array(shared)` or Atomics
- * (the watched run could not see it); cannot tell when the threads did not all start before the
+ * 08's verdict: fails when a thread did not return the number of additions, when the task never
+ * touched cell 0 through `new Int32Array(shared)` or Atomics (the watched run could not see it),
+ * or when either run lost an addition; cannot tell when the threads did not all start before the
  * watched run (a read could not be held open for another thread); passes otherwise.
  */
 export function judgeCounterOnThreads(evidence: CounterEvidence): ExerciseResult {
@@ -478,6 +478,9 @@ export function judgeCounterOnThreads(evidence: CounterEvidence): ExerciseResult
   const writes = reports.reduce((sum, r) => sum + r.writes, 0);
   const atomics = reports.reduce((sum, r) => sum + r.atomics, 0);
   const seen = `${count(reads)} reads, ${count(writes)} writes and ${count(atomics)} atomic updates of the counter`;
+  if (reads + writes + atomics === 0) {
+    return { exercise, passed: false, message: "Not yet: the task never read or updated cell 0 through `new Int32Array(shared)`, the counter the check watches; add to `new Int32Array(shared)[0]`." };
+  }
   const expected = threads * watchedTimes;
   if (watchedCounted !== expected) {
     return {
@@ -495,9 +498,6 @@ export function judgeCounterOnThreads(evidence: CounterEvidence): ExerciseResult
       passed: false,
       message: `Not yet: ${threads} threads × ${count(plain.times)} additions run as written counted ${count(plain.counted)}, ${count(threads * plain.times - plain.counted)} lost; make the addition one indivisible step (Atomics.add) or take turns under a lock.`,
     };
-  }
-  if (reads + writes + atomics === 0) {
-    return { exercise, passed: false, message: "Not yet: the task never read or updated cell 0 through `new Int32Array(shared)`, the counter the check watches; add to `new Int32Array(shared)[0]`." };
   }
   if (reports.some((r) => !r.startedTogether)) {
     return { exercise, passed: null, message: `Cannot tell: not all ${threads} threads had started within ${formatDuration(COUNTER_CHECK.startMs)}, so the check could not make them meet at the counter. Run the cell again.` };
