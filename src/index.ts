@@ -64,7 +64,11 @@ export { abortAllExperiments, destroyAllPools, runningExperiments } from "./runt
 export * as verdicts from "./course/verdicts";
 export { referenceView, loadReferences, referenceDir, type ReferenceView } from "./course/reference-view";
 export type { ReferenceRecording, ReferenceCurvePoint, RecordedStat } from "./course/reference";
-export { checkTaskOnThreads, checkOverlapOnOneThread, checkRunsInParallel, checkTasksPerThread, checkWaitsTogether, checkCopiesAtOnce, WAITS_CHECK, checkYieldsToSiblings, checkCounterOnThreads, COUNTER_CHECK, FAIR_YIELD, OVERLAP_CHECK, type ExerciseResult } from "./course/exercises";
+export {
+  checkTaskOnThreads, checkOverlapOnOneThread, checkRunsInParallel, checkTasksPerThread, checkWaitsTogether, judgeWaitsTogether, checkCopiesAtOnce, judgeCopiesAtOnce, copiesThresholds, COPIES_CHECK,
+  WAITS_CHECK, checkYieldsToSiblings, judgeYieldsToSiblings, checkCounterOnThreads, judgeCounterOnThreads, COUNTER_CHECK, FAIR_YIELD, OVERLAP_CHECK,
+  type ExerciseResult, type TaskCase, type CountedWait, type WaitsEvidence, type CopiesEvidence, type YieldEvidence, type CounterEvidence, type CounterThreadReport, type OtherRunners,
+} from "./course/exercises";
 export { QUESTIONS, recordPrediction, predictionOutcome, clearPredictions, type Question, type Choice, type Prediction, type PredictionOutcome } from "./course/questions";
 export { parallelCaption, compareCaption, timelineCaption, loopLagCaption, startupCaption, memoryCaption, speedupCurveCaption, waitsCaption, massiveWaitingCaption, unitCostsCaption, switchCostsCaption, cpythonSwitchCaption, cpythonWaitsCaption, cpythonCounterCaption, durationsCaption } from "./course/captions";
 export * as decision from "./course/decision-experiments";

@@ -100,7 +100,7 @@ describe("npm run handouts", () => {
     assert.match(block("outcome"), new RegExp(`<b>${question}`), "the same question after the experiment");
     assert.match(block("outcome"), /You predicted \(a\); this run supports \([abc]\)(: right\.|: not what this machine showed\.)/);
     assert.match(block("outcome"), /<br\s*\/?>\s*\S.{20,}/, `the explanation from this run's numbers: ${block("outcome").slice(-300)}`);
-    assert.match(block("exercise"), /✔ Exercise, a task that runs on worker threads<\/b><br\s*\/?>\s*Done: both copies ran on worker threads and returned 3\./);
+    assert.match(block("exercise"), /✔ Exercise, a task that runs on worker threads<\/b><br\s*\/?>\s*Done: both copies ran on worker threads and returned 6 for \[3\], 10 for \[5\]\./);
   });
 
   it("lists each handout in index.html with its heading and first sentence, the machine and the date", () => {

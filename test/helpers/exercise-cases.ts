@@ -1,0 +1,277 @@
+/**
+ * Answers to the exercises, right and wrong, each with the verdict its check must give. The
+ * exercise tests run them in the test process (every CPU) and, through runCasesOnOneCpu, in a
+ * child pinned to CPU 0 by taskset: run as a script, this file runs the named cases and prints one
+ * `CASE {json}` line each.
+ */
+import { spawn } from "node:child_process";
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  approachesData, calibrate, checkCopiesAtOnce, checkRunsInParallel, checkTasksPerThread, checkCounterOnThreads, checkOverlapOnOneThread, checkTaskOnThreads, checkWaitsTogether, checkYieldsToSiblings, countTo, describeMachine,
+  FAIR_YIELD, type CountedWait, type ExerciseResult,
+} from "conclab";
+
+/** What a case's check must say: exactly this verdict, or (for CPU-busy readings, which a busy machine leaves undecided) anything but the other one. */
+export type Expect = true | false | "not true" | "not false";
+
+export interface ExerciseCase {
+  readonly expect: Expect;
+  readonly run: () => Promise<ExerciseResult>;
+}
+
+/** Whether `passed` is what `expect` asks for. */
+export function meets(passed: boolean | null, expect: Expect): boolean {
+  return expect === "not true" ? passed !== true : expect === "not false" ? passed !== false : passed === expect;
+}
+
+// 05: the notebook's task counts to the first multiple of its step at or above the limit.
+const stepCases = [{ args: [301, 3], expected: 303 }, { args: [1000, 3], expected: 1002 }];
+
+// 03: FAIR_YIELD.pieces pieces of countTo(size), as the notebook's crunchInPieces; 40 ms pieces keep a run above FAIR_YIELD.minRunMs even where a busy machine makes calibrate() guess small.
+const yieldSize = (): Promise<number> => calibrate(countTo, { targetMs: 40 });
+const inPieces = (between: () => Promise<unknown>) => async (size: number): Promise<number> => {
+  let total = 0;
+  for (let piece = 0; piece < FAIR_YIELD.pieces; piece++) {
+    total += countTo(size);
+    await between();
+  }
+  return total;
+};
+const checkYields = async (fn: (size: number) => unknown): Promise<ExerciseResult> => checkYieldsToSiblings(fn, await yieldSize());
+
+// 06
+const pauseMs = 50;
+
+// 08: each receives (shared, times) on a worker thread, so each is self-contained.
+const counters = {
+  plain: (shared: SharedArrayBuffer, times: number): number => {
+    const cells = new Int32Array(shared);
+    for (let i = 0; i < times; i++) cells[0]!++;
+    return times;
+  },
+  localThenPlain: (shared: SharedArrayBuffer, times: number): number => {
+    const cells = new Int32Array(shared);
+    let mine = 0;
+    for (let i = 0; i < times; i++) mine++;
+    cells[0]! += mine;
+    return times;
+  },
+  loadThenStore: (shared: SharedArrayBuffer, times: number): number => {
+    const cells = new Int32Array(shared);
+    for (let i = 0; i < times; i++) Atomics.store(cells, 0, Atomics.load(cells, 0) + 1);
+    return times;
+  },
+  atomicOnce: (shared: SharedArrayBuffer, times: number): number => {
+    Atomics.add(new Int32Array(shared), 0, times);
+    return times;
+  },
+  atomicEach: (shared: SharedArrayBuffer, times: number): number => {
+    const cells = new Int32Array(shared);
+    for (let i = 0; i < times; i++) Atomics.add(cells, 0, 1);
+    return times;
+  },
+  lock: (shared: SharedArrayBuffer, times: number): number => {
+    const cells = new Int32Array(shared);
+    for (let i = 0; i < times; i++) {
+      while (Atomics.compareExchange(cells, 1, 0, 1) !== 0) Atomics.wait(cells, 1, 1);
+      cells[0]!++;
+      Atomics.store(cells, 1, 0);
+      Atomics.notify(cells, 1, 1);
+    }
+    return times;
+  },
+  spinLock: (shared: SharedArrayBuffer, times: number): number => {
+    const cells = new Int32Array(shared);
+    for (let i = 0; i < times; i++) {
+      while (Atomics.compareExchange(cells, 1, 0, 1) !== 0);
+      cells[0]!++;
+      Atomics.store(cells, 1, 0);
+    }
+    return times;
+  },
+};
+
+// 04: a memory row of 8 MB per worker thread and 1 KB per waiting async task: 8,000 tasks.
+const memoryRow = approachesData(
+  [{ strategy: "async", samplesMs: [0.001] }, { strategy: "threads", samplesMs: [30] }, { strategy: "processes", samplesMs: [80] }],
+  [
+    { strategy: "async", count: 1000, bytesPerUnit: 1000, totalBytes: 1e6, metric: "heap" },
+    { strategy: "threads", count: 2, bytesPerUnit: 8_000_000, totalBytes: 16e6, metric: "rss" },
+    { strategy: "processes", count: 2, bytesPerUnit: 15e6, totalBytes: 30e6, metric: "pss" },
+  ],
+);
+
+export const CASES = {
+  // 02: CPU-busy readings, and one CPU is "cannot tell" by design, so only the wrong side is ruled out.
+  "02 the event loop": { expect: "not true", run: () => checkRunsInParallel("eventLoop") },
+  "02 worker threads": { expect: "not false", run: () => checkRunsInParallel("threads") },
+  "02 an unknown strategy": { expect: false, run: () => checkRunsInParallel("fibers" as "threads") },
+  // 04
+  "04 the ratio of the memory row": { expect: true, run: async () => checkTasksPerThread(8000, memoryRow) },
+  "04 the threads' memory alone": { expect: false, run: async () => checkTasksPerThread(8_000_000, memoryRow) },
+  "04 the default 0": { expect: false, run: async () => checkTasksPerThread(0, memoryRow) },
+  // 05
+  "05 returns its argument": { expect: false, run: () => checkTaskOnThreads((limit: number) => limit, stepCases) },
+  "05 returns a constant": { expect: false, run: () => checkTaskOnThreads(() => 303, stepCases) },
+  "05 cases that expect an argument are refused": { expect: false, run: () => checkTaskOnThreads((limit: number) => limit, [{ args: [300], expected: 300 }, { args: [600], expected: 600 }]) },
+  "05 counts with the step as an argument": {
+    expect: true,
+    run: () => checkTaskOnThreads((limit: number, by: number): number => {
+      let i = 0;
+      while (i < limit) i += by;
+      return i;
+    }, stepCases),
+  },
+  // 01
+  "01 waits on a worker thread": {
+    expect: false,
+    run: () => checkOverlapOnOneThread(async (ms: number): Promise<number> => {
+      const { Worker } = require("node:worker_threads") as typeof import("node:worker_threads");
+      const worker = new Worker(`setTimeout(() => {}, ${ms})`, { eval: true });
+      await new Promise((resolve) => worker.once("exit", resolve));
+      return ms;
+    }, [100], 100),
+  },
+  "01 waits in a child process": {
+    expect: false,
+    run: () => checkOverlapOnOneThread(async (ms: number): Promise<number> => {
+      const { spawn: start } = require("node:child_process") as typeof import("node:child_process");
+      const child = start(process.execPath, ["-e", `setTimeout(() => {}, ${ms})`], { stdio: "ignore" });
+      await new Promise((resolve) => child.once("exit", resolve));
+      return ms;
+    }, [100], 100),
+  },
+  "01 holds the thread while it waits": {
+    expect: false,
+    run: () => checkOverlapOnOneThread(async (ms: number): Promise<number> => {
+      const end = Date.now() + ms;
+      while (Date.now() < end);
+      return ms;
+    }, [50], 50),
+  },
+  "01 awaits a timer": {
+    expect: true,
+    run: () => checkOverlapOnOneThread(async (ms: number): Promise<number> => {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return ms;
+    }, [50], 50),
+  },
+  // 03
+  "03 sleeps and returns the total without counting": {
+    expect: false,
+    run: async () => {
+      const size = await yieldSize();
+      return checkYieldsToSiblings(async (n: number) => {
+        await sleep(150);
+        return FAIR_YIELD.pieces * n;
+      }, size);
+    },
+  },
+  "03 counts on a worker thread": {
+    expect: false,
+    run: () => checkYields(async (n: number): Promise<number> => {
+      const { Worker } = await import("node:worker_threads");
+      const worker = new Worker(`const { parentPort, workerData } = require("node:worker_threads"); let t = 0; for (let p = 0; p < ${FAIR_YIELD.pieces}; p++) { let i = 0; while (i < workerData) i++; t += i; } parentPort.postMessage(t);`, { eval: true, workerData: n });
+      const total = await new Promise<number>((resolve) => worker.once("message", resolve));
+      await worker.terminate();
+      return total;
+    }),
+  },
+  "03 holds the thread": {
+    expect: false,
+    run: () => checkYields(async (n: number) => {
+      let total = 0;
+      for (let piece = 0; piece < FAIR_YIELD.pieces; piece++) total += countTo(n);
+      return total;
+    }),
+  },
+  "03 yields only to promise callbacks": { expect: false, run: () => checkYields(inPieces(async () => null)) },
+  "03 yields a macrotask between pieces": { expect: true, run: () => checkYields(inPieces(() => new Promise((resolve) => setImmediate(resolve)))) },
+  // 06
+  "06 waits its own timer once and returns the count": {
+    expect: false,
+    run: () => checkWaitsTogether(async (count: number) => {
+      await sleep(100);
+      return count;
+    }, 5),
+  },
+  "06 waits one after another": {
+    expect: false,
+    run: () => checkWaitsTogether(async (count: number, wait: CountedWait) => {
+      for (let i = 0; i < count; i++) await wait(pauseMs);
+      return count;
+    }, 5),
+  },
+  "06 returns before its waits end": {
+    expect: false,
+    run: () => checkWaitsTogether(async (count: number, wait: CountedWait) => {
+      for (let i = 0; i < count; i++) void wait(pauseMs);
+      return count;
+    }, 5),
+  },
+  "06 waits together": {
+    expect: true,
+    run: () => checkWaitsTogether(async (count: number, wait: CountedWait) => {
+      await Promise.all(Array.from({ length: count }, () => wait(pauseMs)));
+      return count;
+    }, 5),
+  },
+  // 07: CPU-busy readings; a machine busy with other work may leave them undecided.
+  "07 one copy more than the usable CPUs": { expect: "not true", run: () => checkCopiesAtOnce(describeMachine().cores + 1) },
+  // On one CPU that is 0, which the check refuses as an answer.
+  "07 one copy fewer than the usable CPUs": { expect: "not true", run: () => checkCopiesAtOnce(describeMachine().cores - 1) },
+  "07 the usable CPUs": { expect: "not false", run: () => checkCopiesAtOnce(describeMachine().cores) },
+  // 08
+  "08 plain ++": { expect: false, run: () => checkCounterOnThreads(counters.plain) },
+  "08 count locally, add once with a plain +=": { expect: false, run: () => checkCounterOnThreads(counters.localThenPlain) },
+  "08 Atomics.load then Atomics.store": { expect: false, run: () => checkCounterOnThreads(counters.loadThenStore) },
+  "08 Atomics.add once": { expect: true, run: () => checkCounterOnThreads(counters.atomicOnce) },
+  "08 Atomics.add each time": { expect: true, run: () => checkCounterOnThreads(counters.atomicEach) },
+  "08 a lock around a plain ++": { expect: true, run: () => checkCounterOnThreads(counters.lock) },
+  "08 a spin lock around a plain ++": { expect: true, run: () => checkCounterOnThreads(counters.spinLock) },
+} satisfies Record<string, ExerciseCase>;
+
+export type CaseName = keyof typeof CASES;
+
+/** The names of the cases of one chapter ("05", "01", …). */
+export function casesOf(chapter: string): CaseName[] {
+  return (Object.keys(CASES) as CaseName[]).filter((name) => name.startsWith(`${chapter} `));
+}
+
+/** What a pinned child said: the CPUs it could use, and each case's result. */
+export interface PinnedRun {
+  readonly cores: number;
+  readonly results: Partial<Record<CaseName, ExerciseResult>>;
+  readonly output: string;
+}
+
+/** Runs `names` in a child process pinned to CPU 0 (taskset -c 0). */
+export async function runCasesOnOneCpu(names: readonly CaseName[]): Promise<PinnedRun> {
+  const child = spawn("taskset", ["-c", "0", process.execPath, __filename, ...names], { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  if (code !== 0) throw new Error(`the pinned child exited with ${String(code)}:\n${output}`);
+  const results: Partial<Record<CaseName, ExerciseResult>> = {};
+  let cores = 0;
+  for (const line of output.split("\n")) {
+    if (line.startsWith("CORES ")) cores = Number(line.slice(6));
+    if (line.startsWith("CASE ")) {
+      const { name, result } = JSON.parse(line.slice(5)) as { name: CaseName; result: ExerciseResult };
+      results[name] = result;
+    }
+  }
+  return { cores, results, output };
+}
+
+if (require.main === module) {
+  void (async () => {
+    process.stdout.write(`CORES ${describeMachine().cores}\n`);
+    for (const name of process.argv.slice(2) as CaseName[]) {
+      const result = await CASES[name].run();
+      process.stdout.write(`CASE ${JSON.stringify({ name, result })}\n`);
+    }
+    process.exit(0);
+  })();
+}
