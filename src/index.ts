@@ -12,7 +12,7 @@ export type { TaskFunction } from "./tasks/task-source";
 
 // Experiments
 export { compare, pythonInterpreterOf, type CompareOptions, type CompareResult, type CompareProgress, type StrategyResult } from "./experiment/compare";
-export { pythonSharedCounter, pythonConcurrentWaits, type PythonCounterResult, type PythonCounterRun, type PythonWaitsPoint } from "./experiment/python-experiments";
+export { pythonSharedCounter, pythonConcurrentWaits, pythonConnections, type PythonCounterResult, type PythonCounterRun, type PythonWaitsPoint, type PythonConnectionsRun } from "./experiment/python-experiments";
 export { run, type RunOptions, type RunResult } from "./experiment/run";
 export { calibrate, type CalibrateOptions } from "./experiment/calibrate";
 export { compareOnCpus } from "./experiment/pinned";

@@ -16,6 +16,10 @@ Requests (every field but "cmd" optional):
       N threads each do counter[0] += 1 M times, without and with a threading.Lock
   {"cmd": "waits", "counts": [1, 10, 100, 1000, 10000], "ms": 100}
       asyncio.gather of k asyncio.sleep(ms): wall time and traced memory added per task
+  {"cmd": "connections", "url": "http://127.0.0.1:PORT/PATH", "count": 10000, "mode": "asyncio|threads"}
+      N HTTP requests all waiting at once: on one asyncio event loop, or one thread each (the
+      thread-per-connection server's way); wall time, failures, the most connections open at
+      once, and the peak resident memory added per connection open at that peak
 Any request may also carry "startMethod" (multiprocessing: fork, spawn, forkserver) and
 "switchInterval" (seconds, for sys.setswitchinterval).
 
@@ -26,6 +30,7 @@ multiprocessing start method.
 
 import asyncio
 import gc
+import http.client
 import json
 import multiprocessing
 import os
@@ -35,6 +40,7 @@ import sysconfig
 import threading
 import time
 import tracemalloc
+import urllib.parse
 
 UNITS = ("async", "threads", "processes")
 SWITCH_UNITS = ("async", "async-future", "threads", "processes")
@@ -493,12 +499,166 @@ def cmd_waits(request, context):
     return {"waitMs": ms, "metric": "tracemalloc", "points": points}
 
 
+# --- Connections: N requests waiting at once, on one event loop or one thread each. ---
+
+
+class PeakRss:
+    """Samples this process's resident set every few milliseconds on a thread of its own: the peak."""
+
+    def __init__(self):
+        self.peak = rss_bytes() or 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, name="conclab-rss", daemon=True)
+
+    def _sample(self):
+        while not self._stop.wait(0.005):
+            now = rss_bytes()
+            if now is not None and now > self.peak:
+                self.peak = now
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        now = rss_bytes()
+        if now is not None and now > self.peak:
+            self.peak = now
+
+
+def raise_file_limit(wanted):
+    """Raises the soft open-file limit towards `wanted` (each connection holds a socket); returns the limit in force."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        soft = target
+    return None if soft == resource.RLIM_INFINITY else soft
+
+
+class InFlight:
+    """How many connections are open and waiting at once, and the most there were."""
+
+    def __init__(self):
+        self.now = 0
+        self.most = 0
+        self._lock = threading.Lock()
+
+    def opened(self):
+        with self._lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+
+    def closed(self):
+        with self._lock:
+            self.now -= 1
+
+
+async def _get_async(host, port, path, flight):
+    try:
+        reader, writer = await asyncio.open_connection(host, port)
+    except OSError:
+        return False
+    flight.opened()
+    try:
+        writer.write(("GET %s HTTP/1.1\r\nHost: %s:%d\r\nConnection: close\r\n\r\n" % (path, host, port)).encode("ascii"))
+        await writer.drain()
+        head = await reader.readline()
+        await reader.read()
+        writer.close()
+        return head.split(b" ")[1:2] == [b"200"]
+    except (OSError, asyncio.IncompleteReadError):
+        return False
+    finally:
+        flight.closed()
+
+
+async def _connections_async(host, port, path, count, flight):
+    return await asyncio.gather(*(_get_async(host, port, path, flight) for _ in range(count)))
+
+
+def _get_blocking(host, port, path, results, index, flight):
+    try:
+        conn = http.client.HTTPConnection(host, port, timeout=120)
+        conn.connect()
+    except OSError:
+        return
+    flight.opened()
+    try:
+        conn.request("GET", path, headers={"Connection": "close"})
+        response = conn.getresponse()
+        response.read()
+        conn.close()
+        results[index] = response.status == 200
+    except (OSError, http.client.HTTPException):
+        results[index] = False
+    finally:
+        flight.closed()
+
+
+def connections_threads(host, port, path, count, flight):
+    results = [False] * count
+    threads = []
+    for index in range(count):
+        thread = threading.Thread(target=_get_blocking, args=(host, port, path, results, index, flight), daemon=True)
+        try:
+            thread.start()
+        except RuntimeError:  # the system refused another thread: the rest count as failed
+            break
+        threads.append(thread)
+    for thread in threads:
+        thread.join()
+    return results, len(threads)
+
+
+def cmd_connections(request, context):
+    url = field(request, "url", None, lambda v: isinstance(v, str) and v.startswith("http://"), "an http:// URL", "pass the URL of startDelayServer()")
+    count = field(request, "count", 10000, lambda v: is_int(v, 1, 100000), "an integer from 1 to 100000", "e.g. 10000")
+    mode = field(request, "mode", "asyncio", lambda v: v in ("asyncio", "threads"), "asyncio or threads", "pick one")
+    if rss_bytes() is None:
+        raise RuntimeError("memory per connection is read from /proc/self/status (Linux), which is not here")
+    parts = urllib.parse.urlsplit(url)
+    host, port = parts.hostname, parts.port or 80
+    path = parts.path + ("?" + parts.query if parts.query else "")
+    limit = raise_file_limit(count + 256)
+    gc.collect()
+    before = rss_bytes()
+    started = time.perf_counter()
+    flight = InFlight()
+    with PeakRss() as peak:
+        if mode == "asyncio":
+            loop = asyncio.new_event_loop()
+            try:
+                results = loop.run_until_complete(_connections_async(host, port, path, count, flight))
+            finally:
+                loop.close()
+            units = 1
+        else:
+            results, units = connections_threads(host, port, path, count, flight)
+    wall = (time.perf_counter() - started) * 1000
+    added = max(0, peak.peak - before)
+    ok = sum(1 for r in results if r)
+    return {
+        "mode": mode, "count": count, "ok": ok, "failed": count - ok, "wallMs": wall,
+        "addedBytes": added, "bytesPerConnection": added / max(1, flight.most), "metric": "rss-peak",
+        "mostAtOnce": flight.most,
+        "threadsStarted": units if mode == "threads" else 0, "fileLimit": limit,
+    }
+
+
 COMMANDS = {
     "startup": cmd_startup,
     "memory": cmd_memory,
     "switches": cmd_switches,
     "counter": cmd_counter,
     "waits": cmd_waits,
+    "connections": cmd_connections,
 }
 
 

@@ -11,6 +11,8 @@ import { countTo } from "../tasks/cpu";
 import { httpGet } from "../tasks/io";
 import type { TaskFunction } from "../tasks/task-source";
 import { findPython } from "../python";
+import { pythonConnections, type PythonConnectionsRun } from "../experiment/python-experiments";
+import { startDelayServer } from "../tasks/delay-server";
 import { decided } from "./claims";
 import { moderateWaiting, type ScalingPoint } from "./verdicts";
 
@@ -67,6 +69,31 @@ export function moderateWaits(url: string, options: { copies: number; repeats?: 
     task: httpGet, args: [url], copies: options.copies, strategies: ["sequential", "async", "threads", ...python], repeats: options.repeats ?? 3, warmup: 1,
     until: (r) => decided(moderateWaiting(r)),
   });
+}
+
+/** CPython's massive waiting, both ways: what `verdicts.massiveWaiting` decides on. */
+export interface CPythonMassiveRun {
+  readonly asyncio: PythonConnectionsRun;
+  readonly threads: PythonConnectionsRun;
+}
+
+/**
+ * Massive waiting in CPython, at equal concurrency: `connections` (default 5,000) requests to a
+ * server that answers after `delayMs` (default 1,000, longer than it takes to start them all, so
+ * every connection is open at once), all awaited on one asyncio loop, then one thread each.
+ * Null where no CPython 3.8+ is found. About 5 s here.
+ */
+export async function cpythonMassiveWaiting(options: { connections?: number; delayMs?: number } = {}): Promise<CPythonMassiveRun | null> {
+  if (!findPython()) return null;
+  const count = options.connections ?? 5_000;
+  const server = await startDelayServer({ delayMs: options.delayMs ?? 1_000, inChildProcess: true });
+  try {
+    const asyncio = await pythonConnections(server.url, { count, mode: "asyncio" });
+    const threads = await pythonConnections(server.url, { count, mode: "threads" });
+    return { asyncio, threads };
+  } finally {
+    await server.close();
+  }
 }
 
 /** One thread awaiting every request at once: what `verdicts.massiveWaiting` reads. */
@@ -263,4 +290,17 @@ export function massiveWaitingRows(result: { async: AsyncWaitingRun; pool: PoolW
 /** The shared-counter rows with the column names a table shows. */
 export function counterRows(rows: readonly CounterRow[]): Record<string, string | number>[] {
   return rows.map((r) => ({ method: r.method, expected: r.expected, counted: r.counted, lost: r.lost, "wall time (ms)": r.wallMs }));
+}
+
+/** CPython's massive-waiting run as table rows, one per way of holding the connections. */
+export function cpythonMassiveRows(run: CPythonMassiveRun): Record<string, string | number>[] {
+  const row = (way: string, r: PythonConnectionsRun): Record<string, string | number> => ({
+    way,
+    requests: r.count,
+    "open at once (most)": r.mostAtOnce,
+    failed: r.failed,
+    "wall time (ms)": r.wallMs,
+    "memory per connection (KB, peak resident)": r.bytesPerConnection / 1024,
+  });
+  return [row("asyncio: all awaited on one event loop", run.asyncio), row("a thread per request, blocked in its socket call", run.threads)];
 }

@@ -122,24 +122,14 @@ const ASKED: readonly Question[] = [
   },
   {
     id: "decision.massive-waiting",
-    text: "Ten thousand requests each wait on a slow server: all of them awaited at once on one thread, or served by a pool of a few dozen threads that each handle one request at a time. Which takes less time and less memory?",
+    text: "In CPython, thousands of requests all wait at once on a slow server: either every one awaited on one asyncio event loop, or one thread per request, blocked in its socket call. How does the memory a thread per connection takes compare with asyncio's per connection?",
     choices: {
-      a: "async on one thread, on both counts",
-      b: "the thread pool, on at least one count",
-      c: "neither: they cost about the same",
+      a: "twice asyncio's or more: each thread keeps a stack and its own state while it waits",
+      b: "between about the same and twice: a waiting socket costs most of it either way",
+      c: "less than asyncio's: threads share their process's memory",
     },
-    predicts: {
-      a: "async: less time and less memory, no request lost",
-      b: "the pool: less or equal time or memory",
-      c: "time and memory within 10 % of each other",
-    },
-    choose: (o) => {
-      const { asyncMs, poolMs, asyncBytes, poolBytes, asyncFailed } = o;
-      if (asyncMs === undefined || poolMs === undefined || asyncBytes === undefined || poolBytes === undefined) return null;
-      const near = (a: number, b: number): boolean => Math.abs(a - b) <= 0.1 * Math.max(Math.abs(a), Math.abs(b));
-      if (near(asyncMs, poolMs) && near(asyncBytes, poolBytes)) return "c";
-      return asyncMs < poolMs && asyncBytes < poolBytes && asyncFailed === 0 ? "a" : "b";
-    },
+    predicts: { a: "a thread per connection at least 2x asyncio's memory", b: "1x to 2x asyncio's memory", c: "under asyncio's memory" },
+    choose: (o) => rangeChoice(o, { a: [2, ANY_HIGH], b: [1, 2], c: [0, 1] }),
   },
   {
     id: "decision.shared-threads",

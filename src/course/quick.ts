@@ -20,7 +20,7 @@ import { pythonConcurrentWaits, pythonSharedCounter } from "../experiment/python
 import { concurrentWaits } from "./examples-experiments";
 import { gilClaims, gilData, readGilData } from "./gil-results";
 import { cpythonSwitchingCosts, prosAndConsClaims, switchingCosts } from "./pros-and-cons";
-import { countByMessages, depositRace, massiveWaitingRun, moderateWaits, scalingCurve, sharedCounter } from "./decision-experiments";
+import { countByMessages, cpythonMassiveWaiting, depositRace, massiveWaitingRun, moderateWaits, scalingCurve, sharedCounter } from "./decision-experiments";
 import * as verdicts from "./verdicts";
 import { MAX_PARALLEL_COPIES } from "../strategies/descriptors";
 
@@ -131,7 +131,8 @@ export async function quickChoosing(): Promise<QuickSection> {
     const moderate = await moderateWaits(slow.url, { copies: 4 });
     const fast = await startDelayServer({ delayMs: 10, inChildProcess: true });
     const massive = await massiveWaitingRun(fast.url, { requests: 2_000, threads: 8 }).finally(() => fast.close());
-    return { claims: [verdicts.cpuScales(curve, cores), verdicts.moderateWaiting(moderate), verdicts.massiveWaiting(massive.async, massive.pool)], data: { cores } };
+    const cpython = await cpythonMassiveWaiting({ connections: 2_000, delayMs: 800 });
+    return { claims: [verdicts.cpuScales(curve, cores), verdicts.moderateWaiting(moderate), verdicts.massiveWaiting(massive.async, massive.pool, cpython)], data: { cores } };
   } finally {
     await slow.close();
   }

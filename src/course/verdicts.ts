@@ -1043,22 +1043,77 @@ export function moderateWaiting(result: CompareResult): Claim {
   });
 }
 
-/** 07: massive waiting: one thread holds thousands of connections, cheaper than a pool of threads. */
-export function massiveWaiting(asyncRun: { requests: number; failed: number; wallMs: number; addedBytes: number }, pool: { threads: number; requests: number; failed: number; wallMs: number; addedBytes: number }): Claim {
-  const holds = asyncRun.failed === 0 && asyncRun.wallMs < pool.wallMs && asyncRun.addedBytes < pool.addedBytes;
-  return claim({
+/** A run of CPython's connections experiment, as massiveWaiting reads it. */
+export interface ConnectionsRun {
+  readonly count: number;
+  readonly failed: number;
+  readonly wallMs: number;
+  readonly mostAtOnce: number;
+  readonly bytesPerConnection: number;
+}
+
+/** Below this share of the requested connections open at once, the two ways did not hold the same load. */
+const AT_ONCE_SHARE = 0.9;
+
+/**
+ * 07: massive waiting: one thread holds thousands of connections with far less memory than
+ * threads. The article compares a thread per connection with one event loop in Python, so it is
+ * decided on CPython's run at equal concurrency (`python`: asyncio and a thread per request, every
+ * connection open at once): holds if asyncio lost no request and held each connection for under
+ * 1/ASYNC_LEAST_FACTOR of a thread's memory; differs if asyncio lost requests that threads did
+ * not, or cost as much or more per connection; unclear if the two ways did not hold the same load
+ * at once, or both lost requests (the server or the system). Not measured without CPython. Node's
+ * runs (`nodeAsync` on its event loop, `nodePool` of worker threads) are quoted as the translation.
+ */
+export function massiveWaiting(
+  nodeAsync: { requests: number; failed: number; wallMs: number; addedBytes: number },
+  nodePool: { threads: number; requests: number; failed: number; wallMs: number; addedBytes: number },
+  python: { readonly asyncio: ConnectionsRun; readonly threads: ConnectionsRun } | null = null,
+): Claim {
+  const nodeText =
+    `Node (the translation): ${nodeAsync.requests.toLocaleString("en-US")} connections on one thread ${ms(nodeAsync.wallMs)}, +${bytes(nodeAsync.addedBytes)}, ${nodeAsync.failed} failed; ` +
+    `${nodePool.threads} worker threads serving them one at a time each ${ms(nodePool.wallMs)}, +${bytes(nodePool.addedBytes)} (a worker carries a whole isolate, so Node has no thread per connection)`;
+  const parts = {
     id: "decision.massive-waiting",
     section: "07-choosing",
     claim: "Waiting on 1000+ connections? Use async: one thread holds them all, with far less memory than threads.",
+    rule:
+      `decided on CPython at equal concurrency: holds if asyncio lost no request and held a connection for under 1/${ASYNC_LEAST_FACTOR} of a thread-per-connection's peak memory; ` +
+      `differs if asyncio lost requests that threads did not, or cost as much or more; unclear if either way held under ${AT_ONCE_SHARE * 100}% of the connections at once, both lost requests, or the ratio fell between`,
+  };
+  if (!python) return claim({ ...parts, measured: `no CPython run; ${nodeText}`, verdict: "not measured", reason: NO_CPYTHON, rule: "needs CPython's connections run (decision.cpythonMassiveWaiting)" });
+  const { asyncio: a, threads: t } = python;
+  const ratio = t.bytesPerConnection / Math.max(a.bytesPerConnection, 1);
+  const held = (r: ConnectionsRun): boolean => r.mostAtOnce >= AT_ONCE_SHARE * r.count;
+  let verdict: Verdict;
+  let reason: string;
+  if (!held(a) || !held(t)) {
+    verdict = "unclear";
+    reason = `the two ways did not hold the same load at once (asyncio ${a.mostAtOnce.toLocaleString("en-US")}, threads ${t.mostAtOnce.toLocaleString("en-US")} of ${a.count.toLocaleString("en-US")}), so their memory cannot be compared`;
+  } else if (a.failed > 0 && t.failed > 0) {
+    verdict = "unclear";
+    reason = "both ways lost requests: the server or the system could not serve this many, which says nothing about either";
+  } else if (a.failed > 0) {
+    verdict = "differs";
+    reason = `asyncio lost ${a.failed.toLocaleString("en-US")} requests that threads served`;
+  } else if (ratio >= ASYNC_LEAST_FACTOR) {
+    verdict = "holds";
+    reason = `the event loop held every connection on one thread for 1/${ratio.toFixed(1)} of the memory a thread per connection took (each thread keeps a stack and its own state while it waits)`;
+  } else if (ratio <= 1) {
+    verdict = "differs";
+    reason = `a thread per connection took no more memory than asyncio (${x(ratio)})`;
+  } else {
+    verdict = "unclear";
+    reason = `a thread per connection took ${x(ratio)} asyncio's memory: less than ${ASYNC_LEAST_FACTOR}x, too close to call far less across one reading each`;
+  }
+  return claim({
+    ...parts,
     measured:
-      `${asyncRun.requests.toLocaleString("en-US")} connections at once on one thread: ${ms(asyncRun.wallMs)}, +${bytes(asyncRun.addedBytes)}, ${asyncRun.failed} failed; ` +
-      `${pool.threads} threads serving the same ${pool.requests.toLocaleString("en-US")} one at a time: ${ms(pool.wallMs)}, +${bytes(pool.addedBytes)}`,
-    verdict: holds ? "holds" : "differs",
-    reason: holds
-      ? `the event loop waited on every socket at once; the pool, capped at ${pool.threads} threads on purpose as real pools are, could only wait on ${pool.threads} at a time, and its threads cost more memory than all the sockets`
-      : "async did not beat the thread pool on both time and memory in this run",
-    rule: "holds if async lost no request and took less time and less added memory than the thread pool",
-    observed: { asyncMs: asyncRun.wallMs, poolMs: pool.wallMs, asyncBytes: asyncRun.addedBytes, poolBytes: pool.addedBytes, asyncFailed: asyncRun.failed },
+      `CPython ${a.count.toLocaleString("en-US")} requests waiting at once: asyncio on one thread ${ms(a.wallMs)}, ${bytes(a.bytesPerConnection)} per connection (peak resident), ${a.failed} failed, ${a.mostAtOnce.toLocaleString("en-US")} open at once; ` +
+      `a thread each ${ms(t.wallMs)}, ${bytes(t.bytesPerConnection)} per connection, ${t.failed} failed, ${t.mostAtOnce.toLocaleString("en-US")} open at once; ${nodeText}`,
+    verdict,
+    reason,
+    observed: { median: ratio, low: ratio, high: ratio },
   });
 }
 

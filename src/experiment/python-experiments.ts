@@ -94,3 +94,46 @@ export async function pythonConcurrentWaits(waitMs = 100, counts: readonly numbe
     interpreter,
   }));
 }
+
+/** One run of CPython's connections experiment: `count` requests waiting at once, one way. */
+export interface PythonConnectionsRun {
+  /** `asyncio`: every request awaited on one event loop; `threads`: one `threading.Thread` each, blocked in its socket call. */
+  readonly mode: "asyncio" | "threads";
+  readonly count: number;
+  /** Requests answered with status 200, and the rest. */
+  readonly ok: number;
+  readonly failed: number;
+  readonly wallMs: number;
+  /** The most connections open and waiting at the same instant: equal to `count` when all were held at once. */
+  readonly mostAtOnce: number;
+  /** Peak resident memory added over the run (sampled every 5 ms), and that over `mostAtOnce`. */
+  readonly addedBytes: number;
+  readonly bytesPerConnection: number;
+  readonly metric: "rss-peak";
+  /** Threads the system let the run start (0 for asyncio): fewer than `count` means it refused the rest. */
+  readonly threadsStarted: number;
+  readonly interpreter: PythonInterpreter;
+}
+
+/**
+ * `count` (default 10,000) HTTP GETs to `url`, all waiting at once, in a fresh CPython: on one
+ * asyncio event loop (`mode: "asyncio"`), or one thread per request blocked in its socket call
+ * (`"threads"`, as a thread-per-connection server holds them). Reports the wall time, failures,
+ * the most connections open at once and the peak resident memory added per open connection. A
+ * server that answers after a delay longer than starting all the requests takes (startDelayServer,
+ * `delayMs` of a second or so) lets every connection be open at the same time, so both ways hold
+ * the same number at once. Raises the open-file limit where it may.
+ * @throws StrategyUnavailableError when no CPython 3.8+ is found.
+ */
+export async function pythonConnections(url: string, options: PythonMeasureOptions & { readonly count?: number; readonly mode: "asyncio" | "threads" }): Promise<PythonConnectionsRun> {
+  if (typeof url !== "string" || !url.startsWith("http://")) throw typeError("url", "an http:// URL", url, "pass the url of startDelayServer()");
+  const count = checkInteger("options.count", options.count ?? 10_000, 1, 100_000, "hold between 1 and 100,000 connections");
+  if (options.mode !== "asyncio" && options.mode !== "threads") throw typeError("options.mode", '"asyncio" or "threads"', options.mode, "pick one");
+  checkPythonOptions(options);
+  const { interpreter, result } = await runPythonMeasurement(`CPython: ${count} connections on ${options.mode}`, { cmd: "connections", url, count, mode: options.mode }, { timeoutMs: 180_000, ...options });
+  const num = (name: string): number => Number(result[name]);
+  return {
+    mode: options.mode, count, ok: num("ok"), failed: num("failed"), wallMs: num("wallMs"), mostAtOnce: num("mostAtOnce"),
+    addedBytes: num("addedBytes"), bytesPerConnection: num("bytesPerConnection"), metric: "rss-peak", threadsStarted: num("threadsStarted"), interpreter,
+  };
+}

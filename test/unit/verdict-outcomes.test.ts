@@ -101,6 +101,10 @@ const counted = { sum: 10, expected: 10 };
 const shared = (id: string, lost: { plain: number; atomic: number; locked: number }, cores = 2, deposits = race, messages = counted): Claim =>
   pick(verdicts.sharedState({ ...lost, expected: 100 }, deposits, messages, cores), id);
 
+const nodeAsync = { requests: 10_000, failed: 0, wallMs: 2_000, addedBytes: 100e6 };
+const nodePool = { threads: 32, requests: 10_000, failed: 0, wallMs: 9_000, addedBytes: 300e6 };
+const conn = (bytesPerConnection: number, failed = 0, mostAtOnce = 5_000): verdicts.ConnectionsRun => ({ count: 5_000, failed, wallMs: 1_800, mostAtOnce, bytesPerConnection });
+const connections = (asyncio: verdicts.ConnectionsRun, threads: verdicts.ConnectionsRun) => ({ asyncio, threads });
 const pyCounter = (plain: number[], locked: number[], version: string) => ({
   threads: 4, times: 500_000,
   plain: plain.map((lost) => ({ lost })), locked: locked.map((lost) => ({ lost })),
@@ -235,8 +239,10 @@ const OUTCOMES: Readonly<Record<string, Partial<Record<Verdict, () => Claim>>>> 
     "not measured": () => verdicts.moderateWaiting(waits(null)),
   },
   "decision.massive-waiting": {
-    holds: () => verdicts.massiveWaiting({ requests: 10_000, failed: 0, wallMs: 2_000, addedBytes: 100e6 }, { threads: 32, requests: 10_000, failed: 0, wallMs: 9_000, addedBytes: 300e6 }),
-    differs: () => verdicts.massiveWaiting({ requests: 10_000, failed: 0, wallMs: 2_000, addedBytes: 400e6 }, { threads: 32, requests: 10_000, failed: 0, wallMs: 9_000, addedBytes: 300e6 }),
+    holds: () => verdicts.massiveWaiting(nodeAsync, nodePool, connections(conn(7_600), conn(23_300))),
+    differs: () => verdicts.massiveWaiting(nodeAsync, nodePool, connections(conn(7_600), conn(6_000))),
+    unclear: () => verdicts.massiveWaiting(nodeAsync, nodePool, connections(conn(7_600), conn(11_000))),
+    "not measured": () => verdicts.massiveWaiting(nodeAsync, nodePool, null),
   },
   "decision.shared-threads": {
     holds: () => shared("decision.shared-threads", { plain: 5, atomic: 0, locked: 0 }),
@@ -270,6 +276,8 @@ const BROKEN_RUNS: readonly { readonly what: string; readonly claim: () => Claim
   { what: "the event loop ran two CPU copies at once", claim: () => verdicts.concurrencyOnOneLane(result(2, 2, { eventLoop: { ...ran(1), spans: spans("eventLoop", 2, true) } }), result(2, 3, { async: { ...ran(3), spans: spans("async", 3, true) } })) },
   { what: "blocking waits overlapped on one thread", claim: () => pick(verdicts.ioExamples(blocking(steady(1.95), steady(1.9)), null), "examples.io-blocking-loop") },
   { what: "CPython's Lock lost an update", claim: () => verdicts.cpythonSharedCounter(pyCounter([5, 0, 0], [0, 2, 0], "3.11.7")) },
+  { what: "the threads never held all the connections at once", claim: () => verdicts.massiveWaiting(nodeAsync, nodePool, connections(conn(7_600), conn(23_300, 0, 3_000))) },
+  { what: "both ways lost requests", claim: () => verdicts.massiveWaiting(nodeAsync, nodePool, connections(conn(7_600, 40), conn(23_300, 12))) },
   { what: "the messages did not add up", claim: () => shared("decision.shared-processes", { plain: 5, atomic: 0, locked: 0 }, 2, race, { sum: 9, expected: 10 }) },
 ];
 

@@ -45,10 +45,15 @@ describe("verdicts are computed from the numbers", () => {
     assert.equal(verdicts.sharedState({ plain: 5, atomic: 1, locked: 0, expected: 100 }, race, messages, 2)[0]!.verdict, "unclear", "a broken run is no evidence");
   });
 
-  it("massive waiting holds only if one thread lost nothing and beat the pool on time and memory", () => {
+  it("massive waiting is decided on CPython at equal concurrency: asyncio lost nothing and held a connection for under half a thread's memory", () => {
+    const nodeAsync = { requests: 10_000, failed: 0, wallMs: 2_000, addedBytes: 100e6 };
     const pool = { threads: 32, requests: 10_000, failed: 0, wallMs: 9_000, addedBytes: 300e6 };
-    assert.equal(verdicts.massiveWaiting({ requests: 10_000, failed: 0, wallMs: 2_000, addedBytes: 100e6 }, pool).verdict, "holds");
-    assert.equal(verdicts.massiveWaiting({ requests: 10_000, failed: 3, wallMs: 2_000, addedBytes: 100e6 }, pool).verdict, "differs");
+    const run = (bytesPerConnection: number, failed = 0) => ({ count: 5_000, failed, wallMs: 1_800, mostAtOnce: 5_000, bytesPerConnection });
+    const claim = verdicts.massiveWaiting(nodeAsync, pool, { asyncio: run(7_600), threads: run(23_300) });
+    assert.equal(claim.verdict, "holds");
+    assert.match(claim.measured, /^CPython 5,000 requests waiting at once: asyncio .* 7\.4 KB per connection .*a thread each .* 23 KB per connection.*; Node \(the translation\): 10,000 connections on one thread/);
+    assert.equal(verdicts.massiveWaiting(nodeAsync, pool, { asyncio: run(7_600, 3), threads: run(23_300) }).verdict, "differs", "asyncio lost requests that threads served");
+    assert.equal(verdicts.massiveWaiting(nodeAsync, pool, null).verdict, "not measured", "Node's capped pool does not decide a claim about a thread per connection");
   });
 
   it("on one core every claim about parallel speedup, or its absence, is not measured", () => {
