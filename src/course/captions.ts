@@ -229,7 +229,8 @@ export function switchCostsCaption(switches: readonly SwitchSamples[]): string {
     return `${names[s.strategy]} ${handoffText(switches, s.strategy)}${ratio}`;
   });
   const rounds = Math.min(...switches.map((s) => s.samplesMs.length));
-  return `Here, one handoff between ${parts.join(", between ")}: medians of ${rounds} round${rounds === 1 ? "" : "s"}.`;
+  const turn = awaits?.eventLoopTurnMs && awaits.eventLoopTurnMs.length > 0 ? ` Through a turn of the event loop (each awaiting a setImmediate), an async handoff took ${ms(median(awaits.eventLoopTurnMs))}.` : "";
+  return `Here, one handoff between ${parts.join(", between ")}: medians of ${rounds} round${rounds === 1 ? "" : "s"}.${turn}`;
 }
 
 /** The sentence under 00's durations figure: the median, the range and spread of the runs, and how the first compares. */

@@ -94,24 +94,33 @@ function onBusy(check: Check, result: CompareResult): Check {
 }
 
 /**
- * Did the copies of `key` work on several CPUs at once? On two or more CPUs: at least
- * PARALLEL_SHARE × min(copies, cores) CPUs busy, decided on the interval of the meter's readings
- * (or, without a meter, of the paired wall-time speedups); "unclear" rather than "no" on a busy run.
+ * The measure a parallel claim about `key` is decided on: CPUs busy (`meter: "cpus"`, falling back
+ * to the wall-time speedup where the meter did not read) or the wall-time speedup itself
+ * (`"wall"`), against PARALLEL_SHARE × min(copies, cores); "unclear" rather than "no" on a busy run.
  */
-export function parallelSpeedup(result: CompareResult, key: string): CoreMeasure {
+function parallelMeasure(result: CompareResult, key: string, meter: "cpus" | "wall"): CoreMeasure {
   const s = strategy(result, key);
   const speedup = s.speedup;
   if (!speedup) throw new RangeError(`result must include a sequential run for ${key} to compute its speedup; add it to strategies`);
   const cores = result.environment.cores;
   const expected = Math.min(result.copies, cores);
   const threshold = PARALLEL_SHARE * expected;
-  const onCpus = s.coresBusy !== null;
-  const measure = s.coresBusy ?? speedup;
+  const onCpus = meter === "cpus" && s.coresBusy !== null;
+  const measure = onCpus ? s.coresBusy! : speedup;
   const check = onBusy(atLeast(measure, threshold), result);
   const rule = onCpus
     ? thresholdRule(`CPUs busy at once on ${key}`, measure, "at least", threshold, cpusFormat)
-    : thresholdRule(`wall-time speedup of ${key} (no CPU meter here)`, measure, "at least", threshold, xFormat);
+    : thresholdRule(meter === "cpus" ? `wall-time speedup of ${key} (no CPU meter here)` : `wall-time speedup of ${key} over one after another`, measure, "at least", threshold, xFormat);
   return { check, rule, speedup, cores, expected, onCpus };
+}
+
+/**
+ * Did the copies of `key` work on several CPUs at once? On two or more CPUs: at least
+ * PARALLEL_SHARE × min(copies, cores) CPUs busy, decided on the interval of the meter's readings
+ * (or, without a meter, of the paired wall-time speedups); "unclear" rather than "no" on a busy run.
+ */
+export function parallelSpeedup(result: CompareResult, key: string): CoreMeasure {
+  return parallelMeasure(result, key, "cpus");
 }
 
 /** Did the copies of `key` keep at most about one CPU busy (GIL-bound)? The mirror of parallelSpeedup. */
@@ -183,17 +192,7 @@ function slowerTogether(result: CompareResult, key: string, measure: CoreMeasure
  * explains a shortfall (speedupShortfall). "Unclear" rather than "no" on a busy run.
  */
 export function wallSpeedup(result: CompareResult, key: string): CoreMeasure {
-  const s = strategy(result, key);
-  const speedup = s.speedup;
-  if (!speedup) throw new RangeError(`result must include a sequential run for ${key} to compute its speedup; add it to strategies`);
-  const cores = result.environment.cores;
-  const expected = Math.min(result.copies, cores);
-  const threshold = PARALLEL_SHARE * expected;
-  return {
-    check: onBusy(atLeast(speedup, threshold), result),
-    rule: thresholdRule(`wall-time speedup of ${key} over one after another`, speedup, "at least", threshold, xFormat),
-    speedup, cores, expected, onCpus: false,
-  };
+  return parallelMeasure(result, key, "wall");
 }
 
 /** A copy that had less than this share of a CPU while it ran was denied CPU. */
@@ -700,7 +699,8 @@ export function switchCosts(node: readonly SwitchSamples[], python: readonly Han
   const of = <S extends HandoffSamples>(measures: readonly S[], unit: string): S | undefined => measures.find((m) => m.strategy === unit);
   const [na, nt] = [of(node, "async"), of(node, "threads")];
   const nodeRatio = na && nt && na.samplesMs.length === nt.samplesMs.length && na.samplesMs.length > 0 ? ` (a worker thread's handoff ${x(pairedRatios(nt.samplesMs, na.samplesMs).median)} an await's)` : "";
-  const nodeText = `Node (the translation), per handoff: await ${handoffText(node, "async")}, worker threads ${handoffText(node, "threads")}, child processes ${handoffText(node, "processes")}${nodeRatio}`;
+  const turn = na?.eventLoopTurnMs && na.eventLoopTurnMs.length > 0 ? `, a turn of the event loop (setImmediate) ${ms(median(na.eventLoopTurnMs))}` : "";
+  const nodeText = `Node (the translation), per handoff: await ${handoffText(node, "async")}${turn}, worker threads ${handoffText(node, "threads")}, child processes ${handoffText(node, "processes")}${nodeRatio}`;
   if (!python) return claim({ ...parts, measured: `no CPython run; ${nodeText}`, verdict: "not measured", reason: NO_CPYTHON, rule: "needs CPython's handoffs (measurePythonSwitches)" });
   const [a, t] = [of(python, "async-future"), of(python, "threads")];
   if (!a || !t) throw new RangeError('python must hold "async-future" and "threads" samples from measurePythonSwitches(); measure both');

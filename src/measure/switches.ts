@@ -3,7 +3,9 @@
  * "switching" of the article's table. Two units pass a turn back and forth and the time per
  * handoff is taken inside them, after both have started:
  * - async: two async functions on one thread, each awaiting at every step, so the event loop's
- *   microtask queue resumes them in turn: a cooperative switch, with no operating system involved;
+ *   microtask queue resumes them in turn: a cooperative switch, with no operating system involved
+ *   (and, beside it, the same through a full turn of the event loop: each awaits a setImmediate,
+ *   as an asyncio task's switch goes through its loop);
  * - threads: two worker threads that pass the turn through a SharedArrayBuffer, each asleep in
  *   `Atomics.wait` until the other's `Atomics.notify` wakes it: a switch the OS scheduler makes;
  * - processes: two child Node processes that pass one byte through a pair of named pipes, each
@@ -28,7 +30,15 @@ export interface SwitchSamples {
   readonly handoffs: number;
   /** Milliseconds per handoff, one per sample, in order. */
   readonly samplesMs: readonly number[];
+  /**
+   * For `async` only: milliseconds per handoff when each task awaits a `setImmediate` instead, so
+   * every switch passes through a turn of the event loop (a macrotask), one per sample, in order.
+   */
+  readonly eventLoopTurnMs?: readonly number[];
 }
+
+/** Handoffs per sample of the event-loop-turn variant of `async`. */
+const TURN_HANDOFFS = 20_000;
 
 /** Handoffs per sample that take a few milliseconds on a laptop: awaits are ~1000x cheaper than OS wake-ups. */
 export const DEFAULT_HANDOFFS: Readonly<Record<MemoryUnit, number>> = { async: 100_000, threads: 2000, processes: 2000 };
@@ -41,6 +51,17 @@ async function asyncSample(handoffs: number): Promise<number> {
   const rounds = handoffs / 2;
   const player = async (): Promise<void> => {
     for (let i = 0; i < rounds; i++) await null;
+  };
+  const started = nowMs();
+  await Promise.all([player(), player()]);
+  return (nowMs() - started) / handoffs;
+}
+
+/** Like asyncSample, but each task awaits a setImmediate: every switch goes through a turn of the event loop. */
+async function turnSample(handoffs: number): Promise<number> {
+  const rounds = handoffs / 2;
+  const player = async (): Promise<void> => {
+    for (let i = 0; i < rounds; i++) await new Promise<void>((resolve) => setImmediate(resolve));
   };
   const started = nowMs();
   await Promise.all([player(), player()]);
@@ -194,7 +215,9 @@ export async function measureSwitches(units: readonly MemoryUnit[] = UNITS, opti
   const handoffs = new Map(units.map((unit) => [unit, checkHandoffs(unit, options.handoffs?.[unit] ?? DEFAULT_HANDOFFS[unit])]));
   const signal = options.signal ?? new AbortController().signal;
   const samples = new Map(units.map((unit) => [unit, [] as number[]]));
-  const sofar = (): SwitchSamples[] => units.map((unit) => ({ strategy: unit, handoffs: handoffs.get(unit)!, samplesMs: [...samples.get(unit)!] }));
+  const turns: number[] = [];
+  const sofar = (): SwitchSamples[] =>
+    units.map((unit) => ({ strategy: unit, handoffs: handoffs.get(unit)!, samplesMs: [...samples.get(unit)!], ...(unit === "async" ? { eventLoopTurnMs: [...turns] } : {}) }));
   const progress = progressOf(`switching between two ${units.join(", ")}`);
   try {
     for (let round = 0; round < maxRounds; round++) {
@@ -204,6 +227,7 @@ export async function measureSwitches(units: readonly MemoryUnit[] = UNITS, opti
         progress.step(`round ${round + 1}, ${unit}`, round / maxRounds);
         const n = handoffs.get(unit)!;
         samples.get(unit)!.push(unit === "async" ? await asyncSample(n) : unit === "threads" ? await threadSample(n, signal) : await processSample(n, signal));
+        if (unit === "async") turns.push(await turnSample(TURN_HANDOFFS));
         // An async sample never leaves the microtask queue: let an interrupt in between samples.
         await turnEventLoop();
       }

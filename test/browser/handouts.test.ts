@@ -93,7 +93,7 @@ describe("npm run handouts", () => {
   it("shows a prediction with its choices, the answer beside it with the explanation, and an exercise's check", () => {
     const page = html("02-one-plot.html");
     const block = (name: string): string => new RegExp(`<div class="conclab-${name}"[^>]*>(.*?)</div>`, "s").exec(page)?.[1] ?? "";
-    const question = "A thousand tasks each await a 300 ms timer";
+    const question = "In CPython, many asyncio tasks each await a 300 ms sleep";
     assert.match(block("prediction"), new RegExp(`<b>Predict:</b> ${question}`), "the question, as asked before the experiment");
     assert.match(block("prediction"), /<b>▶ \(a\) [^<]+<\/b>/, "the reader's choice marked among the choices");
     assert.match(block("prediction"), /Your prediction: \(a\)\. The experiment below decides it\./);

@@ -103,6 +103,10 @@ describe("measureSwitches", () => {
     const measures = await measureSwitches(["async", "threads", "processes"], { rounds: 2, handoffs: small });
     assert.deepEqual(measures.map((m) => [m.strategy, m.handoffs, m.samplesMs.length]), [["async", 1000, 2], ["threads", 200, 2], ["processes", 200, 2]]);
     for (const m of measures) for (const v of m.samplesMs) assert.ok(v > 0 && Number.isFinite(v), `${m.strategy}: ${v} ms per handoff`);
+    const turns = measures[0]!.eventLoopTurnMs ?? [];
+    assert.equal(turns.length, 2, "async also times a handoff through a turn of the event loop, once per round");
+    for (const v of turns) assert.ok(v > 0 && Number.isFinite(v));
+    assert.equal(measures[1]!.eventLoopTurnMs, undefined, "only async has an event-loop turn");
     assert.ok(watch.count >= 2, "the processes round started child processes");
     assert.deepEqual(await watch.leftovers(), []);
     assert.deepEqual(switchDirs(), before);
