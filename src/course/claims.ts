@@ -170,7 +170,7 @@ export function verdictCounts(claims: readonly Claim[]): VerdictCounts {
   const demonstrationsShown = demos.filter((c) => c.verdict === "holds").length;
   const sharing = shared.map((s) => `${s.ids.length} claims (${s.ids.join(", ")}) rest on one fact, "${s.evidence}", counted once`);
   const sentence =
-    `Of ${tests.length} pieces of evidence this machine could have contradicted a claim with, ${holds} held, ${differsByDesign} differed where Node is built differently, ` +
+    `Counting a fact that decides several claims once, this machine could have contradicted ${tests.length} claims: ${holds} held, ${differsByDesign} differed where Node is built differently, ` +
     `${differs} differed otherwise, ${unclear} stayed unclear and ${notMeasured} could not be measured here` +
     `${sharing.length > 0 ? ` (${sharing.join("; ")})` : ""}; ` +
     `${demos.length} more claims are demonstrations (${demonstrationsShown} shown), which no run could contradict.`;

@@ -10,7 +10,7 @@ import { measureSwitches, type SwitchSamples } from "../measure/switches";
 import { findPython } from "../python";
 import { startExperiment } from "../runtime/lifecycle";
 import type { ApproachesData } from "./approaches-results";
-import type { Claim } from "./claims";
+import { decided, type Claim } from "./claims";
 import type { GilData } from "./gil-results";
 import { asyncBoundToOneThread, handoffText, switchCosts, threadsBestFor } from "./verdicts";
 
@@ -31,10 +31,19 @@ export function switchingCosts(options: { rounds?: number } = {}): Promise<Switc
 /**
  * 04's CPython column: the same handoffs in CPython (two asyncio tasks through a future and with
  * sleep(0), two threads through Events, two processes through a pipe), `rounds` interleaved
- * rounds (default 5). Null where no CPython 3.8+ is found.
+ * rounds (default 5), then as many again while `verdicts.switchCosts` stays undecided, up to
+ * `maxRounds` (3 × rounds). Null where no CPython 3.8+ is found.
  */
-export async function cpythonSwitchingCosts(options: { rounds?: number } = {}): Promise<PythonSwitchSamples[] | null> {
-  return findPython() ? measurePythonSwitches(undefined, { rounds: options.rounds ?? 5 }) : null;
+export async function cpythonSwitchingCosts(options: { rounds?: number; maxRounds?: number } = {}): Promise<PythonSwitchSamples[] | null> {
+  if (!findPython()) return null;
+  const rounds = options.rounds ?? 5;
+  const maxRounds = options.maxRounds ?? 3 * rounds;
+  let samples = await measurePythonSwitches(undefined, { rounds });
+  while (samples[0]!.samplesMs.length < maxRounds && !decided(switchCosts([], samples))) {
+    const more = await measurePythonSwitches(undefined, { rounds: Math.min(rounds, maxRounds - samples[0]!.samplesMs.length) });
+    samples = samples.map((s, i) => ({ ...s, samplesMs: [...s.samplesMs, ...more[i]!.samplesMs] }));
+  }
+  return samples;
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { approachesData, concurrentWaits, gilClaims, gilData, prosAndConsClaims, prosAndConsRows, readApproachesData, readGilData, sleep, switchCostsCaption, unitCostsCaption, waitsCaption, waitsFigure, type Claim } from "conclab";
+import { approachesData, concurrentWaits, cpythonSwitchingCosts, findPython, gilClaims, gilData, prosAndConsClaims, prosAndConsRows, readApproachesData, readGilData, sleep, switchCostsCaption, unitCostsCaption, waitsCaption, waitsFigure, type Claim } from "conclab";
 import { handMadeResult, steady } from "../helpers/results";
 
 const node = handMadeResult(2, 2, {
@@ -115,5 +115,18 @@ describe("03's saved numbers and 04's table", () => {
       threads: { wall: steady(160), speedup: steady(1.9), coresBusy: steady(1.95) },
     });
     assert.deepEqual(prosAndConsClaims(gilData(withLoop, null), switches, 2).map((c) => c.id), ["proscons.switch-cost", "proscons.async-one-thread", "proscons.threads-best-for"]);
+  });
+});
+
+describe("04's CPython handoffs", () => {
+  it("take at least `rounds` and at most `maxRounds` rounds, the same for every unit, or are null without CPython", async () => {
+    const samples = await cpythonSwitchingCosts({ rounds: 2, maxRounds: 4 });
+    if (!findPython()) return assert.equal(samples, null);
+    assert.ok(samples);
+    assert.deepEqual(samples.map((s) => s.strategy), ["async", "async-future", "threads", "processes"]);
+    const counts = new Set(samples.map((s) => s.samplesMs.length));
+    assert.equal(counts.size, 1, "every unit has a sample in every round");
+    const [n] = counts;
+    assert.ok(n! >= 2 && n! <= 4, `${n} rounds`);
   });
 });
