@@ -18,8 +18,9 @@ Requests (every field but "cmd" optional):
       asyncio.gather of k asyncio.sleep(ms): wall time and traced memory added per task
   {"cmd": "connections", "url": "http://127.0.0.1:PORT/PATH", "count": 10000, "mode": "asyncio|threads"}
       N HTTP requests all waiting at once: on one asyncio event loop, or one thread each (the
-      thread-per-connection server's way); wall time, failures, the most connections open at
-      once, and the peak resident memory added per connection open at that peak
+      thread-per-connection server's way); each opens its connection and waits for all the others
+      to open theirs before it sends. Wall time, failures, the most connections open at once, and
+      the peak resident memory added per connection open at that peak
 Any request may also carry "startMethod" (multiprocessing: fork, spawn, forkserver) and
 "switchInterval" (seconds, for sys.setswitchinterval).
 
@@ -543,30 +544,42 @@ def raise_file_limit(wanted):
 
 
 class InFlight:
-    """How many connections are open and waiting at once, and the most there were."""
+    """How many connections are open at once (the most there were), and how many tried to open."""
 
     def __init__(self):
         self.now = 0
         self.most = 0
+        self.settled = 0
         self._lock = threading.Lock()
 
     def opened(self):
         with self._lock:
             self.now += 1
             self.most = max(self.most, self.now)
+            self.settled += 1
+
+    def failed(self):
+        with self._lock:
+            self.settled += 1
 
     def closed(self):
         with self._lock:
             self.now -= 1
 
 
-async def _get_async(host, port, path, flight):
+# Each request first opens its connection and waits until every other one has opened (or failed),
+# then sends: so both ways hold every connection open at the same time, however fast they start.
+
+
+async def _get_async(host, port, path, flight, go):
     try:
         reader, writer = await asyncio.open_connection(host, port)
     except OSError:
+        flight.failed()
         return False
     flight.opened()
     try:
+        await go.wait()
         writer.write(("GET %s HTTP/1.1\r\nHost: %s:%d\r\nConnection: close\r\n\r\n" % (path, host, port)).encode("ascii"))
         await writer.drain()
         head = await reader.readline()
@@ -580,17 +593,29 @@ async def _get_async(host, port, path, flight):
 
 
 async def _connections_async(host, port, path, count, flight):
-    return await asyncio.gather(*(_get_async(host, port, path, flight) for _ in range(count)))
+    go = asyncio.Event()
+
+    async def release():
+        while flight.settled < count:
+            await asyncio.sleep(0.005)
+        go.set()
+
+    releaser = asyncio.ensure_future(release())
+    results = await asyncio.gather(*(_get_async(host, port, path, flight, go) for _ in range(count)))
+    await releaser
+    return results
 
 
-def _get_blocking(host, port, path, results, index, flight):
+def _get_blocking(host, port, path, results, index, flight, go):
     try:
         conn = http.client.HTTPConnection(host, port, timeout=120)
         conn.connect()
     except OSError:
+        flight.failed()
         return
     flight.opened()
     try:
+        go.wait()
         conn.request("GET", path, headers={"Connection": "close"})
         response = conn.getresponse()
         response.read()
@@ -605,13 +630,18 @@ def _get_blocking(host, port, path, results, index, flight):
 def connections_threads(host, port, path, count, flight):
     results = [False] * count
     threads = []
+    go = threading.Event()
     for index in range(count):
-        thread = threading.Thread(target=_get_blocking, args=(host, port, path, results, index, flight), daemon=True)
+        thread = threading.Thread(target=_get_blocking, args=(host, port, path, results, index, flight, go), daemon=True)
         try:
             thread.start()
         except RuntimeError:  # the system refused another thread: the rest count as failed
             break
         threads.append(thread)
+    deadline = time.monotonic() + 60
+    while flight.settled < len(threads) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    go.set()
     for thread in threads:
         thread.join()
     return results, len(threads)

@@ -172,8 +172,8 @@ const OUTCOMES: Readonly<Record<string, Partial<Record<Verdict, () => Claim>>>> 
   },
   "proscons.switch-cost": {
     holds: () => verdicts.switchCosts(nodeSwitches, switches([0.04, 0.05, 0.045, 0.04, 0.06])),
-    differs: () => verdicts.switchCosts(nodeSwitches, switches([0.012, 0.014, 0.013, 0.015, 0.012])),
-    unclear: () => verdicts.switchCosts(nodeSwitches, switches([0.01, 0.05, 0.02, 0.06, 0.03])),
+    differs: () => verdicts.switchCosts(nodeSwitches, switches([0.003, 0.0035, 0.0032, 0.0036, 0.003])),
+    unclear: () => verdicts.switchCosts(nodeSwitches, switches([0.003, 0.03, 0.005, 0.025, 0.008])),
     "not measured": () => verdicts.switchCosts(nodeSwitches, null),
   },
   "proscons.threads-best-for": {
@@ -184,7 +184,7 @@ const OUTCOMES: Readonly<Record<string, Partial<Record<Verdict, () => Claim>>>> 
   },
   "examples.cpu-python-threads": {
     holds: () => pick(verdicts.cpuExamples(node(parallel, parallel), cpython(gilBound, parallel)), "examples.cpu-python-threads"),
-    differs: () => pick(verdicts.cpuExamples(node(parallel, parallel), cpython(parallel, parallel)), "examples.cpu-python-threads"),
+    differs: () => pick(verdicts.cpuExamples(node(parallel, parallel), cpython(ran(1.9, 1.95), parallel)), "examples.cpu-python-threads"),
     unclear: () => pick(verdicts.cpuExamples(node(parallel, parallel), cpython(gilBound, flat)), "examples.cpu-python-threads"),
     "not measured": () => pick(verdicts.cpuExamples(node(parallel, parallel), null), "examples.cpu-python-threads"),
   },
