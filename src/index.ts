@@ -72,7 +72,7 @@ export {
 export { QUESTIONS, recordPrediction, predictionOutcome, clearPredictions, type Question, type Choice, type Prediction, type PredictionOutcome } from "./course/questions";
 export { parallelCaption, compareCaption, timelineCaption, loopLagCaption, startupCaption, memoryCaption, speedupCurveCaption, waitsCaption, massiveWaitingCaption, unitCostsCaption, switchCostsCaption, cpythonSwitchCaption, cpythonWaitsCaption, cpythonCounterCaption, durationsCaption } from "./course/captions";
 export * as decision from "./course/decision-experiments";
-export { gilClaims, gilData, readGilData, type GilData } from "./course/gil-results";
+export { gilClaims, gilData, readGilData, cpythonHashRun, type GilData } from "./course/gil-results";
 export { concurrentWaits } from "./course/examples-experiments";
 export { approachesData, readApproachesData, cpythonUnitCosts, type ApproachesData, type PerUnit, type CPythonUnitCosts } from "./course/approaches-results";
 export { prosAndConsRows, prosAndConsClaims, switchingCosts, cpythonSwitchingCosts } from "./course/pros-and-cons";

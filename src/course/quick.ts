@@ -18,7 +18,7 @@ import { decided, type Claim } from "./claims";
 import { approachesData, cpythonUnitCosts } from "./approaches-results";
 import { pythonConcurrentWaits, pythonSharedCounter } from "../experiment/python-experiments";
 import { concurrentWaits } from "./examples-experiments";
-import { gilClaims, gilData, readGilData } from "./gil-results";
+import { cpythonHashRun, gilClaims, gilData, readGilData } from "./gil-results";
 import { cpythonSwitchingCosts, prosAndConsClaims, switchingCosts } from "./pros-and-cons";
 import { countByMessages, cpythonMassiveWaiting, depositRace, massiveWaitingRun, moderateWaits, scalingCurve, sharedCounter } from "./decision-experiments";
 import * as verdicts from "./verdicts";
@@ -63,7 +63,8 @@ export async function quickGil(): Promise<QuickSection> {
         until: (r) => decided([verdicts.gilThreads(r), verdicts.gilProcesses(r)]),
       })
     : null;
-  return { claims: gilClaims(node, py), data: { ...gilData(node, py) } };
+  const hash = await cpythonHashRun({ targetMs: 100 });
+  return { claims: gilClaims(node, py, hash), data: { ...gilData(node, py) } };
 }
 
 export async function quickApproaches(): Promise<QuickSection> {

@@ -75,7 +75,7 @@ export interface Theme {
 /** The summary's themes: what the course expects of each group, before this machine's data is in. */
 export const THEMES: readonly Theme[] = [
   { theme: "The definitions", expect: "holds", ids: ["concepts.concurrency", "concepts.parallelism", "concepts.responsiveness"] },
-  { theme: "The claims about CPython, measured in CPython", expect: "holds", ids: ["gil.threads", "gil.processes", "examples.cpu-python-threads", "examples.cpu-python-processes", "examples.io-python-threads", "decision.moderate-waiting", "decision.shared-python"] },
+  { theme: "The claims about CPython, measured in CPython", expect: "holds", ids: ["gil.threads", "gil.processes", "gil.c-code", "examples.cpu-python-threads", "examples.cpu-python-processes", "examples.io-python-threads", "decision.moderate-waiting", "decision.shared-python"] },
   { theme: "Node's different machine (no GIL, no shared objects)", expect: "differs", ids: ["gil.node-threads", "examples.cpu-node-threads", "proscons.threads-best-for", "decision.cpu", "approaches.memory"] },
   { theme: "The costs", expect: "holds", ids: ["approaches.startup", "proscons.switch-cost", "examples.async-many", "decision.massive-waiting"] },
 ];

@@ -420,6 +420,36 @@ export function gilProcesses(python: CompareResult): Claim {
   });
 }
 
+const GIL_C_CODE_CLAIM = "The GIL guards Python code only: C code that releases it, such as hashlib hashing a large buffer, runs on CPython threads in parallel.";
+
+/**
+ * 02: CPython threads run C code that releases the GIL in parallel (hashBytes: hashlib over 1 MiB
+ * buffers). Decided on the threads' CPUs busy, with CPython processes in the same run showing the
+ * cores free: holds if the threads kept several busy; differs if they did not while the processes
+ * did; unclear if neither did (a run gone wrong). Not measured without CPython or on one CPU.
+ */
+export function gilReleasedByC(hash: CompareResult | null): Claim {
+  const parts = { id: "gil.c-code", section: "02-the-gil", claim: GIL_C_CODE_CLAIM };
+  if (!hash) return notMeasuredInCPython(parts.id, parts.section, parts.claim);
+  const threads = parallelSpeedup(hash, "python:threads");
+  const processes = hash.strategies.some((s) => s.strategy === "python:processes" && s.speedup) ? parallelSpeedup(hash, "python:processes") : null;
+  const verdict: Verdict = threads.check === "yes" ? "holds" : threads.check === "no" && processes?.check === "yes" ? "differs" : "unclear";
+  return speedupClaim(hash.environment, {
+    ...parts,
+    measured: `CPython threads, ${hash.copies} copies of hashBytes (SHA-256 over 1 MiB buffers): ${runText(hash, "python:threads")}`,
+    verdict,
+    reason:
+      verdict === "holds"
+        ? `hashlib released the GIL while it hashed, so the threads worked on separate cores at once${slowerTogether(hash, "python:threads", threads) ?? ""}`
+        : verdict === "differs"
+          ? `the threads did not keep the CPUs busy though processes in the same run did: ${shortfallReason(hash, "python:threads", threads)}`
+          : threads.check === "unclear"
+            ? "this run did not decide how many cores the threads kept busy"
+            : "the threads fell short and the processes beside them did not show the cores free either: the run went wrong, not the claim",
+    rule: `${threads.rule}; a no differs only if CPython processes in the same run kept their CPUs busy${processes ? ` (${processes.rule})` : ""}, else unclear`,
+  });
+}
+
 const NO_GIL_IN_NODE = "Node has no GIL: each worker thread runs its own V8 isolate and event loop, so JavaScript on worker threads runs in parallel";
 
 /**

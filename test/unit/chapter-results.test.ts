@@ -19,9 +19,10 @@ const python = handMadeResult(2, 2, {
 
 describe("02's claims and saved numbers", () => {
   it("judge CPython's threads and processes and Node's threads; without a CPython, say so", () => {
-    assert.deepEqual(gilClaims(node, python).map((c) => c.id), ["gil.threads", "gil.processes", "gil.node-threads"]);
+    assert.deepEqual(gilClaims(node, python, python).map((c) => c.id), ["gil.threads", "gil.processes", "gil.c-code", "gil.node-threads"]);
     const without = gilClaims(node, null);
-    assert.deepEqual(without.map((c) => c.id), ["gil.threads", "gil.processes", "gil.node-threads"]);
+    assert.deepEqual(without.map((c) => c.id), ["gil.threads", "gil.processes", "gil.c-code", "gil.node-threads"]);
+    assert.equal(without[2]!.verdict, "not measured", "C code in CPython is not decided without a CPython run");
     assert.deepEqual(without.slice(0, 2).map((c) => [c.verdict, c.reason]), [
       ["not measured", "no Python 3.8+ was found on this machine"],
       ["not measured", "no Python 3.8+ was found on this machine"],

@@ -139,6 +139,12 @@ const OUTCOMES: Readonly<Record<string, Partial<Record<Verdict, () => Claim>>>> 
     unclear: () => verdicts.gilProcesses(cpython(gilBound, flat, 2, true)),
     "not measured": () => pick(verdicts.gilNotMeasured("no CPython"), "gil.processes"),
   },
+  "gil.c-code": {
+    holds: () => verdicts.gilReleasedByC(cpython(parallel, parallel)),
+    differs: () => verdicts.gilReleasedByC(cpython(gilBound, parallel)),
+    unclear: () => verdicts.gilReleasedByC(cpython(gilBound, flat)),
+    "not measured": () => verdicts.gilReleasedByC(null),
+  },
   "gil.node-threads": {
     differs: () => verdicts.nodeThreadsParallel(node(parallel, parallel)),
     holds: () => verdicts.nodeThreadsParallel(node(flat, parallel)),
@@ -272,6 +278,7 @@ const BROKEN_RUNS: readonly { readonly what: string; readonly claim: () => Claim
   { what: "04's threads fell short with no processes to compare", claim: () => verdicts.threadsBestFor(summarize([1.0, 1.02, 1.01]), 2) },
   { what: "the curve's threads and processes both fell short", claim: () => verdicts.cpuScales(curve(1.0, 1.0), 2) },
   { what: "worker threads on free cores did not work at once", claim: () => verdicts.parallelismNeedsCores(allCpus(flat), pinned(1.0)) },
+  { what: "CPython's threads and processes both fell short on C code", claim: () => verdicts.gilReleasedByC(cpython(gilBound, flat)) },
   { what: "Atomics.add lost an update", claim: () => shared("decision.shared-threads", { plain: 5, atomic: 1, locked: 0 }) },
   { what: "the event loop ran two CPU copies at once", claim: () => verdicts.concurrencyOnOneLane(result(2, 2, { eventLoop: { ...ran(1), spans: spans("eventLoop", 2, true) } }), result(2, 3, { async: { ...ran(3), spans: spans("async", 3, true) } })) },
   { what: "blocking waits overlapped on one thread", claim: () => pick(verdicts.ioExamples(blocking(steady(1.95), steady(1.9)), null), "examples.io-blocking-loop") },
