@@ -42,11 +42,16 @@ export class ProcessWatch {
   }
 }
 
-/** Polls `condition` until it holds or `withinMs` pass; returns its last value. */
+/** Polls `condition` until it holds or `withinMs` pass: true once it held, false if it never did. */
 export async function until(condition: () => boolean, withinMs: number, everyMs = 50): Promise<boolean> {
-  const deadline = Date.now() + withinMs;
-  while (!condition() && Date.now() < deadline) await sleep(everyMs);
-  return condition();
+  // True once the condition held: asked again afterwards, a state that came and went (a process
+  // that has already ended) would read false. A monotonic clock, which nothing can set back or forward.
+  const deadline = performance.now() + withinMs;
+  for (;;) {
+    if (condition()) return true;
+    if (performance.now() >= deadline) return false;
+    await sleep(everyMs);
+  }
 }
 
 /** A process's command line, for messages ("gone" once it has ended). */
