@@ -211,10 +211,10 @@ export function cpythonSwitchCaption(switches: readonly { readonly strategy: str
     const found = switches.find((s) => s.strategy === unit);
     return found && found.samplesMs.length > 0 ? median(found.samplesMs) : null;
   };
-  const [future, yielded, threads, processes] = [med("async-future"), med("async"), med("threads"), med("processes")];
-  const text = (v: number | null): string => (v === null ? "not measured" : ms(v));
+  const [future, threads] = [med("async-future"), med("threads")];
+  const text = (unit: string): string => handoffText(switches, unit);
   const ratio = future && threads ? `: a thread's handoff took ${times(threads / future)} an asyncio task's` : "";
-  return `In CPython one handoff took (median): asyncio task ${text(future)} through a future (${text(yielded)} with sleep(0)), thread ${text(threads)}, process ${text(processes)}${ratio}.`;
+  return `In CPython one handoff took (median): asyncio task ${text("async-future")} through a future (${text("async")} with sleep(0)), thread ${text("threads")}, process ${text("processes")}${ratio}.`;
 }
 
 /**

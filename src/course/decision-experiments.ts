@@ -79,8 +79,9 @@ export interface CPythonMassiveRun {
 
 /**
  * Massive waiting in CPython, at equal concurrency: `connections` (default 5,000) requests to a
- * server that answers after `delayMs` (default 1,000, longer than it takes to start them all, so
- * every connection is open at once), all awaited on one asyncio loop, then one thread each.
+ * server that answers after `delayMs` (default 1,000), all awaited on one asyncio loop, then one
+ * thread each; each request opens its connection and waits for all the others to open theirs
+ * before it sends (pythonConnections), so both ways hold every connection at once.
  * Null where no CPython 3.8+ is found. About 5 s here.
  */
 export async function cpythonMassiveWaiting(options: { connections?: number; delayMs?: number } = {}): Promise<CPythonMassiveRun | null> {

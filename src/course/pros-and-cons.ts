@@ -4,7 +4,7 @@
  * article's words beside them, with CPython's numbers where a CPython ran.
  */
 import { formatBytes, formatDuration } from "../measure/format";
-import { median, type Stat } from "../measure/stats";
+import type { Stat } from "../measure/stats";
 import { measurePythonSwitches, type PythonSwitchSamples } from "../measure/python-unit-costs";
 import { measureSwitches, type SwitchSamples } from "../measure/switches";
 import { findPython } from "../python";
@@ -54,10 +54,7 @@ export function prosAndConsRows(gil: GilData, approaches: ApproachesData, switch
   const { memoryBytesPerUnit: memory, memoryMetric: metric, startupMedianMs: startup } = approaches;
   const py = approaches.cpython ?? null;
   const cpython = (text: string | null): string => (text === null ? "; CPython not measured here" : `; CPython here: ${text}`);
-  const pyHandoff = (unit: string): string => {
-    const found = pythonSwitches?.find((p) => p.strategy === unit);
-    return found ? formatDuration(median(found.samplesMs)) : "not measured";
-  };
+  const pyHandoff = (unit: string): string => handoffText(pythonSwitches ?? [], unit);
   const node = gil.nodeSpeedup;
   const python = gil.pythonSpeedup;
   const verdict = (id: string): string => claims.find((c) => c.id === id)?.verdict ?? "not measured";

@@ -371,6 +371,13 @@ export function responsiveness(waitingOnMain: LoopLagResult<unknown>, cpuOnMain:
   });
 }
 
+const NO_CPYTHON = "no CPython 3.8 or newer ran here, and a claim about Python is not decided on Node's numbers";
+
+/** A claim about CPython where no CPython ran (`why`, by default NO_CPYTHON): said plainly, never decided on Node. */
+function notMeasuredInCPython(id: string, section: string, text: string, why: string = NO_CPYTHON): Claim {
+  return claim({ id, section, claim: text, measured: "no CPython run", verdict: "not measured", reason: why, rule: "needs a CPython 3.8 or newer" });
+}
+
 const GIL_THREADS_CLAIM =
   "In CPython one lock, the GIL, admits a single thread at a time to the interpreter's bytecode, so threads do not speed up CPU work written in Python.";
 const GIL_PROCESSES_CLAIM = "Each process has its own interpreter and its own GIL, so processes run CPU-bound Python in parallel.";
@@ -509,10 +516,7 @@ export function orderOf(lower: readonly number[], higher: readonly number[]): Ch
 
 /** One runtime's three start-up medians in words. */
 function startupText(startups: readonly StartupSamples[], names: readonly [string, string, string]): string {
-  const med = (kind: string): string => {
-    const found = startups.find((s) => s.strategy === kind);
-    return found && found.samplesMs.length > 0 ? ms(median(found.samplesMs)) : "not measured";
-  };
+  const med = (kind: string): string => handoffText(startups, kind);
   return `${names[0]} ${med("async")}, ${names[1]} ${med("threads")}, ${names[2]} ${med("processes")}`;
 }
 
@@ -638,11 +642,7 @@ export function cooperativeSwitching(starved: LoopLagResult<unknown>, fair: Loop
 
 /** The GIL claims when no CPython is available: said plainly, never guessed. */
 export function gilNotMeasured(why: string): Claim[] {
-  const rule = "needs a CPython 3.8 or newer";
-  return [
-    claim({ id: "gil.threads", section: "02-the-gil", claim: GIL_THREADS_CLAIM, measured: "no CPython run", verdict: "not measured", reason: why, rule }),
-    claim({ id: "gil.processes", section: "02-the-gil", claim: GIL_PROCESSES_CLAIM, measured: "no CPython run", verdict: "not measured", reason: why, rule }),
-  ];
+  return [notMeasuredInCPython("gil.threads", "02-the-gil", GIL_THREADS_CLAIM, why), notMeasuredInCPython("gil.processes", "02-the-gil", GIL_PROCESSES_CLAIM, why)];
 }
 
 /** 03: the OS preempts threads (all copies progress at once even beyond the core count); the event loop does not. */
@@ -704,16 +704,19 @@ export function asyncBoundToOneThread(eventLoopSpeedup: Stat, eventLoopBusy: Sta
  */
 export const COOPERATIVE_SWITCH_CHEAPER = 3;
 
-/** `unit`'s median time per handoff among `switches`, as every sentence and table writes it. */
-export function handoffText(switches: readonly SwitchSamples[], unit: SwitchSamples["strategy"]): string {
-  const samples = switches.find((s) => s.strategy === unit);
-  return samples ? ms(median(samples.samplesMs)) : "not measured";
-}
-
-/** A runtime's handoffs as the switch claim reads them: per-handoff samples by unit, paired by round. */
+/** A runtime's samples by unit (handoffs paired by round, start-ups): what the sentences read. */
 interface HandoffSamples {
   readonly strategy: string;
   readonly samplesMs: readonly number[];
+}
+
+/**
+ * `unit`'s median time among `measures` (Node's or CPython's handoffs, or start-ups), as every
+ * sentence and table writes it; "not measured" where the unit has no sample.
+ */
+export function handoffText(measures: readonly HandoffSamples[], unit: string): string {
+  const samples = measures.find((s) => s.strategy === unit);
+  return samples && samples.samplesMs.length > 0 ? ms(median(samples.samplesMs)) : "not measured";
 }
 
 /**
@@ -740,10 +743,7 @@ export function switchCosts(node: readonly SwitchSamples[], python: readonly Han
   if (!a || !t) throw new RangeError('python must hold "async-future" and "threads" samples from measurePythonSwitches(); measure both');
   const ratio = pairedRatios(t.samplesMs, a.samplesMs);
   const check = atLeast(ratio, COOPERATIVE_SWITCH_CHEAPER);
-  const py = (unit: string): string => {
-    const found = of(python, unit);
-    return found ? ms(median(found.samplesMs)) : "not measured";
-  };
+  const py = (unit: string): string => handoffText(python, unit);
   return claim({
     ...parts,
     measured: `CPython, per handoff (median): asyncio task ${py("async-future")} (a future, one turn of the loop; ${py("async")} with sleep(0)), thread ${py("threads")}, process ${py("processes")}; a thread's handoff cost ${x(ratio.median)} an asyncio task's; ${nodeText}`,
@@ -767,6 +767,17 @@ export function eventLoopOnOneCore(result: CompareResult): Claim {
 }
 
 /**
+ * Did `who` keep at least `threshold` CPUs busy (or, without a CPU reading, reach that wall-time
+ * speedup)? For measures kept as Stats rather than a CompareResult (02's saved numbers, 07's curve).
+ */
+function busyAtLeast(who: string, speedup: Stat, busy: Stat | null, threshold: number): { check: Check; rule: string } {
+  return {
+    check: atLeast(busy ?? speedup, threshold),
+    rule: busy ? thresholdRule(`CPUs busy at once on ${who}`, busy, "at least", threshold, cpusFormat) : thresholdRule(`wall-time speedup of ${who}`, speedup, "at least", threshold, xFormat),
+  };
+}
+
+/**
  * 04: the article's "threads are best for generic I/O"; in Node, I/O is async by default and
  * threads are for CPU. Decided on the worker threads' CPUs busy when `threadsBusy` is given, else
  * on their speedup; `processes` (02's child processes in the same run) tells a failed run from a
@@ -774,12 +785,8 @@ export function eventLoopOnOneCore(result: CompareResult): Claim {
  */
 export function threadsBestFor(threadsSpeedup: Stat, cores: number, threadsBusy: Stat | null = null, processes: { speedup: Stat; busy: Stat | null } | null = null): Claim {
   const threshold = PARALLEL_SHARE * Math.min(2, cores);
-  const judge = (speedup: Stat, busy: Stat | null, who: string): { check: Check; rule: string } => ({
-    check: atLeast(busy ?? speedup, threshold),
-    rule: busy ? thresholdRule(`CPUs busy at once on ${who}`, busy, "at least", threshold, cpusFormat) : thresholdRule(`wall-time speedup of ${who}`, speedup, "at least", threshold, xFormat),
-  });
-  const threads = judge(threadsSpeedup, threadsBusy, "worker threads");
-  const children = processes ? judge(processes.speedup, processes.busy, "child processes") : null;
+  const threads = busyAtLeast("worker threads", threadsSpeedup, threadsBusy, threshold);
+  const children = processes ? busyAtLeast("child processes", processes.speedup, processes.busy, threshold) : null;
   const shortfall = `${threadsBusy ? `${threadsBusy.median.toFixed(2)} CPUs busy` : `a ${x(threadsSpeedup.median)} speedup`}, under the ${threshold.toFixed(2)} of two cores at work`;
   return speedupClaim(cores, {
     id: "proscons.threads-best-for",
@@ -799,12 +806,6 @@ export function threadsBestFor(threadsSpeedup: Stat, cores: number, threadsBusy:
 const CPU_PYTHON_THREADS_CLAIM = "Threaded CPU work takes as long as sequential, or slightly longer: no speedup, because of the GIL.";
 const CPU_PYTHON_PROCESSES_CLAIM = "Multiprocessing speeds CPU-bound Python up about as many times as there are cores (the article: a true 2x on two).";
 const IO_PYTHON_THREADS_CLAIM = "In CPython, a thread that waits releases the GIL, so threaded I/O overlaps.";
-const NO_CPYTHON = "no CPython 3.8 or newer ran here, and a claim about Python is not decided on Node's numbers";
-
-/** A claim about CPython where no CPython ran: said plainly, never decided on Node. */
-function notMeasuredInCPython(id: string, section: string, text: string): Claim {
-  return claim({ id, section, claim: text, measured: "no CPython run", verdict: "not measured", reason: NO_CPYTHON, rule: "needs a CPython 3.8 or newer" });
-}
 
 /** 05: the article's CPU-bound comparison: CPython's claims on CPython's run (not measured without one), Node's on Node's. */
 export function cpuExamples(node: CompareResult, python: CompareResult | null): Claim[] {
@@ -998,12 +999,8 @@ export function cpuScales(points: readonly ScalingPoint[], cores: number): Claim
   const atTop = points.filter((p) => p.workers === top);
   const threshold = PARALLEL_SHARE * Math.min(top, cores);
   const judge = (p: ScalingPoint): { check: Check; rule: string } => {
-    const measure = p.coresBusy ?? p.speedup;
-    const check = atLeast(measure, threshold);
-    return {
-      check: check === "no" && p.busy ? "unclear" : check,
-      rule: thresholdRule(p.coresBusy ? `CPUs busy at once on ${p.strategy}` : `wall-time speedup of ${p.strategy}`, measure, "at least", threshold, p.coresBusy ? cpusFormat : xFormat),
-    };
+    const { check, rule } = busyAtLeast(p.strategy, p.speedup, p.coresBusy ?? null, threshold);
+    return { check: check === "no" && p.busy ? "unclear" : check, rule };
   };
   const at = (key: string): ScalingPoint | undefined => atTop.find((p) => p.strategy === key);
   const threadsPoint = at("threads");
