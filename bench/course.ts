@@ -10,7 +10,7 @@
 import "../tools/quiet-services";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
-import type { Figure } from "conclab";
+import { type Figure } from "conclab";
 import { descendants } from "../tools/proc";
 import { executeNotebook } from "../tools/runner/execute-notebook";
 import { JupyterServer } from "../tools/runner/jupyter-server";

@@ -13,8 +13,8 @@ import { fork, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import { createProcessPool, createThreadPool, describeMachine, median, type Figure } from "conclab";
-import { fixed, pairedRatio, ratioText, rotation, summary, withDeadline, type BenchOptions, type Goal, type Section, type Summary, type Table } from "./common";
 import { ChildProcessPool, type TaskMessage, WorkerThreadPool, checkSendable, executeTask, instantiate, nowMs, ownPssBytes, portable, taskSource } from "conclab/internal";
+import { fixed, pairedRatio, ratioText, rotation, summary, withDeadline, type BenchOptions, type Goal, type Section, type Summary, type Table } from "./common";
 
 const WORKERS_DIR = path.join(__dirname, "workers");
 /** Longest one contender's start, warm-up or round may take before it is dropped. */

@@ -9,8 +9,8 @@
  * Imports only Node and `conclab`: `--cores-curve` must run with nothing but the built project.
  */
 import { calibrate, compare, countTo, describeMachine, findPython, speedupFigure, type CompareResult, type Figure, type SpeedupPoint } from "conclab";
-import { fixed, loadNow, percent, ratioText, type BenchOptions, type Goal, type Section, type Table } from "./common";
 import { strategyStyle } from "conclab/internal";
+import { fixed, loadNow, percent, ratioText, type BenchOptions, type Goal, type Section, type Table } from "./common";
 
 const NODE_STRATEGIES = ["sequential", "threads", "processes"] as const;
 const PARALLEL_NODE = ["threads", "processes"] as const;

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import type { Figure } from "conclab";
+import { type Figure } from "conclab";
 import type { Goal, Section, Table } from "./common";
 
 export interface Report {

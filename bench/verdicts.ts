@@ -4,7 +4,7 @@
  * in a row on this machine; per claim, how many runs gave its most common verdict. A lesson that
  * flips between runs is the worst bug the course can have.
  */
-import { quick, type Claim, type Verdict } from "conclab";
+import { type Claim, type Verdict, CHAPTERS } from "conclab/course";
 import type { BenchOptions, Goal, Section } from "./common";
 
 export interface VerdictStabilityData {
@@ -27,7 +27,8 @@ export async function runVerdictStability(options: BenchOptions): Promise<Sectio
   const runSeconds: number[] = [];
   for (let run = 0; run < runs; run++) {
     const started = Date.now();
-    for (const [section, measure] of Object.entries(quick.SECTIONS)) {
+    for (const { id: section, shortRun: measure } of CHAPTERS) {
+      if (!measure) continue;
       options.log(`verdicts: run ${run + 1} of ${runs}, ${section}`);
       for (const claim of (await measure()).claims) {
         const entry = byId.get(claim.id) ?? { kind: claim.kind, verdicts: [], lastRule: "" };

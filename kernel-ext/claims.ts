@@ -1,4 +1,4 @@
-import type { Claim } from "../src/course/claims";
+import type { Claim } from "../src/course/index";
 import { table } from "./table";
 
 const MARK: Readonly<Record<Claim["verdict"], string>> = {

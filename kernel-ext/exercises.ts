@@ -1,5 +1,5 @@
 /** An exercise's check in a cell: passed, not yet (and what to change), or not decided by this run. */
-import type { ExerciseResult } from "../src/course/exercises";
+import type { ExerciseResult } from "../src/course/index";
 import { escapeHtml } from "./html";
 import { sendBundle, type MimeBundle } from "./tslab-channel";
 

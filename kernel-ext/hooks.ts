@@ -3,13 +3,7 @@
  * progress bars in cells, interrupt → abort every running experiment, and shutdown → kill every
  * child process that pools hold before the kernel goes.
  */
-import {
-  abortAllExperiments,
-  destroyAllPools,
-  killAllNow,
-  runningExperiments,
-  setProgressSink,
-} from "../src/runtime/lifecycle";
+import { lifecycle } from "../src/index";
 import { cellProgressSink } from "./progress";
 import { currentExecution } from "./tslab-channel";
 
@@ -27,7 +21,7 @@ let kernelInterrupt = (): void => undefined;
 let stopping = false;
 
 function onInterrupt(): void {
-  const count = runningExperiments();
+  const count = lifecycle.runningExperiments();
   if (count === 0 || stopping) {
     // Nothing of ours runs, or the reader pressed stop again while it stops: the kernel's turn.
     kernelInterrupt();
@@ -39,7 +33,7 @@ function onInterrupt(): void {
   let grace: NodeJS.Timeout | undefined;
   const stopped = new Promise<void>((resolve) => {
     grace = setTimeout(resolve, STOP_GRACE_MS);
-    void abortAllExperiments().finally(resolve);
+    void lifecycle.abortAllExperiments().finally(resolve);
   });
   void stopped.then(() => {
     clearTimeout(grace);
@@ -60,8 +54,8 @@ function takeOverInterrupt(): void {
 }
 
 function onTerminate(signal: NodeJS.Signals): void {
-  killAllNow();
-  void destroyAllPools().finally(() => process.exit(signal === "SIGTERM" ? 143 : 129));
+  lifecycle.killAllNow();
+  void lifecycle.destroyAllPools().finally(() => process.exit(signal === "SIGTERM" ? 143 : 129));
   // If a pool hangs, leave anyway: the children are already dead.
   setTimeout(() => process.exit(1), 2_000).unref();
 }
@@ -71,11 +65,11 @@ export function installKernelHooks(): void {
   const registry = globalThis as unknown as Record<symbol, boolean>;
   if (registry[INSTALLED]) return;
   registry[INSTALLED] = true;
-  const plain = setProgressSink(() => cellProgressSink(plain()));
+  const plain = lifecycle.setProgressSink(() => cellProgressSink(plain()));
   // A cell's synchronous code runs with vm's breakOnSigint, which lifts every SIGINT listener
   // (tslab's too) until it returns and puts them back then: take them over after that.
   queueMicrotask(takeOverInterrupt);
   process.on("SIGTERM", () => onTerminate("SIGTERM"));
   process.on("SIGHUP", () => onTerminate("SIGHUP"));
-  process.on("exit", killAllNow);
+  process.on("exit", lifecycle.killAllNow);
 }

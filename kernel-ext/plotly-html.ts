@@ -9,7 +9,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { Figure } from "../src/figures/figure";
+import type { Figure } from "../src/index";
 
 /** npm package of the plotly.js build that is inlined: bar, scatter and pie, about 1.1 MB. */
 export const PLOTLY_BUNDLE_PACKAGE = "plotly.js-basic-dist-min";

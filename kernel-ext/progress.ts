@@ -3,7 +3,7 @@
  * (update_display_data on one display id), that ends as a one-line summary.
  */
 import { randomBytes } from "node:crypto";
-import type { ProgressReport, ProgressSink } from "../src/runtime/lifecycle";
+import type { ProgressReport, ProgressSink } from "../src/index";
 import { sendBundle, type MimeBundle } from "./tslab-channel";
 import { escapeHtml } from "./html";
 

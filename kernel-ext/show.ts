@@ -1,5 +1,4 @@
-import { typeError } from "../src/errors";
-import type { Figure } from "../src/figures/figure";
+import { typeError, type Figure } from "../src/index";
 import { figureHtml } from "./plotly-html";
 import { sendBundle, type MimeBundle } from "./tslab-channel";
 

@@ -1,5 +1,5 @@
 /** table(rows): one display with HTML (Lab, handouts), Markdown and plain text of the same rows. */
-import { typeError } from "../src/errors";
+import { typeError } from "../src/index";
 import { sendBundle, type MimeBundle } from "./tslab-channel";
 import { escapeHtml } from "./html";
 

@@ -1,7 +1,17 @@
 /**
  * conclab/internal: what tests, benchmarks and tools reach below the public API. Notebooks import
- * "conclab"; names here may change with any commit and are not documented for readers.
+ * "conclab" and "conclab/course"; names here may change with any commit and are not documented for readers.
  */
+// Limits and defaults (the errors that enforce them name them)
+export { MIN_PYTHON } from "./python";
+export { MAX_COUNT, MAX_PRIME_LIMIT, MAX_HASH_MB, MAX_HASH_ROUNDS } from "./tasks/cpu";
+export { MAX_SLEEP_MS } from "./tasks/io";
+export { DEFAULT_TIMEOUT_MS } from "./experiment/options";
+export { pythonInterpreterOf } from "./experiment/compare";
+export { NODE_STRATEGIES, PYTHON_STRATEGIES, MAX_PARALLEL_COPIES, MAX_EVENT_LOOP_COPIES } from "./strategies/descriptors";
+export { MAX_POOL_SIZE } from "./pools/pool-contract";
+export { CONFIDENCE } from "./measure/stats";
+export { PYTHON_DEFAULT_HANDOFFS, PYTHON_DEFAULT_MEMORY_COUNTS } from "./measure/python-unit-costs";
 export { nowMs, turnEventLoop } from "./measure/clock";
 export { effectiveCpus, readCgroupLimits, type CgroupLimits, type CgroupRoots, type EffectiveCpus } from "./machine-limits";
 export { BUSY_SPREAD, BUSY_CONTENTION, COMPARE_DEFAULTS, suspicions } from "./experiment/compare";
@@ -9,9 +19,10 @@ export { idealLine } from "./figures/speedup";
 export { byteTicks } from "./figures/memory";
 export { STYLED_STRATEGIES, strategyStyle, textColorOn, plotlyConfig, type StrategyStyle } from "./figures/style";
 export { maxConcurrency, byRepeat, laneCount, cpuShareOfCopies } from "./course/overlap";
-export { setProgressSink, type ProgressReport, type ProgressSink } from "./runtime/lifecycle";
+export { saveResults as writeResults } from "./course/claims";
 export { terminateWorkers } from "./runtime/stop-workers";
 export { allowedCpus, pinnedCommand } from "./experiment/pinned";
+export { abortAllExperiments, destroyAllPools, runningExperiments, killAllNow, setProgressSink, type ProgressReport, type ProgressSink } from "./runtime/lifecycle";
 
 // Tasks and the wire format
 export { taskSource, portable, type TaskSource } from "./tasks/task-source";

@@ -11,7 +11,7 @@ import type { Stat } from "../measure/stats";
 import type { Figure, Trace } from "../figures/figure";
 import { axis, baseLayout, plotlyConfig, strategyColor, strategyName } from "../figures/style";
 import { readReference, type ReferenceRecording } from "./reference";
-import type { ScalingPoint } from "./verdicts";
+import type { ScalingPoint } from "./chapters/07-choosing";
 
 /** Where recordings are read from: $CONCLAB_REFERENCE_DIR, else `reference/` in the repository. */
 export function referenceDir(): string {

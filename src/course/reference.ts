@@ -12,10 +12,9 @@ import type { Stat } from "../measure/stats";
 import { findPython } from "../python";
 import { countTo } from "../tasks/cpu";
 import type { Claim, Verdict } from "./claims";
-import type { ScalingPoint } from "./verdicts";
 import { strategyDescriptor } from "../strategies/descriptors";
-import { scalingCopies, scalingCurve } from "./decision-experiments";
-import { SECTIONS } from "./quick";
+import { scalingCopies, scalingCurve, type ScalingPoint } from "./chapters/07-choosing";
+import { CHAPTERS } from "./registry";
 
 /** The version of the file format; readReference() refuses any other. */
 export const REFERENCE_SCHEMA = 1;
@@ -92,7 +91,8 @@ export async function recordReference(command: string, options: { onStep?: (step
   const before = os.loadavg();
   const python = findPython();
   const sections: Record<string, { claims: readonly Claim[]; data: Readonly<Record<string, unknown>> }> = {};
-  for (const [section, shortRun] of Object.entries(SECTIONS)) {
+  for (const { id: section, shortRun } of CHAPTERS) {
+    if (!shortRun) continue;
     say(section);
     const { claims, data } = await shortRun();
     sections[section] = { claims, data };

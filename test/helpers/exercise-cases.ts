@@ -6,10 +6,8 @@
  */
 import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
-import {
-  approachesData, calibrate, checkCopiesAtOnce, checkRunsInParallel, checkTasksPerThread, checkCounterOnThreads, checkOverlapOnOneThread, checkTaskOnThreads, checkWaitsTogether, checkYieldsToSiblings, countTo, describeMachine,
-  FAIR_YIELD, type CountedWait, type ExerciseResult,
-} from "conclab";
+import { calibrate, countTo, describeMachine } from "conclab";
+import { type ExerciseResult, approaches, choosing, concepts, cpuBound, gil, prosAndCons, sharedState, waiting } from "conclab/course";
 
 /** What a case's check must say: exactly this verdict, or (for CPU-busy readings, which a busy machine leaves undecided) anything but the other one. */
 export type Expect = true | false | "not true" | "not false";
@@ -27,17 +25,17 @@ export function meets(passed: boolean | null, expect: Expect): boolean {
 // 05: the notebook's task counts to the first multiple of its step at or above the limit.
 const stepCases = [{ args: [301, 3], expected: 303 }, { args: [1000, 3], expected: 1002 }];
 
-// 03: FAIR_YIELD.pieces pieces of countTo(size), as the notebook's crunchInPieces; 40 ms pieces keep a run above FAIR_YIELD.minRunMs even where a busy machine makes calibrate() guess small.
+// 03: approaches.FAIR_YIELD.pieces pieces of countTo(size), as the notebook's crunchInPieces; 40 ms pieces keep a run above approaches.FAIR_YIELD.minRunMs even where a busy machine makes calibrate() guess small.
 const yieldSize = (): Promise<number> => calibrate(countTo, { targetMs: 40 });
 const inPieces = (between: () => Promise<unknown>) => async (size: number): Promise<number> => {
   let total = 0;
-  for (let piece = 0; piece < FAIR_YIELD.pieces; piece++) {
+  for (let piece = 0; piece < approaches.FAIR_YIELD.pieces; piece++) {
     total += countTo(size);
     await between();
   }
   return total;
 };
-const checkYields = async (fn: (size: number) => unknown): Promise<ExerciseResult> => checkYieldsToSiblings(fn, await yieldSize());
+const checkYields = async (fn: (size: number) => unknown): Promise<ExerciseResult> => approaches.checkYieldsToSiblings(fn, await yieldSize());
 
 // 06
 const pauseMs = 50;
@@ -92,7 +90,7 @@ const counters = {
 };
 
 // 04: a memory row of 8 MB per worker thread and 1 KB per waiting async task: 8,000 tasks.
-const memoryRow = approachesData(
+const memoryRow = approaches.approachesData(
   [{ strategy: "async", samplesMs: [0.001] }, { strategy: "threads", samplesMs: [30] }, { strategy: "processes", samplesMs: [80] }],
   [
     { strategy: "async", count: 1000, bytesPerUnit: 1000, totalBytes: 1e6, metric: "heap" },
@@ -103,20 +101,20 @@ const memoryRow = approachesData(
 
 export const CASES = {
   // 02: CPU-busy readings, and one CPU is "cannot tell" by design, so only the wrong side is ruled out.
-  "02 the event loop": { expect: "not true", run: () => checkRunsInParallel("eventLoop") },
-  "02 worker threads": { expect: "not false", run: () => checkRunsInParallel("threads") },
-  "02 an unknown strategy": { expect: false, run: () => checkRunsInParallel("fibers" as "threads") },
+  "02 the event loop": { expect: "not true", run: () => gil.checkRunsInParallel("eventLoop") },
+  "02 worker threads": { expect: "not false", run: () => gil.checkRunsInParallel("threads") },
+  "02 an unknown strategy": { expect: false, run: () => gil.checkRunsInParallel("fibers" as "threads") },
   // 04
-  "04 the ratio of the memory row": { expect: true, run: async () => checkTasksPerThread(8000, memoryRow) },
-  "04 the threads' memory alone": { expect: false, run: async () => checkTasksPerThread(8_000_000, memoryRow) },
-  "04 the default 0": { expect: false, run: async () => checkTasksPerThread(0, memoryRow) },
+  "04 the ratio of the memory row": { expect: true, run: async () => prosAndCons.checkTasksPerThread(8000, memoryRow) },
+  "04 the threads' memory alone": { expect: false, run: async () => prosAndCons.checkTasksPerThread(8_000_000, memoryRow) },
+  "04 the default 0": { expect: false, run: async () => prosAndCons.checkTasksPerThread(0, memoryRow) },
   // 05
-  "05 returns its argument": { expect: false, run: () => checkTaskOnThreads((limit: number) => limit, stepCases) },
-  "05 returns a constant": { expect: false, run: () => checkTaskOnThreads(() => 303, stepCases) },
-  "05 cases that expect an argument are refused": { expect: false, run: () => checkTaskOnThreads((limit: number) => limit, [{ args: [300], expected: 300 }, { args: [600], expected: 600 }]) },
+  "05 returns its argument": { expect: false, run: () => cpuBound.checkTaskOnThreads((limit: number) => limit, stepCases) },
+  "05 returns a constant": { expect: false, run: () => cpuBound.checkTaskOnThreads(() => 303, stepCases) },
+  "05 cases that expect an argument are refused": { expect: false, run: () => cpuBound.checkTaskOnThreads((limit: number) => limit, [{ args: [300], expected: 300 }, { args: [600], expected: 600 }]) },
   "05 counts with the step as an argument": {
     expect: true,
-    run: () => checkTaskOnThreads((limit: number, by: number): number => {
+    run: () => cpuBound.checkTaskOnThreads((limit: number, by: number): number => {
       let i = 0;
       while (i < limit) i += by;
       return i;
@@ -125,7 +123,7 @@ export const CASES = {
   // 01
   "01 waits on a worker thread": {
     expect: false,
-    run: () => checkOverlapOnOneThread(async (ms: number): Promise<number> => {
+    run: () => concepts.checkOverlapOnOneThread(async (ms: number): Promise<number> => {
       const { Worker } = require("node:worker_threads") as typeof import("node:worker_threads");
       const worker = new Worker(`setTimeout(() => {}, ${ms})`, { eval: true });
       await new Promise((resolve) => worker.once("exit", resolve));
@@ -134,7 +132,7 @@ export const CASES = {
   },
   "01 waits in a child process": {
     expect: false,
-    run: () => checkOverlapOnOneThread(async (ms: number): Promise<number> => {
+    run: () => concepts.checkOverlapOnOneThread(async (ms: number): Promise<number> => {
       const { spawn: start } = require("node:child_process") as typeof import("node:child_process");
       const child = start(process.execPath, ["-e", `setTimeout(() => {}, ${ms})`], { stdio: "ignore" });
       await new Promise((resolve) => child.once("exit", resolve));
@@ -143,7 +141,7 @@ export const CASES = {
   },
   "01 holds the thread while it waits": {
     expect: false,
-    run: () => checkOverlapOnOneThread(async (ms: number): Promise<number> => {
+    run: () => concepts.checkOverlapOnOneThread(async (ms: number): Promise<number> => {
       const end = Date.now() + ms;
       while (Date.now() < end);
       return ms;
@@ -151,7 +149,7 @@ export const CASES = {
   },
   "01 awaits a timer": {
     expect: true,
-    run: () => checkOverlapOnOneThread(async (ms: number): Promise<number> => {
+    run: () => concepts.checkOverlapOnOneThread(async (ms: number): Promise<number> => {
       await new Promise((resolve) => setTimeout(resolve, ms));
       return ms;
     }, [50], 50),
@@ -161,9 +159,9 @@ export const CASES = {
     expect: false,
     run: async () => {
       const size = await yieldSize();
-      return checkYieldsToSiblings(async (n: number) => {
+      return approaches.checkYieldsToSiblings(async (n: number) => {
         await sleep(150);
-        return FAIR_YIELD.pieces * n;
+        return approaches.FAIR_YIELD.pieces * n;
       }, size);
     },
   },
@@ -171,7 +169,7 @@ export const CASES = {
     expect: false,
     run: () => checkYields(async (n: number): Promise<number> => {
       const { Worker } = await import("node:worker_threads");
-      const worker = new Worker(`const { parentPort, workerData } = require("node:worker_threads"); let t = 0; for (let p = 0; p < ${FAIR_YIELD.pieces}; p++) { let i = 0; while (i < workerData) i++; t += i; } parentPort.postMessage(t);`, { eval: true, workerData: n });
+      const worker = new Worker(`const { parentPort, workerData } = require("node:worker_threads"); let t = 0; for (let p = 0; p < ${approaches.FAIR_YIELD.pieces}; p++) { let i = 0; while (i < workerData) i++; t += i; } parentPort.postMessage(t);`, { eval: true, workerData: n });
       const total = await new Promise<number>((resolve) => worker.once("message", resolve));
       await worker.terminate();
       return total;
@@ -181,7 +179,7 @@ export const CASES = {
     expect: false,
     run: () => checkYields(async (n: number) => {
       let total = 0;
-      for (let piece = 0; piece < FAIR_YIELD.pieces; piece++) total += countTo(n);
+      for (let piece = 0; piece < approaches.FAIR_YIELD.pieces; piece++) total += countTo(n);
       return total;
     }),
   },
@@ -190,45 +188,45 @@ export const CASES = {
   // 06
   "06 waits its own timer once and returns the count": {
     expect: false,
-    run: () => checkWaitsTogether(async (count: number) => {
+    run: () => waiting.checkWaitsTogether(async (count: number) => {
       await sleep(100);
       return count;
     }, 5),
   },
   "06 waits one after another": {
     expect: false,
-    run: () => checkWaitsTogether(async (count: number, wait: CountedWait) => {
+    run: () => waiting.checkWaitsTogether(async (count: number, wait: waiting.CountedWait) => {
       for (let i = 0; i < count; i++) await wait(pauseMs);
       return count;
     }, 5),
   },
   "06 returns before its waits end": {
     expect: false,
-    run: () => checkWaitsTogether(async (count: number, wait: CountedWait) => {
+    run: () => waiting.checkWaitsTogether(async (count: number, wait: waiting.CountedWait) => {
       for (let i = 0; i < count; i++) void wait(pauseMs);
       return count;
     }, 5),
   },
   "06 waits together": {
     expect: true,
-    run: () => checkWaitsTogether(async (count: number, wait: CountedWait) => {
+    run: () => waiting.checkWaitsTogether(async (count: number, wait: waiting.CountedWait) => {
       await Promise.all(Array.from({ length: count }, () => wait(pauseMs)));
       return count;
     }, 5),
   },
   // 07: CPU-busy readings; a machine busy with other work may leave them undecided.
-  "07 one copy more than the usable CPUs": { expect: "not true", run: () => checkCopiesAtOnce(describeMachine().cores + 1) },
+  "07 one copy more than the usable CPUs": { expect: "not true", run: () => choosing.checkCopiesAtOnce(describeMachine().cores + 1) },
   // On one CPU that is 0, which the check refuses as an answer.
-  "07 one copy fewer than the usable CPUs": { expect: "not true", run: () => checkCopiesAtOnce(describeMachine().cores - 1) },
-  "07 the usable CPUs": { expect: "not false", run: () => checkCopiesAtOnce(describeMachine().cores) },
+  "07 one copy fewer than the usable CPUs": { expect: "not true", run: () => choosing.checkCopiesAtOnce(describeMachine().cores - 1) },
+  "07 the usable CPUs": { expect: "not false", run: () => choosing.checkCopiesAtOnce(describeMachine().cores) },
   // 08
-  "08 plain ++": { expect: false, run: () => checkCounterOnThreads(counters.plain) },
-  "08 count locally, add once with a plain +=": { expect: false, run: () => checkCounterOnThreads(counters.localThenPlain) },
-  "08 Atomics.load then Atomics.store": { expect: false, run: () => checkCounterOnThreads(counters.loadThenStore) },
-  "08 Atomics.add once": { expect: true, run: () => checkCounterOnThreads(counters.atomicOnce) },
-  "08 Atomics.add each time": { expect: true, run: () => checkCounterOnThreads(counters.atomicEach) },
-  "08 a lock around a plain ++": { expect: true, run: () => checkCounterOnThreads(counters.lock) },
-  "08 a spin lock around a plain ++": { expect: true, run: () => checkCounterOnThreads(counters.spinLock) },
+  "08 plain ++": { expect: false, run: () => sharedState.checkCounterOnThreads(counters.plain) },
+  "08 count locally, add once with a plain +=": { expect: false, run: () => sharedState.checkCounterOnThreads(counters.localThenPlain) },
+  "08 Atomics.load then Atomics.store": { expect: false, run: () => sharedState.checkCounterOnThreads(counters.loadThenStore) },
+  "08 Atomics.add once": { expect: true, run: () => sharedState.checkCounterOnThreads(counters.atomicOnce) },
+  "08 Atomics.add each time": { expect: true, run: () => sharedState.checkCounterOnThreads(counters.atomicEach) },
+  "08 a lock around a plain ++": { expect: true, run: () => sharedState.checkCounterOnThreads(counters.lock) },
+  "08 a spin lock around a plain ++": { expect: true, run: () => sharedState.checkCounterOnThreads(counters.spinLock) },
 } satisfies Record<string, ExerciseCase>;
 
 export type CaseName = keyof typeof CASES;

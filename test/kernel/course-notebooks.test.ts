@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { loadResults, type Claim } from "conclab";
+import { loadResults, type Claim } from "conclab/course";
 import { executeNotebook } from "../../tools/runner/execute-notebook";
 import { JupyterServer } from "../../tools/runner/jupyter-server";
 import { sourceText, type DisplayDataOutput, type Notebook, type Output } from "../../tools/runner/nbformat";

@@ -1,10 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import {
-  calibrate, compare, countPrimes, countTo, httpGet, loopLag, makeTestFile, measureMemory, measureStartup, raiseFileLimit, readFileTask, run, sleep, startDelayServer,
-  NODE_STRATEGIES, PYTHON_STRATEGIES,
-  type Figure,
-} from "conclab";
+import { calibrate, compare, countPrimes, countTo, httpGet, loopLag, makeTestFile, measureMemory, measureStartup, raiseFileLimit, readFileTask, run, sleep, startDelayServer, type Figure } from "conclab";
+import { NODE_STRATEGIES, PYTHON_STRATEGIES } from "conclab/internal";
 // Without the hooks: conclab/kernel would install the kernel's signal handlers in this process.
 import { show, table } from "conclab/kernel/internal";
 

@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { AbortError, compare, countTo, sleep, type StrategyResult } from "conclab";
+import { AbortError, compare, countTo, sleep, type StrategyResult, summarize } from "conclab";
+import { COMPARE_DEFAULTS, suspicions } from "conclab/internal";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { PROJECT_ROOT } from "../../tools/paths";
 import { ownThreadCount, threadsSettleTo } from "../helpers/threads";
-import { summarize } from "conclab";
-import { COMPARE_DEFAULTS, suspicions } from "conclab/internal";
 
 describe("compare", () => {
   it("runs every strategy the same number of times, interleaved, and pairs speedups per repeat", async () => {

@@ -14,22 +14,11 @@ import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, it, type TestContext } from "node:test";
-import {
-  compare,
-  countTo,
-  createProcessPool,
-  createThreadPool,
-  findPython,
-  run,
-  TaskError,
-  TaskTimeoutError,
-  type Pools,
-} from "conclab";
+import { compare, countTo, createProcessPool, createThreadPool, findPython, run, TaskError, TaskTimeoutError, type Pools, type TaskFunction } from "conclab";
+import { ChildProcessPool, REFERENCE_SCRIPT, WorkerThreadPool, portable, taskSource } from "conclab/internal";
 import { descendants, signal } from "../../tools/proc";
 import { ownThreadCount, threadsSettleTo } from "../helpers/threads";
 import { commandLine, isPythonRunning, ProcessWatch, until } from "../helpers/processes";
-import { type TaskFunction } from "conclab";
-import { ChildProcessPool, REFERENCE_SCRIPT, WorkerThreadPool, portable, taskSource } from "conclab/internal";
 
 const TIMEOUT_MS = 1_500;
 const HEAP_LIMIT_MB = 48;

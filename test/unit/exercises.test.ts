@@ -3,11 +3,9 @@ import assert from "node:assert/strict";
 import * as os from "node:os";
 import { Worker } from "node:worker_threads";
 import { describe, it } from "node:test";
-import {
-  approachesData, checkCopiesAtOnce, checkCounterOnThreads, checkOverlapOnOneThread, checkRunsInParallel, checkTaskOnThreads, checkTasksPerThread, checkWaitsTogether, checkYieldsToSiblings,
-  copiesThresholds, COUNTER_CHECK, describeMachine, FAIR_YIELD, judgeCopiesAtOnce, judgeCounterOnThreads, judgeWaitsTogether, judgeYieldsToSiblings, MAX_PARALLEL_COPIES, summarize,
-  type CounterThreadReport, type YieldEvidence,
-} from "conclab";
+import { describeMachine, summarize } from "conclab";
+import { approaches, choosing, concepts, cpuBound, gil, prosAndCons, sharedState, waiting } from "conclab/course";
+import { MAX_PARALLEL_COPIES } from "conclab/internal";
 import { exerciseBundle } from "conclab/kernel/internal";
 import { CASES, casesOf, meets, runCasesOnOneCpu, type CaseName } from "../helpers/exercise-cases";
 
@@ -49,16 +47,16 @@ describe("the exercise: a task that runs on worker threads", () => {
       while (i < limit) i += step;
       return i;
     };
-    const result = await checkTaskOnThreads(countBySteps, stepCases);
+    const result = await cpuBound.checkTaskOnThreads(countBySteps, stepCases);
     assert.equal(result.passed, false);
     assert.match(result.message, /^Not yet: .*`step` from outside.*pass values as arguments/);
     assert.match(String(exerciseBundle(result)["text/plain"]), /^✘ Exercise, a task that runs on worker threads: Not yet/);
   });
 
   it("an answer that returns an argument fails with the case it got wrong; the right one passes and lists the cases", async () => {
-    const echo = await checkTaskOnThreads((limit: number) => limit, [{ args: [301, 3], expected: 303 }, { args: [1000, 3], expected: 1002 }]);
+    const echo = await cpuBound.checkTaskOnThreads((limit: number) => limit, [{ args: [301, 3], expected: 303 }, { args: [1000, 3], expected: 1002 }]);
     assert.deepEqual([echo.passed, echo.message.startsWith("Not yet: it ran on worker threads, but with args [301,3] it returned 301 where 303 was expected")], [false, true], echo.message);
-    const right = await checkTaskOnThreads((limit: number, by: number): number => {
+    const right = await cpuBound.checkTaskOnThreads((limit: number, by: number): number => {
       let i = 0;
       while (i < limit) i += by;
       return i;
@@ -67,16 +65,16 @@ describe("the exercise: a task that runs on worker threads", () => {
   });
 
   it("cases that cannot tell an echo or a constant from a computation are refused, naming the parameter", async () => {
-    const echoing = await checkTaskOnThreads((n: number) => n, [{ args: [300], expected: 300 }, { args: [600], expected: 600 }]);
+    const echoing = await cpuBound.checkTaskOnThreads((n: number) => n, [{ args: [300], expected: 300 }, { args: [600], expected: 600 }]);
     assert.match(echoing.message, /^Not yet: cases must not expect one of their own arguments, got args \[300\] expecting 300/);
-    const constant = await checkTaskOnThreads(() => 1, [{ args: [5], expected: 1 }, { args: [6], expected: 1 }]);
+    const constant = await cpuBound.checkTaskOnThreads(() => 1, [{ args: [5], expected: 1 }, { args: [6], expected: 1 }]);
     assert.match(constant.message, /^Not yet: cases must expect at least two different results/);
-    const one = await checkTaskOnThreads(() => 1, [{ args: [5], expected: 1 }]);
+    const one = await cpuBound.checkTaskOnThreads(() => 1, [{ args: [5], expected: 1 }]);
     assert.match(one.message, /^Not yet: cases must be a list of at least two/);
   });
 
   it("a task that throws on the thread is not yet an answer, with the thread's error", async () => {
-    const result = await checkTaskOnThreads((): number => {
+    const result = await cpuBound.checkTaskOnThreads((): number => {
       throw new Error("boom");
     }, stepCases);
     assert.equal(result.passed, false);
@@ -116,9 +114,9 @@ describe("the exercise: copies that overlap on one thread", () => {
   });
 
   it("a wrong result is not yet an answer, and a copy too short to tell decides nothing", async () => {
-    const result = await checkOverlapOnOneThread(async (ms: number) => ms * 2, [50], 50);
+    const result = await concepts.checkOverlapOnOneThread(async (ms: number) => ms * 2, [50], 50);
     assert.deepEqual([result.passed, result.message], [false, "Not yet: it returned 100 where 50 was expected."]);
-    const short = await checkOverlapOnOneThread(async (ms: number) => ms, [1], 1);
+    const short = await concepts.checkOverlapOnOneThread(async (ms: number) => ms, [1], 1);
     assert.equal(short.passed, null, "a copy too short to tell");
     const bundle = exerciseBundle(short);
     assert.match(String(bundle["text/plain"]), /^\? Exercise, copies that overlap on one thread: Cannot tell: one copy took/);
@@ -141,20 +139,20 @@ describe("the exercise: an async computation that lets its siblings run", () => 
   });
 
   it("a wrong total is not yet an answer, and a size countTo refuses is named", async () => {
-    const wrong = await checkYieldsToSiblings(async (n: number) => n + 1, 5);
-    assert.deepEqual([wrong.passed, wrong.message], [false, `Not yet: it returned 6 where ${FAIR_YIELD.pieces * 5} was expected; keep the whole computation.`]);
-    const bad = await checkYieldsToSiblings(async (n: number) => n, -1);
+    const wrong = await approaches.checkYieldsToSiblings(async (n: number) => n + 1, 5);
+    assert.deepEqual([wrong.passed, wrong.message], [false, `Not yet: it returned 6 where ${approaches.FAIR_YIELD.pieces * 5} was expected; keep the whole computation.`]);
+    const bad = await approaches.checkYieldsToSiblings(async (n: number) => n, -1);
     assert.equal(bad.passed, false);
     assert.match(bad.message, /^Not yet: size must be .*got -1.*Math\.round\(n \/ 5\)/);
   });
 
   describe("judged from measurements", () => {
-    const base: YieldEvidence = { result: 50, expected: 50, durationMs: 300, ticksDuring: 20, cpuMs: 280, referenceCpuMs: 290, others: { workers: 0, children: 0 } };
-    const passed = (change: Partial<YieldEvidence>): boolean | null => judgeYieldsToSiblings({ ...base, ...change }).passed;
+    const base: approaches.YieldEvidence = { result: 50, expected: 50, durationMs: 300, ticksDuring: 20, cpuMs: 280, referenceCpuMs: 290, others: { workers: 0, children: 0 } };
+    const passed = (change: Partial<approaches.YieldEvidence>): boolean | null => approaches.judgeYieldsToSiblings({ ...base, ...change }).passed;
 
     it("passes with the main thread's CPU close to the plain run's and the timer firing", () => {
       assert.equal(passed({}), true);
-      assert.equal(passed({ cpuMs: FAIR_YIELD.minCpuShare * 290 }), true);
+      assert.equal(passed({ cpuMs: approaches.FAIR_YIELD.minCpuShare * 290 }), true);
     });
 
     it("fails on a wrong total, another thread or process, too little CPU on the main thread, or too few turns", () => {
@@ -162,14 +160,14 @@ describe("the exercise: an async computation that lets its siblings run", () => 
       assert.equal(passed({ others: { workers: 1, children: 0 } }), false);
       assert.equal(passed({ others: { workers: 0, children: 2 } }), false);
       assert.equal(passed({ cpuMs: 3 }), false);
-      assert.equal(passed({ ticksDuring: FAIR_YIELD.minTicks - 1 }), false);
+      assert.equal(passed({ ticksDuring: approaches.FAIR_YIELD.minTicks - 1 }), false);
     });
 
     it("cannot tell where CPU time cannot be read, the computation is too small, or the run too short", () => {
       assert.equal(passed({ cpuMs: null }), null);
       assert.equal(passed({ referenceCpuMs: null }), null);
-      assert.equal(passed({ referenceCpuMs: FAIR_YIELD.minReferenceCpuMs / 2, cpuMs: FAIR_YIELD.minReferenceCpuMs / 2 }), null);
-      assert.equal(passed({ durationMs: FAIR_YIELD.minRunMs / 2 }), null);
+      assert.equal(passed({ referenceCpuMs: approaches.FAIR_YIELD.minReferenceCpuMs / 2, cpuMs: approaches.FAIR_YIELD.minReferenceCpuMs / 2 }), null);
+      assert.equal(passed({ durationMs: approaches.FAIR_YIELD.minRunMs / 2 }), null);
     });
   });
 });
@@ -185,10 +183,10 @@ describe("the exercise: a counter that threads share", () => {
   });
 
   it("a task that does not return the number of additions, or never touches the counter, is not yet an answer", async () => {
-    const result = await checkCounterOnThreads((shared: SharedArrayBuffer): number => Atomics.add(new Int32Array(shared), 0, 1));
+    const result = await sharedState.checkCounterOnThreads((shared: SharedArrayBuffer): number => Atomics.add(new Int32Array(shared), 0, 1));
     assert.equal(result.passed, false);
     assert.match(result.message, /^Not yet: it returned \d+ where 20000 was expected \(return times/);
-    const elsewhere = await checkCounterOnThreads((shared: SharedArrayBuffer, times: number): number => {
+    const elsewhere = await sharedState.checkCounterOnThreads((shared: SharedArrayBuffer, times: number): number => {
       Atomics.add(new Int32Array(shared, 4), 0, times);
       return times;
     });
@@ -197,24 +195,24 @@ describe("the exercise: a counter that threads share", () => {
   });
 
   describe("judged from measurements", () => {
-    const report = (change: Partial<CounterThreadReport> = {}): CounterThreadReport => ({ returned: 10, reads: 0, writes: 0, atomics: 1, startedTogether: true, ...change });
-    const { threads } = COUNTER_CHECK;
-    const reports = (change: Partial<CounterThreadReport> = {}): CounterThreadReport[] => Array.from({ length: threads }, () => report(change));
+    const report = (change: Partial<sharedState.CounterThreadReport> = {}): sharedState.CounterThreadReport => ({ returned: 10, reads: 0, writes: 0, atomics: 1, startedTogether: true, ...change });
+    const { threads } = sharedState.COUNTER_CHECK;
+    const reports = (change: Partial<sharedState.CounterThreadReport> = {}): sharedState.CounterThreadReport[] => Array.from({ length: threads }, () => report(change));
     const plain = { times: 100, results: Array(threads).fill(100) as number[], counted: threads * 100 };
 
     it("passes when neither run lost an addition", () => {
-      assert.equal(judgeCounterOnThreads({ threads, watchedTimes: 10, watchedCounted: threads * 10, reports: reports(), plain }).passed, true);
+      assert.equal(sharedState.judgeCounterOnThreads({ threads, watchedTimes: 10, watchedCounted: threads * 10, reports: reports(), plain }).passed, true);
     });
 
     it("fails on a lost addition in either run, a wrong return, or no access to the counter", () => {
-      assert.equal(judgeCounterOnThreads({ threads, watchedTimes: 10, watchedCounted: threads * 10 - 1, reports: reports(), plain }).passed, false);
-      assert.equal(judgeCounterOnThreads({ threads, watchedTimes: 10, watchedCounted: threads * 10, reports: reports(), plain: { ...plain, counted: plain.counted - 1 } }).passed, false);
-      assert.equal(judgeCounterOnThreads({ threads, watchedTimes: 10, watchedCounted: threads * 10, reports: reports({ returned: 9 }), plain }).passed, false);
-      assert.equal(judgeCounterOnThreads({ threads, watchedTimes: 10, watchedCounted: threads * 10, reports: reports({ atomics: 0 }), plain }).passed, false);
+      assert.equal(sharedState.judgeCounterOnThreads({ threads, watchedTimes: 10, watchedCounted: threads * 10 - 1, reports: reports(), plain }).passed, false);
+      assert.equal(sharedState.judgeCounterOnThreads({ threads, watchedTimes: 10, watchedCounted: threads * 10, reports: reports(), plain: { ...plain, counted: plain.counted - 1 } }).passed, false);
+      assert.equal(sharedState.judgeCounterOnThreads({ threads, watchedTimes: 10, watchedCounted: threads * 10, reports: reports({ returned: 9 }), plain }).passed, false);
+      assert.equal(sharedState.judgeCounterOnThreads({ threads, watchedTimes: 10, watchedCounted: threads * 10, reports: reports({ atomics: 0 }), plain }).passed, false);
     });
 
     it("cannot tell when the threads did not all start before the watched run", () => {
-      assert.equal(judgeCounterOnThreads({ threads, watchedTimes: 10, watchedCounted: threads * 10, reports: reports({ startedTogether: false }), plain }).passed, null);
+      assert.equal(sharedState.judgeCounterOnThreads({ threads, watchedTimes: 10, watchedCounted: threads * 10, reports: reports({ startedTogether: false }), plain }).passed, null);
     });
   });
 });
@@ -223,18 +221,18 @@ describe("the exercise: two copies, two cores", () => {
   onOneCpuAndOnAll("02");
 
   it("the event loop never passes: one thread keeps at most one CPU busy", async () => {
-    const result = await checkRunsInParallel("eventLoop");
+    const result = await gil.checkRunsInParallel("eventLoop");
     assert.notEqual(result.passed, true, result.message);
     if (describeMachine().cores < 2) assert.match(result.message, /^Cannot tell here: this machine lets the course use one CPU/);
   });
 
   it("worker threads are never told 'not yet' where two CPUs are usable (passed, or undecided on a busy machine)", { skip: describeMachine().cores < 2 && "needs two usable CPUs" }, async () => {
-    const result = await checkRunsInParallel("threads");
+    const result = await gil.checkRunsInParallel("threads");
     assert.notEqual(result.passed, false, result.message);
   });
 
   it("an unknown strategy is not yet an answer, and the message lists the strategies", async () => {
-    const result = await checkRunsInParallel("fibers" as "threads");
+    const result = await gil.checkRunsInParallel("fibers" as "threads");
     assert.equal(result.passed, false);
     assert.match(result.message, /^Not yet: .*must be one of sequential, eventLoop, threads/);
   });
@@ -243,7 +241,7 @@ describe("the exercise: two copies, two cores", () => {
 describe("the exercise: read the memory row", () => {
   onOneCpuAndOnAll("04");
 
-  const approaches = approachesData(
+  const unitCosts = approaches.approachesData(
     [
       { strategy: "async", samplesMs: [0.001] },
       { strategy: "threads", samplesMs: [30] },
@@ -257,12 +255,12 @@ describe("the exercise: read the memory row", () => {
   );
 
   it("passes within a factor of 2 of the ratio, and says by which side a wrong answer misses", () => {
-    assert.equal(checkTasksPerThread(8000, approaches).passed, true);
-    assert.equal(checkTasksPerThread(4001, approaches).passed, true);
-    assert.match(checkTasksPerThread(8000, approaches).message, /^Done: the table's memory row gives 8,000 \(7\.6 MB per worker thread, 1 KB per waiting async task\)/);
-    assert.deepEqual([checkTasksPerThread(3000, approaches).passed, /too few/.test(checkTasksPerThread(3000, approaches).message)], [false, true]);
-    assert.match(checkTasksPerThread(20_000, approaches).message, /^Not yet: 20,000 is too many by more than a factor of 2/);
-    assert.match(checkTasksPerThread(0, approaches).message, /^Not yet: put your answer, a positive number, in place of the 0/);
+    assert.equal(prosAndCons.checkTasksPerThread(8000, unitCosts).passed, true);
+    assert.equal(prosAndCons.checkTasksPerThread(4001, unitCosts).passed, true);
+    assert.match(prosAndCons.checkTasksPerThread(8000, unitCosts).message, /^Done: the table's memory row gives 8,000 \(7\.6 MB per worker thread, 1 KB per waiting async task\)/);
+    assert.deepEqual([prosAndCons.checkTasksPerThread(3000, unitCosts).passed, /too few/.test(prosAndCons.checkTasksPerThread(3000, unitCosts).message)], [false, true]);
+    assert.match(prosAndCons.checkTasksPerThread(20_000, unitCosts).message, /^Not yet: 20,000 is too many by more than a factor of 2/);
+    assert.match(prosAndCons.checkTasksPerThread(0, unitCosts).message, /^Not yet: put your answer, a positive number, in place of the 0/);
   });
 });
 
@@ -277,11 +275,11 @@ describe("the exercise: many waits in about the time of one", () => {
   });
 
   it("a wrong count, a bad count, a bad wait", async () => {
-    const wrong = await checkWaitsTogether(async () => 1, 5);
+    const wrong = await waiting.checkWaitsTogether(async () => 1, 5);
     assert.equal(wrong.passed, false);
     assert.match(wrong.message, /^Not yet: fn\(5, wait\) returned 1 where 5 was expected; return the number of waits done\./);
-    assert.match((await checkWaitsTogether(async (n: number) => n, 2)).message, /^Not yet: count must be a whole number from 3 to 10,000, got 2/);
-    const badWait = await checkWaitsTogether(async (n: number, wait) => {
+    assert.match((await waiting.checkWaitsTogether(async (n: number) => n, 2)).message, /^Not yet: count must be a whole number from 3 to 10,000, got 2/);
+    const badWait = await waiting.checkWaitsTogether(async (n: number, wait) => {
       await wait(-1);
       return n;
     }, 5);
@@ -291,8 +289,8 @@ describe("the exercise: many waits in about the time of one", () => {
 
   it("judged from counts: all pending at once and none left passes; fewer, left over or too few at once fails", () => {
     const base = { count: 5, result: 5, made: 5, peak: 5, pendingAtEnd: 0 };
-    assert.equal(judgeWaitsTogether(base).passed, true);
-    for (const change of [{ result: 4 }, { made: 4 }, { made: 6 }, { peak: 4 }, { pendingAtEnd: 1 }]) assert.equal(judgeWaitsTogether({ ...base, ...change }).passed, false, JSON.stringify(change));
+    assert.equal(waiting.judgeWaitsTogether(base).passed, true);
+    for (const change of [{ result: 4 }, { made: 4 }, { made: 6 }, { peak: 4 }, { pendingAtEnd: 1 }]) assert.equal(waiting.judgeWaitsTogether({ ...base, ...change }).passed, false, JSON.stringify(change));
   });
 });
 
@@ -300,14 +298,14 @@ describe("the exercise: how many copies work at once", () => {
   onOneCpuAndOnAll("07");
 
   it("answers that are not whole numbers from 1, or above this machine's CPUs, are not yet answers", async () => {
-    for (const answer of [0, 1.5, -2]) assert.match((await checkCopiesAtOnce(answer)).message, /^Not yet: answer with a whole number of copies, 1 or more/);
+    for (const answer of [0, 1.5, -2]) assert.match((await choosing.checkCopiesAtOnce(answer)).message, /^Not yet: answer with a whole number of copies, 1 or more/);
     const logical = os.cpus().length;
-    const tooMany = await checkCopiesAtOnce(logical + 1);
+    const tooMany = await choosing.checkCopiesAtOnce(logical + 1);
     assert.deepEqual([tooMany.passed, tooMany.message.startsWith(`Not yet: this machine has ${logical} logical CPU`)], [false, true], tooMany.message);
   });
 
   it("an answer the processes strategy cannot run one more copy of is 'cannot tell', not a refusal (a machine of 64 CPUs and more)", { skip: os.cpus().length < MAX_PARALLEL_COPIES && "needs a machine with 64 logical CPUs or more" }, async () => {
-    assert.equal((await checkCopiesAtOnce(MAX_PARALLEL_COPIES)).passed, null);
+    assert.equal((await choosing.checkCopiesAtOnce(MAX_PARALLEL_COPIES)).passed, null);
   });
 
   describe("judged from measurements", () => {
@@ -315,14 +313,14 @@ describe("the exercise: how many copies work at once", () => {
     const near = (value: number): ReturnType<typeof summarize> => summarize([value * 0.99, value, value * 1.01, value * 0.995, value * 1.005]);
     const one = near(0.97);
     const judge = (answer: number, all: number, more: number, busy = false): boolean | null =>
-      judgeCopiesAtOnce({ answer, one, oneBusy: false, all: near(all), allBusy: busy, more: near(more), moreBusy: busy }).passed;
+      choosing.judgeCopiesAtOnce({ answer, one, oneBusy: false, all: near(all), allBusy: busy, more: near(more), moreBusy: busy }).passed;
 
     // The sentences say what was read and which way to change the answer.
     it("the messages give the readings and the direction", () => {
       const busyOf = (n: number): number => Math.min(n, 4) * 0.97;
-      const fewer = judgeCopiesAtOnce({ answer: 5, one, oneBusy: false, all: near(busyOf(5)), allBusy: false, more: near(busyOf(6)), moreBusy: false });
+      const fewer = choosing.judgeCopiesAtOnce({ answer: 5, one, oneBusy: false, all: near(busyOf(5)), allBusy: false, more: near(busyOf(6)), moreBusy: false });
       assert.match(fewer.message, /^Not yet: 5 copies kept 3\.88 CPUs busy, 6 kept 3\.88 \(one copy alone 0\.97; medians of 5 and 5 repeats\): 5 copies did not all work at once here \(below 4\.37\)\. Try fewer\.$/);
-      const more = judgeCopiesAtOnce({ answer: 3, one, oneBusy: false, all: near(busyOf(3)), allBusy: false, more: near(busyOf(4)), moreBusy: false });
+      const more = choosing.judgeCopiesAtOnce({ answer: 3, one, oneBusy: false, all: near(busyOf(3)), allBusy: false, more: near(busyOf(4)), moreBusy: false });
       assert.match(more.message, /one more copy still found a free core \(above 3\.40\)\. Try more\.$/);
     });
 
@@ -336,8 +334,8 @@ describe("the exercise: how many copies work at once", () => {
     });
 
     it("the thresholds sit half a core of this machine's copy either side of the answer", () => {
-      assert.deepEqual(copiesThresholds(4, near(0.97)), { all: 3.5 * 0.97, more: 4.5 * 0.97 });
-      assert.deepEqual(copiesThresholds(4, near(1.2)), { all: 3.5, more: 4.5 }, "a reading above one core counts as one");
+      assert.deepEqual(choosing.copiesThresholds(4, near(0.97)), { all: 3.5 * 0.97, more: 4.5 * 0.97 });
+      assert.deepEqual(choosing.copiesThresholds(4, near(1.2)), { all: 3.5, more: 4.5 }, "a reading above one core counts as one");
     });
 
     it("a busy machine cannot make a pass or a 'try fewer'; it leaves them undecided", () => {
@@ -348,14 +346,14 @@ describe("the exercise: how many copies work at once", () => {
 
     it("repeats that straddle a threshold are undecided", () => {
       const wide = summarize([2.5, 4.4, 3.0, 4.2]);
-      assert.equal(judgeCopiesAtOnce({ answer: 4, one, oneBusy: false, all: wide, allBusy: false, more: near(3.9), moreBusy: false }).passed, null);
+      assert.equal(choosing.judgeCopiesAtOnce({ answer: 4, one, oneBusy: false, all: wide, allBusy: false, more: near(3.9), moreBusy: false }).passed, null);
     });
 
     it("one copy read on a busy machine, or under a whole core, is no unit: nothing is decided", () => {
       const quietPass = { answer: 4, one, oneBusy: false, all: near(3.88), allBusy: false, more: near(3.88), moreBusy: false };
-      assert.equal(judgeCopiesAtOnce(quietPass).passed, true);
-      assert.equal(judgeCopiesAtOnce({ ...quietPass, oneBusy: true }).passed, null);
-      assert.equal(judgeCopiesAtOnce({ ...quietPass, answer: 3, one: near(0.6) }).passed, null, "a 'try more' would rest on a unit read low");
+      assert.equal(choosing.judgeCopiesAtOnce(quietPass).passed, true);
+      assert.equal(choosing.judgeCopiesAtOnce({ ...quietPass, oneBusy: true }).passed, null);
+      assert.equal(choosing.judgeCopiesAtOnce({ ...quietPass, answer: 3, one: near(0.6) }).passed, null, "a 'try more' would rest on a unit read low");
     });
   });
 });

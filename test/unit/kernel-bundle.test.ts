@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { beforeEach, describe, it } from "node:test";
-import type { Figure } from "conclab";
+import { type Figure } from "conclab";
 import { figureBundle, inKernel, PLOTLY_MIME, show, TSLAB_VERSION } from "conclab/kernel";
 import { PROJECT_ROOT } from "../../tools/paths";
 import { resetPlotlyInlining } from "conclab/kernel/internal";

@@ -11,7 +11,8 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { destroyAllPools, fileLimit, httpGet, raiseFileLimit, run, startDelayServer, type DelayServer, type FileLimitChange } from "conclab";
+import { fileLimit, httpGet, raiseFileLimit, run, startDelayServer, type DelayServer, type FileLimitChange } from "conclab";
+import { destroyAllPools } from "conclab/internal";
 import { descendants, isAlive, signal } from "../../tools/proc";
 import { ProcessWatch } from "../helpers/processes";
 

@@ -9,9 +9,10 @@ import { existsSync, mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } 
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
-import { cpuLimitText, describeMachine, verdicts, type CompareResult, type MachineDescription } from "conclab";
-import { handMadeResult, steady, testMachine } from "../helpers/results";
+import { cpuLimitText, describeMachine, type CompareResult, type MachineDescription } from "conclab";
+import { gil } from "conclab/course";
 import { effectiveCpus, readCgroupLimits, type CgroupRoots } from "conclab/internal";
+import { handMadeResult, steady, testMachine } from "../helpers/results";
 
 const scratch = mkdtempSync(path.join(tmpdir(), "conclab-cgroup-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -112,13 +113,13 @@ describe("speedup verdicts under a 1-CPU quota", () => {
 
   it("say 'not measured', never 'holds' or 'differs', and name the quota as the reason", () => {
     if (quota.cpuLimit.cores < 2) return assert.fail("this machine has one core: the quota cannot be the binding limit here");
-    const claim = verdicts.nodeThreadsParallel(threadsResult(quota));
+    const claim = gil.nodeThreadsParallel(threadsResult(quota));
     assert.equal(claim.verdict, "not measured");
     assert.match(claim.reason, /CPU quota allows 1 CPU's worth of time/);
   });
 
   it("judge the same numbers on two free CPUs", () => {
-    assert.equal(verdicts.nodeThreadsParallel(threadsResult(onTwo)).verdict, "differs");
+    assert.equal(gil.nodeThreadsParallel(threadsResult(onTwo)).verdict, "differs");
   });
 });
 
@@ -158,7 +159,7 @@ describe("a real 1-CPU cgroup quota", () => {
         "(async () => {",
         "  const n = await calibrate(countTo, { targetMs: 40 });",
         '  const r = await compare({ task: countTo, args: [n], copies: 2, strategies: ["sequential", "threads"], repeats: 3, warmup: 1 });',
-        "  const claim = verdicts.nodeThreadsParallel(r);",
+        "  const claim = gil.nodeThreadsParallel(r);",
         "  console.log(JSON.stringify({ cores: r.environment.cores, limitedBy: r.environment.cpuLimit.limitedBy, verdict: claim.verdict, reason: claim.reason }));",
         "})().catch((e) => { console.error(e); process.exit(1); });",
       ].join("\n");

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { QUESTIONS } from "conclab";
+import { QUESTIONS } from "conclab/course";
 import { NOTEBOOKS_DIR } from "../../tools/paths";
 import { CONTENTS_MARK, NAV_MARK, staleNotebooks } from "../../tools/notebook-nav";
 import { readNotebook, sourceText } from "../../tools/runner/nbformat";
@@ -115,7 +115,7 @@ describe("the course's notebooks", () => {
       const code = readNotebook(file).cells.filter((c) => c.cell_type === "code").map((c) => sourceText(c.source));
       const missing = code.flatMap((source, i) =>
         [...source.matchAll(/\bshow\((\w+Figure)\(/g)]
-          .filter((m) => !/console\.log\(\w*[Cc]aption\(|console\.log\([\w.]*\.sentence\)/.test(source.slice(m.index! + m[0].length)) && !/^console\.log\(\w*[Cc]aption\(/.test(code[i + 1] ?? ""))
+          .filter((m) => !/console\.log\([\w.]*[Cc]aption\(|console\.log\([\w.]*\.sentence\)/.test(source.slice(m.index! + m[0].length)) && !/^console\.log\([\w.]*[Cc]aption\(/.test(code[i + 1] ?? ""))
           .map((m) => `code cell ${i}: ${m[1]}`),
       );
       assert.deepEqual(missing, [], "follow each show(...Figure(...)) with console.log(...Caption(...)) in the same cell or the next");
@@ -150,7 +150,7 @@ describe("the course's notebooks", () => {
       const heading = cells.findIndex((c) => c.cell_type === "markdown" && /^## Exercise: .+/m.test(sourceText(c.source)));
       assert.ok(heading > 0, "a '## Exercise: ...' section");
       assert.ok(
-        cells.slice(heading).some((c) => c.cell_type === "code" && /\bshowCheck\((await )?check\w+\(/.test(sourceText(c.source))),
+        cells.slice(heading).some((c) => c.cell_type === "code" && /\bshowCheck\((await )?\w+\.check\w+\(/.test(sourceText(c.source))),
         "a code cell after it shows a check of the reader's answer",
       );
       const whatWeMeasured = cells.findIndex((c) => c.cell_type === "markdown" && /^## What we measured$/m.test(sourceText(c.source)));
@@ -181,7 +181,7 @@ describe("the course's notebooks", () => {
       for (const { id, choice, at } of asked) {
         assert.ok(QUESTIONS[id], `${id} is a question the course asks`);
         assert.equal(choice, "", `predict("${id}", ...) is committed without an answer: the reader chooses`);
-        const experiment = code.findIndex((source, i) => i > at && /\b(compare|run|loopLag|concurrentWaits|switchingCosts|decision\.\w+)\(/.test(source));
+        const experiment = code.findIndex((source, i) => i > at && /\b(compare|run|loopLag|\w+\.concurrentWaits|\w+\.switchingCosts|\w+\.sharedCounter|\w+\.massiveWaitingRun)\(/.test(source));
         const call = REVEALED_BY[id];
         assert.ok(call, `the test knows which verdict answers ${id}: add it to REVEALED_BY`);
         const revealed = code.findIndex((source, i) => i > at && source.includes(`reveal(${call}`));
@@ -194,13 +194,13 @@ describe("the course's notebooks", () => {
 
 /** The verdict whose claim a reveal() cell passes, per question. */
 const REVEALED_BY: Readonly<Record<string, string>> = {
-  "concepts.parallelism": "verdicts.parallelismNeedsCores(",
-  "gil.threads": "verdicts.gilThreads(",
-  "gil.node-threads": "verdicts.nodeThreadsParallel(",
-  "approaches.preemptive": "verdicts.preemptiveThreads(",
-  "examples.cpu-node-threads": "verdicts.cpuExamples(",
-  "decision.shared-threads": "verdicts.sharedState(",
-  "proscons.switch-cost": "verdicts.switchCosts(",
-  "examples.async-many": "verdicts.asyncExamples(",
-  "decision.massive-waiting": "verdicts.massiveWaiting(",
+  "concepts.parallelism": "concepts.parallelismNeedsCores(",
+  "gil.threads": "gil.gilThreads(",
+  "gil.node-threads": "gil.nodeThreadsParallel(",
+  "approaches.preemptive": "approaches.preemptiveThreads(",
+  "examples.cpu-node-threads": "cpuBound.cpuExamples(",
+  "decision.shared-threads": "sharedState.sharedState(",
+  "proscons.switch-cost": "prosAndCons.switchCosts(",
+  "examples.async-many": "waiting.asyncExamples(",
+  "decision.massive-waiting": "choosing.massiveWaiting(",
 };

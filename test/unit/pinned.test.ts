@@ -1,8 +1,8 @@
 /** compareOnCpus: the same comparison in a child held to chosen CPUs, and stopped with the cell. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { abortAllExperiments, AbortError, compareOnCpus, countTo, describeMachine } from "conclab";
-import { allowedCpus, pinnedCommand } from "conclab/internal";
+import { AbortError, compareOnCpus, countTo, describeMachine } from "conclab";
+import { abortAllExperiments, allowedCpus, pinnedCommand } from "conclab/internal";
 import { ProcessWatch } from "../helpers/processes";
 
 describe("a comparison held to one CPU", () => {

@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { createProcessPool, createThreadPool, MAX_POOL_SIZE, sleep, type ProcessPool, type ThreadPool } from "conclab";
-import { portable, taskSource, type ChildProcessPool, type TaskMessage, type WorkerThreadPool } from "conclab/internal";
+import { createProcessPool, createThreadPool, sleep, type ProcessPool, type ThreadPool } from "conclab";
+import { MAX_POOL_SIZE, portable, taskSource, type ChildProcessPool, type TaskMessage, type WorkerThreadPool } from "conclab/internal";
 
 const message = (task: (...args: never[]) => unknown, args: readonly unknown[]): TaskMessage => ({ task: portable(taskSource(task)), args, copy: 0 });
 

@@ -4,10 +4,8 @@ import { existsSync } from "node:fs";
 import { describe, it } from "node:test";
 import { ProcessWatch, until } from "../helpers/processes";
 import { descendants } from "../../tools/proc";
-import {
-  AbortError, StrategyUnavailableError, abortAllExperiments, compare, findPython, hashBytes, measurePythonMemory, measurePythonMemoryRounds, measurePythonStartup,
-  measurePythonSwitches, pythonConcurrentWaits, pythonInterpreterOf, pythonSharedCounter, run, type PythonInterpreter,
-} from "conclab";
+import { AbortError, StrategyUnavailableError, compare, findPython, hashBytes, measurePythonMemory, measurePythonMemoryRounds, measurePythonStartup, measurePythonSwitches, pythonConcurrentWaits, pythonSharedCounter, run, type PythonInterpreter } from "conclab";
+import { abortAllExperiments, pythonInterpreterOf } from "conclab/internal";
 
 const python = findPython();
 const noPython = python === null ? "no Python 3.8+ on this machine" : false;

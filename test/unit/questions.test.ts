@@ -3,13 +3,11 @@
  * experiment decides, never from the question; an undecided run supports no answer.
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import { beforeEach, describe, it } from "node:test";
-import { clearPredictions, predictionOutcome, QUESTIONS, recordPrediction, verdicts, type CompareResult } from "conclab";
+import { type CompareResult } from "conclab";
+import { CHAPTERS, clearPredictions, predictionOutcome, QUESTIONS, recordPrediction, gil } from "conclab/course";
 import { reveal } from "conclab/kernel";
 import { outcomeBundle, predictionBundle } from "conclab/kernel/internal";
-import { PROJECT_ROOT } from "../../tools/paths";
 import { handMadeResult, steady } from "../helpers/results";
 
 const python = (threads: number, processes: number, cores = 2): CompareResult =>
@@ -25,11 +23,10 @@ describe("predict, then measure", () => {
   beforeEach(() => clearPredictions());
 
   it("every question is answered by a claim the course decides, and offers three different choices", () => {
-    const verdictSource = readFileSync(path.join(PROJECT_ROOT, "src", "course", "verdicts.ts"), "utf8");
-    const claimIds = new Set([...verdictSource.matchAll(/\bid: "([^"]+)"/g)].map((m) => m[1]));
-    assert.ok(claimIds.has("gil.threads") && claimIds.size > 20, "the claims' ids are read from the verdicts");
-    for (const q of Object.values(QUESTIONS)) {
-      assert.ok(claimIds.has(q.id), `${q.id} is a claim's id`);
+    const asked = CHAPTERS.flatMap((c) => c.questions.map((q) => ({ chapter: c, q })));
+    assert.deepEqual(asked.map(({ q }) => q.id).sort(), Object.keys(QUESTIONS).sort(), "QUESTIONS is every chapter's questions");
+    for (const { chapter, q } of asked) {
+      assert.ok(chapter.claims.includes(q.id), `${q.id} is a claim ${chapter.id} decides`);
       assert.equal(new Set(Object.values(q.choices)).size, 3, `${q.id}: three different choices`);
       assert.equal(new Set(Object.values(q.predicts)).size, 3, `${q.id}: each choice predicts something different`);
     }
@@ -37,21 +34,21 @@ describe("predict, then measure", () => {
 
   it("the supported answer is the choice whose range holds the measurement: the GIL holding, a free-threaded build, an undecided run", () => {
     recordPrediction("gil.threads", "b");
-    const held = predictionOutcome(verdicts.gilThreads(python(1.0, 1.95)));
+    const held = predictionOutcome(gil.gilThreads(python(1.0, 1.95)));
     assert.deepEqual([held.predicted, held.supported, held.correct], ["b", "b", true]);
     assert.match(held.explanation, /^Measured: CPython, 2 copies .*\. That is what \(b\) predicts: 0\.7 to 1\.3 CPUs busy\. The claim holds: the threads took turns holding the GIL/);
 
-    const freeThreaded = predictionOutcome(verdicts.gilThreads(python(1.9, 1.95)));
+    const freeThreaded = predictionOutcome(gil.gilThreads(python(1.9, 1.95)));
     assert.deepEqual([freeThreaded.supported, freeThreaded.correct], ["a", false]);
 
-    const undecided = predictionOutcome(verdicts.gilThreads(python(1.0, 1.05)));
+    const undecided = predictionOutcome(gil.gilThreads(python(1.0, 1.05)));
     assert.deepEqual([undecided.supported, undecided.correct], [null, null]);
     assert.match(undecided.explanation, /^This run cannot answer it \(unclear\): processes did not work in parallel/);
   });
 
   it("Node's worker threads in parallel support (a), though the article's claim then differs", () => {
     recordPrediction("gil.node-threads", "a");
-    const claim = verdicts.nodeThreadsParallel(node(2, 1.9));
+    const claim = gil.nodeThreadsParallel(node(2, 1.9));
     assert.equal(claim.verdict, "differs");
     const outcome = predictionOutcome(claim);
     assert.deepEqual([outcome.supported, outcome.correct], ["a", true]);
@@ -59,7 +56,7 @@ describe("predict, then measure", () => {
 
   it("on one CPU the question is not answered, whatever was predicted", () => {
     recordPrediction("gil.node-threads", "a");
-    const outcome = predictionOutcome(verdicts.nodeThreadsParallel(node(1, 1.0)));
+    const outcome = predictionOutcome(gil.nodeThreadsParallel(node(1, 1.0)));
     assert.deepEqual([outcome.predicted, outcome.supported, outcome.correct], ["a", null, null]);
     assert.match(outcome.explanation, /not measured/);
   });
@@ -94,7 +91,7 @@ describe("predict, then measure", () => {
     const prediction = recordPrediction("gil.threads", "");
     assert.equal(prediction.choice, null);
     assert.match(String(predictionBundle(prediction)["text/plain"]), /No prediction yet: write your letter between the quotes of predict\("gil\.threads", ""\)/);
-    const outcome = predictionOutcome(verdicts.gilThreads(python(1.0, 1.95)));
+    const outcome = predictionOutcome(gil.gilThreads(python(1.0, 1.95)));
     assert.equal(outcome.correct, null);
     assert.match(String(outcomeBundle(outcome)["text/plain"]), /You made no prediction; this run supports \(b\)\./);
   });
@@ -102,7 +99,7 @@ describe("predict, then measure", () => {
   it("a later prediction replaces an earlier one, and the bundles mark the choice and the answer", () => {
     recordPrediction("gil.threads", "a");
     recordPrediction("gil.threads", "b");
-    const outcome = predictionOutcome(verdicts.gilThreads(python(1.0, 1.95)));
+    const outcome = predictionOutcome(gil.gilThreads(python(1.0, 1.95)));
     assert.equal(outcome.predicted, "b");
     const html = String(outcomeBundle(outcome)["text/html"]);
     assert.match(html, /<b>▶ \(b\) about one: the threads take turns running Python code<\/b>/);
@@ -110,7 +107,7 @@ describe("predict, then measure", () => {
   });
 
   it("reveal() of a chapter's claims shows the ones the course asks about, and refuses a list with none", () => {
-    const asked = verdicts.gilThreads(python(1.0, 1.95));
+    const asked = gil.gilThreads(python(1.0, 1.95));
     const notAsked = { ...asked, id: "gil.processes" };
     const printed: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
@@ -128,6 +125,6 @@ describe("predict, then measure", () => {
   it("refuses an unknown question or choice, naming the parameter, the value and the fix", () => {
     assert.throws(() => recordPrediction("gil.fibers", "a"), { name: "RangeError", message: /^id must be one of concepts\.parallelism, gil\.threads, gil\.node-threads, .*got "gil\.fibers"/ });
     assert.throws(() => recordPrediction("gil.threads", "d"), { name: "RangeError", message: /^choice must be one of "a", "b", "c", or "" before you choose, got "d" \(string\); put the letter of your answer between the quotes/ });
-    assert.throws(() => predictionOutcome({ ...verdicts.gilThreads(python(1, 1.9)), id: "no.such" }), { name: "RangeError", message: /^claim\.id must be one of/ });
+    assert.throws(() => predictionOutcome({ ...gil.gilThreads(python(1, 1.9)), id: "no.such" }), { name: "RangeError", message: /^claim\.id must be one of/ });
   });
 });

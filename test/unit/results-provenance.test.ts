@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
-import { currentProvenance, loadResults, resultsSource, saveResults, type Claim } from "conclab";
+import { currentProvenance, loadResults, resultsSource, type Claim } from "conclab/course";
+import { writeResults as saveResults } from "conclab/internal";
 
 const dir = mkdtempSync(path.join(tmpdir(), "conclab-results-"));
 after(() => rmSync(dir, { recursive: true, force: true }));

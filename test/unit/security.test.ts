@@ -20,12 +20,12 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { compare, countTo, durationsFigure, findPython, memoryPerUnitFigure, startDelayServer, wallTimeFigure, type CompareResult } from "conclab";
+import { REFERENCE_SCRIPT } from "conclab/internal";
 // Straight from their modules: conclab/kernel would install the kernel's signal hooks in this process.
 import { PROJECT_ROOT } from "../../tools/paths";
 import { descendants, signal } from "../../tools/proc";
 import { spawnWatched } from "../helpers/processes";
 import { listeningAddresses } from "../helpers/sockets";
-import { REFERENCE_SCRIPT } from "conclab/internal";
 import { figureBundle, progressBundle, resetPlotlyInlining, tableBundle } from "conclab/kernel/internal";
 
 describe("servers listen on 127.0.0.1 only, and only with their token", () => {

@@ -118,7 +118,7 @@ describe("adding a strategy: one descriptor and one runner file", () => {
     const lib = require(path.join(copy, "dist", "src", "index.js")) as typeof import("conclab");
     const keys: readonly string[] = lib.STRATEGY_KEYS;
     assert.ok(keys.includes("standIn"), `STRATEGY_KEYS: ${keys.join(", ")}`);
-    assert.ok((lib.NODE_STRATEGIES as readonly string[]).includes("standIn"));
+    assert.ok(((require(path.join(copy, "dist", "src", "internal.js")) as typeof import("conclab/internal")).NODE_STRATEGIES as readonly string[]).includes("standIn"));
 
     const strategies = ["standIn", "sequential"] as unknown as ["sequential"];
     const result = await lib.compare({ task: lib.countTo, args: [10_000], copies: 3, strategies, repeats: 3, warmup: 1 });

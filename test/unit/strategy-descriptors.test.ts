@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { compare, countTo, NODE_STRATEGIES, PYTHON_STRATEGIES, STRATEGY_KEYS, strategyColor, strategyName } from "conclab";
-import { STRATEGIES, strategyDescriptor } from "conclab/internal";
+import { compare, countTo, STRATEGY_KEYS, strategyColor, strategyName } from "conclab";
+import { NODE_STRATEGIES, PYTHON_STRATEGIES, STRATEGIES, strategyDescriptor } from "conclab/internal";
 
 describe("one descriptor per strategy", () => {
   const keys = STRATEGY_KEYS;

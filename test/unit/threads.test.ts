@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { AbortError, countTo, createThreadPool, run, TaskError, TaskTimeoutError } from "conclab";
+import { WorkerThreadPool, portable, taskSource } from "conclab/internal";
 import type { Worker } from "node:worker_threads";
 import { loseFirstStopRequest, ownThreadCount, threadsSettleTo } from "../helpers/threads";
 import { Timeout, within } from "../../tools/runner/execute-notebook";
-import { WorkerThreadPool, portable, taskSource } from "conclab/internal";
 
 const message = (task: (...args: never[]) => unknown, args: unknown[]) => ({ task: portable(taskSource(task)), args, copy: 0 });
 

@@ -6,10 +6,11 @@
  * from the verdicts' source, so a new claim without its outcomes here fails this test.
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { summarize, verdicts, type Claim, type CompareResult, type LoopLagResult, type MemoryPerUnit, type Span, type StartupSamples, type StrategyKey, type SwitchSamples, type Verdict } from "conclab";
+import { summarize, type CompareResult, type LoopLagResult, type MemoryPerUnit, type Span, type StartupSamples, type StrategyKey, type SwitchSamples } from "conclab";
+import { CHAPTERS, type Claim, type Verdict, approaches, choosing, concepts, cpuBound, gil, judging, prosAndCons, sharedState, waiting } from "conclab/course";
 import { handMadeResult, steady } from "../helpers/results";
 
 type Row = { wall: number[]; speedup: number[]; spans?: Span[]; coresBusy?: number[] };
@@ -66,7 +67,7 @@ const nodeMemory: MemoryPerUnit[] = [
   { strategy: "processes", count: 2, bytesPerUnit: 1.1e7, totalBytes: 2.2e7, metric: "pss" },
 ];
 /** CPython's memory per unit with a thread costing `t` bytes (a process 3.5 MB). */
-const memory = (t: number, task = 1200): verdicts.UnitMemory[] => [
+const memory = (t: number, task = 1200): approaches.UnitMemory[] => [
   { strategy: "async", bytesPerUnit: task, metric: "tracemalloc" },
   { strategy: "threads", bytesPerUnit: t, metric: "rss" },
   { strategy: "processes", bytesPerUnit: 3.5e6, metric: "pss" },
@@ -83,7 +84,7 @@ const switches = (threads: number[]) => [
 const nodePoints = [{ copies: 1, wallMs: 101 }, { copies: 10_000, wallMs: 560 }];
 const preemption = (threadsOverlap: boolean, cores: number): CompareResult =>
   result(cores, 4, { eventLoop: { ...ran(1), spans: spans("eventLoop", 4, false) }, threads: { ...ran(2), spans: spans("threads", 4, threadsOverlap) } });
-const curve = (threads: number, processes: number, workers = 2, busy = false): verdicts.ScalingPoint[] => [
+const curve = (threads: number, processes: number, workers = 2, busy = false): choosing.ScalingPoint[] => [
   { strategy: "threads", workers, speedup: summarize(steady(threads)), coresBusy: summarize(steady(threads)), busy },
   { strategy: "processes", workers, speedup: summarize(steady(processes)), coresBusy: summarize(steady(processes)), busy },
 ];
@@ -99,12 +100,12 @@ const sleeps = (threads: number[]): CompareResult => result(2, 2, { "python:sequ
 const race = { withAwait: 1, withoutAwait: 100, expected: 100 };
 const counted = { sum: 10, expected: 10 };
 const shared = (id: string, lost: { plain: number; atomic: number; locked: number }, cores = 2, deposits = race, messages = counted): Claim =>
-  pick(verdicts.sharedState({ ...lost, expected: 100 }, deposits, messages, cores), id);
+  pick(sharedState.sharedState({ ...lost, expected: 100 }, deposits, messages, cores), id);
 
 const nodeAsync = { requests: 10_000, failed: 0, wallMs: 2_000, addedBytes: 100e6 };
 const nodePool = { threads: 32, requests: 10_000, failed: 0, wallMs: 9_000, addedBytes: 300e6 };
-const conn = (bytesPerConnection: number, failed = 0, mostAtOnce = 5_000): verdicts.ConnectionsRun => ({ count: 5_000, failed, wallMs: 1_800, mostAtOnce, bytesPerConnection });
-const connections = (asyncio: verdicts.ConnectionsRun, threads: verdicts.ConnectionsRun) => ({ asyncio, threads });
+const conn = (bytesPerConnection: number, failed = 0, mostAtOnce = 5_000): choosing.ConnectionsRun => ({ count: 5_000, failed, wallMs: 1_800, mostAtOnce, bytesPerConnection });
+const connections = (asyncio: choosing.ConnectionsRun, threads: choosing.ConnectionsRun) => ({ asyncio, threads });
 const pyCounter = (plain: number[], locked: number[], version: string) => ({
   threads: 4, times: 500_000,
   plain: plain.map((lost) => ({ lost })), locked: locked.map((lost) => ({ lost })),
@@ -114,141 +115,141 @@ const pyCounter = (plain: number[], locked: number[], version: string) => ({
 /** Per claim: evidence for each outcome, as a function that returns the claim. */
 const OUTCOMES: Readonly<Record<string, Partial<Record<Verdict, () => Claim>>>> = {
   "concepts.concurrency": {
-    holds: () => verdicts.concurrencyOnOneLane(allCpus(parallel), result(2, 3, { sequential: base, async: { ...ran(3), spans: spans("async", 3, true).map((s) => ({ ...s, threadId: 0, lane: "main", laneKind: "main" })) } })),
-    unclear: () => verdicts.concurrencyOnOneLane(result(2, 2, { eventLoop: { ...ran(1), spans: spans("eventLoop", 2, true) } }), result(2, 3, { async: { ...ran(3), spans: spans("async", 3, true) } })),
+    holds: () => concepts.concurrencyOnOneLane(allCpus(parallel), result(2, 3, { sequential: base, async: { ...ran(3), spans: spans("async", 3, true).map((s) => ({ ...s, threadId: 0, lane: "main", laneKind: "main" })) } })),
+    unclear: () => concepts.concurrencyOnOneLane(result(2, 2, { eventLoop: { ...ran(1), spans: spans("eventLoop", 2, true) } }), result(2, 3, { async: { ...ran(3), spans: spans("async", 3, true) } })),
   },
   "concepts.parallelism": {
-    holds: () => verdicts.parallelismNeedsCores(allCpus(parallel), pinned(1.0)),
-    differs: () => verdicts.parallelismNeedsCores(allCpus(parallel), pinned(1.9)),
-    unclear: () => verdicts.parallelismNeedsCores(allCpus(parallel), null),
-    "not measured": () => verdicts.parallelismNeedsCores(result(1, 2, { sequential: base, threads: { ...flat, spans: spans("threads", 2, true) } }), null),
+    holds: () => concepts.parallelismNeedsCores(allCpus(parallel), pinned(1.0)),
+    differs: () => concepts.parallelismNeedsCores(allCpus(parallel), pinned(1.9)),
+    unclear: () => concepts.parallelismNeedsCores(allCpus(parallel), null),
+    "not measured": () => concepts.parallelismNeedsCores(result(1, 2, { sequential: base, threads: { ...flat, spans: spans("threads", 2, true) } }), null),
   },
   "concepts.responsiveness": {
-    holds: () => verdicts.responsiveness(lag(2), lag(440), lag(3)),
-    unclear: () => verdicts.responsiveness(lag(300), lag(440), lag(3)),
+    holds: () => concepts.responsiveness(lag(2), lag(440), lag(3)),
+    unclear: () => concepts.responsiveness(lag(300), lag(440), lag(3)),
   },
   "gil.threads": {
-    holds: () => verdicts.gilThreads(cpython(gilBound, parallel)),
-    differs: () => verdicts.gilThreads(cpython(parallel, parallel)),
-    unclear: () => verdicts.gilThreads(cpython(gilBound, flat)),
-    "not measured": () => verdicts.gilThreads(cpython(gilBound, flat, 1)),
+    holds: () => gil.gilThreads(cpython(gilBound, parallel)),
+    differs: () => gil.gilThreads(cpython(parallel, parallel)),
+    unclear: () => gil.gilThreads(cpython(gilBound, flat)),
+    "not measured": () => gil.gilThreads(cpython(gilBound, flat, 1)),
   },
   "gil.processes": {
-    holds: () => verdicts.gilProcesses(cpython(gilBound, parallel)),
-    differs: () => verdicts.gilProcesses(cpython(gilBound, flat)),
-    unclear: () => verdicts.gilProcesses(cpython(gilBound, flat, 2, true)),
-    "not measured": () => pick(verdicts.gilNotMeasured("no CPython"), "gil.processes"),
+    holds: () => gil.gilProcesses(cpython(gilBound, parallel)),
+    differs: () => gil.gilProcesses(cpython(gilBound, flat)),
+    unclear: () => gil.gilProcesses(cpython(gilBound, flat, 2, true)),
+    "not measured": () => pick(gil.gilNotMeasured("no CPython"), "gil.processes"),
   },
   "gil.c-code": {
-    holds: () => verdicts.gilReleasedByC(cpython(parallel, parallel)),
-    differs: () => verdicts.gilReleasedByC(cpython(gilBound, parallel)),
-    unclear: () => verdicts.gilReleasedByC(cpython(gilBound, flat)),
-    "not measured": () => verdicts.gilReleasedByC(null),
+    holds: () => gil.gilReleasedByC(cpython(parallel, parallel)),
+    differs: () => gil.gilReleasedByC(cpython(gilBound, parallel)),
+    unclear: () => gil.gilReleasedByC(cpython(gilBound, flat)),
+    "not measured": () => gil.gilReleasedByC(null),
   },
   "gil.node-threads": {
-    differs: () => verdicts.nodeThreadsParallel(node(parallel, parallel)),
-    holds: () => verdicts.nodeThreadsParallel(node(flat, parallel)),
-    unclear: () => verdicts.nodeThreadsParallel(node(flat, flat)),
-    "not measured": () => verdicts.nodeThreadsParallel(node(flat, flat, 1)),
+    differs: () => gil.nodeThreadsParallel(node(parallel, parallel)),
+    holds: () => gil.nodeThreadsParallel(node(flat, parallel)),
+    unclear: () => gil.nodeThreadsParallel(node(flat, flat)),
+    "not measured": () => gil.nodeThreadsParallel(node(flat, flat, 1)),
   },
   "approaches.startup": {
-    holds: () => verdicts.startupCosts(nodeStartups, startups([0.01, 0.012, 0.011], [0.09, 0.1, 0.095], [1.3, 1.4, 1.35])),
-    differs: () => verdicts.startupCosts(nodeStartups, startups([0.01, 0.012, 0.011], [80, 82, 81], [50, 55, 52])),
-    unclear: () => verdicts.startupCosts(nodeStartups, startups([0.01, 0.012, 0.011], [5, 60, 20], [30, 60, 45])),
-    "not measured": () => verdicts.startupCosts(nodeStartups, null),
+    holds: () => approaches.startupCosts(nodeStartups, startups([0.01, 0.012, 0.011], [0.09, 0.1, 0.095], [1.3, 1.4, 1.35])),
+    differs: () => approaches.startupCosts(nodeStartups, startups([0.01, 0.012, 0.011], [80, 82, 81], [50, 55, 52])),
+    unclear: () => approaches.startupCosts(nodeStartups, startups([0.01, 0.012, 0.011], [5, 60, 20], [30, 60, 45])),
+    "not measured": () => approaches.startupCosts(nodeStartups, null),
   },
   "approaches.memory": {
-    holds: () => verdicts.memoryCosts(nodeMemory, memory(17_000)),
-    differs: () => verdicts.memoryCosts(nodeMemory, memory(2e6)),
-    unclear: () => verdicts.memoryCosts(nodeMemory, memory(5e5)),
-    "not measured": () => verdicts.memoryCosts(nodeMemory, null),
+    holds: () => approaches.memoryCosts(nodeMemory, memory(17_000)),
+    differs: () => approaches.memoryCosts(nodeMemory, memory(2e6)),
+    unclear: () => approaches.memoryCosts(nodeMemory, memory(5e5)),
+    "not measured": () => approaches.memoryCosts(nodeMemory, null),
   },
   "approaches.cooperative": {
-    holds: () => verdicts.cooperativeSwitching(lag(400), lag(5)),
-    unclear: () => verdicts.cooperativeSwitching(lag(5), lag(5)),
+    holds: () => approaches.cooperativeSwitching(lag(400), lag(5)),
+    unclear: () => approaches.cooperativeSwitching(lag(5), lag(5)),
   },
   "approaches.preemptive": {
-    holds: () => verdicts.preemptiveThreads(preemption(true, 2)),
-    differs: () => verdicts.preemptiveThreads(preemption(false, 2)),
-    "not measured": () => verdicts.preemptiveThreads(preemption(true, 4)),
+    holds: () => approaches.preemptiveThreads(preemption(true, 2)),
+    differs: () => approaches.preemptiveThreads(preemption(false, 2)),
+    "not measured": () => approaches.preemptiveThreads(preemption(true, 4)),
   },
   "proscons.async-one-thread": {
-    holds: () => verdicts.asyncBoundToOneThread(summarize([1.0, 1.01, 0.99])),
-    unclear: () => verdicts.asyncBoundToOneThread(summarize([1.6, 1.6, 1.6])),
+    holds: () => judging.asyncBoundToOneThread(summarize([1.0, 1.01, 0.99])),
+    unclear: () => judging.asyncBoundToOneThread(summarize([1.6, 1.6, 1.6])),
   },
   "proscons.switch-cost": {
-    holds: () => verdicts.switchCosts(nodeSwitches, switches([0.04, 0.05, 0.045, 0.04, 0.06])),
-    differs: () => verdicts.switchCosts(nodeSwitches, switches([0.003, 0.0035, 0.0032, 0.0036, 0.003])),
-    unclear: () => verdicts.switchCosts(nodeSwitches, switches([0.003, 0.03, 0.005, 0.025, 0.008])),
-    "not measured": () => verdicts.switchCosts(nodeSwitches, null),
+    holds: () => prosAndCons.switchCosts(nodeSwitches, switches([0.04, 0.05, 0.045, 0.04, 0.06])),
+    differs: () => prosAndCons.switchCosts(nodeSwitches, switches([0.003, 0.0035, 0.0032, 0.0036, 0.003])),
+    unclear: () => prosAndCons.switchCosts(nodeSwitches, switches([0.003, 0.03, 0.005, 0.025, 0.008])),
+    "not measured": () => prosAndCons.switchCosts(nodeSwitches, null),
   },
   "proscons.threads-best-for": {
-    differs: () => verdicts.threadsBestFor(summarize([1.9, 1.92, 1.95]), 2),
-    holds: () => verdicts.threadsBestFor(summarize([1.0, 1.02, 1.01]), 2, null, { speedup: summarize([1.9, 1.92, 1.95]), busy: null }),
-    unclear: () => verdicts.threadsBestFor(summarize([1.0, 1.02, 1.01]), 2),
-    "not measured": () => verdicts.threadsBestFor(summarize([1.0, 1.02, 1.01]), 1),
+    differs: () => prosAndCons.threadsBestFor(summarize([1.9, 1.92, 1.95]), 2),
+    holds: () => prosAndCons.threadsBestFor(summarize([1.0, 1.02, 1.01]), 2, null, { speedup: summarize([1.9, 1.92, 1.95]), busy: null }),
+    unclear: () => prosAndCons.threadsBestFor(summarize([1.0, 1.02, 1.01]), 2),
+    "not measured": () => prosAndCons.threadsBestFor(summarize([1.0, 1.02, 1.01]), 1),
   },
   "examples.cpu-python-threads": {
-    holds: () => pick(verdicts.cpuExamples(node(parallel, parallel), cpython(gilBound, parallel)), "examples.cpu-python-threads"),
-    differs: () => pick(verdicts.cpuExamples(node(parallel, parallel), cpython(ran(1.9, 1.95), parallel)), "examples.cpu-python-threads"),
-    unclear: () => pick(verdicts.cpuExamples(node(parallel, parallel), cpython(gilBound, flat)), "examples.cpu-python-threads"),
-    "not measured": () => pick(verdicts.cpuExamples(node(parallel, parallel), null), "examples.cpu-python-threads"),
+    holds: () => pick(cpuBound.cpuExamples(node(parallel, parallel), cpython(gilBound, parallel)), "examples.cpu-python-threads"),
+    differs: () => pick(cpuBound.cpuExamples(node(parallel, parallel), cpython(ran(1.9, 1.95), parallel)), "examples.cpu-python-threads"),
+    unclear: () => pick(cpuBound.cpuExamples(node(parallel, parallel), cpython(gilBound, flat)), "examples.cpu-python-threads"),
+    "not measured": () => pick(cpuBound.cpuExamples(node(parallel, parallel), null), "examples.cpu-python-threads"),
   },
   "examples.cpu-python-processes": {
-    holds: () => pick(verdicts.cpuExamples(node(parallel, parallel), cpython(gilBound, parallel)), "examples.cpu-python-processes"),
-    differs: () => pick(verdicts.cpuExamples(node(parallel, parallel), cpython(gilBound, ran(1.3, 1.9))), "examples.cpu-python-processes"),
-    unclear: () => pick(verdicts.cpuExamples(node(parallel, parallel), cpython(gilBound, ran(noisy, 1.9))), "examples.cpu-python-processes"),
-    "not measured": () => pick(verdicts.cpuExamples(node(parallel, parallel), null), "examples.cpu-python-processes"),
+    holds: () => pick(cpuBound.cpuExamples(node(parallel, parallel), cpython(gilBound, parallel)), "examples.cpu-python-processes"),
+    differs: () => pick(cpuBound.cpuExamples(node(parallel, parallel), cpython(gilBound, ran(1.3, 1.9))), "examples.cpu-python-processes"),
+    unclear: () => pick(cpuBound.cpuExamples(node(parallel, parallel), cpython(gilBound, ran(noisy, 1.9))), "examples.cpu-python-processes"),
+    "not measured": () => pick(cpuBound.cpuExamples(node(parallel, parallel), null), "examples.cpu-python-processes"),
   },
   "examples.cpu-node-threads": {
-    differs: () => pick(verdicts.cpuExamples(node(parallel, parallel), null), "examples.cpu-node-threads"),
-    holds: () => pick(verdicts.cpuExamples(node(flat, parallel), null), "examples.cpu-node-threads"),
-    unclear: () => pick(verdicts.cpuExamples(node(flat, flat), null), "examples.cpu-node-threads"),
-    "not measured": () => pick(verdicts.cpuExamples(node(flat, flat, 1), null), "examples.cpu-node-threads"),
+    differs: () => pick(cpuBound.cpuExamples(node(parallel, parallel), null), "examples.cpu-node-threads"),
+    holds: () => pick(cpuBound.cpuExamples(node(flat, parallel), null), "examples.cpu-node-threads"),
+    unclear: () => pick(cpuBound.cpuExamples(node(flat, flat), null), "examples.cpu-node-threads"),
+    "not measured": () => pick(cpuBound.cpuExamples(node(flat, flat, 1), null), "examples.cpu-node-threads"),
   },
   "examples.cpu-node-processes": {
-    holds: () => pick(verdicts.cpuExamples(node(parallel, parallel), null), "examples.cpu-node-processes"),
-    differs: () => pick(verdicts.cpuExamples(node(parallel, ran(1.05, 1.9)), null), "examples.cpu-node-processes"),
-    unclear: () => pick(verdicts.cpuExamples(node(parallel, ran(noisy)), null), "examples.cpu-node-processes"),
-    "not measured": () => pick(verdicts.cpuExamples(node(flat, flat, 1), null), "examples.cpu-node-processes"),
+    holds: () => pick(cpuBound.cpuExamples(node(parallel, parallel), null), "examples.cpu-node-processes"),
+    differs: () => pick(cpuBound.cpuExamples(node(parallel, ran(1.05, 1.9)), null), "examples.cpu-node-processes"),
+    unclear: () => pick(cpuBound.cpuExamples(node(parallel, ran(noisy)), null), "examples.cpu-node-processes"),
+    "not measured": () => pick(cpuBound.cpuExamples(node(flat, flat, 1), null), "examples.cpu-node-processes"),
   },
   "examples.io-threads": {
-    holds: () => pick(verdicts.ioExamples(blocking(steady(1.95), steady(1)), null), "examples.io-threads"),
-    differs: () => pick(verdicts.ioExamples(blocking(steady(1.0), steady(1)), null), "examples.io-threads"),
-    unclear: () => pick(verdicts.ioExamples(blocking([1.2, 2.0, 1.7], steady(1)), null), "examples.io-threads"),
+    holds: () => pick(waiting.ioExamples(blocking(steady(1.95), steady(1)), null), "examples.io-threads"),
+    differs: () => pick(waiting.ioExamples(blocking(steady(1.0), steady(1)), null), "examples.io-threads"),
+    unclear: () => pick(waiting.ioExamples(blocking([1.2, 2.0, 1.7], steady(1)), null), "examples.io-threads"),
   },
   "examples.io-blocking-loop": {
-    holds: () => pick(verdicts.ioExamples(blocking(steady(1.95), steady(1)), null), "examples.io-blocking-loop"),
-    unclear: () => pick(verdicts.ioExamples(blocking(steady(1.95), steady(1.9)), null), "examples.io-blocking-loop"),
+    holds: () => pick(waiting.ioExamples(blocking(steady(1.95), steady(1)), null), "examples.io-blocking-loop"),
+    unclear: () => pick(waiting.ioExamples(blocking(steady(1.95), steady(1.9)), null), "examples.io-blocking-loop"),
   },
   "examples.io-python-threads": {
-    holds: () => pick(verdicts.ioExamples(blocking(steady(1.95), steady(1)), sleeps(steady(1.95))), "examples.io-python-threads"),
-    differs: () => pick(verdicts.ioExamples(blocking(steady(1.95), steady(1)), sleeps(steady(1.0))), "examples.io-python-threads"),
-    unclear: () => pick(verdicts.ioExamples(blocking(steady(1.95), steady(1)), sleeps([1.2, 2.0, 1.7])), "examples.io-python-threads"),
-    "not measured": () => pick(verdicts.ioExamples(blocking(steady(1.95), steady(1)), null), "examples.io-python-threads"),
+    holds: () => pick(waiting.ioExamples(blocking(steady(1.95), steady(1)), sleeps(steady(1.95))), "examples.io-python-threads"),
+    differs: () => pick(waiting.ioExamples(blocking(steady(1.95), steady(1)), sleeps(steady(1.0))), "examples.io-python-threads"),
+    unclear: () => pick(waiting.ioExamples(blocking(steady(1.95), steady(1)), sleeps([1.2, 2.0, 1.7])), "examples.io-python-threads"),
+    "not measured": () => pick(waiting.ioExamples(blocking(steady(1.95), steady(1)), null), "examples.io-python-threads"),
   },
   "examples.async-many": {
-    holds: () => verdicts.asyncExamples(nodePoints, 100, [{ copies: 1, wallMs: 101 }, { copies: 10_000, wallMs: 180 }]),
-    differs: () => verdicts.asyncExamples(nodePoints, 100, [{ copies: 1, wallMs: 101 }, { copies: 10_000, wallMs: 2_000 }]),
-    "not measured": () => verdicts.asyncExamples(nodePoints, 100, null),
+    holds: () => waiting.asyncExamples(nodePoints, 100, [{ copies: 1, wallMs: 101 }, { copies: 10_000, wallMs: 180 }]),
+    differs: () => waiting.asyncExamples(nodePoints, 100, [{ copies: 1, wallMs: 101 }, { copies: 10_000, wallMs: 2_000 }]),
+    "not measured": () => waiting.asyncExamples(nodePoints, 100, null),
   },
   "decision.cpu": {
-    differs: () => verdicts.cpuScales(curve(1.9, 1.9), 2),
-    holds: () => verdicts.cpuScales(curve(1.0, 1.9), 2),
-    unclear: () => verdicts.cpuScales(curve(1.0, 1.0), 2),
-    "not measured": () => verdicts.cpuScales(curve(1.0, 1.0, 1), 1),
+    differs: () => choosing.cpuScales(curve(1.9, 1.9), 2),
+    holds: () => choosing.cpuScales(curve(1.0, 1.9), 2),
+    unclear: () => choosing.cpuScales(curve(1.0, 1.0), 2),
+    "not measured": () => choosing.cpuScales(curve(1.0, 1.0, 1), 1),
   },
   "decision.moderate-waiting": {
-    holds: () => verdicts.moderateWaiting(waits(steady(7))),
-    differs: () => verdicts.moderateWaiting(waits(steady(1.1))),
-    unclear: () => verdicts.moderateWaiting(waits([2, 8, 5])),
-    "not measured": () => verdicts.moderateWaiting(waits(null)),
+    holds: () => choosing.moderateWaiting(waits(steady(7))),
+    differs: () => choosing.moderateWaiting(waits(steady(1.1))),
+    unclear: () => choosing.moderateWaiting(waits([2, 8, 5])),
+    "not measured": () => choosing.moderateWaiting(waits(null)),
   },
   "decision.massive-waiting": {
-    holds: () => verdicts.massiveWaiting(nodeAsync, nodePool, connections(conn(7_600), conn(23_300))),
-    differs: () => verdicts.massiveWaiting(nodeAsync, nodePool, connections(conn(7_600), conn(6_000))),
-    unclear: () => verdicts.massiveWaiting(nodeAsync, nodePool, connections(conn(7_600), conn(11_000))),
-    "not measured": () => verdicts.massiveWaiting(nodeAsync, nodePool, null),
+    holds: () => choosing.massiveWaiting(nodeAsync, nodePool, connections(conn(7_600), conn(23_300))),
+    differs: () => choosing.massiveWaiting(nodeAsync, nodePool, connections(conn(7_600), conn(6_000))),
+    unclear: () => choosing.massiveWaiting(nodeAsync, nodePool, connections(conn(7_600), conn(11_000))),
+    "not measured": () => choosing.massiveWaiting(nodeAsync, nodePool, null),
   },
   "decision.shared-threads": {
     holds: () => shared("decision.shared-threads", { plain: 5, atomic: 0, locked: 0 }),
@@ -256,10 +257,10 @@ const OUTCOMES: Readonly<Record<string, Partial<Record<Verdict, () => Claim>>>> 
     unclear: () => shared("decision.shared-threads", { plain: 0, atomic: 0, locked: 0 }, 1),
   },
   "decision.shared-python": {
-    holds: () => verdicts.cpythonSharedCounter(pyCounter([0, 12_000, 3], [0, 0, 0], "3.9.18")),
-    differs: () => verdicts.cpythonSharedCounter(pyCounter([0, 0, 0], [0, 0, 0], "3.11.7")),
-    unclear: () => verdicts.cpythonSharedCounter(pyCounter([5, 0, 0], [0, 2, 0], "3.11.7")),
-    "not measured": () => verdicts.cpythonSharedCounter(null),
+    holds: () => sharedState.cpythonSharedCounter(pyCounter([0, 12_000, 3], [0, 0, 0], "3.9.18")),
+    differs: () => sharedState.cpythonSharedCounter(pyCounter([0, 0, 0], [0, 0, 0], "3.11.7")),
+    unclear: () => sharedState.cpythonSharedCounter(pyCounter([5, 0, 0], [0, 2, 0], "3.11.7")),
+    "not measured": () => sharedState.cpythonSharedCounter(null),
   },
   "decision.shared-async": {
     holds: () => shared("decision.shared-async", { plain: 5, atomic: 0, locked: 0 }),
@@ -273,30 +274,38 @@ const OUTCOMES: Readonly<Record<string, Partial<Record<Verdict, () => Claim>>>> 
 
 /** Runs that went wrong: each must be unclear, whatever the claim. */
 const BROKEN_RUNS: readonly { readonly what: string; readonly claim: () => Claim }[] = [
-  { what: "Node's threads fell short and no processes ran beside them", claim: () => verdicts.nodeThreadsParallel(node(flat, null)) },
-  { what: "Node's threads and processes both fell short (05)", claim: () => pick(verdicts.cpuExamples(node(flat, flat), null), "examples.cpu-node-threads") },
-  { what: "04's threads fell short with no processes to compare", claim: () => verdicts.threadsBestFor(summarize([1.0, 1.02, 1.01]), 2) },
-  { what: "the curve's threads and processes both fell short", claim: () => verdicts.cpuScales(curve(1.0, 1.0), 2) },
-  { what: "worker threads on free cores did not work at once", claim: () => verdicts.parallelismNeedsCores(allCpus(flat), pinned(1.0)) },
-  { what: "CPython's threads and processes both fell short on C code", claim: () => verdicts.gilReleasedByC(cpython(gilBound, flat)) },
+  { what: "Node's threads fell short and no processes ran beside them", claim: () => gil.nodeThreadsParallel(node(flat, null)) },
+  { what: "Node's threads and processes both fell short (05)", claim: () => pick(cpuBound.cpuExamples(node(flat, flat), null), "examples.cpu-node-threads") },
+  { what: "04's threads fell short with no processes to compare", claim: () => prosAndCons.threadsBestFor(summarize([1.0, 1.02, 1.01]), 2) },
+  { what: "the curve's threads and processes both fell short", claim: () => choosing.cpuScales(curve(1.0, 1.0), 2) },
+  { what: "worker threads on free cores did not work at once", claim: () => concepts.parallelismNeedsCores(allCpus(flat), pinned(1.0)) },
+  { what: "CPython's threads and processes both fell short on C code", claim: () => gil.gilReleasedByC(cpython(gilBound, flat)) },
   { what: "Atomics.add lost an update", claim: () => shared("decision.shared-threads", { plain: 5, atomic: 1, locked: 0 }) },
-  { what: "the event loop ran two CPU copies at once", claim: () => verdicts.concurrencyOnOneLane(result(2, 2, { eventLoop: { ...ran(1), spans: spans("eventLoop", 2, true) } }), result(2, 3, { async: { ...ran(3), spans: spans("async", 3, true) } })) },
-  { what: "blocking waits overlapped on one thread", claim: () => pick(verdicts.ioExamples(blocking(steady(1.95), steady(1.9)), null), "examples.io-blocking-loop") },
-  { what: "CPython's Lock lost an update", claim: () => verdicts.cpythonSharedCounter(pyCounter([5, 0, 0], [0, 2, 0], "3.11.7")) },
-  { what: "the threads never held all the connections at once", claim: () => verdicts.massiveWaiting(nodeAsync, nodePool, connections(conn(7_600), conn(23_300, 0, 3_000))) },
-  { what: "both ways lost requests", claim: () => verdicts.massiveWaiting(nodeAsync, nodePool, connections(conn(7_600, 40), conn(23_300, 12))) },
+  { what: "the event loop ran two CPU copies at once", claim: () => concepts.concurrencyOnOneLane(result(2, 2, { eventLoop: { ...ran(1), spans: spans("eventLoop", 2, true) } }), result(2, 3, { async: { ...ran(3), spans: spans("async", 3, true) } })) },
+  { what: "blocking waits overlapped on one thread", claim: () => pick(waiting.ioExamples(blocking(steady(1.95), steady(1.9)), null), "examples.io-blocking-loop") },
+  { what: "CPython's Lock lost an update", claim: () => sharedState.cpythonSharedCounter(pyCounter([5, 0, 0], [0, 2, 0], "3.11.7")) },
+  { what: "the threads never held all the connections at once", claim: () => choosing.massiveWaiting(nodeAsync, nodePool, connections(conn(7_600), conn(23_300, 0, 3_000))) },
+  { what: "both ways lost requests", claim: () => choosing.massiveWaiting(nodeAsync, nodePool, connections(conn(7_600, 40), conn(23_300, 12))) },
   { what: "the messages did not add up", claim: () => shared("decision.shared-processes", { plain: 5, atomic: 0, locked: 0 }, 2, race, { sum: 9, expected: 10 }) },
 ];
 
-/** Every claim id the verdict functions can return, read from their source. */
+/** Every claim id the verdict functions can return, read from the chapters' source and the judging they share. */
 function claimIds(): string[] {
-  const source = readFileSync(path.join(process.cwd(), "src", "course", "verdicts.ts"), "utf8");
+  const dir = path.join(process.cwd(), "src", "course");
+  const files = [path.join(dir, "judging.ts"), ...readdirSync(path.join(dir, "chapters")).map((name) => path.join(dir, "chapters", name))];
+  const source = files.map((file) => readFileSync(file, "utf8")).join("\n");
   return [...new Set([...source.matchAll(/(?:id: |notMeasuredInCPython\()"([a-z]+\.[a-z-]+)"/g)].map((m) => m[1]!))].sort();
 }
 
 describe("every verdict can come out each way it names", () => {
   it("the table covers every claim the verdicts can return", () => {
     assert.deepEqual(Object.keys(OUTCOMES).sort(), claimIds());
+  });
+
+  it("the registry's chapters declare exactly those claims, each in one chapter", () => {
+    const declared = CHAPTERS.flatMap((c) => c.claims);
+    assert.equal(new Set(declared).size, declared.length, "no claim in two chapters");
+    assert.deepEqual([...declared].sort(), claimIds());
   });
 
   for (const [id, outcomes] of Object.entries(OUTCOMES)) {
@@ -335,7 +344,7 @@ describe("a run that went wrong is unclear, never evidence for either side", () 
       const r = result(2, 2, { sequential: { ...base, spans: copies("sequential", 150, 150) }, threads: parallel, processes });
       return { ...r, noise: { ...r.noise, steal } };
     };
-    const reason = (r: CompareResult): string => pick(verdicts.cpuExamples(r, null), "examples.cpu-node-processes").reason;
+    const reason = (r: CompareResult): string => pick(cpuBound.cpuExamples(r, null), "examples.cpu-node-processes").reason;
     assert.match(reason(run({ ...ran(1.3, 1.95), spans: copies("processes", 230, 225) })), /^slower CPU: 1\.95 CPUs were busy at once; each copy had 98% of a CPU yet ran 1\.53x as long/);
     assert.match(reason(run({ ...ran(1.3, 1.3), spans: copies("processes", 230, 150) }, 0.3)), /^denied CPU: .*each copy had only 65% of a CPU while it ran: the hypervisor held back 30% of the machine's CPU time \(steal\)/);
     assert.match(reason(run({ ...ran(1.3, 1.3), spans: copies("processes", 230, 150) })), /^denied CPU: .*neither steal nor other programs explain it, so the copies shared CPUs with each other/);

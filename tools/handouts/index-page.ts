@@ -3,7 +3,7 @@
  * after it), the machine the notebooks ran on and the date. Self-contained: no script, no
  * request to anything but the handouts beside it.
  */
-import type { MachineDescription, PythonInfo } from "conclab";
+import { type MachineDescription, type PythonInfo } from "conclab";
 import { sourceText, type Notebook } from "../runner/nbformat";
 import { escapeHtml } from "../../kernel-ext/html";
 

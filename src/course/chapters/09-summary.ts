@@ -1,40 +1,7 @@
-/**
- * What 09 (the summary) does with the chapters' verdicts: gather them (saved results of this
- * machine and course version, or each chapter's short version run now), count them in a figure,
- * and say per theme how they fared.
- */
-import type { Figure } from "../figures/figure";
-import { loadResults, resultsSource, type Claim, type Verdict, type VerdictCounts } from "./claims";
-import { SECTIONS } from "./quick";
-
-/** One chapter's verdicts and where they come from. */
-export interface GatheredSection {
-  readonly section: string;
-  /** "measured …" from the saved results, or "short run now". */
-  readonly source: string;
-  readonly claims: readonly Claim[];
-}
-
-/**
- * Every chapter's verdicts, in reading order: the saved results where this machine and this
- * version of the course saved them, else the chapter's short version, run now (`onShortRun` is
- * told before each such run).
- */
-export async function gatherSections(options: { onShortRun?: (section: string) => void; resultsDir?: string } = {}): Promise<GatheredSection[]> {
-  const saved = loadResults(options.resultsDir);
-  const onShortRun = options.onShortRun ?? ((section: string) => console.log(`${section}: no saved results, running its short version…`));
-  const gathered: GatheredSection[] = [];
-  for (const [section, shortRun] of Object.entries(SECTIONS)) {
-    const found = saved.get(section);
-    if (found) {
-      gathered.push({ section, source: resultsSource(found), claims: [...found.claims] });
-    } else {
-      onShortRun(section);
-      gathered.push({ section, source: "short run now", claims: (await shortRun()).claims });
-    }
-  }
-  return gathered;
-}
+/** TODO header */
+import type { Figure } from "../../figures/figure";
+import type { Chapter } from "../chapter";
+import { type Claim, type Verdict, type VerdictCounts } from "../claims";
 
 /** The verdict counts as a bar chart, one bar per kind of outcome. */
 export function verdictCountsFigure(counts: VerdictCounts): Figure {
@@ -90,3 +57,11 @@ export function themeSentences(claims: readonly Claim[], themes: readonly Theme[
       : `${theme}: ${found.length - otherwise.length} of ${found.length} "${expect}"; otherwise here: ${otherwise.map((c) => `${c.id} "${c.verdict}" (${c.reason})`).join("; ")}`;
   });
 }
+
+export const chapter: Chapter = {
+  id: "09-summary",
+  title: "09 · Summary: every claim, every verdict",
+  question: "Which of the article's claims hold here, and which differ in Node by design?",
+  claims: [],
+  questions: [],
+};

@@ -1,0 +1,26 @@
+/**
+ * The course's chapters in reading order. Adding a chapter is its notebook, its module under
+ * `chapters/`, and its line here (an import, and its name in the list): the summary, the
+ * navigation, the structure test, the saved results and the README's table read CHAPTERS, and
+ * `conclab/course` exports each module under the name given here.
+ */
+import type { Chapter } from "./chapter";
+import * as overview from "./chapters/00-index";
+import * as concepts from "./chapters/01-core-concepts";
+import * as gil from "./chapters/02-the-gil";
+import * as approaches from "./chapters/03-approaches";
+import * as prosAndCons from "./chapters/04-pros-and-cons";
+import * as cpuBound from "./chapters/05-cpu-bound-examples";
+import * as waiting from "./chapters/06-waiting-examples";
+import * as choosing from "./chapters/07-choosing";
+import * as sharedState from "./chapters/08-shared-state";
+import * as summary from "./chapters/09-summary";
+
+export { overview, concepts, gil, approaches, prosAndCons, cpuBound, waiting, choosing, sharedState, summary };
+
+export const CHAPTERS: readonly Chapter[] = [overview, concepts, gil, approaches, prosAndCons, cpuBound, waiting, choosing, sharedState, summary].map((module) => module.chapter);
+
+/** The chapter whose notebook is `id` (e.g. `05-cpu-bound-examples`), or undefined. */
+export function chapterById(id: string): Chapter | undefined {
+  return CHAPTERS.find((c) => c.id === id);
+}
