@@ -1,7 +1,7 @@
 /** An exercise's check in a cell: passed, not yet (and what to change), or not decided by this run. */
 import type { ExerciseResult } from "../src/course/index";
 import { escapeHtml } from "./html";
-import { sendBundle, type MimeBundle } from "./tslab-channel";
+import { displayBundle, type MimeBundle } from "./tslab-channel";
 
 export function exerciseBundle(result: ExerciseResult): MimeBundle {
   const mark = result.passed === true ? "✔" : result.passed === false ? "✘" : "?";
@@ -15,6 +15,5 @@ export function exerciseBundle(result: ExerciseResult): MimeBundle {
 
 /** Shows the outcome of an exercise's check. */
 export function showCheck(result: ExerciseResult): void {
-  const bundle = exerciseBundle(result);
-  if (!sendBundle(bundle)) process.stdout.write(`${String(bundle["text/plain"])}\n`);
+  displayBundle(exerciseBundle(result));
 }

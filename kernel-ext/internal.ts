@@ -9,3 +9,4 @@ export { resetPlotlyInlining, figureHtml } from "./plotly-html";
 export { escapeHtml } from "./html";
 export { predictionBundle, outcomeBundle } from "./questions";
 export { exerciseBundle } from "./exercises";
+export { displayBundle } from "./tslab-channel";

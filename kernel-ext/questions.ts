@@ -6,7 +6,7 @@
 import type { Claim } from "../src/course/index";
 import { predictionOutcome, QUESTIONS, recordPrediction, type Choice, type Prediction, type PredictionOutcome, type Question } from "../src/course/index";
 import { escapeHtml } from "./html";
-import { sendBundle, type MimeBundle } from "./tslab-channel";
+import { displayBundle, type MimeBundle } from "./tslab-channel";
 
 const LETTERS: readonly Choice[] = ["a", "b", "c"];
 
@@ -53,13 +53,9 @@ export function outcomeBundle(outcome: PredictionOutcome): MimeBundle {
   };
 }
 
-function display(bundle: MimeBundle): void {
-  if (!sendBundle(bundle)) process.stdout.write(`${String(bundle["text/plain"])}\n`);
-}
-
 /** Records and shows your prediction for question `id` ("a", "b", "c"; "" until you choose). */
 export function predict(id: string, choice: string): void {
-  display(predictionBundle(recordPrediction(id, choice)));
+  displayBundle(predictionBundle(recordPrediction(id, choice)));
 }
 
 /**
@@ -72,5 +68,5 @@ export function reveal(claims: Claim | readonly Claim[]): void {
   if (asked.length === 0) {
     throw new RangeError(`claims must include a claim the course asks a question about (${Object.keys(QUESTIONS).join(", ")}), got ${list.map((c) => c.id).join(", ") || "none"}; pass the verdict that answers your prediction`);
   }
-  for (const claim of asked) display(outcomeBundle(predictionOutcome(claim)));
+  for (const claim of asked) displayBundle(outcomeBundle(predictionOutcome(claim)));
 }

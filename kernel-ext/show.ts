@@ -1,6 +1,6 @@
 import { typeError, type Figure } from "../src/index";
 import { figureHtml } from "./plotly-html";
-import { sendBundle, type MimeBundle } from "./tslab-channel";
+import { displayBundle, type MimeBundle } from "./tslab-channel";
 
 export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 
@@ -43,6 +43,5 @@ export function figureBundle(figure: Figure): MimeBundle {
  * kernel (a plain script) it prints the one-line text summary instead.
  */
 export function show(figure: Figure): void {
-  const bundle = figureBundle(figure);
-  if (!sendBundle(bundle)) process.stdout.write(`${String(bundle["text/plain"])}\n`);
+  displayBundle(figureBundle(figure));
 }

@@ -1,6 +1,6 @@
 /** table(rows): one display with HTML (Lab, handouts), Markdown and plain text of the same rows. */
 import { typeError } from "../src/index";
-import { sendBundle, type MimeBundle } from "./tslab-channel";
+import { displayBundle, type MimeBundle } from "./tslab-channel";
 import { escapeHtml } from "./html";
 
 export type Row = Readonly<Record<string, unknown>>;
@@ -75,6 +75,5 @@ export function tableBundle(rows: readonly Row[], options: TableOptions = {}): M
 
 /** Displays rows as a table in the cell; outside a kernel prints the plain-text table. */
 export function table(rows: readonly Row[], options: TableOptions = {}): void {
-  const bundle = tableBundle(rows, options);
-  if (!sendBundle(bundle)) process.stdout.write(`${String(bundle["text/plain"])}\n`);
+  displayBundle(tableBundle(rows, options));
 }

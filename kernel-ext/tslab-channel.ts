@@ -58,3 +58,8 @@ export function sendBundle(bundle: MimeBundle, options: { displayId?: string; up
   write({ data: bundle, metadata: {}, transient }, Boolean(options.update && options.displayId));
   return true;
 }
+
+/** Shows `bundle` in the cell as one display; outside a kernel (a plain script) prints its text/plain. */
+export function displayBundle(bundle: MimeBundle): void {
+  if (!sendBundle(bundle)) process.stdout.write(`${String(bundle["text/plain"])}\n`);
+}

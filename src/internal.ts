@@ -32,6 +32,7 @@ export { checkSendable, executeTask, ownPssBytes, type TaskMessage } from "./wor
 
 // Pools and strategies below compare()
 export { WorkerThreadPool } from "./pools/thread-pool";
+export { PoolLife, type PoolEnd } from "./pools/pool-life";
 export { ChildProcessPool } from "./pools/process-pool";
 export { STRATEGIES, strategyDescriptor, type StrategyDescriptor } from "./strategies/descriptors";
 export type { RunnerContext, RunRecord, StrategyRunner, TaskRecord } from "./strategies/strategy";

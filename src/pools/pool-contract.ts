@@ -10,16 +10,12 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * `open` runs tasks; `closing` lets the running ones finish and takes no more; `closed` and
- * `destroyed` (killed at once) hold nothing.
+ * `destroyed` (killed at once) hold nothing. pool-life.ts moves a pool between them.
  */
 export type PoolState = "open" | "closing" | "closed" | "destroyed";
 
 export function checkPoolSize(size: unknown, unit: "threads" | "child processes"): number {
   return checkInteger("size", size, 1, MAX_POOL_SIZE, `pass how many ${unit} to start, e.g. the number of copies`);
-}
-
-export function checkCloseTimeout(timeoutMs: unknown): number {
-  return checkInteger("options.timeoutMs", timeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS, 0, MAX_TIMER_MS, "pass how long to wait for running tasks, in milliseconds");
 }
 
 /** A pool a notebook keeps across cells and lends to experiments (`pools: { threads, processes }`). */
@@ -46,9 +42,4 @@ export interface ProcessPool extends KeptPool {
   readonly pids: number[];
   /** How many children were ever forked (size at start, plus one for each replaced child). */
   readonly spawned: number;
-}
-
-/** The error of a call to a pool that no longer runs tasks. */
-export function notOpen(kind: "thread" | "process", state: PoolState, create: string): Error {
-  return new Error(`this ${kind} pool is ${state} and runs no more tasks; create a new one with ${create}()`);
 }

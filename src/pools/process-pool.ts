@@ -6,7 +6,6 @@
  */
 import type { ChildProcess } from "node:child_process";
 import * as path from "node:path";
-import { trackPool, untrackPool } from "../runtime/lifecycle";
 import { AbortError, TaskError, TaskTimeoutError, checkInteger } from "../errors";
 import type { TaskRecord } from "../tasks/record";
 import { closureHint } from "../tasks/task-source";
@@ -14,7 +13,8 @@ import type { TaskMessage } from "../workers/execute";
 import { TASK_ERROR_MARK } from "../workers/process-child";
 import { exited, isRunning, killIfRunning, PARENT_PID_ENV } from "../runtime/child-life";
 import { withinGrace } from "../runtime/deadline";
-import { checkCloseTimeout, checkPoolSize, MAX_TIMER_MS, notOpen, type PoolState, type ProcessPool } from "./pool-contract";
+import { checkPoolSize, MAX_TIMER_MS, type PoolState, type ProcessPool } from "./pool-contract";
+import { PoolLife } from "./pool-life";
 
 /** The parts of worker-farm's Farm (lib/farm.js, 1.7.0) this wrapper uses; it has no types. */
 interface FarmCall {
@@ -99,10 +99,8 @@ export class ChildProcessPool implements ProcessPool {
   private readonly pending = new Map<FarmCallback, PendingCall>();
   private readonly drained = new Set<() => void>();
   private readonly exitHook = (): void => this.killAll();
-  private current: PoolState = "open";
+  private readonly life: PoolLife;
   private forked = 0;
-  private closing?: Promise<void>;
-  private stopping?: Promise<void>;
 
   private constructor(
     readonly size: number,
@@ -164,7 +162,12 @@ export class ChildProcessPool implements ProcessPool {
       receive(data);
     };
     process.on("exit", this.exitHook);
-    trackPool(this);
+    this.life = new PoolLife({
+      kind: "process",
+      pool: this,
+      drain: (timeoutMs) => this.drain(timeoutMs),
+      teardown: () => this.teardown(),
+    });
     // The child module exports `run` by name; without the list worker-farm calls the module itself.
     this.call = this.farm.setup(["run"]).run;
   }
@@ -183,12 +186,12 @@ export class ChildProcessPool implements ProcessPool {
   }
 
   get state(): PoolState {
-    return this.current;
+    return this.life.state;
   }
 
   /** Pids of the children now serving calls. */
   get pids(): number[] {
-    if (this.state === "closed" || this.state === "destroyed") return [];
+    if (this.life.ended) return [];
     return Object.values(this.farm.children)
       .map((entry) => entry.child)
       .filter((child) => isRunning(child) && child.pid !== undefined)
@@ -202,9 +205,8 @@ export class ChildProcessPool implements ProcessPool {
 
   /** Runs one copy in a child; resolves with its TaskRecord or rejects with a TaskError. */
   run(message: TaskMessage, options: ProcessRunOptions = {}): Promise<TaskRecord> {
-    if (this.state !== "open") {
-      return Promise.reject(notOpen("process", this.state, "createProcessPool"));
-    }
+    const refused = this.life.refusal();
+    if (refused) return Promise.reject(refused);
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(new AbortError());
     let timeoutMs: number | undefined;
@@ -270,7 +272,7 @@ export class ChildProcessPool implements ProcessPool {
     this.requeueScheduled = true;
     setImmediate(() => {
       this.requeueScheduled = false;
-      if ((this.state === "open" || this.state === "closing") && this.farm.callQueue.length > 0) this.farm.processQueue();
+      if (!this.life.ended && this.farm.callQueue.length > 0) this.farm.processQueue();
     });
   }
 
@@ -286,52 +288,40 @@ export class ChildProcessPool implements ProcessPool {
    * whatever still runs is killed as by destroy().
    */
   close(options: { timeoutMs?: number } = {}): Promise<void> {
-    if (this.state !== "open") return this.closing ?? this.stop("destroyed");
-    let timeoutMs: number;
-    try {
-      timeoutMs = checkCloseTimeout(options?.timeoutMs);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    this.current = "closing";
-    const deadline = Date.now() + timeoutMs;
-    this.closing = (async () => {
-      if (this.pending.size > 0) {
-        let notify = (): void => undefined;
-        const idle = new Promise<void>((resolve) => (notify = resolve));
-        this.drained.add(notify);
-        await withinGrace(idle, timeoutMs);
-        this.drained.delete(notify);
-      }
-      if (this.pending.size === 0 && !this.stopping) {
-        this.farm.end(); // tells each idle child to exit, and kills it after 100 ms if it does not
-        await withinGrace(Promise.all([...this.live].map(exited)), Math.max(0, deadline - Date.now()));
-      }
-      await this.stop("closed");
-    })();
-    return this.closing;
+    return this.life.close(options);
   }
 
   /** Kills every child now (SIGKILL) and resolves once they are gone; calls still running reject. */
   destroy(): Promise<void> {
-    return this.stop("destroyed");
+    return this.life.destroy();
   }
 
-  private stop(state: "closed" | "destroyed"): Promise<void> {
-    this.stopping ??= this.teardown(state);
-    return this.stopping;
+  /** close()'s wait: for the calls made, then for idle children to exit, both within `timeoutMs`. */
+  private async drain(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    if (this.pending.size > 0) {
+      let notify = (): void => undefined;
+      const idle = new Promise<void>((resolve) => (notify = resolve));
+      this.drained.add(notify);
+      await withinGrace(idle, timeoutMs);
+      this.drained.delete(notify);
+    }
+    // Unless destroy() came meanwhile and already kills them.
+    if (this.pending.size === 0 && this.life.state === "closing") {
+      this.farm.end(); // tells each idle child to exit, and kills it after 100 ms if it does not
+      await withinGrace(Promise.all([...this.live].map(exited)), Math.max(0, deadline - Date.now()));
+    }
   }
 
-  private async teardown(state: "closed" | "destroyed"): Promise<void> {
-    this.current = state;
+  /** Rejects the calls still running and kills every child, once (PoolLife calls it on close or destroy). */
+  private async teardown(): Promise<void> {
     process.off("exit", this.exitHook);
-    untrackPool(this);
     // worker-farm starts a child whenever it sees queued work: leave it none and no room for one.
     this.farm.callQueue.length = 0;
     this.farm.options.maxConcurrentWorkers = 0;
     for (const call of [...this.pending.values()]) {
       // Calls sharing the signal that aborted are rejected here, before their own listeners run.
-      call.reject(call.signal?.aborted ? new AbortError() : new Error(`task ${call.task} was stopped: its process pool was ${state} while it ran`));
+      call.reject(call.signal?.aborted ? new AbortError() : this.life.stoppedWhileRunning(call.task));
     }
     const children = [...this.live];
     this.killAll();

@@ -12,8 +12,8 @@ import { closureHint } from "../tasks/task-source";
 import type { TaskMessage } from "../workers/execute";
 import { Deadline, withinGrace } from "../runtime/deadline";
 import { keepAskingToStop } from "../runtime/stop-workers";
-import { trackPool, untrackPool } from "../runtime/lifecycle";
-import { checkCloseTimeout, checkPoolSize, notOpen, type PoolState, type ThreadPool } from "./pool-contract";
+import { checkPoolSize, type PoolState, type ThreadPool } from "./pool-contract";
+import { PoolLife } from "./pool-life";
 
 export interface ThreadPoolOptions {
   /** Number of worker threads (1 to MAX_POOL_SIZE, 256). */
@@ -48,9 +48,7 @@ export function threadTaskError(error: unknown, task: string, strategy: string):
 
 export class WorkerThreadPool implements ThreadPool {
   private readonly piscina: Piscina;
-  private current: PoolState = "open";
-  private closing?: Promise<void>;
-  private stopping?: Promise<void>;
+  private readonly life: PoolLife;
   readonly size: number;
 
   private constructor(options: ThreadPoolOptions) {
@@ -66,7 +64,12 @@ export class WorkerThreadPool implements ThreadPool {
     });
     // A worker that dies between tasks must not crash the kernel.
     this.piscina.on("error", () => undefined);
-    trackPool(this);
+    this.life = new PoolLife({
+      kind: "thread",
+      pool: this,
+      drain: (timeoutMs) => withinGrace(this.piscina.close(), timeoutMs),
+      teardown: () => this.teardown(),
+    });
   }
 
   /** Threads end with the process; nothing to kill synchronously. */
@@ -83,12 +86,13 @@ export class WorkerThreadPool implements ThreadPool {
   }
 
   get state(): PoolState {
-    return this.current;
+    return this.life.state;
   }
 
   /** Runs one copy on a free worker. Rejects with TaskTimeoutError, AbortError or TaskError. */
   async run(message: TaskMessage, options: { signal?: AbortSignal; timeoutMs?: number; strategy?: string } = {}): Promise<TaskRecord> {
-    if (this.current !== "open") throw notOpen("thread", this.current, "createThreadPool");
+    const refused = this.life.refusal();
+    if (refused) throw refused;
     const strategy = options.strategy ?? "threads";
     if (options.signal?.aborted) throw new AbortError();
     if (!options.timeoutMs) {
@@ -113,7 +117,7 @@ export class WorkerThreadPool implements ThreadPool {
   /** Why a task failed: aborted, stopped with the pool, or its own error. */
   private failure(error: unknown, task: string, strategy: string, signal: AbortSignal | undefined): Error {
     if (signal?.aborted) return new AbortError();
-    if (this.current === "closed" || this.current === "destroyed") return new Error(`task ${task} was stopped: its thread pool was ${this.current} while it ran`);
+    if (this.life.ended) return this.life.stoppedWhileRunning(task);
     return threadTaskError(error, task, strategy);
   }
 
@@ -122,31 +126,16 @@ export class WorkerThreadPool implements ThreadPool {
    * 10 s) whatever still runs is stopped as by destroy().
    */
   close(options: { timeoutMs?: number } = {}): Promise<void> {
-    if (this.current !== "open") return this.closing ?? this.stop("destroyed");
-    let timeoutMs: number;
-    try {
-      timeoutMs = checkCloseTimeout(options?.timeoutMs);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    this.current = "closing";
-    this.closing = withinGrace(this.piscina.close(), timeoutMs).then(() => this.stop("closed"));
-    return this.closing;
+    return this.life.close(options);
   }
 
   /** Terminates every worker now; running tasks reject. Safe to call twice. */
   destroy(): Promise<void> {
-    return this.stop("destroyed");
+    return this.life.destroy();
   }
 
-  private stop(state: "closed" | "destroyed"): Promise<void> {
-    this.stopping ??= this.teardown(state);
-    return this.stopping;
-  }
-
-  private async teardown(state: "closed" | "destroyed"): Promise<void> {
-    this.current = state;
-    untrackPool(this);
+  /** Ends the threads, once (PoolLife calls it on close or destroy). */
+  private async teardown(): Promise<void> {
     // A worker stopped by an abort or a timeout exits a moment later; when piscina hears of that
     // exit after destroy() has finished, it starts replacements up to minThreads, which then live
     // on in a destroyed pool. With no minimum it starts none.
