@@ -5,9 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { destroyAllPools } from "conclab";
-// Not in conclab/internal yet (src/internal.ts is being restructured): reached by its built path.
-import { PoolLife, type PoolEnd } from "conclab/internal";
+import { destroyAllPools, PoolLife, type PoolEnd } from "conclab/internal";
 
 /** A PoolLife over a stand-in pool whose drain ends when the test says so. */
 function stub(kind: "thread" | "process" = "thread") {
