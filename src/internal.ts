@@ -22,12 +22,13 @@ export { checkSendable, executeTask, ownPssBytes, type TaskMessage } from "./wor
 // Pools and strategies below compare()
 export { WorkerThreadPool } from "./pools/thread-pool";
 export { ChildProcessPool } from "./pools/process-pool";
-export { STRATEGIES, strategyDescriptor, type StrategyDescriptor } from "./strategies/descriptors";
+export { STRATEGIES, strategyDescriptor, UNIT_STRATEGIES, CPYTHON_UNITS, type StrategyDescriptor, type Placement, type UnitStrategy } from "./strategies/descriptors";
+export type { UnitOperations, CPythonUnitOperations, IdleMemory, HandoffSample } from "./strategies/unit-operations";
 export type { RunnerContext, RunRecord, StrategyRunner, TaskRecord } from "./strategies/strategy";
 export { createThreadsRunner } from "./strategies/threads";
 export { createProcessesRunner } from "./strategies/processes";
 export { createPythonRunner, REFERENCE_SCRIPT, type PythonMode } from "./strategies/python";
-export { UNIT_COSTS_SCRIPT, runPythonMeasurement } from "./measure/python-script";
+export { UNIT_COSTS_SCRIPT, runPythonMeasurement } from "./experiment/python-script";
 export { readInterpreter } from "./python";
 
 // Reference recordings: the recorder (npm run record-reference) and its file format; chapters show them through referenceView

@@ -2,9 +2,7 @@
  * The numbers 03 saves beside its claims, defined once: the chapter and its short version
  * (`quick.quickApproaches`) write them, 04 reads them back.
  */
-import type { MemoryPerUnit } from "../measure/memory-per-unit";
-import { measurePythonMemoryRounds, measurePythonStartup, type PythonStartupSamples } from "../measure/python-unit-costs";
-import type { StartupSamples } from "../measure/startup";
+import { measurePythonMemoryRounds, measurePythonStartup, type MemoryPerUnit, type PythonStartupSamples, type StartupSamples } from "../experiment/unit-costs";
 import { median } from "../measure/stats";
 import { findPython } from "../python";
 import type { UnitMemory } from "./verdicts";

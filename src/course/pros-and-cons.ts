@@ -5,8 +5,7 @@
  */
 import { formatBytes, formatDuration } from "../measure/format";
 import type { Stat } from "../measure/stats";
-import { measurePythonSwitches, type PythonSwitchSamples } from "../measure/python-unit-costs";
-import { measureSwitches, type SwitchSamples } from "../measure/switches";
+import { measurePythonSwitches, measureSwitches, type PythonSwitchSamples, type SwitchSamples } from "../experiment/unit-costs";
 import { findPython } from "../python";
 import { startExperiment } from "../runtime/lifecycle";
 import type { ApproachesData } from "./approaches-results";
