@@ -10,6 +10,7 @@ import { strategyDescriptor } from "../strategies/descriptors";
 import type { LoopLagResult } from "../measure/loop-lag";
 import type { Span } from "../measure/spans";
 import type { StartupSamples, SwitchSamples } from "../experiment/unit-costs";
+import { nodeUnitOf } from "../strategies/descriptors";
 import { median, pairedRatios } from "../measure/stats";
 import { byRepeat, cpuShareOfCopies, laneCount, maxConcurrency } from "./overlap";
 import { atLeast, atMost } from "./claims";
@@ -222,10 +223,9 @@ export function cpythonSwitchCaption(switches: readonly { readonly strategy: str
  */
 export function switchCostsCaption(switches: readonly SwitchSamples[]): string {
   const awaits = switches.find((s) => s.strategy === "async");
-  const names = { async: "two async tasks", threads: "two worker threads", processes: "two child processes" } as const;
   const parts = switches.map((s) => {
     const ratio = awaits && s !== awaits ? ` (${times(pairedRatios(s.samplesMs, awaits.samplesMs).median)} an await's)` : "";
-    return `${names[s.strategy]} ${handoffText(switches, s.strategy)}${ratio}`;
+    return `two ${nodeUnitOf(s.strategy)?.plural ?? s.strategy} ${handoffText(switches, s.strategy)}${ratio}`;
   });
   const rounds = Math.min(...switches.map((s) => s.samplesMs.length));
   const turn = awaits?.eventLoopTurnMs && awaits.eventLoopTurnMs.length > 0 ? ` Through a turn of the event loop (each awaiting a setImmediate), an async handoff took ${ms(median(awaits.eventLoopTurnMs))}.` : "";
