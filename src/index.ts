@@ -34,14 +34,14 @@ export { median, quantile, summarize, pairedRatios, interval, type Stat, type In
 export type { Span, LaneKind } from "./measure/spans";
 export { toChromeTrace, saveChromeTrace, type ChromeTrace, type ChromeTraceEvent } from "./measure/trace";
 export { loopLag, type LoopLagResult } from "./measure/loop-lag";
-export { measureMemory, type MemoryPerUnit, type MemoryUnit } from "./measure/memory-per-unit";
-export { measureStartup, type StartupSamples } from "./measure/startup";
-export { measureSwitches, type SwitchSamples, type SwitchOptions } from "./measure/switches";
+export { measureMemory, type MemoryPerUnit, type MemoryUnit } from "./experiment/unit-costs/memory";
+export { measureStartup, type StartupSamples } from "./experiment/unit-costs/startup";
+export { measureSwitches, type SwitchSamples, type SwitchOptions } from "./experiment/unit-costs/switches";
 export {
   measurePythonStartup, measurePythonMemory, measurePythonMemoryRounds, measurePythonSwitches,
   type PythonStartupSamples, type PythonMemoryPerUnit, type PythonMemorySamples, type PythonSwitchSamples, type PythonSwitchUnit, type PythonSwitchOptions,
-} from "./measure/python-unit-costs";
-export type { PythonMeasureOptions } from "./measure/python-script";
+} from "./experiment/unit-costs/python";
+export type { PythonMeasureOptions } from "./experiment/python-script";
 export { fileLimit, raiseFileLimit, type FileLimit, type FileLimitChange } from "./measure/file-limit";
 
 // Errors, and the helper that words a bad argument (parameter, what it must be, what it got, the fix)

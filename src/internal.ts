@@ -11,7 +11,7 @@ export { pythonInterpreterOf } from "./experiment/compare";
 export { NODE_STRATEGIES, PYTHON_STRATEGIES, MAX_PARALLEL_COPIES, MAX_EVENT_LOOP_COPIES } from "./strategies/descriptors";
 export { MAX_POOL_SIZE } from "./pools/pool-contract";
 export { CONFIDENCE } from "./measure/stats";
-export { PYTHON_DEFAULT_HANDOFFS, PYTHON_DEFAULT_MEMORY_COUNTS } from "./measure/python-unit-costs";
+export { PYTHON_DEFAULT_HANDOFFS, PYTHON_DEFAULT_MEMORY_COUNTS } from "./experiment/unit-costs";
 export { nowMs, turnEventLoop } from "./measure/clock";
 export { effectiveCpus, readCgroupLimits, type CgroupLimits, type CgroupRoots, type EffectiveCpus } from "./machine-limits";
 export { BUSY_SPREAD, BUSY_CONTENTION, COMPARE_DEFAULTS, suspicions } from "./experiment/compare";
@@ -34,12 +34,13 @@ export { checkSendable, executeTask, ownPssBytes, type TaskMessage } from "./wor
 export { WorkerThreadPool } from "./pools/thread-pool";
 export { PoolLife, type PoolEnd } from "./pools/pool-life";
 export { ChildProcessPool } from "./pools/process-pool";
-export { STRATEGIES, strategyDescriptor, type StrategyDescriptor } from "./strategies/descriptors";
+export { STRATEGIES, strategyDescriptor, UNIT_STRATEGIES, CPYTHON_UNITS, type StrategyDescriptor, type Placement, type UnitStrategy } from "./strategies/descriptors";
+export type { UnitOperations, CPythonUnitOperations, IdleMemory, HandoffSample } from "./strategies/unit-operations";
 export type { RunnerContext, RunRecord, StrategyRunner, TaskRecord } from "./strategies/strategy";
 export { createThreadsRunner } from "./strategies/threads";
 export { createProcessesRunner } from "./strategies/processes";
 export { createPythonRunner, REFERENCE_SCRIPT, type PythonMode } from "./strategies/python";
-export { UNIT_COSTS_SCRIPT, runPythonMeasurement } from "./measure/python-script";
+export { UNIT_COSTS_SCRIPT, runPythonMeasurement } from "./experiment/python-script";
 export { readInterpreter } from "./python";
 
 // Reference recordings: the recorder (npm run record-reference) and its file format; chapters show them through referenceView

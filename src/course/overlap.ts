@@ -22,9 +22,9 @@ export function byRepeat(spans: readonly Span[]): Span[][] {
   return [...groups.entries()].sort(([a], [b]) => a - b).map(([, group]) => group);
 }
 
-/** Distinct lanes the spans ran on. */
+/** Distinct lanes the spans ran on (pids repeat across hosts: the host is part of a lane). */
 export function laneCount(spans: readonly Span[]): number {
-  return new Set(spans.map((s) => `${s.pid}:${s.threadId}`)).size;
+  return new Set(spans.map((s) => `${s.host ?? ""}:${s.pid}:${s.threadId}`)).size;
 }
 
 /**

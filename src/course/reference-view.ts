@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { describeMachine } from "../environment";
 import type { CompareResult } from "../experiment/compare";
 import type { Stat } from "../measure/stats";
+import { measuredOnThisHost, STRATEGIES, STRATEGY_KEYS } from "../strategies/descriptors";
 import type { Figure, Trace } from "../figures/figure";
 import { axis, baseLayout, plotlyConfig, strategyColor, strategyName } from "../figures/style";
 import { readReference, type ReferenceRecording } from "./reference";
@@ -41,7 +42,9 @@ export interface ReferenceView {
   readonly sentence: string;
 }
 
-const PARALLEL: Readonly<Record<"node" | "python", readonly string[]>> = { node: ["threads", "processes"], python: ["python:threads", "python:processes"] };
+/** A runtime's parallel strategies on this machine, as the descriptors say: recordings are of one machine's CPUs. */
+const parallelOf = (runtime: "node" | "python"): readonly string[] =>
+  STRATEGY_KEYS.filter((key) => STRATEGIES[key].runtime === runtime && STRATEGIES[key].parallel && measuredOnThisHost(key));
 
 const busyText = (value: number): string => `${value.toFixed(2)} CPUs busy`;
 
@@ -68,7 +71,7 @@ function herePoints(here: CompareResult | readonly ScalingPoint[] | null): HereP
  */
 export function referenceView(runtime: "node" | "python", here: CompareResult | readonly ScalingPoint[] | null, options: { references?: readonly ReferenceRecording[] } = {}): ReferenceView {
   const cores = here !== null && !Array.isArray(here) ? (here as CompareResult).environment.cores : describeMachine().cores;
-  const mine = herePoints(here).filter((p) => PARALLEL[runtime].includes(p.strategy));
+  const mine = herePoints(here).filter((p) => parallelOf(runtime).includes(p.strategy));
   const candidates = (options.references ?? loadReferences()).filter((r) => r.curve.some((p) => p.runtime === runtime));
   const recording = [...candidates].sort((a, b) => b.machine.cores - a.machine.cores)[0] ?? null;
   const language = runtime === "python" ? "CPython" : "Node";
@@ -79,7 +82,7 @@ export function referenceView(runtime: "node" | "python", here: CompareResult | 
   const data: Trace[] = [];
   const parts: string[] = [];
   const top = recording.machine.cores;
-  for (const strategy of PARALLEL[runtime]) {
+  for (const strategy of parallelOf(runtime)) {
     const points = recording.curve.filter((p) => p.runtime === runtime && p.strategy === strategy && p.coresBusy !== null).sort((a, b) => a.copies - b.copies);
     if (points.length === 0) continue;
     data.push({

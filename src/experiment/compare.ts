@@ -17,9 +17,9 @@ import type { RunnerContext, RunRecord, StrategyRunner } from "../strategies/str
 import { portable, type TaskFunction, type TaskSource } from "../tasks/task-source";
 import { MemoryTracker, type MemorySummary } from "./memory";
 import type { RunResult } from "./run";
-import { checkArgs, checkCopies, checkSignal, checkTimeout, DEFAULT_TIMEOUT_MS, expandStrategy, isParallel, readTask } from "./options";
+import { checkArgs, checkCopies, checkSignal, checkTimeout, DEFAULT_TIMEOUT_MS, expandStrategy, readTask } from "./options";
 import { newProgressSink, startExperiment, type ProgressReport } from "../runtime/lifecycle";
-import { STRATEGIES, type Pools, type StrategyKey, type StrategyName } from "../strategies/descriptors";
+import { copiesAtOnce, measuredOnThisHost, STRATEGIES, type Pools, type StrategyKey, type StrategyName } from "../strategies/descriptors";
 
 export interface CompareProgress {
   readonly phase: "probe" | "prepare" | "run" | "done";
@@ -77,9 +77,12 @@ export interface StrategyResult {
    * CPython's against `python:sequential`. Null when that baseline was not run.
    */
   readonly speedup: Stat | null;
-  /** The best speedup possible here: min(copies, cores) for parallel strategies, 1 on one thread. */
+  /**
+   * The best speedup possible: min(copies, cores) for parallel strategies (the other host's cores,
+   * as the descriptor gives them, for copies that run there; copies when it says "unknown"), 1 on one thread.
+   */
   readonly idealSpeedup: number;
-  /** speedup.median / min(copies, cores). Null without a `sequential` run. */
+  /** speedup.median / min(copies, cores), cores as for idealSpeedup. Null without a `sequential` run. */
   readonly efficiency: number | null;
   /** Every copy of every timed run, on one clock. */
   readonly spans: readonly Span[];
@@ -98,6 +101,12 @@ export interface StrategyResult {
    * once, apart from how fast each ran: GIL-bound threads stay near 1 on any machine.
    */
   readonly coresBusy: Stat | null;
+  /**
+   * Readings this machine could not take, each with a sentence that says so: for copies that ran on
+   * another host, `coresBusy` (null above) and `memory` (the kernel's memory does not hold them;
+   * `memory.perLane` is what they reported). Absent where every reading was taken here.
+   */
+  readonly notMeasuredHere?: { readonly coresBusy: string; readonly memory: string };
   /** Why this result cannot be trusted, if it cannot; empty when it passed every check. */
   readonly suspect: readonly string[];
   /**
@@ -143,7 +152,17 @@ export const BUSY_SPREAD = 0.25;
 export const BUSY_CONTENTION = 0.15;
 
 function laneOf(task: RunRecord["tasks"][number]): string {
-  return laneName(task.laneKind, task.pid, task.threadId);
+  return laneName(task.laneKind, task.pid, task.threadId, task.host);
+}
+
+/** For a strategy whose copies ran on another host: what this machine's meters could not see, said for a reader. */
+function notMeasuredHere(key: StrategyKey, runs: readonly RunRecord[]): StrategyResult["notMeasuredHere"] {
+  const hosts = [...new Set(runs.flatMap((run) => run.tasks.map((t) => t.host ?? "a host that did not name itself")))];
+  const where = `${key}'s copies ran on ${hosts.length > 0 ? hosts.join(", ") : "another host"}`;
+  return {
+    coresBusy: `CPUs busy: not measured on this host (${where}; this machine's /proc sees none of their CPU time)`,
+    memory: `memory: not measured on this host (${where}; the kernel's memory holds none of them, memory.perLane is what each copy reported there)`,
+  };
 }
 
 /**
@@ -160,8 +179,12 @@ async function probeOneCopy(task: TaskSource, args: readonly unknown[], timeoutM
   }
 }
 
+/** Copies of a strategy whose parallel capacity is unknown (another host that did not say) are left out: timeoutMs bounds them. */
 function estimateTotalMs(perCopyMs: number, copies: number, keys: readonly StrategyKey[], rounds: number, cores: number): number {
-  return keys.reduce((sum, key) => sum + perCopyMs * (isParallel(key) ? Math.ceil(copies / cores) : copies) * rounds, 0);
+  return keys.reduce((sum, key) => {
+    const atOnce = copiesAtOnce(key, cores);
+    return atOnce === null ? sum : sum + perCopyMs * Math.ceil(copies / atOnce) * rounds;
+  }, 0);
 }
 
 /** The checks a result must pass to be shown as a lesson (exported for tests). */
@@ -182,7 +205,7 @@ export function suspicions(result: Omit<StrategyResult, "suspect">, baseline: St
   }
   if (result.idealSpeedup > 1 && speedup.median > result.idealSpeedup * (1 + tolerance)) {
     found.push(
-      `a speedup of ${speedup.median.toFixed(2)}x is above the ${result.idealSpeedup} that ${cores} core(s) allow for CPU-bound work: ` +
+      `a speedup of ${speedup.median.toFixed(2)}x is above the ${result.idealSpeedup} that ${measuredOnThisHost(result.strategy) ? `${cores} core(s)` : "the other host's cores"} allow for CPU-bound work: ` +
         "the sequential baseline was slowed down by something else; run it again",
     );
   }
@@ -276,8 +299,8 @@ async function refuseIfTooLong(plan: Plan, cores: number, signal: AbortSignal, o
   if (!onKernelThread || task.kind === "io") return;
   onProbe();
   const perCopyMs = await probeOneCopy(task, args, timeoutMs, signal);
-  // CPython's runs are left out: they are bounded by timeoutMs instead.
-  const nodeKeys = keys.filter((key) => STRATEGIES[key].runtime === "node");
+  // CPython's runs, and those on a host of unknown capacity, are left out: timeoutMs bounds them instead.
+  const nodeKeys = keys.filter((key) => STRATEGIES[key].runtime === "node" && copiesAtOnce(key, cores) !== null);
   const estimate = estimateTotalMs(perCopyMs, copies, nodeKeys, repeats + warmup, cores);
   if (estimate > maxTotalMs) {
     throw new RangeError(
@@ -325,7 +348,8 @@ class Measurements {
     const used = this.meter.stop();
     if (used.foreign !== null) this.contention.get(key)!.push(used.foreign);
     if (used.steal !== null) this.steal.get(key)!.push(used.steal);
-    if (used.coresBusy !== null) this.coresBusy.get(key)!.push(used.coresBusy);
+    // /proc sees only this machine: a reading for copies on another host would be this kernel's idling.
+    if (used.coresBusy !== null && measuredOnThisHost(key)) this.coresBusy.get(key)!.push(used.coresBusy);
     if (key === "sequential") {
       const cpu = process.cpuUsage(cpuBefore);
       this.sequentialCpuMs += (cpu.user + cpu.system) / 1000;
@@ -348,19 +372,22 @@ class Measurements {
       const wall = runs.map((r) => r.wallMs);
       const base = this.records.get(baselineOf(key))?.slice(0, done).map((r) => r.wallMs);
       const speedup = base ? pairedRatios(base, wall) : null;
+      const atOnce = Math.min(copies, copiesAtOnce(key, cores) ?? copies);
+      const atMost = Math.min(copies, STRATEGIES[key].placement.where === "other-host" ? atOnce : cores);
       const readings = (map: Map<StrategyKey, number[]>): Stat | null => (map.get(key)!.length >= runs.length ? summarize(map.get(key)!.slice(0, done)) : null);
       return {
         strategy: key,
         wallMs: summarize(wall),
         speedup,
-        idealSpeedup: isParallel(key) ? Math.min(copies, cores) : 1,
-        efficiency: speedup ? speedup.median / Math.min(copies, cores) : null,
+        idealSpeedup: atOnce,
+        efficiency: speedup ? speedup.median / atMost : null,
         spans: runs.flatMap((run, repeat) => run.tasks.map((t) => spanOf(key, repeat, t))),
         memory: this.trackers.get(key)!.summary(),
         contention: readings(this.contention),
         coresBusy: readings(this.coresBusy),
         results: [...(runs[runs.length - 1]?.tasks ?? [])].sort((a, b) => a.copy - b.copy).map((t) => t.result),
         ...(this.interpreters.has(key) ? { interpreter: this.interpreters.get(key)! } : {}),
+        ...(measuredOnThisHost(key) ? {} : { notMeasuredHere: notMeasuredHere(key, runs) }),
       };
     });
     const strategies: StrategyResult[] = partial.map((p) => {
@@ -402,7 +429,8 @@ function summaryLine(label: string, result: CompareResult, elapsedMs: number): s
     `(${fastest.wallMs.median.toFixed(0)} ms median); spread ${(noise.relativeSpread * 100).toFixed(0)}%` +
     (noise.contention === null ? "" : `, other programs took ${(noise.contention * 100).toFixed(0)}% of the CPU`) +
     (noise.busy ? " (busy machine)" : "") +
-    (flagged.length ? `; suspect: ${flagged.join(", ")}` : "")
+    (flagged.length ? `; suspect: ${flagged.join(", ")}` : "") +
+    strategies.map((s) => (s.notMeasuredHere ? `; ${s.strategy}: ${s.notMeasuredHere.coresBusy}` : "")).join("")
   );
 }
 

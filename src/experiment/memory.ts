@@ -3,6 +3,8 @@ import type { RunRecord } from "../strategies/strategy";
 
 export interface LaneMemory {
   readonly lane: string;
+  /** The host of that lane, for copies that ran on another host: its readings are what the copy reported there. */
+  readonly host?: string;
   /** V8 heap in use in that worker's isolate or child process after its last copy. */
   readonly heapUsedBytes?: number;
   /** Resident set of the process that ran it (for threads: the whole kernel process). */
@@ -52,8 +54,9 @@ export class MemoryTracker {
     clearInterval(this.timer);
     this.after = this.sample();
     for (const task of record?.tasks ?? []) {
-      if (task.laneKind === "main" || !laneOf) continue;
-      this.lanes.set(laneOf(task), { lane: laneOf(task), heapUsedBytes: task.heapUsedBytes, rssBytes: task.rssBytes, pssBytes: task.pssBytes });
+      if ((task.laneKind === "main" && task.host === undefined) || !laneOf) continue; // this process's own memory is measured above
+      const host = task.host === undefined ? {} : { host: task.host };
+      this.lanes.set(laneOf(task), { lane: laneOf(task), ...host, heapUsedBytes: task.heapUsedBytes, rssBytes: task.rssBytes, pssBytes: task.pssBytes });
     }
   }
 

@@ -18,10 +18,6 @@ export function expandStrategy(name: unknown, param: string): StrategyKey[] {
   return [...(GROUPS[name] ?? [strategyDescriptor(name)!.key as StrategyKey])];
 }
 
-export function isParallel(key: StrategyKey): boolean {
-  return STRATEGIES[key].parallel;
-}
-
 /** The strategy among `keys` that takes the fewest copies, whose limit holds for the call. */
 export function checkCopies(copies: unknown, keys: readonly StrategyKey[], param = "copies"): number {
   const tightest = keys.map((key) => STRATEGIES[key]).reduce((a, b) => (b.maxCopies.count < a.maxCopies.count ? b : a));

@@ -6,7 +6,7 @@
  */
 import { checkInteger, typeError } from "../errors";
 import type { PythonInterpreter } from "../python";
-import { checkPythonOptions, runPythonMeasurement, type PythonMeasureOptions } from "../measure/python-script";
+import { checkPythonOptions, runPythonMeasurement, type PythonMeasureOptions } from "./python-script";
 
 /** One run of the CPython counter: `threads × times` increments of one list cell. */
 export interface PythonCounterRun {

@@ -74,7 +74,7 @@ async function runWith<F extends TaskFunction>(options: RunOptions<F>, controlle
     progress.step("timed run", 0.5);
     const record = await runner.runOnce();
     progress.done(`timed run took ${record.wallMs.toFixed(0)} ms`);
-    tracker.stop(record, (t) => laneName(t.laneKind, t.pid, t.threadId));
+    tracker.stop(record, (t) => laneName(t.laneKind, t.pid, t.threadId, t.host));
     const tasks = [...record.tasks].sort((a, b) => a.copy - b.copy);
     return {
       strategy: key,

@@ -1,10 +1,12 @@
 import { rangeError, typeError } from "../errors";
-import type { MemoryPerUnit, MemoryUnit } from "../measure/memory-per-unit";
+import type { MemoryPerUnit, MemoryUnit } from "../experiment/unit-costs";
+import { nodeUnitOf, UNIT_STRATEGIES } from "../strategies/descriptors";
 import type { Figure } from "./figure";
 import { axis, baseLayout, checkFinite, checkNonEmptyArray, checkOptions, plotlyConfig, strategyColor } from "./style";
 import { formatBytes } from "../measure/format";
 
-const UNIT_NAMES: Readonly<Record<MemoryUnit, string>> = { async: "async task", threads: "worker thread", processes: "child process" };
+/** A unit's name in a reader's words, from its strategy's descriptor ("worker thread"). */
+const unitName = (strategy: MemoryUnit): string => nodeUnitOf(strategy)?.name ?? strategy;
 const METRICS: Readonly<Record<MemoryPerUnit["metric"], string>> = {
   heap: "V8 heap growth of this thread",
   rss: "resident memory growth of this process",
@@ -44,7 +46,7 @@ export function memoryPerUnitFigure(measures: readonly MemoryPerUnit[], options?
   checkOptions("options", options, '{ title: "…" }');
   measures.forEach((m, i) => {
     if (typeof m !== "object" || m === null) throw typeError(`measures[${i}]`, "a MemoryPerUnit { strategy, count, bytesPerUnit, … }", m, FIX);
-    if (!Object.hasOwn(UNIT_NAMES, m.strategy)) throw rangeError(`measures[${i}].strategy`, 'one of "async", "threads", "processes"', m.strategy, FIX);
+    if (!nodeUnitOf(m.strategy)) throw rangeError(`measures[${i}].strategy`, `one of ${UNIT_STRATEGIES.map((key) => `"${key}"`).join(", ")}`, m.strategy, FIX);
     if (!Object.hasOwn(METRICS, m.metric)) throw rangeError(`measures[${i}].metric`, 'one of "heap", "rss", "pss", "rss-children"', m.metric, FIX);
     checkFinite(`measures[${i}].bytesPerUnit`, m.bytesPerUnit, 0, "memory cannot be negative; " + FIX);
     checkFinite(`measures[${i}].count`, m.count, 1, FIX);
@@ -52,7 +54,7 @@ export function memoryPerUnitFigure(measures: readonly MemoryPerUnit[], options?
 
   const seen = new Map<string, number>();
   const labels = measures.map((m) => {
-    const base = `${UNIT_NAMES[m.strategy]}<br>(${m.metric}, ${m.count.toLocaleString("en-US")} started)`;
+    const base = `${unitName(m.strategy)}<br>(${m.metric}, ${m.count.toLocaleString("en-US")} started)`;
     const n = (seen.get(base) ?? 0) + 1;
     seen.set(base, n);
     return n === 1 ? base : `${base} #${n}`;
@@ -76,7 +78,7 @@ export function memoryPerUnitFigure(measures: readonly MemoryPerUnit[], options?
         marker: { color: colors, line: { color: "#333333", width: 1 } },
         hovertext: measures.map(
           (m) =>
-            `<b>${UNIT_NAMES[m.strategy]}</b>: ${formatBytes(m.bytesPerUnit)} each<br>` +
+            `<b>${unitName(m.strategy)}</b>: ${formatBytes(m.bytesPerUnit)} each<br>` +
             `${formatBytes(m.totalBytes)} for ${m.count.toLocaleString("en-US")}<br>metric: ${m.metric} (${METRICS[m.metric]})`,
         ),
         hoverinfo: "text",

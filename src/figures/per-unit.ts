@@ -1,13 +1,11 @@
 /** Figures of one number per unit of concurrency, sampled: start-up latency and the cost of a switch. */
 import { formatDuration } from "../measure/format";
-import type { StartupSamples } from "../measure/startup";
-import type { SwitchSamples } from "../measure/switches";
+import type { StartupSamples, SwitchSamples } from "../experiment/unit-costs";
 import { median } from "../measure/stats";
+import { nodeUnitOf } from "../strategies/descriptors";
 import type { Figure } from "./figure";
 import { axis, baseLayout, checkNonEmptyArray, checkOptions, plotlyConfig, strategyColor } from "./style";
 
-const UNIT_NAMES = { async: "async task", threads: "worker thread", processes: "child process" } as const;
-const STRATEGY_OF = { async: "async", threads: "threads", processes: "processes" } as const;
 
 /** Samples of one unit of concurrency: start-up latencies, or times per handoff. */
 interface UnitSamples {
@@ -19,8 +17,9 @@ interface UnitSamples {
 function perUnitFigure(measures: readonly UnitSamples[], title: string, valueAxis: string): Figure {
   const floorMs = 0.00001; // a log axis cannot show 0: a sample that took "0 ms" is drawn at 0.01 µs
   const data = measures.flatMap((m) => {
-    const name = UNIT_NAMES[m.strategy];
-    const color = strategyColor(STRATEGY_OF[m.strategy]);
+    // The unit's name and colour are its strategy's, from the descriptor.
+    const name = nodeUnitOf(m.strategy)?.name ?? m.strategy;
+    const color = strategyColor(m.strategy);
     const mid = median(m.samplesMs);
     return [
       { type: "bar" as const, name: `${name} median`, x: [name], y: [Math.max(floorMs, mid)], marker: { color, opacity: 0.25 }, text: [formatDuration(mid)], textposition: "outside", hoverinfo: "y+name", showlegend: false },

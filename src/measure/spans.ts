@@ -10,8 +10,11 @@ export interface Span {
   /** Which copy of the task (0-based). */
   readonly copy: number;
   readonly laneKind: LaneKind;
-  /** A readable lane name: `main`, `thread 3`, `process 4711`. */
+  /** A readable lane name: `main`, `thread 3`, `process 4711`; on another host, `process 4711 on build-7`. */
   readonly lane: string;
+  /** The host that ran it, for copies that ran on another host (absent on this machine). */
+  readonly host?: string;
+  /** Its process id, on `host` where there is one. */
   readonly pid: number;
   /** worker_threads threadId (0 on the main thread), or the OS thread id for Python threads. */
   readonly threadId: number;
@@ -22,17 +25,24 @@ export interface Span {
   readonly cpuMs?: number;
 }
 
-export function laneName(kind: LaneKind, pid: number, threadId: number): string {
-  if (kind === "main") return "main";
-  return kind === "thread" ? `thread ${threadId}` : `process ${pid}`;
+/** The lane's name; a pid or thread id alone is ambiguous across hosts, so another host's lanes name it. */
+export function laneName(kind: LaneKind, pid: number, threadId: number, host?: string): string {
+  const local = kind === "main" ? "main" : kind === "thread" ? `thread ${threadId}` : `process ${pid}`;
+  return host === undefined ? local : `${local} on ${host}`;
 }
 
 /** The span of one copy, from what the context that ran it reported. */
 export function spanOf(
   strategy: string,
   repeat: number,
-  copy: { readonly copy: number; readonly laneKind: LaneKind; readonly pid: number; readonly threadId: number; readonly startMs: number; readonly endMs: number; readonly cpuMs?: number },
+  copy: {
+    readonly copy: number; readonly laneKind: LaneKind; readonly pid: number; readonly threadId: number; readonly host?: string;
+    readonly startMs: number; readonly endMs: number; readonly cpuMs?: number;
+  },
 ): Span {
-  const { laneKind, pid, threadId, startMs, endMs, cpuMs } = copy;
-  return { strategy, repeat, copy: copy.copy, laneKind, lane: laneName(laneKind, pid, threadId), pid, threadId, startMs, endMs, ...(cpuMs === undefined ? {} : { cpuMs }) };
+  const { laneKind, pid, threadId, host, startMs, endMs, cpuMs } = copy;
+  return {
+    strategy, repeat, copy: copy.copy, laneKind, lane: laneName(laneKind, pid, threadId, host), ...(host === undefined ? {} : { host }),
+    pid, threadId, startMs, endMs, ...(cpuMs === undefined ? {} : { cpuMs }),
+  };
 }

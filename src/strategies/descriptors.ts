@@ -11,6 +11,11 @@ import { createProcessesRunner } from "./processes";
 import { createPythonRunner } from "./python";
 import type { RunnerContext, StrategyRunner } from "./strategy";
 import { createThreadsRunner } from "./threads";
+import { ASYNC_UNIT } from "./async-unit";
+import { PROCESSES_UNIT } from "./processes-unit";
+import { CPYTHON_ASYNC_UNIT, CPYTHON_PROCESSES_UNIT, CPYTHON_THREADS_UNIT } from "./python-units";
+import { THREADS_UNIT } from "./threads-unit";
+import type { CPythonUnitOperations, UnitOperations } from "./unit-operations";
 
 /** Most copies for strategies that start a thread or process per copy. */
 export const MAX_PARALLEL_COPIES = 64;
@@ -22,6 +27,20 @@ export interface Pools {
   readonly threads?: ThreadPool;
   readonly processes?: ProcessPool;
 }
+
+/**
+ * Where a strategy's copies run: on the kernel's own thread, on a thread or process of this
+ * machine, in another interpreter on this machine (CPython), or on another host. What this
+ * machine can meter follows from it: CPUs busy and memory are read from this machine's /proc,
+ * which sees no copy that ran on another host, and this machine's cores bound only local copies.
+ */
+export type Placement =
+  | { readonly where: "kernel-thread" | "local-thread" | "local-process" | "local-interpreter" }
+  | {
+      readonly where: "other-host";
+      /** How many copies the other host runs at once (its cores or job slots), or "unknown": this machine's cores say nothing about it. */
+      readonly cores: number | "unknown";
+    };
 
 /** How a plot draws a strategy, the same in every figure. */
 export interface StrategyStyle {
@@ -37,6 +56,8 @@ export interface StrategyStyle {
 export interface StrategyDescriptor<Key extends string = string> {
   readonly key: Key;
   readonly runtime: "node" | "python";
+  /** Where its copies run (see Placement). */
+  readonly placement: Placement;
   /** Each copy gets a thread or process of its own: copies may run in parallel. */
   readonly parallel: boolean;
   /** The strategy this one's speedup is measured against (each runtime against its own sequential run). */
@@ -49,11 +70,20 @@ export interface StrategyDescriptor<Key extends string = string> {
   /** Most copies one run may ask for, and why (said when a call asks for more). */
   readonly maxCopies: { readonly count: number; readonly why: string };
   readonly style: StrategyStyle;
+  /**
+   * How to start, idle and hand off one unit of this strategy (start-up, memory per unit and switch
+   * cost read it): absent where copies have no unit of their own (sequential, eventLoop).
+   */
+  readonly unit?: UnitOperations | CPythonUnitOperations;
   readonly create: (context: RunnerContext, pools: Pools) => StrategyRunner;
 }
 
 const ONE_THREAD_EACH = { count: MAX_PARALLEL_COPIES, why: "each copy gets a thread or process of its own" } as const;
 const ON_ONE_THREAD = { count: MAX_EVENT_LOOP_COPIES, why: "every copy runs on the kernel's one thread" } as const;
+const KERNEL_THREAD = { where: "kernel-thread" } as const;
+const LOCAL_THREAD = { where: "local-thread" } as const;
+const LOCAL_PROCESS = { where: "local-process" } as const;
+const LOCAL_INTERPRETER = { where: "local-interpreter" } as const;
 const LIKE_CPYTHON_POOLS = { count: MAX_PARALLEL_COPIES, why: "conclab keeps every CPython mode to the copies its pool modes can take" } as const;
 
 /** The table as written, its keys kept literal; each baseline must be one of them. */
@@ -68,43 +98,49 @@ function table<const T extends readonly StrategyDescriptor[]>(descriptors: T & r
  */
 const DESCRIPTORS = table([
   {
-    key: "sequential", runtime: "node", parallel: false, baseline: "sequential", kernelThread: "one-after-another", maxCopies: ON_ONE_THREAD,
+    key: "sequential", runtime: "node", placement: KERNEL_THREAD, parallel: false, baseline: "sequential", kernelThread: "one-after-another", maxCopies: ON_ONE_THREAD,
     style: { name: "sequential", color: "#0b1f44", symbol: "circle", dash: "solid" },
     create: (context) => createMainThreadRunner("sequential", context),
   },
   {
-    key: "eventLoop", runtime: "node", parallel: false, baseline: "sequential", kernelThread: "together", maxCopies: ON_ONE_THREAD,
+    key: "eventLoop", runtime: "node", placement: KERNEL_THREAD, parallel: false, baseline: "sequential", kernelThread: "together", maxCopies: ON_ONE_THREAD,
     style: { name: "event loop (Promise.all)", color: "#2c4f8a", symbol: "diamond", dash: "solid" },
     create: (context) => createMainThreadRunner("eventLoop", context),
   },
   {
-    key: "threads", runtime: "node", parallel: true, baseline: "sequential", kernelThread: null, maxCopies: ONE_THREAD_EACH,
+    key: "threads", runtime: "node", placement: LOCAL_THREAD, parallel: true, baseline: "sequential", kernelThread: null, maxCopies: ONE_THREAD_EACH,
     style: { name: "worker threads", color: "#1f80b8", symbol: "square", dash: "solid" },
+    unit: THREADS_UNIT,
     create: (context, pools) => createThreadsRunner(context, { pool: pools.threads }),
   },
   {
-    key: "async", runtime: "node", parallel: false, baseline: "sequential", kernelThread: "awaited", maxCopies: ON_ONE_THREAD,
+    key: "async", runtime: "node", placement: KERNEL_THREAD, parallel: false, baseline: "sequential", kernelThread: "awaited", maxCopies: ON_ONE_THREAD,
     style: { name: "async tasks (await)", color: "#7d93d6", symbol: "triangle-down", dash: "solid" },
+    unit: ASYNC_UNIT,
     create: (context) => createMainThreadRunner("async", context),
   },
   {
-    key: "processes", runtime: "node", parallel: true, baseline: "sequential", kernelThread: null, maxCopies: ONE_THREAD_EACH,
+    key: "processes", runtime: "node", placement: LOCAL_PROCESS, parallel: true, baseline: "sequential", kernelThread: null, maxCopies: ONE_THREAD_EACH,
     style: { name: "child processes", color: "#8fd1df", symbol: "triangle-up", dash: "solid" },
+    unit: PROCESSES_UNIT,
     create: (context, pools) => createProcessesRunner(context, { pool: pools.processes }),
   },
   {
-    key: "python:sequential", runtime: "python", parallel: false, baseline: "python:sequential", kernelThread: null, maxCopies: LIKE_CPYTHON_POOLS,
+    key: "python:sequential", runtime: "python", placement: LOCAL_INTERPRETER, parallel: false, baseline: "python:sequential", kernelThread: null, maxCopies: LIKE_CPYTHON_POOLS,
     style: { name: "CPython sequential", color: "#7a2a06", symbol: "circle-open", dash: "dot" },
+    unit: CPYTHON_ASYNC_UNIT,
     create: (context) => createPythonRunner(context, "sequential"),
   },
   {
-    key: "python:threads", runtime: "python", parallel: true, baseline: "python:sequential", kernelThread: null, maxCopies: ONE_THREAD_EACH,
+    key: "python:threads", runtime: "python", placement: LOCAL_INTERPRETER, parallel: true, baseline: "python:sequential", kernelThread: null, maxCopies: ONE_THREAD_EACH,
     style: { name: "CPython threads", color: "#d9590f", symbol: "square-open", dash: "dot" },
+    unit: CPYTHON_THREADS_UNIT,
     create: (context) => createPythonRunner(context, "threads"),
   },
   {
-    key: "python:processes", runtime: "python", parallel: true, baseline: "python:sequential", kernelThread: null, maxCopies: ONE_THREAD_EACH,
+    key: "python:processes", runtime: "python", placement: LOCAL_INTERPRETER, parallel: true, baseline: "python:sequential", kernelThread: null, maxCopies: ONE_THREAD_EACH,
     style: { name: "CPython processes", color: "#fbb26b", symbol: "triangle-up-open", dash: "dot" },
+    unit: CPYTHON_PROCESSES_UNIT,
     create: (context) => createPythonRunner(context, "processes"),
   },
 ] as const);
@@ -127,4 +163,42 @@ export const PYTHON_STRATEGIES: readonly PythonStrategy[] = DESCRIPTORS.filter((
 /** The descriptor of a strategy key, or undefined for a name that is not one. */
 export function strategyDescriptor(key: string): StrategyDescriptor | undefined {
   return Object.prototype.hasOwnProperty.call(STRATEGIES, key) ? STRATEGIES[key as StrategyKey] : undefined;
+}
+
+/** The order of placements, from the kernel's thread outward: the order unit costs are listed in (cheapest units first). */
+const PLACEMENT_ORDER: readonly Placement["where"][] = ["kernel-thread", "local-thread", "local-process", "local-interpreter", "other-host"];
+const byPlacement = <K extends StrategyKey>(keys: readonly K[]): K[] =>
+  [...keys].sort((a, b) => PLACEMENT_ORDER.indexOf(STRATEGIES[a].placement.where) - PLACEMENT_ORDER.indexOf(STRATEGIES[b].placement.where));
+
+/** A strategy whose unit costs Node measures itself (measureStartup, measureMemory, measureSwitches). */
+export type UnitStrategy = Extract<(typeof DESCRIPTORS)[number], { readonly unit: UnitOperations }>["key"];
+/** Those strategies, from the kernel's thread outward. */
+export const UNIT_STRATEGIES: readonly UnitStrategy[] = byPlacement(STRATEGY_KEYS.filter((key): key is UnitStrategy => STRATEGIES[key].unit?.measuredIn === "node"));
+/** The CPython units, in the table's order (each measured in conclab's CPython script). */
+export const CPYTHON_UNITS: readonly CPythonUnitOperations[] = byPlacement(STRATEGY_KEYS).flatMap((key) => {
+  const unit = STRATEGIES[key].unit;
+  return unit?.measuredIn === "cpython" ? [unit] : [];
+});
+
+/** The Node unit operations of `key`, or undefined when it has none. */
+export function nodeUnitOf(key: string): UnitOperations | undefined {
+  const unit = strategyDescriptor(key)?.unit;
+  return unit?.measuredIn === "node" ? unit : undefined;
+}
+
+/** Whether this machine's meters (CPUs busy from /proc, the memory of the processes that ran copies) can see a strategy's copies. */
+export function measuredOnThisHost(key: StrategyKey): boolean {
+  return STRATEGIES[key].placement.where !== "other-host";
+}
+
+/**
+ * How many copies of a strategy run at once at most: 1 unless its copies run in parallel; then
+ * this machine's cores for copies on this machine, the other host's cores as its descriptor gives
+ * them, or null where the descriptor says "unknown".
+ */
+export function copiesAtOnce(key: StrategyKey, localCores: number): number | null {
+  const { parallel, placement } = STRATEGIES[key];
+  if (!parallel) return 1;
+  if (placement.where !== "other-host") return localCores;
+  return placement.cores === "unknown" ? null : placement.cores;
 }

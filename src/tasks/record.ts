@@ -11,8 +11,14 @@ export interface TaskRecord {
   readonly startMs: number;
   readonly endMs: number;
   readonly laneKind: LaneKind;
+  /** Process id of the context that ran it, on `host` where there is one. */
   readonly pid: number;
   readonly threadId: number;
+  /**
+   * The host that ran it, sent by strategies whose copies run on another host (descriptor
+   * placement `other-host`); absent for copies on this machine. Lanes name it: pids repeat across hosts.
+   */
+  readonly host?: string;
   /** The task's return value (structured-cloned from workers and processes). */
   readonly result: unknown;
   /**

@@ -335,8 +335,8 @@ const { ChildProcessPool } = require(${lib("pools/process-pool")});
 const { portable, taskSource } = require(${lib("tasks/task-source")});
 const { countTo } = require(${lib("tasks/cpu")});
 const { startDelayServer } = require(${lib("tasks/delay-server")});
-const { measureStartup } = require(${lib("measure/startup")});
-const { measureMemory } = require(${lib("measure/memory-per-unit")});
+const { measureStartup } = require(${lib("experiment/unit-costs/startup")});
+const { measureMemory } = require(${lib("experiment/unit-costs/memory")});
 // Signal only a group this script leads, never the test runner's.
 const group = Number(readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ")[2]);
 if (group !== process.pid) process.exit(3);

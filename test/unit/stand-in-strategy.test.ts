@@ -56,7 +56,7 @@ export function createStandInRunner(context: RunnerContext): StrategyRunner {
 `;
 
 const STAND_IN_DESCRIPTOR = `  {
-    key: "standIn", runtime: "node", parallel: false, baseline: "sequential", kernelThread: "one-after-another", maxCopies: { count: 8, why: "the stand-in keeps its runs short" },
+    key: "standIn", runtime: "node", placement: { where: "kernel-thread" }, parallel: false, baseline: "sequential", kernelThread: "one-after-another", maxCopies: { count: 8, why: "the stand-in keeps its runs short" },
     style: { name: "stand-in (setImmediate)", color: "#2ca02c", symbol: "star", dash: "solid" },
     create: (context) => createStandInRunner(context),
   },

@@ -22,6 +22,8 @@ describe("one descriptor per strategy", () => {
       assert.equal(base.runtime, d.runtime, `${d.key}: compared within its own runtime`);
       if (d.parallel) assert.equal(d.kernelThread, null, `${d.key}: parallel copies never run on the kernel's thread`);
       if (d.runtime === "python") assert.equal(d.kernelThread, null, `${d.key}: CPython runs in its own process`);
+      assert.equal(d.kernelThread !== null, d.placement.where === "kernel-thread", `${d.key}: copies use the kernel's thread exactly when they are placed there`);
+      if (d.runtime === "python") assert.notEqual(d.placement.where, "kernel-thread", `${d.key}: CPython copies run in an interpreter`);
       if (d.kernelThread !== null) assert.ok(d.maxCopies.count > 1000, `${d.key}: copies on the kernel's thread are cheap, thousands may run`);
       else assert.ok(d.maxCopies.count <= 64, `${d.key}: a thread or process per copy is capped`);
     }

@@ -1,12 +1,12 @@
 /** TODO header */
 import { describeMachine } from "../../environment";
+import type { SwitchSamples } from "../../experiment/unit-costs";
+import { measurePythonSwitches, measureSwitches, type PythonSwitchSamples } from "../../experiment/unit-costs";
 import { formatBytes, formatDuration } from "../../measure/format";
-import { measurePythonSwitches, type PythonSwitchSamples } from "../../measure/python-unit-costs";
 import { median, pairedRatios, type Stat } from "../../measure/stats";
-import type { SwitchSamples } from "../../measure/switches";
-import { measureSwitches } from "../../measure/switches";
 import { findPython } from "../../python";
 import { startExperiment } from "../../runtime/lifecycle";
+import { nodeUnitOf } from "../../strategies/descriptors";
 import { ms, times } from "../captions";
 import type { Chapter } from "../chapter";
 import { ChapterResults } from "../chapter";
@@ -125,10 +125,9 @@ export function cpythonSwitchCaption(switches: readonly { readonly strategy: str
  */
 export function switchCostsCaption(switches: readonly SwitchSamples[]): string {
   const awaits = switches.find((s) => s.strategy === "async");
-  const names = { async: "two async tasks", threads: "two worker threads", processes: "two child processes" } as const;
   const parts = switches.map((s) => {
     const ratio = awaits && s !== awaits ? ` (${times(pairedRatios(s.samplesMs, awaits.samplesMs).median)} an await's)` : "";
-    return `${names[s.strategy]} ${handoffText(switches, s.strategy)}${ratio}`;
+    return `two ${nodeUnitOf(s.strategy)?.plural ?? s.strategy} ${handoffText(switches, s.strategy)}${ratio}`;
   });
   const rounds = Math.min(...switches.map((s) => s.samplesMs.length));
   const turn = awaits?.eventLoopTurnMs && awaits.eventLoopTurnMs.length > 0 ? ` Through a turn of the event loop (each awaiting a setImmediate), an async handoff took ${ms(median(awaits.eventLoopTurnMs))}.` : "";

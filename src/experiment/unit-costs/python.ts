@@ -1,26 +1,33 @@
 /**
  * What a unit of concurrency costs in CPython itself, measured by conclab/python/unit_costs.py in
  * the shapes of Node's measureStartup, measureMemory and measureSwitches, so the course can show
- * them side by side: an asyncio task, a `threading.Thread`, a `multiprocessing` process. Each
- * result carries what the interpreter reported at run time (version, GIL, switch interval, start
- * method). Without CPython 3.8+ each throws StrategyUnavailableError; none falls back to Node.
+ * them side by side: the CPython strategies' units as their descriptors give them (an asyncio task,
+ * a `threading.Thread`, a `multiprocessing` process). Each result carries what the interpreter
+ * reported at run time (version, GIL, switch interval, start method). Without CPython 3.8+ each
+ * throws StrategyUnavailableError; none falls back to Node.
  */
-import { checkInteger, rangeError } from "../errors";
-import type { PythonInterpreter } from "../python";
-import type { MemoryPerUnit, MemoryUnit } from "./memory-per-unit";
-import { checkPythonOptions, pythonFor, runPythonMeasurement, type PythonMeasureOptions } from "./python-script";
+import { checkInteger, rangeError } from "../../errors";
+import type { PythonInterpreter } from "../../python";
+import { CPYTHON_UNITS } from "../../strategies/descriptors";
+import type { CPythonHandoffName, CPythonUnitName, CPythonUnitOperations } from "../../strategies/unit-operations";
+import { checkPythonOptions, pythonFor, runPythonMeasurement, type PythonMeasureOptions } from "../python-script";
+import type { MemoryPerUnit } from "./memory";
 import type { StartupSamples } from "./startup";
 
-const UNITS: readonly MemoryUnit[] = ["async", "threads", "processes"];
+/** CPython's units, by the names the script and the results use. */
+const UNITS: readonly CPythonUnitName[] = CPYTHON_UNITS.map((u) => u.unit);
+const unitOf = (name: CPythonUnitName): CPythonUnitOperations => CPYTHON_UNITS.find((u) => u.unit === name)!;
 
 /** Start-up samples of one kind of CPython unit, as measureStartup's for Node's. */
 export interface PythonStartupSamples extends StartupSamples {
+  readonly strategy: CPythonUnitName;
   /** The interpreter that started the units, as it reported itself (the start method counts for processes). */
   readonly interpreter: PythonInterpreter;
 }
 
 /** Memory of idle CPython units, as measureMemory's for Node's, with CPython's own meters. */
-export interface PythonMemoryPerUnit extends Omit<MemoryPerUnit, "metric"> {
+export interface PythonMemoryPerUnit extends Omit<MemoryPerUnit, "metric" | "strategy"> {
+  readonly strategy: CPythonUnitName;
   /**
    * What was measured: `tracemalloc` (Python allocations traced while the asyncio tasks were
    * created and started: the tasks, their coroutines, futures and timer handles), `rss` (growth
@@ -34,7 +41,7 @@ export interface PythonMemoryPerUnit extends Omit<MemoryPerUnit, "metric"> {
 }
 
 /** The handoffs measured in CPython: two asyncio tasks (two ways), two threads, two processes. */
-export type PythonSwitchUnit = "async" | "async-future" | "threads" | "processes";
+export type PythonSwitchUnit = CPythonHandoffName;
 
 /** Samples of one kind of handoff, as measureSwitches' for Node's. */
 export interface PythonSwitchSamples {
@@ -53,8 +60,10 @@ export interface PythonSwitchSamples {
   readonly interpreter: PythonInterpreter;
 }
 
-/** Handoffs per sample: a few milliseconds to a few tens of milliseconds each here. */
-export const PYTHON_DEFAULT_HANDOFFS: Readonly<Record<PythonSwitchUnit, number>> = { async: 20_000, "async-future": 10_000, threads: 2000, processes: 2000 };
+/** Handoffs per sample: a few milliseconds to a few tens of milliseconds each here (from the descriptors' units). */
+export const PYTHON_DEFAULT_HANDOFFS: Readonly<Record<PythonSwitchUnit, number>> = Object.freeze(
+  Object.assign({}, ...CPYTHON_UNITS.map((u) => u.handoffs)) as Record<PythonSwitchUnit, number>,
+);
 
 const SWITCH_UNITS = Object.keys(PYTHON_DEFAULT_HANDOFFS) as PythonSwitchUnit[];
 
@@ -85,19 +94,20 @@ function samplesOf(result: Record<string, unknown>): { strategy: string; handoff
  * @throws StrategyUnavailableError when no CPython 3.8+ is found.
  */
 export async function measurePythonStartup(
-  units: readonly MemoryUnit[] = UNITS,
+  units: readonly CPythonUnitName[] = UNITS,
   options: PythonMeasureOptions & { readonly rounds?: number } = {},
 ): Promise<PythonStartupSamples[]> {
   const chosen = checkUnits("units", units, UNITS);
   checkPythonOptions(options);
   const rounds = checkInteger("options.rounds", options.rounds ?? 20, 1, 1000, "take between 1 and 1000 rounds (20 is plenty)");
   const { interpreter, result } = await runPythonMeasurement(`CPython start-up of ${chosen.join(", ")}`, { cmd: "startup", units: chosen, rounds }, options);
-  return samplesOf(result).map((s) => ({ strategy: s.strategy as MemoryUnit, samplesMs: s.samplesMs, interpreter }));
+  return samplesOf(result).map((s) => ({ strategy: s.strategy as CPythonUnitName, samplesMs: s.samplesMs, interpreter }));
 }
 
-const MEMORY_LIMITS: Readonly<Record<MemoryUnit, number>> = { async: 1_000_000, threads: 256, processes: 64 };
 /** Units started per memory reading by default in measurePythonMemoryRounds: enough that one unit's share stands out of the noise. */
-export const PYTHON_DEFAULT_MEMORY_COUNTS: Readonly<Record<MemoryUnit, number>> = { async: 10_000, threads: 64, processes: 8 };
+export const PYTHON_DEFAULT_MEMORY_COUNTS: Readonly<Record<CPythonUnitName, number>> = Object.freeze(
+  Object.fromEntries(CPYTHON_UNITS.map((u) => [u.unit, u.defaultIdle])) as Record<CPythonUnitName, number>,
+);
 
 /**
  * Starts `count` idle CPython units of one kind in a fresh interpreter and measures the memory
@@ -108,11 +118,12 @@ export const PYTHON_DEFAULT_MEMORY_COUNTS: Readonly<Record<MemoryUnit, number>> 
  * is what keeps the thread reading clean.
  * @throws StrategyUnavailableError when no CPython 3.8+ is found.
  */
-export async function measurePythonMemory(strategy: MemoryUnit, count: number, options: PythonMeasureOptions = {}): Promise<PythonMemoryPerUnit> {
-  if (!UNITS.includes(strategy)) throw rangeError("strategy", 'one of "async", "threads", "processes"', strategy, "memory per unit is measured for those three");
-  checkInteger("count", count, 1, MEMORY_LIMITS[strategy], `start between 1 and ${MEMORY_LIMITS[strategy]} ${strategy === "async" ? "tasks" : strategy}`);
+export async function measurePythonMemory(strategy: CPythonUnitName, count: number, options: PythonMeasureOptions = {}): Promise<PythonMemoryPerUnit> {
+  if (!UNITS.includes(strategy)) throw rangeError("strategy", `one of ${UNITS.map((u) => `"${u}"`).join(", ")}`, strategy, "memory per unit is measured for those, the CPython strategies' units");
+  const unit = unitOf(strategy);
+  checkInteger("count", count, 1, unit.maxIdle, `start between 1 and ${unit.maxIdle} ${unit.plural}`);
   checkPythonOptions(options);
-  const { interpreter, result } = await runPythonMeasurement(`CPython memory of ${count} idle ${strategy === "async" ? "asyncio tasks" : strategy}`, { cmd: "memory", unit: strategy, count }, options);
+  const { interpreter, result } = await runPythonMeasurement(`CPython memory of ${count} idle ${unit.plural}`, { cmd: "memory", unit: unit.unit, count }, options);
   const totalBytes = Number(result.totalBytes);
   const metric = result.metric as PythonMemoryPerUnit["metric"];
   if (!Number.isFinite(totalBytes) || !["tracemalloc", "rss", "pss", "rss-children"].includes(metric)) {
@@ -155,7 +166,7 @@ export async function measurePythonSwitches(units: readonly PythonSwitchUnit[] =
 
 /** Memory per unit of one kind of CPython unit, one reading per round. */
 export interface PythonMemorySamples {
-  readonly strategy: MemoryUnit;
+  readonly strategy: CPythonUnitName;
   readonly count: number;
   readonly metric: PythonMemoryPerUnit["metric"];
   /** Bytes per unit, one per round, in order. */
@@ -171,13 +182,13 @@ export interface PythonMemorySamples {
  * @throws StrategyUnavailableError when no CPython 3.8+ is found.
  */
 export async function measurePythonMemoryRounds(
-  units: readonly MemoryUnit[] = UNITS,
-  options: PythonMeasureOptions & { readonly rounds?: number; readonly counts?: Partial<Record<MemoryUnit, number>> } = {},
+  units: readonly CPythonUnitName[] = UNITS,
+  options: PythonMeasureOptions & { readonly rounds?: number; readonly counts?: Partial<Record<CPythonUnitName, number>> } = {},
 ): Promise<PythonMemorySamples[]> {
   const chosen = checkUnits("units", units, UNITS);
   checkPythonOptions(options);
   const rounds = checkInteger("options.rounds", options.rounds ?? 3, 1, 100, "take between 1 and 100 rounds (3 is plenty: the meters are steady)");
-  const counts = new Map(chosen.map((unit) => [unit, checkInteger(`options.counts.${unit}`, options.counts?.[unit] ?? PYTHON_DEFAULT_MEMORY_COUNTS[unit], 1, MEMORY_LIMITS[unit], `start between 1 and ${MEMORY_LIMITS[unit]}`)]));
+  const counts = new Map(chosen.map((unit) => [unit, checkInteger(`options.counts.${unit}`, options.counts?.[unit] ?? PYTHON_DEFAULT_MEMORY_COUNTS[unit], 1, unitOf(unit).maxIdle, `start between 1 and ${unitOf(unit).maxIdle}`)]));
   const readings = new Map(chosen.map((unit) => [unit, [] as PythonMemoryPerUnit[]]));
   const once = { ...options, python: pythonFor("CPython memory per unit", options.python) }; // found once, not once per reading
   for (let round = 0; round < rounds; round++) {
