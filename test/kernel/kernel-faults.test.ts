@@ -54,7 +54,7 @@ function longCompare(strategy: string, task: "countTo" | "sleep", size: number, 
   );
 }
 
-const IMPORTS = 'import { compare, countTo, sleep, runningExperiments } from "conclab";\nimport "conclab/kernel";';
+const IMPORTS = 'import { compare, countTo, sleep, lifecycle } from "conclab";\nimport "conclab/kernel";';
 
 /** Resolves once a progress display of the running cell mentions `text` (the strategy is in its timed runs). */
 function progressMentions(client: KernelClient, text: string, withinMs = 30_000): Promise<boolean> {
@@ -128,7 +128,7 @@ describe("faults of a real tslab kernel during each strategy", () => {
         assert.ok(await until(() => descendants(pid).length === 0 && children.every((c) => !isAlive(c)), GONE_WITHIN_MS),
           `child processes left: ${descendants(pid).map(commandLine).join("; ")}`);
         assert.ok(await until(() => threadCount(pid) <= threadsAtRest, GONE_WITHIN_MS), `threads back to ${threadsAtRest}, now ${threadCount(pid)}`);
-        const next = await client.execute("console.log(`next cell ran; running=${runningExperiments()}`);");
+        const next = await client.execute("console.log(`next cell ran; running=${lifecycle.runningExperiments()}`);");
         assert.equal(next.status, "ok");
         assert.match(stdout(next.outputs), /next cell ran; running=0/, "the experiment itself stopped, not only the cell");
         assert.match(stdout(outcome.outputs), /interrupted: stopping 1 running experiment/, "the interrupted cell itself says so");

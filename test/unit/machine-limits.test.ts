@@ -155,7 +155,8 @@ describe("a real 1-CPU cgroup quota", () => {
     if (typeof cgroup === "string") return t.skip(`cannot create a cgroup here (${cgroup}); the injected readings above cover the logic`);
     try {
       const script = [
-        'const { compare, countTo, calibrate, verdicts } = require("conclab");',
+        'const { compare, countTo, calibrate } = require("conclab");',
+        'const { gil } = require("conclab/course");',
         "(async () => {",
         "  const n = await calibrate(countTo, { targetMs: 40 });",
         '  const r = await compare({ task: countTo, args: [n], copies: 2, strategies: ["sequential", "threads"], repeats: 3, warmup: 1 });',
