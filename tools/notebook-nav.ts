@@ -1,29 +1,35 @@
 /**
  * `npm run nav [-- --check]`: writes the navigation line of every course notebook (the cells that
- * start with <!-- conclab:nav -->) and the table of contents in 00-index (<!-- conclab:contents -->),
- * from the notebooks' file names and first headings. Safe to rerun; --check only reports what
- * would change (a test runs it, so a stale link cannot land).
+ * start with <!-- conclab:nav -->), the table of contents in 00-index (<!-- conclab:contents -->)
+ * and the README's table of chapters (between <!-- conclab:chapters --> marks), from the registry
+ * of chapters (src/course/registry.ts): their ids, titles, questions and one-line descriptions.
+ * Safe to rerun; --check only reports what would change (a test runs it, so a stale link cannot land).
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { CHAPTERS } from "conclab/course";
+import { PROJECT_ROOT } from "./paths";
 import { courseNotebooks } from "./runner/notebook-list";
-import { readNotebook, sourceText, type Notebook } from "./runner/nbformat";
+import { readNotebook, sourceText } from "./runner/nbformat";
 
 export const NAV_MARK = "<!-- conclab:nav -->";
 export const CONTENTS_MARK = "<!-- conclab:contents -->";
+export const README_START = "<!-- conclab:chapters -->";
+export const README_END = "<!-- /conclab:chapters -->";
+export const README_FILE = path.join(PROJECT_ROOT, "README.md");
 
 export interface Chapter {
   readonly file: string;
   readonly title: string;
-  /** The chapter's question: the quoted line (`> …`) under its heading, if any. */
+  /** The chapter's question, shown under its title. */
   readonly question: string;
+  /** What it measures, in a line. */
+  readonly about: string;
 }
 
-export function chapterOf(file: string, notebook: Notebook): Chapter {
-  const markdown = notebook.cells.filter((c) => c.cell_type === "markdown").map((c) => sourceText(c.source));
-  const title = markdown.map((m) => /^# (.+)$/m.exec(m)?.[1]).find(Boolean) ?? path.basename(file, ".ipynb");
-  const question = markdown.map((m) => /^# .+\n+> (.+)$/m.exec(m)?.[1]).find(Boolean) ?? "";
-  return { file: path.basename(file), title: title.trim(), question: question.trim() };
+/** The registry's chapters, as the navigation names them. */
+export function registeredChapters(): Chapter[] {
+  return CHAPTERS.map((c) => ({ file: `${c.id}.ipynb`, title: c.title, question: c.question, about: c.about }));
 }
 
 export function navLine(chapters: readonly Chapter[], index: number): string {
@@ -41,10 +47,24 @@ export function contents(chapters: readonly Chapter[]): string {
   return [CONTENTS_MARK, "| chapter | its question |", "|---|---|", ...rows].join("\n");
 }
 
+/** The README's table of chapters. */
+export function readmeTable(chapters: readonly Chapter[]): string {
+  const rows = chapters.map((c) => `| \`${path.basename(c.file, ".ipynb")}\` | ${c.about} |`);
+  return [README_START, "| notebook | what it measures |", "|---|---|", ...rows, README_END].join("\n");
+}
+
+/** The README's text with its table of chapters brought up to date. */
+export function updatedReadme(text: string, chapters: readonly Chapter[] = registeredChapters()): string {
+  const start = text.indexOf(README_START);
+  const end = text.indexOf(README_END);
+  if (start < 0 || end < start) throw new Error(`README.md has no ${README_START} … ${README_END} marks around its table of chapters`);
+  return text.slice(0, start) + readmeTable(chapters) + text.slice(end + README_END.length);
+}
+
 /** The notebooks' JSON with navigation and contents brought up to date, by file. */
 export function updatedNotebooks(files: readonly string[] = courseNotebooks()): Map<string, string> {
   const notebooks = files.map((file) => readNotebook(file));
-  const chapters = files.map((file, i) => chapterOf(file, notebooks[i]!));
+  const chapters = registeredChapters();
   const result = new Map<string, string>();
   notebooks.forEach((notebook, i) => {
     for (const cell of notebook.cells) {
@@ -58,9 +78,11 @@ export function updatedNotebooks(files: readonly string[] = courseNotebooks()): 
   return result;
 }
 
-/** Files whose navigation or contents are out of date. */
+/** Files whose navigation, contents or table of chapters are out of date (the README among them). */
 export function staleNotebooks(files: readonly string[] = courseNotebooks()): string[] {
-  return [...updatedNotebooks(files)].filter(([file, text]) => readFileSync(file, "utf8") !== text).map(([file]) => file);
+  const stale = [...updatedNotebooks(files)].filter(([file, text]) => readFileSync(file, "utf8") !== text).map(([file]) => file);
+  const readme = readFileSync(README_FILE, "utf8");
+  return updatedReadme(readme) === readme ? stale : [...stale, README_FILE];
 }
 
 if (require.main === module) {
@@ -73,6 +95,7 @@ if (require.main === module) {
     }
   } else {
     for (const [file, text] of updatedNotebooks()) if (stale.includes(file)) writeFileSync(file, text);
+    if (stale.includes(README_FILE)) writeFileSync(README_FILE, updatedReadme(readFileSync(README_FILE, "utf8")));
     process.stdout.write(stale.length ? `updated ${stale.map((f) => path.basename(f)).join(", ")}\n` : "navigation already up to date\n");
   }
 }

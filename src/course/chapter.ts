@@ -24,6 +24,8 @@ export interface Chapter {
   readonly title: string;
   /** The question under the title (`> …`); empty for the index. */
   readonly question: string;
+  /** What it measures, in a line: the README's table of chapters. */
+  readonly about: string;
   /** The ids of the claims the chapter decides, in the order it shows them; empty where it decides none. */
   readonly claims: readonly string[];
   /** The predict-first questions it asks, each answered by one of its claims. */

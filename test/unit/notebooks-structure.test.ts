@@ -1,15 +1,17 @@
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { QUESTIONS } from "conclab/course";
+import { CHAPTERS } from "conclab/course";
 import { NOTEBOOKS_DIR } from "../../tools/paths";
 import { CONTENTS_MARK, NAV_MARK, staleNotebooks } from "../../tools/notebook-nav";
 import { readNotebook, sourceText } from "../../tools/runner/nbformat";
 import { courseNotebooks } from "../../tools/runner/notebook-list";
 import ts from "typescript";
 
-const chapters = courseNotebooks().filter((file) => !path.basename(file).startsWith("00-"));
+/** Every notebook after the index; those whose chapter decides claims measure, predict and end with an exercise. */
+const chapters = courseNotebooks().slice(1);
+const judging = chapters.filter((file) => CHAPTERS.find((c) => c.id === path.basename(file, ".ipynb"))!.claims.length > 0);
 const markdownOf = (file: string): string[] =>
   readNotebook(file).cells.filter((c) => c.cell_type === "markdown").map((c) => sourceText(c.source));
 const codeOf = (file: string): string => readNotebook(file).cells.filter((c) => c.cell_type === "code").map((c) => sourceText(c.source)).join("\n");
@@ -62,11 +64,11 @@ function shorthandsOfOtherCells(sources: readonly string[]): string[] {
 }
 
 describe("the course's notebooks", () => {
-  it("are the index and the nine chapters, numbered in reading order", () => {
-    assert.deepEqual(courseNotebooks().map((f) => path.basename(f)), [
-      "00-index.ipynb", "01-core-concepts.ipynb", "02-the-gil.ipynb", "03-approaches.ipynb", "04-pros-and-cons.ipynb",
-      "05-cpu-bound-examples.ipynb", "06-waiting-examples.ipynb", "07-choosing.ipynb", "08-shared-state.ipynb", "09-summary.ipynb",
-    ]);
+  it("are the registry's chapters, numbered in reading order, and every notebook in notebooks/ is one", () => {
+    const registered = CHAPTERS.map((c) => `${c.id}.ipynb`);
+    assert.deepEqual(registered, [...registered].sort(), "file names sort in the registry's order");
+    assert.deepEqual(readdirSync(NOTEBOOKS_DIR).filter((f) => f.endsWith(".ipynb")).sort(), registered, "a notebook not in src/course/registry.ts, or a chapter without its notebook");
+    assert.ok(CHAPTERS[0]!.id.startsWith("00-") && CHAPTERS.at(-1)!.claims.length === 0, "the index first, the summary last");
   });
 
   it("have navigation and contents that npm run nav would not change", () => {
@@ -85,14 +87,18 @@ describe("the course's notebooks", () => {
 
   for (const file of chapters) {
     const name = path.basename(file, ".ipynb");
-    it(`${name} reads like a chapter: navigation at both ends, one title and its question, a closing "What we measured"`, () => {
+    const chapter = CHAPTERS.find((c) => c.id === name)!;
+    it(`${name} reads like a chapter: navigation at both ends, its registered title and question, a closing "What we measured"`, () => {
       const markdown = markdownOf(file);
+      const heading = markdown.join("\n").match(/^# (.+)\n+> (.+)$/m);
+      assert.deepEqual([heading?.[1], heading?.[2]], [chapter.title, chapter.question], "the notebook's title and question are its chapter module's");
       assert.ok(markdown[0]!.startsWith(NAV_MARK), "navigation first");
       assert.ok(markdown[markdown.length - 1]!.startsWith(NAV_MARK), "navigation last");
       assert.equal(markdown.filter((m) => /^# /m.test(m)).length, 1, "one H1");
       assert.match(markdown.join("\n"), /^# .+\n+> .+\?$/m, "the question under the title");
-      assert.ok(markdown.some((m) => /^## What we measured$/m.test(m)) || name === "09-summary", "a What we measured section");
-      assert.match(codeOf(file), name === "09-summary" ? /showClaims\(/ : /saveResults\("[\w-]+", claims/, "the claims are shown and saved");
+      assert.ok(markdown.some((m) => /^## What we measured$/m.test(m)) || chapter.claims.length === 0, "a What we measured section");
+      if (chapter.claims.length === 0) assert.match(codeOf(file), /showClaims\(/, "the claims are shown");
+      else assert.ok(codeOf(file).includes(`saveResults("${name}", claims`), "the claims are shown and saved under the chapter's id");
     });
   }
 
@@ -142,8 +148,8 @@ describe("the course's notebooks", () => {
     assert.ok(fork >= 0 && fork < firstNodeProcesses, `a child started with fork() before the first compare() on Node's processes (${cells[firstNodeProcesses]!.at})`);
   });
 
-  // 09, the summary, gathers the chapters' verdicts; the exercises are in the chapters.
-  for (const file of chapters.filter((f) => !/^09-/.test(path.basename(f)))) {
+  // Chapters that decide claims end with an exercise; the summary gathers their verdicts.
+  for (const file of judging) {
     const name = path.basename(file, ".ipynb");
     it(`${name} ends with an exercise whose answer a check function runs`, () => {
       const cells = readNotebook(file).cells;
@@ -170,16 +176,16 @@ describe("the course's notebooks", () => {
     assert.deepEqual(shorthandsOfOtherCells(["const cores = 2;", "show({ cores: cores });\nconst [a, b] = [cores, cores];"]), []);
   });
 
-  // 09, the summary, measures nothing of its own: it gathers the chapters' verdicts.
-  const predicting = chapters.filter((file) => !/^09-/.test(path.basename(file)));
-  for (const file of predicting) {
+  // Chapters that decide claims ask for a prediction first; the summary measures nothing of its own.
+  for (const file of judging) {
     const name = path.basename(file, ".ipynb");
+    const chapter = CHAPTERS.find((c) => c.id === name)!;
     it(`${name} asks for a prediction before its main experiment, unanswered, and reveals it after`, () => {
       const code = readNotebook(file).cells.filter((c) => c.cell_type === "code").map((c) => sourceText(c.source));
       const asked = code.flatMap((source, i) => [...source.matchAll(/\bpredict\("([\w.-]+)", "([^"]*)"\)/g)].map((m) => ({ id: m[1]!, choice: m[2]!, at: i })));
       assert.ok(asked.length >= 1, "at least one predict() cell");
       for (const { id, choice, at } of asked) {
-        assert.ok(QUESTIONS[id], `${id} is a question the course asks`);
+        assert.ok(chapter.questions.some((q) => q.id === id), `${id} is a question this chapter's module asks`);
         assert.equal(choice, "", `predict("${id}", ...) is committed without an answer: the reader chooses`);
         const experiment = code.findIndex((source, i) => i > at && /\b(compare|run|loopLag|\w+\.concurrentWaits|\w+\.switchingCosts|\w+\.sharedCounter|\w+\.massiveWaitingRun)\(/.test(source));
         const call = REVEALED_BY[id];

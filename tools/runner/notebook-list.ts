@@ -1,11 +1,8 @@
-import { readdirSync } from "node:fs";
 import * as path from "node:path";
+import { CHAPTERS } from "conclab/course";
 import { NOTEBOOKS_DIR } from "../paths";
 
-/** The course's notebooks in reading order (file names start with their number). */
+/** The course's notebooks in reading order, as the registry of chapters lists them. */
 export function courseNotebooks(dir: string = NOTEBOOKS_DIR): string[] {
-  return readdirSync(dir)
-    .filter((name) => name.endsWith(".ipynb"))
-    .sort()
-    .map((name) => path.join(dir, name));
+  return CHAPTERS.map((chapter) => path.join(dir, `${chapter.id}.ipynb`));
 }

@@ -17,6 +17,7 @@ export const chapter: Chapter = {
   id: "00-index",
   title: "Concurrency vs parallelism, measured",
   question: "",
+  about: "what this is, this machine, and how noise affects every timing",
   claims: [],
   questions: [],
 };

@@ -220,6 +220,7 @@ export const chapter: Chapter = {
   id: "01-core-concepts",
   title: "01 · Concurrency and parallelism",
   question: "Is doing many things at once the same as dealing with many things at once?",
+  about: "is doing many things at once the same as dealing with many things at once? (timelines, responsiveness)",
   claims: ["concepts.concurrency", "concepts.parallelism", "concepts.responsiveness"],
   questions: [ASKED_PARALLELISM],
   shortRun,

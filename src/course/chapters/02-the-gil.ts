@@ -233,6 +233,7 @@ export const chapter: Chapter = {
   id: "02-the-gil",
   title: "02 · The GIL, measured in CPython, and Node's different machine",
   question: "Why can't CPython threads use two cores for Python code, and does the same hold in Node?",
+  about: "why CPython threads cannot use two cores for Python code, measured in CPython, and Node's different machine",
   claims: ["gil.threads", "gil.processes", "gil.c-code", "gil.node-threads"],
   questions: [ASKED_THREADS, ASKED_NODE_THREADS],
   shortRun,

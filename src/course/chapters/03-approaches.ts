@@ -405,6 +405,7 @@ export const chapter: Chapter = {
   id: "03-approaches",
   title: "03 · Threads, processes and async: the mechanisms and what they cost",
   question: "What do a thread, a process and an async task cost, and who decides when they switch?",
+  about: "what a thread, a process and an async task cost (start-up, memory), preemptive vs cooperative switching",
   claims: ["approaches.startup", "approaches.memory", "approaches.preemptive", "approaches.cooperative"],
   questions: [ASKED_PREEMPTIVE],
   shortRun,

@@ -288,6 +288,7 @@ export const chapter: Chapter = {
   id: "04-pros-and-cons",
   title: "04 · Pros and cons, regenerated from this machine's numbers",
   question: "Does the article's comparison table hold when its cells are measured?",
+  about: "the article's comparison table rebuilt from measured numbers, with the cost of a switch measured here",
   claims: ["proscons.switch-cost", "proscons.async-one-thread", "proscons.threads-best-for"],
   questions: [ASKED_SWITCH_COST],
   shortRun,

@@ -227,6 +227,7 @@ export const chapter: Chapter = {
   id: "05-cpu-bound-examples",
   title: "05 · The CPU-bound examples, run here",
   question: "Do threads or processes make the article's CPU-bound example faster, in CPython and in Node?",
+  about: "the article's CPU-bound example with the task defined in the notebook: sequential, threads, processes, in Node and CPython",
   claims: ["examples.cpu-python-threads", "examples.cpu-python-processes", "examples.cpu-node-threads", "examples.cpu-node-processes"],
   questions: [ASKED_CPU_NODE_THREADS],
   shortRun,

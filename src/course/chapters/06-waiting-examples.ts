@@ -241,6 +241,7 @@ export const chapter: Chapter = {
   id: "06-waiting-examples",
   title: "06 · The waiting examples, run here",
   question: "When tasks spend their time waiting, what lets the waits overlap, and what does it cost?",
+  about: "the article's I/O-bound and async examples: blocking and yielding waits, in Node and CPython, and a thousand awaits on one thread",
   claims: ["examples.io-threads", "examples.io-blocking-loop", "examples.io-python-threads", "examples.async-many"],
   questions: [ASKED_ASYNC_MANY],
   shortRun,

@@ -536,6 +536,7 @@ export const chapter: Chapter = {
   id: "07-choosing",
   title: "07 · When to use what: is the bottleneck the CPU, or waiting?",
   question: "Which approach fits CPU-bound work, and which fits waiting, moderate and massive?",
+  about: "the decision matrix's first two questions as experiments: CPU scaling, moderate and massive waiting (10,000 connections)",
   claims: ["decision.cpu", "decision.moderate-waiting", "decision.massive-waiting"],
   questions: [ASKED_MASSIVE_WAITING],
   shortRun,

@@ -479,6 +479,7 @@ export const chapter: Chapter = {
   id: "08-shared-state",
   title: "08 · Shared state: races, atomics and messages",
   question: "When tasks share state, what goes wrong, and what keeps it right on threads, async code and processes?",
+  about: "its third question: a shared counter on threads (plain, atomic, locked), races across awaits, processes that share by messages",
   claims: ["decision.shared-threads", "decision.shared-async", "decision.shared-processes", "decision.shared-python"],
   questions: [ASKED_SHARED_THREADS],
   shortRun,

@@ -62,6 +62,7 @@ export const chapter: Chapter = {
   id: "09-summary",
   title: "09 · Summary: every claim, every verdict",
   question: "Which of the article's claims hold here, and which differ in Node by design?",
+  about: "every claim with its verdict; runs a short version of any chapter not run yet",
   claims: [],
   questions: [],
 };
