@@ -37,6 +37,13 @@ module.exports = {
       to: { circular: true },
     },
     {
+      name: "kernel-uses-public-entries",
+      comment: "the kernel adapter reaches the library as notebooks do: through conclab (src/index.ts) and conclab/course (src/course/index.ts) only",
+      severity: "error",
+      from: { path: "^kernel-ext/" },
+      to: { path: "^src/", pathNot: "^src/(index|course/index)\\.ts$" },
+    },
+    {
       name: "library-stays-out-of-tools",
       comment: "the library and the kernel adapter ship to readers: they import nothing from the tools, tests, benchmarks or scripts",
       severity: "error",

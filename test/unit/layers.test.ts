@@ -24,8 +24,8 @@ function tree(files: Record<string, string>): string {
   return root;
 }
 
-function cruise(root: string): { status: number | null; output: string } {
-  const run = spawnSync(process.execPath, [CRUISER, "src", "--config", ".dependency-cruiser.cjs", "--output-type", "err"], { cwd: root, encoding: "utf8" });
+function cruise(root: string, dirs: readonly string[] = ["src"]): { status: number | null; output: string } {
+  const run = spawnSync(process.execPath, [CRUISER, ...dirs, "--config", ".dependency-cruiser.cjs", "--output-type", "err"], { cwd: root, encoding: "utf8" });
   return { status: run.status, output: `${run.stdout}${run.stderr}` };
 }
 
@@ -67,5 +67,20 @@ describe("the layer rules", () => {
     assert.notEqual(result.status, 0);
     assert.match(result.output, /no-circular/);
     assert.match(result.output, /library-stays-out-of-tools: src\/figures\/c\.ts → tools\/t\.ts/);
+  });
+
+  it("let the kernel adapter import the public entries only, naming the module it reached past them", () => {
+    const root = tree({
+      "src/errors.ts": "export const fail = 1;\n",
+      "src/index.ts": 'export { fail } from "./errors";\n',
+      "src/course/index.ts": "export const course = 1;\n",
+      "kernel-ext/good.ts": 'import { fail } from "../src/index";\nimport { course } from "../src/course/index";\nexport const good = [fail, course];\n',
+    });
+    roots.push(root);
+    assert.equal(cruise(root, ["src", "kernel-ext"]).status, 0);
+    writeFileSync(path.join(root, "kernel-ext", "bad.ts"), 'import { fail } from "../src/errors";\nexport const bad = fail;\n');
+    const result = cruise(root, ["src", "kernel-ext"]);
+    assert.notEqual(result.status, 0);
+    assert.match(result.output, /kernel-uses-public-entries: kernel-ext\/bad\.ts → src\/errors\.ts/);
   });
 });

@@ -8,6 +8,9 @@ import { countTo } from "../../tasks/cpu";
 import { taskSource } from "../../tasks/task-source";
 import { ms } from "../captions";
 import type { Chapter } from "../chapter";
+import type { CounterThreadReport } from "../counter-watch";
+
+export type { CounterThreadReport };
 import { ChapterResults } from "../chapter";
 import { verdictOf, type Check, type Claim, type Verdict } from "../claims";
 import { attempt, count, ExerciseResult, wrongResult } from "../exercise-kit";
@@ -129,153 +132,15 @@ export function cpythonCounterCaption(
 export const COUNTER_CHECK = { threads: 4, watchedTimes: 20_000, times: 1_000_000, pausedReads: 2, pauseMs: 2_000, startMs: 10_000 } as const;
 
 /** What one thread of the watched run saw its task do with the counter (cell 0 of the shared buffer). */
-export interface CounterThreadReport {
-  /** What the task returned. */
-  readonly returned: unknown;
-  /** Plain reads and writes of the counter through an Int32Array over the shared buffer. */
-  readonly reads: number;
-  readonly writes: number;
-  /** Atomics calls on the counter. */
-  readonly atomics: number;
-  /** Whether every thread had started before this one ran the task. */
-  readonly startedTogether: boolean;
-}
-
 /**
- * Runs on each worker thread of 08's watched run: builds the reader's task from `source` with its
- * own `Int32Array` and `Atomics`. A view of `shared` is a Proxy whose reads of cell 0 (plain, or
- * Atomics.load) are held open for the thread's first `pausedReads` reads: the thread pauses after
- * the read until another thread has read the counter too, or no other thread can (each has
- * finished, sleeps in Atomics.wait, or keeps calling Atomics on other cells: spinning on a lock),
- * or `pauseMs` pass (a safety net, not the rule). Threads start together (a barrier), so two
- * threads read before either writes, then write back the same stale value: every read-modify-write
- * that is not one atomic step, or not under a lock, loses an update, on one CPU as on many. Atomics
- * calls reach the real view. Self-contained: it travels to the worker as text.
+ * Runs on each worker thread of 08's watched run: the watching is counter-watch.ts's `watchedCount`,
+ * which this task (it travels to the worker as text) requires by the path it is given.
  */
 function watchedCounterTask(
-  shared: SharedArrayBuffer, times: number, control: SharedArrayBuffer, threads: number, source: string, name: string, pausedReads: number, pauseMs: number, startMs: number,
+  watcher: string, shared: SharedArrayBuffer, times: number, control: SharedArrayBuffer, threads: number, source: string, name: string, pausedReads: number, pauseMs: number, startMs: number,
 ): CounterThreadReport {
-  // Control cells, then one state and one count of Atomics calls on other cells per thread.
-  const ARRIVED = 0, READS = 1, EVENTS = 2, PAUSED = 3, STATE = 4, SPINS = 4 + threads;
-  const RUNNING = 0, WAITING = 1, DONE = 2, SPINNING_CALLS = 64;
-  const RealInt32Array = Int32Array;
-  const RealAtomics = Atomics;
-  const ctl = new RealInt32Array(control);
-  const watched = new WeakMap<object, Int32Array>();
-  let me = -1;
-  let reads = 0, writes = 0, atomics = 0, paused = 0;
-  const event = (): void => {
-    RealAtomics.add(ctl, EVENTS, 1);
-    if (RealAtomics.load(ctl, PAUSED) > 0) RealAtomics.notify(ctl, EVENTS);
-  };
-  const nobodyElseCanRead = (spinsAtPause: number[]): boolean => {
-    for (let j = 0; j < threads; j++) {
-      if (j === me) continue;
-      const state = RealAtomics.load(ctl, STATE + j);
-      if (state !== WAITING && state !== DONE && RealAtomics.load(ctl, SPINS + j) - spinsAtPause[j]! < SPINNING_CALLS) return false;
-    }
-    return true;
-  };
-  const afterRead = (): void => {
-    reads++;
-    const seen = RealAtomics.add(ctl, READS, 1) + 1;
-    event();
-    if (paused >= pausedReads || me < 0) return;
-    paused++;
-    const spinsAtPause = Array.from({ length: threads }, (_, j) => RealAtomics.load(ctl, SPINS + j));
-    const deadline = Date.now() + pauseMs;
-    RealAtomics.add(ctl, PAUSED, 1);
-    try {
-      for (;;) {
-        const version = RealAtomics.load(ctl, EVENTS);
-        if (RealAtomics.load(ctl, READS) > seen || nobodyElseCanRead(spinsAtPause)) return;
-        const left = deadline - Date.now();
-        if (left <= 0) return;
-        RealAtomics.wait(ctl, EVENTS, version, left);
-      }
-    } finally {
-      RealAtomics.sub(ctl, PAUSED, 1);
-    }
-  };
-  const setState = (state: number): void => {
-    if (me < 0) return;
-    RealAtomics.store(ctl, STATE + me, state);
-    event();
-  };
-  const viewHandler: ProxyHandler<Int32Array> = {
-    get(target, key) {
-      if (key === "0") {
-        const value = target[0];
-        afterRead();
-        return value;
-      }
-      const value: unknown = Reflect.get(target, key, target);
-      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-    set(target, key, value) {
-      if (key === "0") writes++;
-      return Reflect.set(target, key, value, target);
-    },
-  };
-  const WatchedInt32Array = new Proxy(RealInt32Array, {
-    construct(target, args, newTarget) {
-      const view = Reflect.construct(target, args, newTarget === WatchedInt32Array ? target : newTarget) as Int32Array;
-      if (args[0] !== shared || view.byteOffset !== 0) return view;
-      const proxy = new Proxy(view, viewHandler);
-      watched.set(proxy, view);
-      return proxy;
-    },
-  });
-  const WatchedAtomics = new Proxy(RealAtomics, {
-    get(target, key) {
-      const op: unknown = Reflect.get(target, key, target);
-      if (typeof op !== "function") return op;
-      return (array: Int32Array, index: number, ...rest: unknown[]): unknown => {
-        const view = watched.get(array);
-        const call = (): unknown => (op as (...args: unknown[]) => unknown).apply(target, [view ?? array, index, ...rest]);
-        if (key === "wait") {
-          setState(WAITING);
-          try {
-            return call();
-          } finally {
-            setState(RUNNING);
-          }
-        }
-        if (view === undefined || Number(index) !== 0) {
-          if (me >= 0) {
-            RealAtomics.add(ctl, SPINS + me, 1);
-            event();
-          }
-          return call();
-        }
-        if (key === "load") {
-          const value = call();
-          afterRead();
-          return value;
-        }
-        if (key === "store") writes++;
-        else atomics++;
-        return call();
-      };
-    },
-  });
-  const expression = /^(async\s+)?(function\b|\(|[A-Za-z_$][\w$]*\s*=>)/.test(source.trim()) ? `(${source})` : `({${source}})[${JSON.stringify(name)}]`;
-  const task = new Function("Int32Array", "Atomics", "require", `"use strict"; return ${expression};`)(WatchedInt32Array, WatchedAtomics, require) as (s: SharedArrayBuffer, t: number) => unknown;
-  me = RealAtomics.add(ctl, ARRIVED, 1);
-  RealAtomics.notify(ctl, ARRIVED);
-  const startBy = Date.now() + startMs;
-  for (let arrived = RealAtomics.load(ctl, ARRIVED); arrived < threads && Date.now() < startBy; arrived = RealAtomics.load(ctl, ARRIVED)) {
-    RealAtomics.wait(ctl, ARRIVED, arrived, Math.max(1, startBy - Date.now()));
-  }
-  const startedTogether = RealAtomics.load(ctl, ARRIVED) >= threads && me < threads;
-  if (me >= threads) me = -1;
-  let returned: unknown;
-  try {
-    returned = task(shared, times);
-  } finally {
-    setState(DONE);
-  }
-  return { returned, reads, writes, atomics, startedTogether };
+  const { watchedCount } = require(watcher) as typeof import("../counter-watch");
+  return watchedCount(shared, times, control, threads, source, name, pausedReads, pauseMs, startMs);
 }
 
 /** What 08's check measured: the watched run (deterministic), and a plain run of the task as written. */
@@ -349,7 +214,7 @@ export async function checkCounterOnThreads(task: (shared: SharedArrayBuffer, ti
     const control = new SharedArrayBuffer((4 + 2 * threads) * Int32Array.BYTES_PER_ELEMENT);
     const watched = await run({
       strategy: "threads", task: watchedCounterTask, copies: threads, warmup: 0,
-      args: [shared, watchedTimes, control, threads, source, name, pausedReads, pauseMs, startMs],
+      args: [require.resolve("../counter-watch"), shared, watchedTimes, control, threads, source, name, pausedReads, pauseMs, startMs],
     });
     const reports = watched.results as CounterThreadReport[];
     const watchedCounted = new Int32Array(shared)[0]!;
