@@ -4,6 +4,7 @@ import { strategyName } from "../figures/style";
 import { formatDuration } from "../measure/format";
 import type { LoopLagResult } from "../measure/loop-lag";
 import type { Span } from "../measure/spans";
+import { spansOf, type WithSpans } from "../figures/timeline";
 import { median } from "../measure/stats";
 import { strategyDescriptor } from "../strategies/descriptors";
 import { atLeast, atMost } from "./claims";
@@ -54,9 +55,10 @@ export const times = (value: number): string => (value >= 10 ? `${Math.round(val
 /**
  * The sentence under a timeline: per strategy, how many copies ran at once (in every repeat), on
  * how many lanes, and how long a copy took against one run alone (the sequential copies, when the
- * spans include them).
+ * spans include them). Takes a compare() result or the spans, like timelineFigure.
  */
-export function timelineCaption(spans: readonly Span[]): string {
+export function timelineCaption(input: readonly Span[] | WithSpans): string {
+  const spans = spansOf(input);
   const keys = [...new Set(spans.map((s) => s.strategy))];
   const duration = (group: readonly Span[]): number => median(group.map((s) => s.endMs - s.startMs));
   const alone = keys.find((k) => strategyDescriptor(k)?.baseline === k);

@@ -11,7 +11,19 @@ export interface TimelineOptions {
   readonly alignStrategies?: boolean;
 }
 
-const FIX = "pass the spans of a compare() or run() result, e.g. result.strategies.flatMap((s) => s.spans)";
+const FIX = "pass a compare() result, or the spans of a compare() or run() result (result.spans, or result.strategies.flatMap((s) => s.spans))";
+
+/** A comparison whose every strategy's spans a timeline shows (a CompareResult is one). */
+export interface WithSpans {
+  readonly strategies: readonly { readonly spans: readonly Span[] }[];
+}
+
+/** The spans to draw: given as they are, or every strategy's spans of a comparison. */
+export function spansOf(input: readonly Span[] | WithSpans): readonly Span[] {
+  if (Array.isArray(input)) return input;
+  const strategies = (input as Partial<WithSpans> | null)?.strategies;
+  return Array.isArray(strategies) ? strategies.flatMap((s: { readonly spans?: readonly Span[] }) => (Array.isArray(s?.spans) ? s.spans : [])) : (input as readonly Span[]);
+}
 
 function checkSpan(span: unknown, i: number): Span {
   const param = `spans[${i}]`;
@@ -26,9 +38,11 @@ function checkSpan(span: unknown, i: number): Span {
 
 /**
  * A Gantt chart of one repeat: a row per lane (main thread, worker thread, process) grouped by
- * strategy, a bar per copy from its start to its end, in ms since the earliest span shown.
+ * strategy, a bar per copy from its start to its end, in ms since the earliest span shown. Takes a
+ * compare() result (every strategy's spans) or the spans themselves.
  */
-export function timelineFigure(spans: readonly Span[], options?: TimelineOptions): Figure {
+export function timelineFigure(input: readonly Span[] | WithSpans, options?: TimelineOptions): Figure {
+  const spans = spansOf(input);
   checkNonEmptyArray<Span>("spans", spans, "spans", FIX);
   checkOptions("options", options, "{ repeat: 1 }");
   const all = spans.map(checkSpan);

@@ -129,25 +129,33 @@ describe("the course's notebooks", () => {
     });
   }
 
-  it("have the reader write the mechanism before compare() does it: a worker with postMessage, copies timed with Promise.all, a forked child", () => {
+  it("have the reader write the mechanism before conclab does it: a worker with postMessage, copies timed with Promise.all, a forked child", () => {
     const cells = courseNotebooks().flatMap((file) =>
       readNotebook(file).cells.filter((c) => c.cell_type === "code").map((c, i) => ({ at: `${path.basename(file, ".ipynb")} code cell ${i}`, source: sourceText(c.source) })),
     );
     const first = (test: (source: string) => boolean): number => cells.findIndex((c) => test(c.source));
-    const firstCompare = first((source) => /\bcompare\(\{/.test(source));
-    const firstNodeProcesses = first((source) => /\bcompare\(\{[^]*strategies: \[[^\]]*"processes"/.test(source));
-    assert.ok(firstCompare >= 0 && firstNodeProcesses >= 0, "the course compares, on Node's child processes too");
+    // A chapter's experiments are its functions named …Run; their source says what they compare.
+    const experiments = (source: string): string[] =>
+      [...source.matchAll(/\bawait (\w+)\.(\w+Run)\(/g)]
+        .map((m) => (course as unknown as Record<string, Record<string, unknown> | undefined>)[m[1]!]?.[m[2]!])
+        .filter((f): f is (...args: never[]) => unknown => typeof f === "function")
+        .map((f) => f.toString());
+    const onProcesses = /strategies: \[[^\]]*"processes"/;
+    const firstCompare = first((source) => /\bcompare\(\{/.test(source) || experiments(source).length > 0);
+    const firstNodeProcesses = first((source) => (/\bcompare\(\{/.test(source) && onProcesses.test(source)) || experiments(source).some((f) => onProcesses.test(f)));
+    assert.ok(firstCompare >= 0 && firstNodeProcesses >= 0, "the course runs experiments, on Node's child processes too");
     const raw = {
       "a worker thread started with new Worker": first((source) => /\bnew Worker\(/.test(source)),
       "a message to it with postMessage": first((source) => /\.postMessage\(/.test(source)),
       "copies started together with Promise.all and timed with performance.now()": first((source) => /\bPromise\.all\(/.test(source) && /\bperformance\.now\(\)/.test(source)),
     };
     for (const [what, at] of Object.entries(raw)) {
-      assert.ok(at >= 0 && at < firstCompare, `${what}, written in a cell before the first compare() (${cells[firstCompare]!.at})`);
+      assert.ok(at >= 0 && at < firstCompare, `${what}, written in a cell before the first experiment (${cells[firstCompare]!.at})`);
     }
     const fork = first((source) => /\bfork\(/.test(source));
-    assert.ok(fork >= 0 && fork < firstNodeProcesses, `a child started with fork() before the first compare() on Node's processes (${cells[firstNodeProcesses]!.at})`);
+    assert.ok(fork >= 0 && fork < firstNodeProcesses, `a child started with fork() before the first experiment on Node's processes (${cells[firstNodeProcesses]!.at})`);
   });
+
 
   // Chapters that decide claims end with an exercise; the summary gathers their verdicts.
   for (const file of judging) {

@@ -100,7 +100,7 @@ const sleeps = (threads: number[]): CompareResult => result(2, 2, { "python:sequ
 const race = { withAwait: 1, withoutAwait: 100, expected: 100 };
 const counted = { sum: 10, expected: 10 };
 const shared = (id: string, lost: { plain: number; atomic: number; locked: number }, cores = 2, deposits = race, messages = counted): Claim =>
-  pick(sharedState.sharedState({ ...lost, expected: 100 }, deposits, messages, cores), id);
+  pick(sharedState.sharedStateClaims({ ...lost, expected: 100 }, deposits, messages, cores), id);
 
 const nodeAsync = { requests: 10_000, failed: 0, wallMs: 2_000, addedBytes: 100e6 };
 const nodePool = { threads: 32, requests: 10_000, failed: 0, wallMs: 9_000, addedBytes: 300e6 };

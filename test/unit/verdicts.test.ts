@@ -40,10 +40,10 @@ describe("verdicts are computed from the numbers", () => {
   it("shared state: lost updates without atomics hold the claim; a lost update under atomics is a bug", () => {
     const race = { withAwait: 1, withoutAwait: 100, expected: 100 };
     const messages = { sum: 10, expected: 10 };
-    assert.deepEqual(sharedState.sharedState({ plain: 5, atomic: 0, locked: 0, expected: 100 }, race, messages, 2).map((c) => c.verdict), ["holds", "holds", "holds"]);
-    assert.equal(sharedState.sharedState({ plain: 0, atomic: 0, locked: 0, expected: 100 }, race, messages, 1)[0]!.verdict, "unclear");
-    assert.equal(sharedState.sharedState({ plain: 0, atomic: 0, locked: 0, expected: 100 }, race, messages, 2)[0]!.verdict, "differs", "nothing lost on two cores");
-    assert.equal(sharedState.sharedState({ plain: 5, atomic: 1, locked: 0, expected: 100 }, race, messages, 2)[0]!.verdict, "unclear", "a broken run is no evidence");
+    assert.deepEqual(sharedState.sharedStateClaims({ plain: 5, atomic: 0, locked: 0, expected: 100 }, race, messages, 2).map((c) => c.verdict), ["holds", "holds", "holds"]);
+    assert.equal(sharedState.sharedStateClaims({ plain: 0, atomic: 0, locked: 0, expected: 100 }, race, messages, 1)[0]!.verdict, "unclear");
+    assert.equal(sharedState.sharedStateClaims({ plain: 0, atomic: 0, locked: 0, expected: 100 }, race, messages, 2)[0]!.verdict, "differs", "nothing lost on two cores");
+    assert.equal(sharedState.sharedStateClaims({ plain: 5, atomic: 1, locked: 0, expected: 100 }, race, messages, 2)[0]!.verdict, "unclear", "a broken run is no evidence");
   });
 
   it("massive waiting is decided on CPython at equal concurrency: asyncio lost nothing and held a connection for under half a thread's memory", () => {
@@ -363,7 +363,7 @@ describe("honest categories", () => {
     const race = { withAwait: 1, withoutAwait: 100, expected: 100 };
     const noisyThreads = gil.nodeThreadsParallel(result(2, 2, { sequential: { wall: steady(300), speedup: steady(1) }, threads: { wall: [200, 230, 190], speedup: [1.3, 1.6, 1.45] } }));
     const claims = [
-      ...sharedState.sharedState({ plain: 5, atomic: 0, locked: 0, expected: 100 }, race, { sum: 10, expected: 10 }, 2),
+      ...sharedState.sharedStateClaims({ plain: 5, atomic: 0, locked: 0, expected: 100 }, race, { sum: 10, expected: 10 }, 2),
       prosAndCons.threadsBestFor(summarize([1.9, 1.92, 1.95]), 2),
       prosAndCons.threadsBestFor(summarize([1.9, 1.92, 1.95]), 1),
       gil.gilProcesses(python(1, 1.05)),

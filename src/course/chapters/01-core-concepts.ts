@@ -13,7 +13,7 @@ import { sleep } from "../../tasks/io";
 import type { TaskFunction } from "../../tasks/task-source";
 import { x } from "../captions";
 import type { Chapter } from "../chapter";
-import { ChapterResults } from "../chapter";
+import type { ChapterResults, Size } from "../chapter";
 import { observedStat, type Claim, type Verdict } from "../claims";
 import { attempt, ExerciseResult, otherRunnersText, watchOtherRunners, wrongResult } from "../exercise-kit";
 import { claim, copySlowdown, coresText, ms, oneCoreAtATime, PARALLEL_SHARE, parallelSpeedup, runText, shortfallReason, slowdownCause, slowerTogether, speedupClaim, strategy } from "../judging";
@@ -185,16 +185,53 @@ export async function checkOverlapOnOneThread(task: TaskFunction, args: readonly
   });
 }
 
-export async function shortRun(): Promise<ChapterResults> {
-  const n = await calibrate(countTo, { targetMs: 80 });
-  const cpu = await compare({ task: countTo, args: [n], copies: 2, strategies: ["sequential", "eventLoop", "threads"], repeats: 3, warmup: 1, until: (r) => parallelSpeedup(r, "threads").check !== "unclear" });
-  const oneCpu = describeMachine().cores >= 2 ? await compareOnCpus({ task: countTo, args: [n], copies: 2, strategies: ["sequential", "threads"] }) : null;
-  const waiting = await compare({ task: sleep, args: [100], copies: 3, strategies: ["sequential", "async"], repeats: 1, warmup: 0 });
-  const awaiting = await loopLag(() => run({ strategy: "async", task: sleep, args: [240], copies: 3, warmup: 0 }));
+/** How big 01's experiments run: in the notebook (full), and when the summary needs its verdicts (short). */
+const SIZES = {
+  full: { taskMs: 150, waitMs: 200, waitRepeats: 2, awaitMs: 450 },
+  short: { taskMs: 80, waitMs: 100, waitRepeats: 1, awaitMs: 240 },
+} as const;
+
+/** The count that takes about 150 ms here (80 ms short): the size of 01's CPU task. */
+export function taskSize(size: Size = "full"): Promise<number> {
+  return calibrate(countTo, { targetMs: SIZES[size].taskMs });
+}
+
+/**
+ * Two copies of `countTo(n)` one after another, started together on the event loop, and on two
+ * worker threads, repeated until the threads' CPUs busy decides.
+ */
+export function cpuRun(n: number): Promise<CompareResult> {
+  return compare({ task: countTo, args: [n], copies: 2, strategies: ["sequential", "eventLoop", "threads"], repeats: 3, warmup: 1, until: (r) => parallelSpeedup(r, "threads").check !== "unclear" });
+}
+
+/** The same two copies on worker threads, in a child process held to one CPU; null where the course may use only one CPU anyway. */
+export function oneCpuRun(n: number): Promise<CompareResult | null> {
+  return describeMachine().cores >= 2 ? compareOnCpus({ task: countTo, args: [n], copies: 2, strategies: ["sequential", "threads"] }) : Promise.resolve(null);
+}
+
+/** Three waits of 200 ms (100 short), one after another and interleaved on the one thread. */
+export function waitingRun(size: Size = "full"): Promise<CompareResult> {
+  const { waitMs, waitRepeats } = SIZES[size];
+  return compare({ task: sleep, args: [waitMs], copies: 3, strategies: ["sequential", "async"], repeats: waitRepeats, warmup: 0 });
+}
+
+/** How late the event loop's timers ran: while the main thread awaited three waits, while `countTo(3n)` held it, and while the same ran on a worker thread. */
+export async function responsivenessRun(n: number, size: Size = "full"): Promise<{ awaiting: LoopLagResult<RunResult>; onMain: LoopLagResult<RunResult>; onWorker: LoopLagResult<RunResult> }> {
+  const awaiting = await loopLag(() => run({ strategy: "async", task: sleep, args: [SIZES[size].awaitMs], copies: 3, warmup: 0 }));
   const onMain = await loopLag(() => run({ strategy: "sequential", task: countTo, args: [n * 3], warmup: 0 }));
   const onWorker = await loopLag(() => run({ strategy: "threads", task: countTo, args: [n * 3], warmup: 0 }));
+  return { awaiting, onMain, onWorker };
+}
+
+/** 01's experiments at their short size, judged. */
+export async function shortRun(): Promise<ChapterResults> {
+  const n = await taskSize("short");
+  const cpu = await cpuRun(n);
+  const oneCpu = await oneCpuRun(n);
+  const waits = await waitingRun("short");
+  const { awaiting, onMain, onWorker } = await responsivenessRun(n, "short");
   return {
-    claims: [concurrencyOnOneLane(cpu, waiting), parallelismNeedsCores(cpu, oneCpu), responsiveness(awaiting, onMain, onWorker)],
+    claims: [concurrencyOnOneLane(cpu, waits), parallelismNeedsCores(cpu, oneCpu), responsiveness(awaiting, onMain, onWorker)],
     data: { taskSize: n, cores: describeMachine().cores },
   };
 }

@@ -8,7 +8,7 @@ import { findPython } from "../../python";
 import { strategyDescriptor, type StrategyKey } from "../../strategies/descriptors";
 import { countTo, hashBytes } from "../../tasks/cpu";
 import type { Chapter } from "../chapter";
-import { ChapterResults } from "../chapter";
+import type { ChapterResults, Size } from "../chapter";
 import { atLeast, decided, observedStat, verdictOf, type Claim, type Verdict } from "../claims";
 import { attempt, coresBusyUntilDecided, ExerciseResult } from "../exercise-kit";
 import { coresText, eventLoopOnOneCore, EVIDENCE, NO_GIL_IN_NODE, noParallelismShown, notMeasuredInCPython, oneCoreAtATime, PARALLEL_SHARE, parallelSpeedup, runText, shortfallReason, slowerTogether, speedupClaim, strategy, threadsAgainstProcesses, threadsSpedUpReason } from "../judging";
@@ -165,17 +165,6 @@ export function gilClaims(node: CompareResult, python: CompareResult | null, has
   return [...cpython, gilReleasedByC(hash), nodeThreadsParallel(node)];
 }
 
-/**
- * 02's C-code experiment: two copies of hashBytes (hashlib over 1 MiB buffers, sized to about
- * `targetMs` in CPython) one after another, on CPython threads and on CPython processes, repeated
- * until verdicts.gilReleasedByC decides. Null where no CPython 3.8+ is found.
- */
-export async function cpythonHashRun(options: { targetMs?: number } = {}): Promise<CompareResult | null> {
-  if (!findPython()) return null;
-  const rounds = await calibrate(hashBytes, { targetMs: options.targetMs ?? 150, runtime: "python", startSize: 10 });
-  return compare({ task: hashBytes, args: [rounds], copies: 2, strategies: ["python"], repeats: 3, warmup: 1, until: (r) => decided(gilReleasedByC(r)) });
-}
-
 /** The numbers 02 saves, from its Node run and its CPython run (null when none ran). */
 export function gilData(node: CompareResult, python: CompareResult | null): GilData {
   const by = (result: CompareResult, pick: (s: CompareResult["strategies"][number]) => Stat | null): Record<string, Stat | null> =>
@@ -187,19 +176,56 @@ export function gilData(node: CompareResult, python: CompareResult | null): GilD
   };
 }
 
-export async function shortRun(): Promise<ChapterResults> {
-  const n = await calibrate(countTo, { targetMs: 80 });
-  const node = await compare({
+/** How big 02's experiments run: in the notebook (full), and when the summary needs its verdicts (short). */
+const SIZES = {
+  full: { nodeTaskMs: 150, pythonTaskMs: 250, hashMs: 150 },
+  short: { nodeTaskMs: 80, pythonTaskMs: 120, hashMs: 100 },
+} as const;
+
+/**
+ * CPython's experiment: two copies of a pure-Python count (sized to about 250 ms in CPython, 120
+ * short) one after another, on CPython threads and on CPython processes, repeated until the GIL's
+ * claims decide. The size is the result's `args[0]`. Null where no CPython 3.8+ is found.
+ */
+export async function pythonRun(size: Size = "full"): Promise<CompareResult | null> {
+  if (!findPython()) return null;
+  const n = await calibrate(countTo, { targetMs: SIZES[size].pythonTaskMs, runtime: "python" });
+  return compare({ task: countTo, args: [n], copies: 2, strategies: ["python"], repeats: 3, warmup: 1, until: (r) => decided([gilThreads(r), gilProcesses(r)]) });
+}
+
+/**
+ * The C-code experiment: two copies of hashBytes (hashlib over 1 MiB buffers, sized to about
+ * 150 ms in CPython, 100 short) one after another, on CPython threads and on CPython processes,
+ * repeated until gilReleasedByC decides. Null where no CPython 3.8+ is found.
+ */
+export async function cpythonHashRun(size: Size = "full"): Promise<CompareResult | null> {
+  if (!findPython()) return null;
+  const rounds = await calibrate(hashBytes, { targetMs: SIZES[size].hashMs, runtime: "python", startSize: 10 });
+  return compare({ task: hashBytes, args: [rounds], copies: 2, strategies: ["python"], repeats: 3, warmup: 1, until: (r) => decided(gilReleasedByC(r)) });
+}
+
+/** The count that takes about 150 ms in Node here (80 ms short). */
+export function nodeTaskSize(size: Size = "full"): Promise<number> {
+  return calibrate(countTo, { targetMs: SIZES[size].nodeTaskMs });
+}
+
+/**
+ * Node's experiment: two copies of `countTo(n)` one after another, together on the event loop, on
+ * worker threads and in child processes, until Node's threads claim and 04's event-loop claim
+ * (decided on this run too) are decided.
+ */
+export function nodeRun(n: number): Promise<CompareResult> {
+  return compare({
     task: countTo, args: [n], copies: 2, strategies: ["sequential", "eventLoop", "threads", "processes"], repeats: 3, warmup: 1,
     until: (r) => decided([nodeThreadsParallel(r), eventLoopOnOneCore(r)]),
   });
-  const py = findPython()
-    ? await compare({
-        task: countTo, args: [await calibrate(countTo, { targetMs: 120, runtime: "python" })], copies: 2, strategies: ["python"], repeats: 3, warmup: 1,
-        until: (r) => decided([gilThreads(r), gilProcesses(r)]),
-      })
-    : null;
-  const hash = await cpythonHashRun({ targetMs: 100 });
+}
+
+/** 02's experiments at their short size, judged. */
+export async function shortRun(): Promise<ChapterResults> {
+  const node = await nodeRun(await nodeTaskSize("short"));
+  const py = await pythonRun("short");
+  const hash = await cpythonHashRun("short");
   return { claims: gilClaims(node, py, hash), data: { ...gilData(node, py) } };
 }
 

@@ -3,7 +3,7 @@ import { describeMachine } from "../../environment";
 import { checkInteger } from "../../errors";
 import { calibrate } from "../../experiment/calibrate";
 import { compare, type CompareResult } from "../../experiment/compare";
-import { run } from "../../experiment/run";
+import { run, type RunResult } from "../../experiment/run";
 import type { MemoryPerUnit, StartupSamples } from "../../experiment/unit-costs";
 import { measureMemory, measurePythonMemoryRounds, measurePythonStartup, measureStartup, type PythonStartupSamples } from "../../experiment/unit-costs";
 import { formatBytes, formatDuration } from "../../measure/format";
@@ -17,7 +17,7 @@ import { countTo, MAX_COUNT } from "../../tasks/cpu";
 import { sleep } from "../../tasks/io";
 import { ms, times } from "../captions";
 import type { Chapter } from "../chapter";
-import { ChapterResults } from "../chapter";
+import type { ChapterResults, Size } from "../chapter";
 import { verdictOf, type Check, type Claim } from "../claims";
 import { attempt, ExerciseResult, OtherRunners, otherRunnersText, threw, watchOtherRunners, wrongResult } from "../exercise-kit";
 import { bytes, claim, coresText, handoffText, NO_CPYTHON, strategy, x } from "../judging";
@@ -317,14 +317,20 @@ export interface CPythonUnitCosts {
   readonly memory: readonly UnitMemory[];
 }
 
+/** How big 03's experiments run: in the notebook (full), and when the summary needs its verdicts (short). */
+const SIZES = {
+  full: { startups: { async: 200, threads: 15, processes: 10 }, memory: { async: 10_000, threads: 4, processes: 4 }, cpythonRounds: 20, taskMs: 150, preemptionRepeats: 2, crunchTimes: 2 },
+  short: { startups: { async: 50, threads: 5, processes: 4 }, memory: { async: 5_000, threads: 2, processes: 2 }, cpythonRounds: 10, taskMs: 60, preemptionRepeats: 1, crunchTimes: 3 },
+} as const;
+
 /**
  * 03's CPython column: start-up of an asyncio task, a thread and a process (20 interleaved
- * rounds), and memory per unit (3 rounds, each in a fresh interpreter; the median reading). Null
+ * rounds, 10 short), and memory per unit (3 rounds, each in a fresh interpreter; the median reading). Null
  * where no CPython 3.8+ is found. About 3 s here.
  */
-export async function cpythonUnitCosts(options: { rounds?: number } = {}): Promise<CPythonUnitCosts | null> {
+export async function cpythonUnitCosts(size: Size = "full"): Promise<CPythonUnitCosts | null> {
   if (!findPython()) return null;
-  const startups = await measurePythonStartup(undefined, { rounds: options.rounds ?? 20 });
+  const startups = await measurePythonStartup(undefined, { rounds: SIZES[size].cpythonRounds });
   const memory = (await measurePythonMemoryRounds()).map((m) => ({ strategy: m.strategy, bytesPerUnit: median(m.bytesPerUnitSamples), metric: m.metric }));
   return { startups, memory };
 }
@@ -367,21 +373,56 @@ export function preemptionCopies(cores: number): number {
   return Math.min(MAX_PARALLEL_COPIES, Math.max(4, 2 * cores));
 }
 
+/** Start-up latency of Node's three units: 200 async tasks, 15 worker threads, 10 child processes (50, 5, 4 short). */
+export async function startupRun(size: Size = "full"): Promise<StartupSamples[]> {
+  const { async, threads, processes } = SIZES[size].startups;
+  return [await measureStartup("async", async), await measureStartup("threads", threads), await measureStartup("processes", processes)];
+}
+
+/** Memory per idle unit of Node's three: 10,000 async tasks, 4 worker threads, 4 child processes (5,000, 2, 2 short). */
+export async function memoryRun(size: Size = "full"): Promise<MemoryPerUnit[]> {
+  const { async, threads, processes } = SIZES[size].memory;
+  return [await measureMemory("async", async), await measureMemory("threads", threads), await measureMemory("processes", processes)];
+}
+
+/** The count that takes about 150 ms here (60 ms short). */
+export function taskSize(size: Size = "full"): Promise<number> {
+  return calibrate(countTo, { targetMs: SIZES[size].taskMs });
+}
+
+/**
+ * The preemption experiment: more copies of `countTo(n)` than CPUs (preemptionCopies), started
+ * together on the event loop and on worker threads: threads must take turns, and the OS decides when.
+ */
+export function preemptionRun(n: number, size: Size = "full"): Promise<CompareResult> {
+  return compare({ task: countTo, args: [n], copies: preemptionCopies(describeMachine().cores), strategies: ["eventLoop", "threads"], repeats: SIZES[size].preemptionRepeats, warmup: 1 });
+}
+
+/**
+ * How late a sibling's timers run beside `crunch(k × n)` (an async function that computes without
+ * awaiting) on the event loop, and beside the same count on a worker thread; k is 2 (3 short).
+ */
+export async function cooperativeRun(crunch: (size: number) => Promise<number>, n: number, size: Size = "full"): Promise<{ starved: LoopLagResult<number>; fair: LoopLagResult<RunResult> }> {
+  const work = n * SIZES[size].crunchTimes;
+  const starved = await loopLag(() => crunch(work));
+  const fair = await loopLag(() => run({ strategy: "threads", task: countTo, args: [work], warmup: 0 }));
+  return { starved, fair };
+}
+
+/** 03's experiments at their short size, judged. */
 export async function shortRun(): Promise<ChapterResults> {
   // Memory first: threads started and ended before would leave freed pages resident, and the next
   // workers' RSS growth would undercount them.
-  const memory = [await measureMemory("async", 5_000), await measureMemory("threads", 2), await measureMemory("processes", 2)];
-  const startups = [await measureStartup("async", 50), await measureStartup("threads", 5), await measureStartup("processes", 4)];
-  const cpython = await cpythonUnitCosts({ rounds: 10 });
-  const n = await calibrate(countTo, { targetMs: 60 });
-  // More copies than cores, or the threads' overlap would show parallelism rather than preemption.
-  const switching = await compare({ task: countTo, args: [n], copies: preemptionCopies(describeMachine().cores), strategies: ["eventLoop", "threads"], repeats: 1, warmup: 1 });
-  const crunch = async (size: number): Promise<number> => {
+  const memory = await memoryRun("short");
+  const startups = await startupRun("short");
+  const cpython = await cpythonUnitCosts("short");
+  const n = await taskSize("short");
+  const switching = await preemptionRun(n, "short");
+  const crunch = async (work: number): Promise<number> => {
     await sleep(10);
-    return countTo(size);
+    return countTo(work);
   };
-  const starved = await loopLag(() => crunch(n * 3));
-  const fair = await loopLag(() => run({ strategy: "threads", task: countTo, args: [n * 3], warmup: 0 }));
+  const { starved, fair } = await cooperativeRun(crunch, n, "short");
   return {
     claims: [startupCosts(startups, cpython?.startups ?? null), memoryCosts(memory, cpython?.memory ?? null), preemptiveThreads(switching), cooperativeSwitching(starved, fair)],
     data: { ...approachesData(startups, memory, cpython), cores: describeMachine().cores },

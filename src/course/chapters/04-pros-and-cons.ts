@@ -9,7 +9,7 @@ import { startExperiment } from "../../runtime/lifecycle";
 import { nodeUnitOf } from "../../strategies/descriptors";
 import { ms, times } from "../captions";
 import type { Chapter } from "../chapter";
-import { ChapterResults } from "../chapter";
+import type { ChapterResults, Size } from "../chapter";
 import { atLeast, decided, observedStat, thresholdRule, verdictOf, type Claim } from "../claims";
 import { ExerciseResult } from "../exercise-kit";
 import { asyncBoundToOneThread, busyAtLeast, claim, coresText, EVIDENCE, HandoffSamples, handoffText, NO_CPYTHON, PARALLEL_SHARE, speedupClaim, THREADS_NO_RULE, threadsClaimVerdict, x, xFormat } from "../judging";
@@ -162,26 +162,29 @@ const ARTICLE = "Article (threading / multiprocessing / asyncio)";
 
 const speed = (s: Stat | null | undefined): string => (s ? `${s.median.toFixed(2)}x` : "n/a");
 
+/** How big 04's experiments run: in the notebook (full), and when the summary needs its verdicts (short). */
+const SIZES = { full: { rounds: 5 }, short: { rounds: 3 } } as const;
+
 /**
  * 04's experiment: two async tasks, two worker threads and two child processes each pass a turn
- * back and forth, in interleaved rounds (`rounds`, default 5). Interrupting the cell stops it and
+ * back and forth, in interleaved rounds (5, 3 short). Interrupting the cell stops it and
  * ends its threads and processes.
  */
-export function switchingCosts(options: { rounds?: number } = {}): Promise<SwitchSamples[]> {
-  const rounds = options.rounds ?? 5;
+export function switchingCosts(size: Size = "full"): Promise<SwitchSamples[]> {
+  const { rounds } = SIZES[size];
   return startExperiment((controller) => measureSwitches(undefined, { rounds, signal: controller.signal }));
 }
 
 /**
  * 04's CPython column: the same handoffs in CPython (two asyncio tasks through a future and with
  * sleep(0), two threads through Events, two processes through a pipe), `rounds` interleaved
- * rounds (default 5), then as many again while `verdicts.switchCosts` stays undecided, up to
+ * rounds (5, 3 short, or as given), then as many again while switchCosts stays undecided, up to
  * `maxRounds` (3 × rounds). Null where no CPython 3.8+ is found.
  */
-export async function cpythonSwitchingCosts(options: { rounds?: number; maxRounds?: number } = {}): Promise<PythonSwitchSamples[] | null> {
+export async function cpythonSwitchingCosts(size: Size | { readonly rounds: number; readonly maxRounds?: number } = "full"): Promise<PythonSwitchSamples[] | null> {
   if (!findPython()) return null;
-  const rounds = options.rounds ?? 5;
-  const maxRounds = options.maxRounds ?? 3 * rounds;
+  const rounds = typeof size === "string" ? SIZES[size].rounds : size.rounds;
+  const maxRounds = typeof size === "string" ? 3 * rounds : (size.maxRounds ?? 3 * rounds);
   let samples = await measurePythonSwitches(undefined, { rounds });
   while (samples[0]!.samplesMs.length < maxRounds && !decided(switchCosts([], samples))) {
     const more = await measurePythonSwitches(undefined, { rounds: Math.min(rounds, maxRounds - samples[0]!.samplesMs.length) });
@@ -266,8 +269,8 @@ export function prosAndConsClaims(gil: GilData, switches: readonly SwitchSamples
 
 export async function shortRun(gil?: ChapterResults): Promise<ChapterResults> {
   const cores = describeMachine().cores;
-  const switches = await switchingCosts({ rounds: 3 });
-  const pythonSwitches = await cpythonSwitchingCosts({ rounds: 3 });
+  const switches = await switchingCosts("short");
+  const pythonSwitches = await cpythonSwitchingCosts("short");
   return { claims: prosAndConsClaims(readGilData((gil ?? (await gilShortRun())).data), switches, cores, pythonSwitches), data: { cores, switches, pythonSwitches } };
 }
 

@@ -9,7 +9,7 @@ import { findPython } from "../../python";
 import { countTo } from "../../tasks/cpu";
 import type { TaskFunction } from "../../tasks/task-source";
 import type { Chapter } from "../chapter";
-import { ChapterResults } from "../chapter";
+import type { ChapterResults, Size } from "../chapter";
 import { atMost, decided, observedStat, thresholdRule, verdictOf, type Claim } from "../claims";
 import { attempt, ExerciseResult, wrongResult } from "../exercise-kit";
 import { copySlowdown, CoreMeasure, coresText, EVIDENCE, NO_GIL_IN_NODE, noParallelismShown, notMeasuredInCPython, PARALLEL_SHARE, parallelMeasure, parallelSpeedup, runText, shortfallReason, speedupClaim, strategy, threadsAgainstProcesses, threadsSpedUpReason, x, xFormat } from "../judging";
@@ -195,18 +195,34 @@ export async function checkTaskOnThreads(task: TaskFunction, cases: readonly Tas
   });
 }
 
+/** How big 05's experiments run: in the notebook (full), and when the summary needs its verdicts (short). */
+const SIZES = { full: { taskMs: 150, nodeRepeats: 4, pythonRepeats: 5 }, short: { taskMs: 60, nodeRepeats: 3, pythonRepeats: 3 } } as const;
+
+/** The size of `task`'s first argument that takes about 150 ms here (60 ms short). */
+export function taskSize(task: TaskFunction, size: Size = "full"): Promise<number> {
+  return calibrate(task, { targetMs: SIZES[size].taskMs });
+}
+
+/** Two copies of `task(n)` one after another, together on the event loop, on worker threads and in child processes, until Node's claims decide. */
+export function nodeRun<F extends (n: number) => unknown>(task: F, n: number, size: Size = "full"): Promise<CompareResult> {
+  return compare({ task, args: [n] as Parameters<F>, copies: 2, strategies: ["sequential", "eventLoop", "threads", "processes"], repeats: SIZES[size].nodeRepeats, warmup: 1, until: (r) => decided(cpuExamples(r, null)) });
+}
+
+/**
+ * The same in CPython, with its count sized to about 150 ms there (60 ms short; the size is the
+ * result's `args[0]`), until the claims about Python decide beside `node`. Null without CPython 3.8+.
+ */
+export async function pythonRun(node: CompareResult, size: Size = "full"): Promise<CompareResult | null> {
+  if (!findPython()) return null;
+  const n = await calibrate(countTo, { targetMs: SIZES[size].taskMs, runtime: "python" });
+  return compare({ task: countTo, args: [n], copies: 2, strategies: ["python"], repeats: SIZES[size].pythonRepeats, warmup: 1, until: (r) => decided(cpuExamples(node, r)) });
+}
+
+/** 05's experiments at their short size, judged (with countTo for the reader's task). */
 export async function shortRun(): Promise<ChapterResults> {
-  const n = await calibrate(countTo, { targetMs: 60 });
-  const cpu = await compare({
-    task: countTo, args: [n], copies: 2, strategies: ["sequential", "eventLoop", "threads", "processes"], repeats: 3, warmup: 1,
-    until: (r) => decided(cpuExamples(r, null)),
-  });
-  const py = findPython()
-    ? await compare({
-        task: countTo, args: [await calibrate(countTo, { targetMs: 60, runtime: "python" })], copies: 2, strategies: ["python"], repeats: 3, warmup: 1,
-        until: (r) => decided(cpuExamples(cpu, r)),
-      })
-    : null;
+  const n = await taskSize(countTo, "short");
+  const cpu = await nodeRun(countTo, n, "short");
+  const py = await pythonRun(cpu, "short");
   return { claims: cpuExamples(cpu, py), data: { taskSize: n, cores: describeMachine().cores } };
 }
 

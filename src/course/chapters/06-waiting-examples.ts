@@ -1,7 +1,7 @@
 /** TODO header */
 import { describeMachine } from "../../environment";
 import { compare, type CompareResult } from "../../experiment/compare";
-import { pythonConcurrentWaits } from "../../experiment/python-experiments";
+import { pythonConcurrentWaits, type PythonWaitsPoint } from "../../experiment/python-experiments";
 import { run } from "../../experiment/run";
 import { formatBytes } from "../../measure/format";
 import { findPython } from "../../python";
@@ -9,7 +9,7 @@ import { blockingSleep, sleep } from "../../tasks/io";
 import type { TaskFunction } from "../../tasks/task-source";
 import { ms, x } from "../captions";
 import type { Chapter } from "../chapter";
-import { ChapterResults } from "../chapter";
+import type { ChapterResults, Size } from "../chapter";
 import { atLeast, atMost, decided, thresholdRule, verdictOf, type Claim } from "../claims";
 import { ExerciseResult, threw, wrongResult } from "../exercise-kit";
 import { claim, EVIDENCE, NO_CPYTHON, notMeasuredInCPython, strategy, xFormat } from "../judging";
@@ -211,16 +211,44 @@ export async function concurrentWaits<F extends TaskFunction>(task: F, waitMs: n
   return points;
 }
 
+/** How many waits the many-waits experiment starts together, in Node and in CPython: in the notebook (full), and short. */
+const COUNTS = {
+  full: { node: [1, 10, 100, 1_000], python: [1, 10, 100, 1_000, 10_000] },
+  short: { node: [1, 100], python: [1, 100] },
+} as const;
+
+/** Two copies of a wait that blocks its thread (`task(waitMs)`), one after another, together on the event loop and on worker threads, until the claims decide. */
+export function blockingRun<F extends (ms: number) => unknown>(task: F, waitMs: number): Promise<CompareResult> {
+  return compare({ task, args: [waitMs] as Parameters<F>, copies: 2, strategies: ["sequential", "eventLoop", "threads"], repeats: 3, warmup: 0, until: (r) => decided(ioExamples(r, null)) });
+}
+
+/** Two copies of a wait that yields (`task(waitMs)`), one after another and awaited together. */
+export function yieldingRun<F extends (ms: number) => Promise<unknown>>(task: F, waitMs: number): Promise<CompareResult> {
+  return compare({ task, args: [waitMs] as Parameters<F>, copies: 2, strategies: ["sequential", "async"], repeats: 3, warmup: 0 });
+}
+
+/** CPython's blocking wait: two time.sleep(waitMs) one after another and on threads, until its claim decides beside `blocking`. Null without CPython 3.8+. */
+export async function pythonSleepRun(blocking: CompareResult, waitMs: number): Promise<CompareResult | null> {
+  if (!findPython()) return null;
+  return compare({ task: sleep, args: [waitMs], copies: 2, strategies: ["python:sequential", "python:threads"], repeats: 3, warmup: 0, until: (r) => decided(ioExamples(blocking, r)) });
+}
+
+/** 1, 10, 100 and 1,000 yielding waits started together (1 and 100 short), each `task(waitMs)`. */
+export function manyWaitsRun<F extends (ms: number) => Promise<unknown>>(task: F, waitMs: number, size: Size = "full"): Promise<{ copies: number; wallMs: number }[]> {
+  return concurrentWaits(task, waitMs, COUNTS[size].node);
+}
+
+/** The same in CPython's asyncio, up to 10,000 waits (1 and 100 short). Null without CPython 3.8+. */
+export async function pythonManyWaitsRun(waitMs: number, size: Size = "full"): Promise<PythonWaitsPoint[] | null> {
+  return findPython() ? pythonConcurrentWaits(waitMs, COUNTS[size].python) : null;
+}
+
+/** 06's experiments at their short size (100 ms waits), judged. */
 export async function shortRun(): Promise<ChapterResults> {
-  const blocking = await compare({
-    task: blockingSleep, args: [100], copies: 2, strategies: ["sequential", "eventLoop", "threads"], repeats: 3, warmup: 0,
-    until: (r) => decided(ioExamples(r, null)),
-  });
-  const pySleep = findPython()
-    ? await compare({ task: sleep, args: [100], copies: 2, strategies: ["python:sequential", "python:threads"], repeats: 3, warmup: 0, until: (r) => decided(ioExamples(blocking, r)) })
-    : null;
-  const points = await concurrentWaits(sleep, 100, [1, 100]);
-  const pyPoints = findPython() ? await pythonConcurrentWaits(100, [1, 100]) : null;
+  const blocking = await blockingRun(blockingSleep, 100);
+  const pySleep = await pythonSleepRun(blocking, 100);
+  const points = await manyWaitsRun(sleep, 100, "short");
+  const pyPoints = await pythonManyWaitsRun(100, "short");
   return { claims: [...ioExamples(blocking, pySleep), asyncExamples(points, 100, pyPoints)], data: { cores: describeMachine().cores } };
 }
 

@@ -16,7 +16,7 @@ import { httpGet } from "../../tasks/io";
 import type { TaskFunction } from "../../tasks/task-source";
 import { x } from "../captions";
 import type { Chapter } from "../chapter";
-import { ChapterResults } from "../chapter";
+import type { ChapterResults, Size } from "../chapter";
 import { atLeast, atMost, decided, thresholdRule, verdictOf, type Check, type Claim, type Verdict } from "../claims";
 import { attempt, coresBusyUntilDecided, ExerciseResult } from "../exercise-kit";
 import { busyAtLeast, bytes, claim, ClaimParts, coresText, EVIDENCE, ms, NO_CPYTHON, PARALLEL_SHARE, speedupClaim, THREADS_NO_RULE, threadsClaimVerdict, xFormat } from "../judging";
@@ -366,17 +366,23 @@ export interface CPythonMassiveRun {
   readonly threads: PythonConnectionsRun;
 }
 
+/** How big 07's experiments run: in the notebook (full), and when the summary needs its verdicts (short). */
+const SIZES = {
+  full: { taskMs: 150, moderate: { delayMs: 100, copies: 8 }, massive: { requests: 10_000, threads: 32 }, cpythonMassive: { connections: 5_000, delayMs: 1_000 } },
+  short: { taskMs: 60, moderate: { delayMs: 50, copies: 4 }, massive: { requests: 2_000, threads: 8 }, cpythonMassive: { connections: 2_000, delayMs: 800 } },
+} as const;
+
 /**
- * Massive waiting in CPython, at equal concurrency: `connections` (default 5,000) requests to a
- * server that answers after `delayMs` (default 1,000), all awaited on one asyncio loop, then one
+ * Massive waiting in CPython, at equal concurrency: 5,000 requests (2,000 short) to a server that
+ * answers after 1 s (0.8 s short), all awaited on one asyncio loop, then one
  * thread each; each request opens its connection and waits for all the others to open theirs
  * before it sends (pythonConnections), so both ways hold every connection at once.
  * Null where no CPython 3.8+ is found. About 5 s here.
  */
-export async function cpythonMassiveWaiting(options: { connections?: number; delayMs?: number } = {}): Promise<CPythonMassiveRun | null> {
+export async function cpythonMassiveWaiting(size: Size = "full"): Promise<CPythonMassiveRun | null> {
   if (!findPython()) return null;
-  const count = options.connections ?? 5_000;
-  const server = await startDelayServer({ delayMs: options.delayMs ?? 1_000, inChildProcess: true });
+  const { connections: count, delayMs } = SIZES[size].cpythonMassive;
+  const server = await startDelayServer({ delayMs, inChildProcess: true });
   try {
     const asyncio = await pythonConnections(server.url, { count, mode: "asyncio" });
     const threads = await pythonConnections(server.url, { count, mode: "threads" });
@@ -503,20 +509,48 @@ export function cpythonMassiveRows(run: CPythonMassiveRun): Record<string, strin
   return [row("asyncio: all awaited on one event loop", run.asyncio), row("a thread per request, blocked in its socket call", run.threads)];
 }
 
+/** The count that takes about 150 ms here (60 ms short). */
+export function taskSize(size: Size = "full"): Promise<number> {
+  return calibrate(countTo, { targetMs: SIZES[size].taskMs });
+}
+
+/** The CPU experiment: speedup and CPUs busy of threads and processes at each count of copies (scalingCopies; only min(CPUs, 4) short), until cpuScales decides. */
+export function cpuRun(n: number, size: Size = "full"): Promise<ScalingPoint[]> {
+  const cores = describeMachine().cores;
+  const copies = size === "full" ? scalingCopies(cores) : [Math.min(cores, 4)];
+  return scalingCurve({ task: countTo, args: [n], copies, until: (points) => decided(cpuScales(points, cores)) });
+}
+
+/** Moderate waiting: 8 requests (4 short) to a server in a child process that answers in 100 ms (50 ms short); see moderateWaits. */
+export async function moderateRun(size: Size = "full"): Promise<CompareResult> {
+  const { delayMs, copies } = SIZES[size].moderate;
+  const server = await startDelayServer({ delayMs, inChildProcess: true });
+  try {
+    return await moderateWaits(server.url, { copies });
+  } finally {
+    await server.close();
+  }
+}
+
+/** Massive waiting: 10,000 requests (2,000 short) to a server that answers in 10 ms, all awaited at once, then through 32 threads (8 short); see massiveWaitingRun. */
+export async function massiveRun(size: Size = "full"): Promise<{ async: AsyncWaitingRun; pool: PoolWaitingRun }> {
+  const { requests, threads } = SIZES[size].massive;
+  const server = await startDelayServer({ delayMs: 10, inChildProcess: true });
+  try {
+    return await massiveWaitingRun(server.url, { requests, threads });
+  } finally {
+    await server.close();
+  }
+}
+
+/** 07's experiments at their short size, judged. */
 export async function shortRun(): Promise<ChapterResults> {
   const cores = describeMachine().cores;
-  const n = await calibrate(countTo, { targetMs: 60 });
-  const curve = await scalingCurve({ task: countTo, args: [n], copies: [Math.min(cores, 4)], until: (points) => decided(cpuScales(points, cores)) });
-  const slow = await startDelayServer({ delayMs: 50, inChildProcess: true });
-  try {
-    const moderate = await moderateWaits(slow.url, { copies: 4 });
-    const fast = await startDelayServer({ delayMs: 10, inChildProcess: true });
-    const massive = await massiveWaitingRun(fast.url, { requests: 2_000, threads: 8 }).finally(() => fast.close());
-    const cpython = await cpythonMassiveWaiting({ connections: 2_000, delayMs: 800 });
-    return { claims: [cpuScales(curve, cores), moderateWaiting(moderate), massiveWaiting(massive.async, massive.pool, cpython)], data: { cores } };
-  } finally {
-    await slow.close();
-  }
+  const curve = await cpuRun(await taskSize("short"), "short");
+  const moderate = await moderateRun("short");
+  const massive = await massiveRun("short");
+  const cpython = await cpythonMassiveWaiting("short");
+  return { claims: [cpuScales(curve, cores), moderateWaiting(moderate), massiveWaiting(massive.async, massive.pool, cpython)], data: { cores } };
 }
 
 /** Asked before the experiment that decides decision.massive-waiting. */

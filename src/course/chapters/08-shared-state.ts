@@ -1,6 +1,6 @@
 /** TODO header */
 import { describeMachine } from "../../environment";
-import { pythonSharedCounter } from "../../experiment/python-experiments";
+import { pythonSharedCounter, type PythonCounterResult } from "../../experiment/python-experiments";
 import { run } from "../../experiment/run";
 import { formatDuration } from "../../measure/format";
 import { findPython } from "../../python";
@@ -11,14 +11,14 @@ import type { Chapter } from "../chapter";
 import type { CounterThreadReport } from "../counter-watch";
 
 export type { CounterThreadReport };
-import { ChapterResults } from "../chapter";
+import type { ChapterResults, Size } from "../chapter";
 import { verdictOf, type Check, type Claim, type Verdict } from "../claims";
 import { attempt, count, ExerciseResult, wrongResult } from "../exercise-kit";
 import { claim, coresText, NO_CPYTHON } from "../judging";
 import { type Question } from "../questions";
 
 /** 08: shared state on threads needs atomics or a lock; async races only at awaits; processes share by messages. */
-export function sharedState(lost: { plain: number; atomic: number; locked: number; expected: number }, eventLoop: { withAwait: number; withoutAwait: number; expected: number }, messages: { sum: number; expected: number }, cores: number): Claim[] {
+export function sharedStateClaims(lost: { plain: number; atomic: number; locked: number; expected: number }, eventLoop: { withAwait: number; withoutAwait: number; expected: number }, messages: { sum: number; expected: number }, cores: number): Claim[] {
   const broken = lost.atomic !== 0 || lost.locked !== 0;
   // Atomics or a lock losing an update is a broken run; a plain ++ losing none where two cores ran it is evidence against the claim.
   const threadsCheck: Check = broken ? "unclear" : lost.plain > 0 ? "yes" : cores >= 2 ? "no" : "unclear";
@@ -318,12 +318,34 @@ export function counterRows(rows: readonly CounterRow[]): Record<string, string 
   return rows.map((r) => ({ method: r.method, expected: r.expected, counted: r.counted, lost: r.lost, "wall time (ms)": r.wallMs }));
 }
 
+/** How big 08's experiments run: in the notebook (full), and when the summary needs its verdicts (short). */
+const SIZES = {
+  full: { times: 5_000_000, python: { times: 500_000, runs: 5 } },
+  short: { times: 1_000_000, python: { times: 200_000, runs: 3 } },
+} as const;
+
+/** Two threads adding to one shared integer 5,000,000 times each (1,000,000 short), three ways; see sharedCounter. */
+export function counterRun(size: Size = "full"): ReturnType<typeof sharedCounter> {
+  return sharedCounter(SIZES[size].times);
+}
+
+/** The same race in CPython: two threads × 500,000 `+= 1` (200,000 short), 5 runs (3 short) each way. Null without CPython 3.8+. */
+export async function pythonCounterRun(size: Size = "full"): Promise<PythonCounterResult | null> {
+  return findPython() ? pythonSharedCounter(SIZES[size].python) : null;
+}
+
+/** Two child processes that each count half of 5,000,000 (1,000,000 short) and send back their halves; see countByMessages. */
+export function messagesRun(size: Size = "full"): ReturnType<typeof countByMessages> {
+  return countByMessages(SIZES[size].times);
+}
+
+/** 08's experiments at their short size, judged. */
 export async function shortRun(): Promise<ChapterResults> {
   const cores = describeMachine().cores;
-  const counter = await sharedCounter(1_000_000);
-  const messages = await countByMessages(1_000_000);
-  const pyCounter = findPython() ? await pythonSharedCounter({ times: 200_000, runs: 3 }) : null;
-  return { claims: [...sharedState(counter.lost, await depositRace(), messages, cores), cpythonSharedCounter(pyCounter)], data: { cores } };
+  const counter = await counterRun("short");
+  const messages = await messagesRun("short");
+  const pyCounter = await pythonCounterRun("short");
+  return { claims: [...sharedStateClaims(counter.lost, await depositRace(), messages, cores), cpythonSharedCounter(pyCounter)], data: { cores } };
 }
 
 /** Asked before the experiment that decides decision.shared-threads. */
