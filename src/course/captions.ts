@@ -1,17 +1,19 @@
-/** TODO header */
+/**
+ * The sentences printed under the figures several chapters show: a comparison's wall times
+ * (compareCaption), a timeline (timelineCaption) and the event loop's lateness (loopLagCaption),
+ * each computed from the numbers. A caption only one chapter prints lives in that chapter's module.
+ */
 import type { CompareResult } from "../experiment/compare";
 import { strategyName } from "../figures/style";
-import { formatDuration } from "../measure/format";
+import { spansOf, type WithSpans } from "../figures/timeline";
 import type { LoopLagResult } from "../measure/loop-lag";
 import type { Span } from "../measure/spans";
-import { spansOf, type WithSpans } from "../figures/timeline";
 import { median } from "../measure/stats";
 import { strategyDescriptor } from "../strategies/descriptors";
 import { atLeast, atMost } from "./claims";
-import { ONE_CORE_BUSY, PARALLEL_SHARE, oneCoreAtATime, parallelSpeedup } from "./judging";
+import { ms, ONE_CORE_BUSY, oneCoreAtATime, PARALLEL_SHARE, parallelSpeedup, x } from "./judging";
 import { byRepeat, cpuShareOfCopies, laneCount, maxConcurrency } from "./overlap";
 
-export const x = (value: number): string => `${value.toFixed(2)}x`;
 
 /**
  * The sentence under a wall-time figure: for each strategy against its sequential baseline, how
@@ -48,7 +50,6 @@ export function compareCaption(result: CompareResult): string {
   return `Here, ${result.copies} copies on ${cores} usable CPU${cores === 1 ? "" : "s"}: ${parts.join("; ")} (${rule}).`;
 }
 
-export const ms = formatDuration;
 
 export const times = (value: number): string => (value >= 10 ? `${Math.round(value).toLocaleString("en-US")}x` : x(value));
 

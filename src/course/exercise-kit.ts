@@ -1,4 +1,9 @@
-/** TODO header */
+/**
+ * What the chapters' exercise checks share: the result they return (passed, not yet, or cannot
+ * tell, with why), running a reader's answer so that a throw is a "not yet", comparing results,
+ * CPUs busy repeated until decided, and watching for other programs' threads and processes that
+ * would make a check unfair.
+ */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { ChildProcess } from "node:child_process";
 import { isDeepStrictEqual } from "node:util";

@@ -1,4 +1,11 @@
-/** TODO header */
+/**
+ * What the chapters' verdicts share: how a run's CPUs busy and speedup are read against the cores
+ * (parallelSpeedup, wallSpeedup, oneCoreAtATime) and why a speedup fell short, how a claim about
+ * Node's threads is decided against child processes in the same run (threadsClaimVerdict), the
+ * thresholds (PARALLEL_SHARE, ONE_CORE_BUSY, NO_SPEEDUP), the facts several claims share
+ * (EVIDENCE), and how a claim is built, or said to be not measured without CPython. Claims decided
+ * on 02's run for 04 (asyncBoundToOneThread, eventLoopOnOneCore) live here too, as 02 cannot import 04.
+ */
 import { describeMachine, type MachineDescription } from "../environment";
 import { BUSY_CONTENTION, pythonInterpreterOf, type CompareResult, type StrategyResult } from "../experiment/compare";
 import { formatBytes, formatDuration } from "../measure/format";

@@ -60,7 +60,7 @@ export interface CompareOptions<F extends TaskFunction = TaskFunction> {
   /**
    * Repeat until decided: after `repeats` timed runs per strategy, the result so far is passed to
    * `until`; while it returns false, more interleaved rounds run (half as many again each time),
-   * up to `maxRepeats` and within `maxTotalMs` of the start. `(r) => decided(verdicts.gilThreads(r))` repeats until that verdict is no
+   * up to `maxRepeats` and within `maxTotalMs` of the start. `(r) => decided(gil.gilThreads(r))` (conclab/course) repeats until that verdict is no
    * longer unclear.
    */
   readonly until?: (result: CompareResult) => boolean;
@@ -283,7 +283,7 @@ function readCompareOptions(options: CompareOptions<TaskFunction>): Plan {
     "give at least options.repeats, at most 100",
   );
   if (options.until !== undefined && typeof options.until !== "function") {
-    throw new TypeError(`options.until must be a function (result) => boolean, got ${typeof options.until}; e.g. (r) => decided(verdicts.gilThreads(r)), or leave it out`);
+    throw new TypeError(`options.until must be a function (result) => boolean, got ${typeof options.until}; e.g. (r) => decided(gil.gilThreads(r)), or leave it out`);
   }
   const userSignal = checkSignal(options.signal, "options.signal");
   return { task, args, keys, copies, repeats, warmup, timeoutMs, maxTotalMs, maxRepeats, until: options.until, userSignal };

@@ -35,8 +35,8 @@ describe("02's claims and saved numbers", () => {
     assert.equal(data.nodeSpeedup.threads?.median, 1.9);
     assert.equal(data.nodeCoresBusy.threads?.median, 1.95);
     assert.equal(data.pythonSpeedup?.["python:processes"]?.median, 1.95);
-    assert.deepEqual(prosAndCons.readGilData(JSON.parse(JSON.stringify(data)) as Record<string, unknown>), data);
-    assert.deepEqual(prosAndCons.readGilData({ nodeSpeedup: data.nodeSpeedup }), { nodeSpeedup: data.nodeSpeedup, nodeCoresBusy: {}, pythonSpeedup: null });
+    assert.deepEqual(gil.readGilData(JSON.parse(JSON.stringify(data)) as Record<string, unknown>), data);
+    assert.deepEqual(gil.readGilData({ nodeSpeedup: data.nodeSpeedup }), { nodeSpeedup: data.nodeSpeedup, nodeCoresBusy: {}, pythonSpeedup: null });
     assert.equal(gil.gilData(node, null).pythonSpeedup, null);
   });
 });

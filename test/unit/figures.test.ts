@@ -323,8 +323,15 @@ describe("timelineFigure", () => {
     assert.deepEqual(trace(aligned, 1).base, [0, 5]);
   });
 
+  it("draws a compare() result as it draws every strategy's spans of it", () => {
+    const keys = [...new Set(SPANS.map((s) => s.strategy))];
+    const result = { ...RESULT, strategies: keys.map((key) => ({ ...RESULT.strategies[0]!, strategy: key, spans: SPANS.filter((s) => s.strategy === key) })) } as CompareResult;
+    assert.ok(keys.length >= 2, "the fixture spans two strategies");
+    assert.deepEqual(timelineFigure(result, { alignStrategies: true }), timelineFigure(SPANS, { alignStrategies: true }));
+  });
+
   it("refuses empty or broken spans and a repeat that is not there", () => {
-    assert.throws(() => timelineFigure([]), { name: "RangeError", message: /^spans must be a non-empty array of spans, got an array of 0; pass the spans/ });
+    assert.throws(() => timelineFigure([]), { name: "RangeError", message: /^spans must be a non-empty array of spans, got an array of 0; pass a compare\(\) result, or the spans/ });
     assert.throws(() => timelineFigure("x" as never), { name: "TypeError", message: /^spans must be an array/ });
     assert.throws(() => timelineFigure(SPANS, { repeat: 7 }), { name: "RangeError", message: /options\.repeat must be one of the repeats the spans hold \(0, 1\), got 7 \(number\)/ });
     assert.throws(() => timelineFigure(SPANS, { repeat: -1 }), { name: "RangeError", message: /options\.repeat/ });

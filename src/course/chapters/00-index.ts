@@ -1,7 +1,7 @@
-/** TODO header */
+/** Chapter 00, the index: this machine, and how noise spreads one task's timings. */
 import { median } from "../../measure/stats";
-import { ms, x } from "../captions";
 import type { Chapter } from "../chapter";
+import { ms, x } from "../judging";
 
 /** The sentence under 00's durations figure: the median, the range and spread of the runs, and how the first compares. */
 export function durationsCaption(durationsMs: readonly number[]): string {

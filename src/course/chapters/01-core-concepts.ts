@@ -1,4 +1,9 @@
-/** TODO header */
+/**
+ * Chapter 01, concurrency and parallelism: copies that take turns on one thread against copies on
+ * worker threads (all CPUs, and held to one), waits interleaved on one thread, and how late the
+ * event loop runs while it waits, works, or hands the work to a worker. Its claims, their
+ * experiments at full and short size, its caption, question and exercise check.
+ */
 import { describeMachine } from "../../environment";
 import { calibrate } from "../../experiment/calibrate";
 import { compare, type CompareResult } from "../../experiment/compare";
@@ -11,12 +16,10 @@ import { loopLag } from "../../measure/loop-lag";
 import { countTo } from "../../tasks/cpu";
 import { sleep } from "../../tasks/io";
 import type { TaskFunction } from "../../tasks/task-source";
-import { x } from "../captions";
-import type { Chapter } from "../chapter";
-import type { ChapterResults, Size } from "../chapter";
+import type { Chapter, ChapterResults, Size } from "../chapter";
 import { observedStat, type Claim, type Verdict } from "../claims";
 import { attempt, ExerciseResult, otherRunnersText, watchOtherRunners, wrongResult } from "../exercise-kit";
-import { claim, copySlowdown, coresText, ms, oneCoreAtATime, PARALLEL_SHARE, parallelSpeedup, runText, shortfallReason, slowdownCause, slowerTogether, speedupClaim, strategy } from "../judging";
+import { claim, copySlowdown, coresText, ms, oneCoreAtATime, PARALLEL_SHARE, parallelSpeedup, runText, shortfallReason, slowdownCause, slowerTogether, speedupClaim, strategy, x } from "../judging";
 import { byRepeat, laneCount, maxConcurrency } from "../overlap";
 import { ANY_HIGH, rangeChoice, type Question } from "../questions";
 
@@ -238,20 +241,20 @@ export async function shortRun(): Promise<ChapterResults> {
 
 /** Asked before the experiment that decides concepts.parallelism. */
 const ASKED_PARALLELISM: Question = {
-    id: "concepts.parallelism",
-    text: "Several copies of a CPU-bound count run on worker threads, one thread each. On this machine, how many CPUs will they keep busy at the same time?",
-    choices: {
-      a: "about as many as there are copies or free CPUs, whichever is fewer: each thread gets a core",
-      b: "about one: the copies take turns on a single core",
-      c: "more than there are CPUs: threads add computing power",
-    },
-    predicts: {
-      a: "CPUs busy between 0.75 and 1.1 times the copies or the CPUs, whichever is fewer",
-      b: "0.5 to 1.3 CPUs busy",
-      c: "more CPUs busy than the machine has, by 0.2 or more",
-    },
-    choose: (o) => rangeChoice(o, { a: [0.75 * (o.expected ?? 2), 1.1 * (o.expected ?? 2)], b: [0.5, 1.3], c: [(o.cores ?? 2) + 0.2, ANY_HIGH] }),
-  };
+  id: "concepts.parallelism",
+  text: "Several copies of a CPU-bound count run on worker threads, one thread each. On this machine, how many CPUs will they keep busy at the same time?",
+  choices: {
+    a: "about as many as there are copies or free CPUs, whichever is fewer: each thread gets a core",
+    b: "about one: the copies take turns on a single core",
+    c: "more than there are CPUs: threads add computing power",
+  },
+  predicts: {
+    a: "CPUs busy between 0.75 and 1.1 times the copies or the CPUs, whichever is fewer",
+    b: "0.5 to 1.3 CPUs busy",
+    c: "more CPUs busy than the machine has, by 0.2 or more",
+  },
+  choose: (o) => rangeChoice(o, { a: [0.75 * (o.expected ?? 2), 1.1 * (o.expected ?? 2)], b: [0.5, 1.3], c: [(o.cores ?? 2) + 0.2, ANY_HIGH] }),
+};
 
 export const chapter: Chapter = {
   id: "01-core-concepts",

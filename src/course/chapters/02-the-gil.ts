@@ -1,4 +1,9 @@
-/** TODO header */
+/**
+ * Chapter 02, the GIL: CPython's threads and processes on a pure-Python count, C code that releases
+ * the GIL (hashlib) on CPython's threads, and Node's worker threads and child processes on the same
+ * count. Its claims, their experiments at full and short size, the numbers it saves for 04, its
+ * questions and exercise check.
+ */
 import { describeMachine } from "../../environment";
 import { calibrate } from "../../experiment/calibrate";
 import { compare, type CompareResult } from "../../experiment/compare";
@@ -7,8 +12,7 @@ import { type Stat } from "../../measure/stats";
 import { findPython } from "../../python";
 import { strategyDescriptor, type StrategyKey } from "../../strategies/descriptors";
 import { countTo, hashBytes } from "../../tasks/cpu";
-import type { Chapter } from "../chapter";
-import type { ChapterResults, Size } from "../chapter";
+import type { Chapter, ChapterResults, Size } from "../chapter";
 import { atLeast, decided, observedStat, verdictOf, type Claim, type Verdict } from "../claims";
 import { attempt, coresBusyUntilDecided, ExerciseResult } from "../exercise-kit";
 import { coresText, eventLoopOnOneCore, EVIDENCE, NO_GIL_IN_NODE, noParallelismShown, notMeasuredInCPython, oneCoreAtATime, PARALLEL_SHARE, parallelSpeedup, runText, shortfallReason, slowerTogether, speedupClaim, strategy, threadsAgainstProcesses, threadsSpedUpReason } from "../judging";
@@ -176,6 +180,15 @@ export function gilData(node: CompareResult, python: CompareResult | null): GilD
   };
 }
 
+/** Reads 02's saved numbers back; results saved before CPUs were metered have no `nodeCoresBusy`. */
+export function readGilData(data: Readonly<Record<string, unknown>>): GilData {
+  return {
+    nodeSpeedup: (data.nodeSpeedup ?? {}) as Record<string, Stat | null>,
+    nodeCoresBusy: (data.nodeCoresBusy ?? {}) as Record<string, Stat | null>,
+    pythonSpeedup: (data.pythonSpeedup ?? null) as Record<string, Stat | null> | null,
+  };
+}
+
 /** How big 02's experiments run: in the notebook (full), and when the summary needs its verdicts (short). */
 const SIZES = {
   full: { nodeTaskMs: 150, pythonTaskMs: 250, hashMs: 150 },
@@ -231,29 +244,29 @@ export async function shortRun(): Promise<ChapterResults> {
 
 /** Asked before the experiment that decides gil.threads. */
 const ASKED_THREADS: Question = {
-    id: "gil.threads",
-    text: "Two CPython threads each run the same pure-Python counting loop, with two or more CPUs free. How many CPUs will they keep busy on average?",
-    choices: {
-      a: "about two: each thread runs on its own core",
-      b: "about one: the threads take turns running Python code",
-      c: "about half of one: the threads block each other most of the time",
-    },
-    predicts: TWO_COPIES_BUSY_WORDS,
-    choose: (o) => rangeChoice(o, TWO_COPIES_BUSY),
-  };
+  id: "gil.threads",
+  text: "Two CPython threads each run the same pure-Python counting loop, with two or more CPUs free. How many CPUs will they keep busy on average?",
+  choices: {
+    a: "about two: each thread runs on its own core",
+    b: "about one: the threads take turns running Python code",
+    c: "about half of one: the threads block each other most of the time",
+  },
+  predicts: TWO_COPIES_BUSY_WORDS,
+  choose: (o) => rangeChoice(o, TWO_COPIES_BUSY),
+};
 
 /** Asked before the experiment that decides gil.node-threads. */
 const ASKED_NODE_THREADS: Question = {
-    id: "gil.node-threads",
-    text: "Two Node.js worker threads each run the same JavaScript counting loop, with two or more CPUs free. How many CPUs will they keep busy on average?",
-    choices: {
-      a: "about two: each worker has its own isolate and event loop, on its own thread",
-      b: "about one: like CPython's threads, they take turns",
-      c: "less than one: the workers mostly wait for the main thread",
-    },
-    predicts: TWO_COPIES_BUSY_WORDS,
-    choose: (o) => rangeChoice(o, TWO_COPIES_BUSY),
-  };
+  id: "gil.node-threads",
+  text: "Two Node.js worker threads each run the same JavaScript counting loop, with two or more CPUs free. How many CPUs will they keep busy on average?",
+  choices: {
+    a: "about two: each worker has its own isolate and event loop, on its own thread",
+    b: "about one: like CPython's threads, they take turns",
+    c: "less than one: the workers mostly wait for the main thread",
+  },
+  predicts: TWO_COPIES_BUSY_WORDS,
+  choose: (o) => rangeChoice(o, TWO_COPIES_BUSY),
+};
 
 export const chapter: Chapter = {
   id: "02-the-gil",

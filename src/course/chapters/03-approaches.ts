@@ -1,4 +1,9 @@
-/** TODO header */
+/**
+ * Chapter 03, the mechanisms and what they cost: start-up and memory of an async task, a thread and
+ * a process (Node's and CPython's), preemption (more threads than CPUs all progress) and cooperation
+ * (an async function that never awaits starves its siblings). Its claims, their experiments at
+ * full and short size, the numbers it saves for 04, its captions, question and exercise check.
+ */
 import { describeMachine } from "../../environment";
 import { checkInteger } from "../../errors";
 import { calibrate } from "../../experiment/calibrate";
@@ -15,12 +20,11 @@ import { findPython } from "../../python";
 import { MAX_PARALLEL_COPIES } from "../../strategies/descriptors";
 import { countTo, MAX_COUNT } from "../../tasks/cpu";
 import { sleep } from "../../tasks/io";
-import { ms, times } from "../captions";
-import type { Chapter } from "../chapter";
-import type { ChapterResults, Size } from "../chapter";
+import { times } from "../captions";
+import type { Chapter, ChapterResults, Size } from "../chapter";
 import { verdictOf, type Check, type Claim } from "../claims";
 import { attempt, ExerciseResult, OtherRunners, otherRunnersText, threw, watchOtherRunners, wrongResult } from "../exercise-kit";
-import { bytes, claim, coresText, handoffText, NO_CPYTHON, strategy, x } from "../judging";
+import { bytes, claim, coresText, handoffText, ms, NO_CPYTHON, strategy, x } from "../judging";
 import { byRepeat, maxConcurrency } from "../overlap";
 import { type Question } from "../questions";
 
@@ -431,16 +435,16 @@ export async function shortRun(): Promise<ChapterResults> {
 
 /** Asked before the experiment that decides approaches.preemptive. */
 const ASKED_PREEMPTIVE: Question = {
-    id: "approaches.preemptive",
-    text: "More copies of a CPU-bound count than there are CPUs start together, each on a worker thread of its own. While they run, how many of them are in progress at the same time?",
-    choices: {
-      a: "all of them: the operating system slices the CPUs' time between the threads",
-      b: "as many as there are CPUs: the others wait until a thread finishes",
-      c: "one: the threads run one after another",
-    },
-    predicts: { a: "every copy in progress at once", b: "as many copies in progress as there are CPUs", c: "one copy in progress at a time" },
-    choose: (o) => (o.median === o.copies ? "a" : o.median === o.cores ? "b" : o.median === 1 ? "c" : null),
-  };
+  id: "approaches.preemptive",
+  text: "More copies of a CPU-bound count than there are CPUs start together, each on a worker thread of its own. While they run, how many of them are in progress at the same time?",
+  choices: {
+    a: "all of them: the operating system slices the CPUs' time between the threads",
+    b: "as many as there are CPUs: the others wait until a thread finishes",
+    c: "one: the threads run one after another",
+  },
+  predicts: { a: "every copy in progress at once", b: "as many copies in progress as there are CPUs", c: "one copy in progress at a time" },
+  choose: (o) => (o.median === o.copies ? "a" : o.median === o.cores ? "b" : o.median === 1 ? "c" : null),
+};
 
 export const chapter: Chapter = {
   id: "03-approaches",

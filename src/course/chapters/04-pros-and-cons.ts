@@ -1,4 +1,8 @@
-/** TODO header */
+/**
+ * Chapter 04, the article's comparison table rebuilt from 02's and 03's numbers, and the cost of a
+ * switch between two units measured here (Node's and CPython's). Its claims, their experiment at
+ * full and short size, the table's rows, its captions, question and exercise check.
+ */
 import { describeMachine } from "../../environment";
 import type { SwitchSamples } from "../../experiment/unit-costs";
 import { measurePythonSwitches, measureSwitches, type PythonSwitchSamples } from "../../experiment/unit-costs";
@@ -7,14 +11,13 @@ import { median, pairedRatios, type Stat } from "../../measure/stats";
 import { findPython } from "../../python";
 import { startExperiment } from "../../runtime/lifecycle";
 import { nodeUnitOf } from "../../strategies/descriptors";
-import { ms, times } from "../captions";
-import type { Chapter } from "../chapter";
-import type { ChapterResults, Size } from "../chapter";
+import { times } from "../captions";
+import type { Chapter, ChapterResults, Size } from "../chapter";
 import { atLeast, decided, observedStat, thresholdRule, verdictOf, type Claim } from "../claims";
 import { ExerciseResult } from "../exercise-kit";
-import { asyncBoundToOneThread, busyAtLeast, claim, coresText, EVIDENCE, HandoffSamples, handoffText, NO_CPYTHON, PARALLEL_SHARE, speedupClaim, THREADS_NO_RULE, threadsClaimVerdict, x, xFormat } from "../judging";
+import { asyncBoundToOneThread, busyAtLeast, claim, coresText, EVIDENCE, HandoffSamples, handoffText, ms, NO_CPYTHON, PARALLEL_SHARE, speedupClaim, THREADS_NO_RULE, threadsClaimVerdict, x, xFormat } from "../judging";
 import { ANY_HIGH, rangeChoice, type Question } from "../questions";
-import { shortRun as gilShortRun, type GilData } from "./02-the-gil";
+import { shortRun as gilShortRun, readGilData, type GilData } from "./02-the-gil";
 import { ApproachesData } from "./03-approaches";
 
 /**
@@ -149,15 +152,6 @@ export function checkTasksPerThread(answer: number, approaches: ApproachesData):
   return { exercise, passed: false, message: `Not yet: ${answer.toLocaleString("en-US")} is ${answer < actual ? "too few" : "too many"} by more than a factor of 2; divide what one worker thread costs by what one async task costs.` };
 }
 
-/** Reads 02's saved numbers back; results saved before CPUs were metered have no `nodeCoresBusy`. */
-export function readGilData(data: Readonly<Record<string, unknown>>): GilData {
-  return {
-    nodeSpeedup: (data.nodeSpeedup ?? {}) as Record<string, Stat | null>,
-    nodeCoresBusy: (data.nodeCoresBusy ?? {}) as Record<string, Stat | null>,
-    pythonSpeedup: (data.pythonSpeedup ?? null) as Record<string, Stat | null> | null,
-  };
-}
-
 const ARTICLE = "Article (threading / multiprocessing / asyncio)";
 
 const speed = (s: Stat | null | undefined): string => (s ? `${s.median.toFixed(2)}x` : "n/a");
@@ -276,16 +270,16 @@ export async function shortRun(gil?: ChapterResults): Promise<ChapterResults> {
 
 /** Asked before the experiment that decides proscons.switch-cost. */
 const ASKED_SWITCH_COST: Question = {
-    id: "proscons.switch-cost",
-    text: "In CPython, two asyncio tasks pass a turn back and forth, each awaiting a future the other sets; two threads do the same through events, each asleep until the other wakes it. How does one handoff between the threads compare with one between the asyncio tasks?",
-    choices: {
-      a: "ten times dearer or more: the operating system must wake the sleeping thread, and asyncio's switch stays inside one thread",
-      b: "dearer, but by less than ten times: asyncio's own switch runs Python code that costs microseconds too",
-      c: "about as cheap or cheaper: a thread switch is done by the CPU, an await goes through the event loop",
-    },
-    predicts: { a: "a thread's handoff 10x an asyncio task's or more", b: "a thread's handoff 1.5x to 10x an asyncio task's", c: "a thread's handoff at most 1.5x an asyncio task's" },
-    choose: (o) => rangeChoice(o, { a: [10, ANY_HIGH], b: [1.5, 10], c: [0, 1.5] }),
-  };
+  id: "proscons.switch-cost",
+  text: "In CPython, two asyncio tasks pass a turn back and forth, each awaiting a future the other sets; two threads do the same through events, each asleep until the other wakes it. How does one handoff between the threads compare with one between the asyncio tasks?",
+  choices: {
+    a: "ten times dearer or more: the operating system must wake the sleeping thread, and asyncio's switch stays inside one thread",
+    b: "dearer, but by less than ten times: asyncio's own switch runs Python code that costs microseconds too",
+    c: "about as cheap or cheaper: a thread switch is done by the CPU, an await goes through the event loop",
+  },
+  predicts: { a: "a thread's handoff 10x an asyncio task's or more", b: "a thread's handoff 1.5x to 10x an asyncio task's", c: "a thread's handoff at most 1.5x an asyncio task's" },
+  choose: (o) => rangeChoice(o, { a: [10, ANY_HIGH], b: [1.5, 10], c: [0, 1.5] }),
+};
 
 export const chapter: Chapter = {
   id: "04-pros-and-cons",

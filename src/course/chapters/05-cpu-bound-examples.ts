@@ -1,4 +1,8 @@
-/** TODO header */
+/**
+ * Chapter 05, the article's CPU-bound example: the reader's count one after another, on the event
+ * loop, on worker threads and in child processes, and CPython's threads and processes beside it.
+ * Its claims, their experiments at full and short size, its question and exercise check.
+ */
 import { isDeepStrictEqual } from "node:util";
 import { describeMachine } from "../../environment";
 import { calibrate } from "../../experiment/calibrate";
@@ -8,8 +12,7 @@ import { median } from "../../measure/stats";
 import { findPython } from "../../python";
 import { countTo } from "../../tasks/cpu";
 import type { TaskFunction } from "../../tasks/task-source";
-import type { Chapter } from "../chapter";
-import type { ChapterResults, Size } from "../chapter";
+import type { Chapter, ChapterResults, Size } from "../chapter";
 import { atMost, decided, observedStat, thresholdRule, verdictOf, type Claim } from "../claims";
 import { attempt, ExerciseResult, wrongResult } from "../exercise-kit";
 import { copySlowdown, CoreMeasure, coresText, EVIDENCE, NO_GIL_IN_NODE, noParallelismShown, notMeasuredInCPython, PARALLEL_SHARE, parallelMeasure, parallelSpeedup, runText, shortfallReason, speedupClaim, strategy, threadsAgainstProcesses, threadsSpedUpReason, x, xFormat } from "../judging";
@@ -65,6 +68,13 @@ const CPU_PYTHON_THREADS_CLAIM = "Threaded CPU work takes as long as sequential,
 
 const CPU_PYTHON_PROCESSES_CLAIM = "Multiprocessing speeds CPU-bound Python up about as many times as there are cores (the article: a true 2x on two).";
 
+/** Why a claim that processes speed CPU work up came out as it did: the speedup, a busy machine, or the measured shortfall. */
+function processesReason(result: CompareResult, key: string, measure: CoreMeasure, who: string): string {
+  if (measure.check === "yes") return `${who} finished ${x(measure.speedup.median)} sooner on separate cores`;
+  if (measure.check === "no") return speedupShortfall(result, key);
+  return result.noise.busy ? `the machine was busy (${result.noise.note})` : "this run did not decide whether the processes reached the speedup";
+}
+
 /** 05: the article's CPU-bound comparison: CPython's claims on CPython's run (not measured without one), Node's on Node's. */
 export function cpuExamples(node: CompareResult, python: CompareResult | null): Claim[] {
   const machine = node.environment;
@@ -110,14 +120,7 @@ export function cpuExamples(node: CompareResult, python: CompareResult | null): 
         claim: CPU_PYTHON_PROCESSES_CLAIM,
         measured: `CPython processes, ${python.copies} copies on ${coresText(cores)}: ${runText(python, "python:processes")}`,
         verdict: verdictOf(processes.check),
-        reason:
-          processes.check === "yes"
-            ? `separate interpreters, each with its own GIL, finished ${x(processes.speedup.median)} sooner on separate cores`
-            : processes.check === "unclear"
-              ? python.noise.busy
-                ? `the machine was busy (${python.noise.note})`
-                : "this run did not decide whether the processes reached the speedup"
-              : speedupShortfall(python, "python:processes"),
+        reason: processesReason(python, "python:processes", processes, "separate interpreters, each with its own GIL,"),
         rule: processes.rule,
       }),
     );
@@ -143,14 +146,7 @@ export function cpuExamples(node: CompareResult, python: CompareResult | null): 
       claim: "Processes give CPU-bound work a true speedup on several cores.",
       measured: `Node child processes, ${node.copies} copies on ${coresText(cores)}: ${runText(node, "processes")}`,
       verdict: verdictOf(processes.check),
-      reason:
-        processes.check === "yes"
-          ? `separate processes finished ${x(processes.speedup.median)} sooner on separate cores`
-          : processes.check === "unclear"
-            ? node.noise.busy
-              ? `the machine was busy (${node.noise.note})`
-              : "this run did not decide whether the processes reached the speedup"
-            : speedupShortfall(node, "processes"),
+      reason: processesReason(node, "processes", processes, "separate processes"),
       rule: processes.rule,
     }),
   );
@@ -228,16 +224,16 @@ export async function shortRun(): Promise<ChapterResults> {
 
 /** Asked before the experiment that decides examples.cpu-node-threads. */
 const ASKED_CPU_NODE_THREADS: Question = {
-    id: "examples.cpu-node-threads",
-    text: "Two copies of a CPU-bound count start together on Node worker threads, against the same two run one after another. With two or more CPUs free, what speedup will the threads give?",
-    choices: {
-      a: "about 1x: threads give CPU-bound work no speedup, as the article says of Python",
-      b: "up to about 2x: each worker thread runs its own JavaScript engine on its own core",
-      c: "well under 1x: threads always cost more than they give",
-    },
-    predicts: { a: "a speedup of 0.8x to 1.2x", b: "a speedup of 1.3x to 2.2x", c: "a speedup under 0.8x" },
-    choose: (o) => rangeChoice(o, { a: [0.8, 1.2], b: [1.3, 2.2], c: [0, 0.8] }),
-  };
+  id: "examples.cpu-node-threads",
+  text: "Two copies of a CPU-bound count start together on Node worker threads, against the same two run one after another. With two or more CPUs free, what speedup will the threads give?",
+  choices: {
+    a: "about 1x: threads give CPU-bound work no speedup, as the article says of Python",
+    b: "up to about 2x: each worker thread runs its own JavaScript engine on its own core",
+    c: "well under 1x: threads always cost more than they give",
+  },
+  predicts: { a: "a speedup of 0.8x to 1.2x", b: "a speedup of 1.3x to 2.2x", c: "a speedup under 0.8x" },
+  choose: (o) => rangeChoice(o, { a: [0.8, 1.2], b: [1.3, 2.2], c: [0, 0.8] }),
+};
 
 export const chapter: Chapter = {
   id: "05-cpu-bound-examples",

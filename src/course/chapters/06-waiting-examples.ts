@@ -1,4 +1,8 @@
-/** TODO header */
+/**
+ * Chapter 06, the article's waiting examples: waits that block their thread and waits that yield,
+ * in Node and in CPython, and many waits at once on one thread (up to 10,000 in asyncio). Its
+ * claims, their experiments at full and short size, its captions, question and exercise check.
+ */
 import { describeMachine } from "../../environment";
 import { compare, type CompareResult } from "../../experiment/compare";
 import { pythonConcurrentWaits, type PythonWaitsPoint } from "../../experiment/python-experiments";
@@ -7,12 +11,10 @@ import { formatBytes } from "../../measure/format";
 import { findPython } from "../../python";
 import { blockingSleep, sleep } from "../../tasks/io";
 import type { TaskFunction } from "../../tasks/task-source";
-import { ms, x } from "../captions";
-import type { Chapter } from "../chapter";
-import type { ChapterResults, Size } from "../chapter";
+import type { Chapter, ChapterResults, Size } from "../chapter";
 import { atLeast, atMost, decided, thresholdRule, verdictOf, type Claim } from "../claims";
 import { ExerciseResult, threw, wrongResult } from "../exercise-kit";
-import { claim, EVIDENCE, NO_CPYTHON, notMeasuredInCPython, strategy, xFormat } from "../judging";
+import { claim, EVIDENCE, ms, NO_CPYTHON, notMeasuredInCPython, strategy, x, xFormat } from "../judging";
 import { ANY_HIGH, rangeChoice, type Question } from "../questions";
 
 const IO_PYTHON_THREADS_CLAIM = "In CPython, a thread that waits releases the GIL, so threaded I/O overlaps.";
@@ -254,16 +256,16 @@ export async function shortRun(): Promise<ChapterResults> {
 
 /** Asked before the experiment that decides examples.async-many. */
 const ASKED_ASYNC_MANY: Question = {
-    id: "examples.async-many",
-    text: "In CPython, many asyncio tasks each await a 300 ms sleep, all started together on the one thread of the event loop (chapter 06 runs up to ten thousand). How long do they take in all?",
-    choices: {
-      a: "about 300 ms: one thread waits on all the timers at once",
-      b: "clearly longer than one wait: a thread can only wait on a few things at a time",
-      c: "about as many times 300 ms as there are tasks: the thread waits for one timer after another",
-    },
-    predicts: { a: "at most 1.5 times one wait", b: "between 1.5 times one wait and half the waits one after another", c: "at least half the time of the waits one after another" },
-    choose: (o) => rangeChoice(o, { a: [0, 1.5], b: [1.5, 0.5 * (o.copies ?? 1000)], c: [0.5 * (o.copies ?? 1000), ANY_HIGH] }),
-  };
+  id: "examples.async-many",
+  text: "In CPython, many asyncio tasks each await a 300 ms sleep, all started together on the one thread of the event loop (chapter 06 runs up to ten thousand). How long do they take in all?",
+  choices: {
+    a: "about 300 ms: one thread waits on all the timers at once",
+    b: "clearly longer than one wait: a thread can only wait on a few things at a time",
+    c: "about as many times 300 ms as there are tasks: the thread waits for one timer after another",
+  },
+  predicts: { a: "at most 1.5 times one wait", b: "between 1.5 times one wait and half the waits one after another", c: "at least half the time of the waits one after another" },
+  choose: (o) => rangeChoice(o, { a: [0, 1.5], b: [1.5, 0.5 * (o.copies ?? 1000)], c: [0.5 * (o.copies ?? 1000), ANY_HIGH] }),
+};
 
 export const chapter: Chapter = {
   id: "06-waiting-examples",

@@ -1,4 +1,9 @@
-/** TODO header */
+/**
+ * Chapter 07, choosing by bottleneck: CPU-bound work scaled over copies, moderate waiting (a few
+ * requests) and massive waiting (thousands of connections at once, Node's and CPython's), and the
+ * article's questions as a function (advise). Its claims, their experiments at full and short
+ * size, its captions, question and exercise check.
+ */
 import * as os from "node:os";
 import { describeMachine } from "../../environment";
 import { calibrate } from "../../experiment/calibrate";
@@ -14,12 +19,10 @@ import { countTo } from "../../tasks/cpu";
 import { startDelayServer } from "../../tasks/delay-server";
 import { httpGet } from "../../tasks/io";
 import type { TaskFunction } from "../../tasks/task-source";
-import { x } from "../captions";
-import type { Chapter } from "../chapter";
-import type { ChapterResults, Size } from "../chapter";
+import type { Chapter, ChapterResults, Size } from "../chapter";
 import { atLeast, atMost, decided, thresholdRule, verdictOf, type Check, type Claim, type Verdict } from "../claims";
 import { attempt, coresBusyUntilDecided, ExerciseResult } from "../exercise-kit";
-import { busyAtLeast, bytes, claim, ClaimParts, coresText, EVIDENCE, ms, NO_CPYTHON, PARALLEL_SHARE, speedupClaim, THREADS_NO_RULE, threadsClaimVerdict, xFormat } from "../judging";
+import { busyAtLeast, bytes, claim, ClaimParts, coresText, EVIDENCE, ms, NO_CPYTHON, PARALLEL_SHARE, speedupClaim, THREADS_NO_RULE, threadsClaimVerdict, x, xFormat } from "../judging";
 import { ANY_HIGH, rangeChoice, type Question } from "../questions";
 import { ASYNC_LEAST_FACTOR } from "./03-approaches";
 
@@ -349,7 +352,7 @@ export async function scalingCurve<F extends TaskFunction>(options: {
 /**
  * Moderate waiting: `copies` requests to `url`, one after another and started together, in Node
  * (the event loop, worker threads) and, where a CPython 3.8+ is found, on CPython's threads: the
- * article's advice is about Python's threads, so `verdicts.moderateWaiting` decides on those.
+ * article's advice is about Python's threads, so `moderateWaiting` decides on those.
  * Repeats until that verdict is decided.
  */
 export function moderateWaits(url: string, options: { copies: number; repeats?: number }): Promise<CompareResult> {
@@ -360,7 +363,7 @@ export function moderateWaits(url: string, options: { copies: number; repeats?: 
   });
 }
 
-/** CPython's massive waiting, both ways: what `verdicts.massiveWaiting` decides on. */
+/** CPython's massive waiting, both ways: what `massiveWaiting` decides on. */
 export interface CPythonMassiveRun {
   readonly asyncio: PythonConnectionsRun;
   readonly threads: PythonConnectionsRun;
@@ -392,7 +395,7 @@ export async function cpythonMassiveWaiting(size: Size = "full"): Promise<CPytho
   }
 }
 
-/** One thread awaiting every request at once: what `verdicts.massiveWaiting` reads. */
+/** One thread awaiting every request at once: what `massiveWaiting` reads. */
 export interface AsyncWaitingRun {
   readonly requests: number;
   readonly failed: number;
@@ -555,16 +558,16 @@ export async function shortRun(): Promise<ChapterResults> {
 
 /** Asked before the experiment that decides decision.massive-waiting. */
 const ASKED_MASSIVE_WAITING: Question = {
-    id: "decision.massive-waiting",
-    text: "In CPython, thousands of requests all wait at once on a slow server: either every one awaited on one asyncio event loop, or one thread per request, blocked in its socket call. How does the memory a thread per connection takes compare with asyncio's per connection?",
-    choices: {
-      a: "twice asyncio's or more: each thread keeps a stack and its own state while it waits",
-      b: "between about the same and twice: a waiting socket costs most of it either way",
-      c: "less than asyncio's: threads share their process's memory",
-    },
-    predicts: { a: "a thread per connection at least 2x asyncio's memory", b: "1x to 2x asyncio's memory", c: "under asyncio's memory" },
-    choose: (o) => rangeChoice(o, { a: [2, ANY_HIGH], b: [1, 2], c: [0, 1] }),
-  };
+  id: "decision.massive-waiting",
+  text: "In CPython, thousands of requests all wait at once on a slow server: either every one awaited on one asyncio event loop, or one thread per request, blocked in its socket call. How does the memory a thread per connection takes compare with asyncio's per connection?",
+  choices: {
+    a: "twice asyncio's or more: each thread keeps a stack and its own state while it waits",
+    b: "between about the same and twice: a waiting socket costs most of it either way",
+    c: "less than asyncio's: threads share their process's memory",
+  },
+  predicts: { a: "a thread per connection at least 2x asyncio's memory", b: "1x to 2x asyncio's memory", c: "under asyncio's memory" },
+  choose: (o) => rangeChoice(o, { a: [2, ANY_HIGH], b: [1, 2], c: [0, 1] }),
+};
 
 export const chapter: Chapter = {
   id: "07-choosing",

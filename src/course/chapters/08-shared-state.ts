@@ -1,4 +1,9 @@
-/** TODO header */
+/**
+ * Chapter 08, shared state: a counter two threads share (plain, atomic, locked), in Node and in
+ * CPython, a race across awaits on one thread, and processes that share by messages. Its claims,
+ * their experiments at full and short size, its caption, question and exercise check (whose
+ * worker side is counter-watch.ts).
+ */
 import { describeMachine } from "../../environment";
 import { pythonSharedCounter, type PythonCounterResult } from "../../experiment/python-experiments";
 import { run } from "../../experiment/run";
@@ -6,16 +11,14 @@ import { formatDuration } from "../../measure/format";
 import { findPython } from "../../python";
 import { countTo } from "../../tasks/cpu";
 import { taskSource } from "../../tasks/task-source";
-import { ms } from "../captions";
-import type { Chapter } from "../chapter";
+import type { Chapter, ChapterResults, Size } from "../chapter";
+import { verdictOf, type Check, type Claim, type Verdict } from "../claims";
 import type { CounterThreadReport } from "../counter-watch";
+import { attempt, count, ExerciseResult, wrongResult } from "../exercise-kit";
+import { claim, coresText, ms, NO_CPYTHON } from "../judging";
+import { type Question } from "../questions";
 
 export type { CounterThreadReport };
-import type { ChapterResults, Size } from "../chapter";
-import { verdictOf, type Check, type Claim, type Verdict } from "../claims";
-import { attempt, count, ExerciseResult, wrongResult } from "../exercise-kit";
-import { claim, coresText, NO_CPYTHON } from "../judging";
-import { type Question } from "../questions";
 
 /** 08: shared state on threads needs atomics or a lock; async races only at awaits; processes share by messages. */
 export function sharedStateClaims(lost: { plain: number; atomic: number; locked: number; expected: number }, eventLoop: { withAwait: number; withoutAwait: number; expected: number }, messages: { sum: number; expected: number }, cores: number): Claim[] {
@@ -272,7 +275,7 @@ export interface CounterRow {
 
 /**
  * Two worker threads each add 1 to one shared integer `times` times, three ways (plain `++`,
- * `Atomics.add`, a lock); returns a row per way, and the losses in the shape `verdicts.sharedState` reads.
+ * `Atomics.add`, a lock); returns a row per way, and the losses in the shape `sharedStateClaims` reads.
  */
 export async function sharedCounter(times: number): Promise<{ rows: CounterRow[]; lost: { plain: number; atomic: number; locked: number; expected: number } }> {
   const ways = [["plain ++", addPlain], ["Atomics.add", addAtomic], ["lock", addLocked]] as const;
@@ -350,17 +353,17 @@ export async function shortRun(): Promise<ChapterResults> {
 
 /** Asked before the experiment that decides decision.shared-threads. */
 const ASKED_SHARED_THREADS: Question = {
-    id: "decision.shared-threads",
-    text: "Two worker threads each add 1 to the same shared counter five million times with a plain `++`, and the same again with `Atomics.add`. What will the counter read?",
-    choices: {
-      a: "under ten million with `++`, exactly ten million with `Atomics.add`: a `++` can be cut in the middle by the other thread",
-      b: "exactly ten million both ways: each `++` is a single step",
-      c: "under ten million both ways: threads cannot share a counter at all",
-    },
-    predicts: { a: "updates lost with ++, none with Atomics.add", b: "no update lost either way", c: "updates lost both ways" },
-    choose: ({ plainLost, atomicLost }) =>
-      plainLost === undefined || atomicLost === undefined ? null : atomicLost === 0 ? (plainLost > 0 ? "a" : "b") : plainLost > 0 ? "c" : null,
-  };
+  id: "decision.shared-threads",
+  text: "Two worker threads each add 1 to the same shared counter five million times with a plain `++`, and the same again with `Atomics.add`. What will the counter read?",
+  choices: {
+    a: "under ten million with `++`, exactly ten million with `Atomics.add`: a `++` can be cut in the middle by the other thread",
+    b: "exactly ten million both ways: each `++` is a single step",
+    c: "under ten million both ways: threads cannot share a counter at all",
+  },
+  predicts: { a: "updates lost with ++, none with Atomics.add", b: "no update lost either way", c: "updates lost both ways" },
+  choose: ({ plainLost, atomicLost }) =>
+    plainLost === undefined || atomicLost === undefined ? null : atomicLost === 0 ? (plainLost > 0 ? "a" : "b") : plainLost > 0 ? "c" : null,
+};
 
 export const chapter: Chapter = {
   id: "08-shared-state",

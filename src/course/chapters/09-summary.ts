@@ -1,4 +1,8 @@
-/** TODO header */
+/**
+ * Chapter 09, the summary: the verdict counts as a figure, and per theme whether its claims fared
+ * as the course expects. Gathering every chapter's verdicts is gatherSections (results.ts), which
+ * reads the registry that lists this module.
+ */
 import type { Figure } from "../../figures/figure";
 import type { Chapter } from "../chapter";
 import { type Claim, type Verdict, type VerdictCounts } from "../claims";
