@@ -4,7 +4,8 @@
  * worker thread and idle child process cost in memory (PSS for children where /proc has it),
  * with conclab's own measureStartup() and measureMemory(), repeated and interleaved.
  */
-import { formatBytes, measureMemory, measureStartup, memoryPerUnitFigure, median, type Figure, type MemoryPerUnit, type MemoryUnit } from "conclab";
+import { formatBytes, measureMemory, measureStartup, memoryPerUnitFigure, median, strategyColor, type Figure, type MemoryPerUnit, type MemoryUnit } from "conclab";
+import { nodeUnitOf, UNIT_STRATEGIES } from "conclab/internal";
 import { fixed, rotation, summary, type BenchOptions, type Section, type Summary } from "./common";
 
 export interface StartupMemoryData {
@@ -18,8 +19,9 @@ export interface StartupMemoryData {
   readonly memoryRounds: number;
 }
 
-const UNITS: readonly MemoryUnit[] = ["async", "threads", "processes"];
-const NAMES: Record<MemoryUnit, string> = { async: "async task", threads: "worker thread", processes: "child process" };
+// The units and their names come from the strategies' descriptors, as in the course's figures.
+const UNITS: readonly MemoryUnit[] = UNIT_STRATEGIES;
+const NAMES = Object.fromEntries(UNITS.map((unit) => [unit, nodeUnitOf(unit)?.name ?? unit])) as Record<MemoryUnit, string>;
 
 export async function runStartupMemory(options: BenchOptions): Promise<Section<StartupMemoryData>> {
   const samples = options.quick ? 8 : 25;
@@ -90,7 +92,7 @@ export async function runStartupMemory(options: BenchOptions): Promise<Section<S
 
 function startupFigure(data: StartupMemoryData): Figure {
   // plotly.js-basic has bar, scatter and pie only: every sample as a point, the median as a bar.
-  const colors: Record<MemoryUnit, string> = { async: "#7d93d6", threads: "#1f80b8", processes: "#8fd1df" };
+  const colors = Object.fromEntries(UNITS.map((unit) => [unit, strategyColor(unit)])) as Record<MemoryUnit, string>;
   const names = data.startup.map((s) => NAMES[s.unit]);
   return {
     data: [

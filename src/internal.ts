@@ -34,7 +34,7 @@ export { checkSendable, executeTask, ownPssBytes, type TaskMessage } from "./wor
 export { WorkerThreadPool } from "./pools/thread-pool";
 export { PoolLife, type PoolEnd } from "./pools/pool-life";
 export { ChildProcessPool } from "./pools/process-pool";
-export { STRATEGIES, strategyDescriptor, UNIT_STRATEGIES, CPYTHON_UNITS, type StrategyDescriptor, type Placement, type UnitStrategy } from "./strategies/descriptors";
+export { STRATEGIES, strategyDescriptor, UNIT_STRATEGIES, CPYTHON_UNITS, nodeUnitOf, type StrategyDescriptor, type Placement, type UnitStrategy } from "./strategies/descriptors";
 export type { UnitOperations, CPythonUnitOperations, IdleMemory, HandoffSample } from "./strategies/unit-operations";
 export type { RunnerContext, RunRecord, StrategyRunner, TaskRecord } from "./strategies/strategy";
 export { createThreadsRunner } from "./strategies/threads";

@@ -139,7 +139,7 @@ describe("JupyterLab in Chromium: the reader's path", () => {
       for (const title of NODE_FIGURE_TITLES) assert.ok(titles.includes(title), `"${title}" is drawn (drawn: ${titles.join(" | ")})`);
 
       const bars = await view.progressBars();
-      const cpuCell = sources.findIndex((source) => source.includes("const cpu = await compare("));
+      const cpuCell = sources.findIndex((source) => source.includes("const cpu = await cpuBound.nodeRun("));
       const barCells = [...new Set(bars.map((b) => b.cell))];
       t.diagnostic(`progress bars seen in cells ${barCells.join(", ")} (${bars.length} states), e.g. "${bars.find((b) => b.cell === cpuCell && /repeat/.test(b.text))?.text ?? bars[0]?.text}"`);
       assert.ok(bars.some((b) => b.cell === cpuCell), `a progress bar appeared in the CPU-bound compare cell (cell ${cpuCell})`);
