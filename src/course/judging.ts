@@ -1,6 +1,6 @@
 /**
  * What the chapters' verdicts share: how a run's CPUs busy and speedup are read against the cores
- * (parallelSpeedup, wallSpeedup, oneCoreAtATime) and why a speedup fell short, how a claim about
+ * (parallelSpeedup, oneCoreAtATime) and why a speedup fell short (shortfallReason, slowdownCause), how a claim about
  * Node's threads is decided against child processes in the same run (threadsClaimVerdict), the
  * thresholds (PARALLEL_SHARE, ONE_CORE_BUSY, NO_SPEEDUP), the facts several claims share
  * (EVIDENCE), and how a claim is built, or said to be not measured without CPython. Claims decided
@@ -15,6 +15,7 @@ import { strategyDescriptor } from "../strategies/descriptors";
 import { atLeast, atMost, thresholdRule, verdictOf, type Check, type Claim, type Verdict } from "./claims";
 import { cpuShareOfCopies } from "./overlap";
 
+/** Strategy `key`'s part of a comparison; a RangeError names the strategies it holds. */
 export function strategy(result: CompareResult, key: string): StrategyResult {
   const found = result.strategies.find((s) => s.strategy === key);
   if (!found) throw new RangeError(`result must include strategy ${key}, got ${result.strategies.map((s) => s.strategy).join(", ")}; add it to strategies`);

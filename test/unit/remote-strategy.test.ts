@@ -9,11 +9,10 @@
  * memory per unit and switch cost are measured through the descriptor's unit operations.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { PROJECT_ROOT } from "../../tools/paths";
+import { addStrategy, copyOfProject, libraryConfig } from "../helpers/source-copy";
 
 /** The runner file: no template literals, since it travels inside one. */
 const REMOTE_RUNNER = String.raw`/** A stand-in for jobs on another host: each copy in a child process that names its host "stand-in-host". */
@@ -150,25 +149,12 @@ const DESCRIPTORS = `  {
   },
 `;
 
-/** Files under `dir`, relative to it. */
-function filesUnder(dir: string, prefix = ""): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? filesUnder(path.join(dir, entry.name), path.join(prefix, entry.name)) : [path.join(prefix, entry.name)],
-  );
-}
-
 describe("a strategy whose copies run on another host: one descriptor, one runner file, and honest meters", () => {
-  const artifacts = path.join(PROJECT_ROOT, "test-artifacts");
   let copy = "";
 
   before(() => {
-    mkdirSync(artifacts, { recursive: true });
-    copy = mkdtempSync(path.join(artifacts, "remote-"));
-    for (const dir of ["src", "kernel-ext"]) cpSync(path.join(PROJECT_ROOT, dir), path.join(copy, dir), { recursive: true });
-    writeFileSync(
-      path.join(copy, "tsconfig.json"),
-      JSON.stringify({ extends: path.join(PROJECT_ROOT, "tsconfig.base.json"), compilerOptions: { rootDir: ".", outDir: "dist" }, include: ["src", "kernel-ext"] }),
-    );
+    copy = copyOfProject("remote-", ["src", "kernel-ext"]);
+    libraryConfig(copy);
   });
 
   after(() => {
@@ -176,27 +162,7 @@ describe("a strategy whose copies run on another host: one descriptor, one runne
   });
 
   it("compiles with the stand-in and its twin added, and changes exactly the table and the runner file", () => {
-    writeFileSync(path.join(copy, "src", "strategies", "remote-stand-in.ts"), REMOTE_RUNNER);
-    const table = path.join(copy, "src", "strategies", "descriptors.ts");
-    const source = readFileSync(table, "utf8");
-    const tableEnd = source.indexOf("] as const);");
-    const lastImport = source.lastIndexOf("\nimport ");
-    assert.ok(tableEnd > 0 && lastImport > 0, "the descriptor table ends with `] as const);` after the imports");
-    const importEnd = source.indexOf("\n", lastImport + 1) + 1;
-    const newImport = 'import { createRemoteRunner, REMOTE_UNIT } from "./remote-stand-in";\n';
-    writeFileSync(table, source.slice(0, importEnd) + newImport + source.slice(importEnd, tableEnd) + DESCRIPTORS + source.slice(tableEnd));
-
-    const changed = ["src", "kernel-ext"].flatMap((dir) => filesUnder(path.join(copy, dir)).map((f) => path.join(dir, f))).filter((file) => {
-      try {
-        return readFileSync(path.join(PROJECT_ROOT, file), "utf8") !== readFileSync(path.join(copy, file), "utf8");
-      } catch {
-        return true; // not in the original: added
-      }
-    });
-    assert.deepEqual(changed.sort(), ["src/strategies/descriptors.ts", "src/strategies/remote-stand-in.ts"]);
-
-    const tsc = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", copy], { encoding: "utf8" });
-    assert.equal(tsc.status, 0, `the copy compiles:\n${tsc.stdout}${tsc.stderr}`);
+    addStrategy(copy, "remote-stand-in.ts", REMOTE_RUNNER, 'import { createRemoteRunner, REMOTE_UNIT } from "./remote-stand-in";\n', DESCRIPTORS);
   });
 
   it("compare() names the other host in its lanes and says CPUs busy was not measured on this host, where the local twin's was", async () => {

@@ -9,10 +9,11 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { PROJECT_ROOT } from "../../tools/paths";
+import { changedFiles, compileCopy, copyOfProject } from "../helpers/source-copy";
 
 const ID = "08a-stand-in";
 
@@ -80,13 +81,6 @@ const NOTEBOOK = {
   nbformat_minor: 5,
 };
 
-/** Files under `dir`, relative to it. */
-function filesUnder(dir: string, prefix = ""): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? filesUnder(path.join(dir, entry.name), path.join(prefix, entry.name)) : [path.join(prefix, entry.name)],
-  );
-}
-
 function node(cwd: string, args: readonly string[]): { status: number | null; output: string } {
   // Without the runner's marker, a child `node --test` runs its files instead of reporting to this one.
   const { NODE_TEST_CONTEXT: _marker, ...env } = process.env;
@@ -95,16 +89,10 @@ function node(cwd: string, args: readonly string[]): { status: number | null; ou
 }
 
 describe("adding a chapter: its notebook, its module and a line in the registry", () => {
-  // Inside the repository, so that the copy's imports find node_modules.
-  const artifacts = path.join(PROJECT_ROOT, "test-artifacts");
   let copy = "";
 
   before(() => {
-    mkdirSync(artifacts, { recursive: true });
-    copy = mkdtempSync(path.join(artifacts, "chapter-"));
-    for (const entry of ["src", "kernel-ext", "tools", "test", "notebooks", "README.md", "tsconfig.base.json", "tsconfig.json"]) {
-      cpSync(path.join(PROJECT_ROOT, entry), path.join(copy, entry), { recursive: true });
-    }
+    copy = copyOfProject("chapter-", ["src", "kernel-ext", "tools", "test", "notebooks", "README.md", "tsconfig.base.json", "tsconfig.json"]);
     for (const entry of ["package.json", "course", "kernel", "internal"]) cpSync(path.join(PROJECT_ROOT, "conclab", entry), path.join(copy, "conclab", entry), { recursive: true });
     mkdirSync(path.join(copy, "node_modules"));
     symlinkSync("../conclab", path.join(copy, "node_modules", "conclab"));
@@ -129,19 +117,9 @@ describe("adding a chapter: its notebook, its module and a line in the registry"
     assert.notEqual(withEntry, withImport, "the registry lists its chapters as `…, sharedState, summary`");
     writeFileSync(registry, withEntry);
 
-    const changed = ["src", "notebooks", "kernel-ext", "tools"].flatMap((dir) => filesUnder(path.join(copy, dir)).map((f) => path.join(dir, f))).filter((file) => {
-      try {
-        return readFileSync(path.join(PROJECT_ROOT, file), "utf8") !== readFileSync(path.join(copy, file), "utf8");
-      } catch {
-        return true; // not in the original: added
-      }
-    });
-    assert.deepEqual(changed.sort(), [`notebooks/${ID}.ipynb`, `src/course/chapters/${ID}.ts`, "src/course/registry.ts"]);
-
-    for (const config of ["tsconfig.json", "tsconfig.tools.json"]) {
-      const tsc = node(copy, [require.resolve("typescript/bin/tsc"), "-p", config]);
-      assert.equal(tsc.status, 0, `the copy compiles (${config}):\n${tsc.output}`);
-    }
+    assert.deepEqual(changedFiles(copy, ["src", "notebooks", "kernel-ext", "tools"]), [`notebooks/${ID}.ipynb`, `src/course/chapters/${ID}.ts`, "src/course/registry.ts"]);
+    compileCopy(copy);
+    compileCopy(copy, "tsconfig.tools.json");
   });
 
   it("npm run nav links it between its neighbours and lists it in the contents and the README", () => {

@@ -8,11 +8,10 @@
  * exhaustive map, a list of names) makes the copy fail to compile or the stand-in fail to run.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { PROJECT_ROOT } from "../../tools/paths";
+import { addStrategy, copyOfProject, libraryConfig } from "../helpers/source-copy";
 
 const STAND_IN_RUNNER = `/** A stand-in strategy: copies one after another on the kernel's thread, each in a macrotask of its own. */
 import { nowMs } from "../measure/clock";
@@ -62,26 +61,12 @@ const STAND_IN_DESCRIPTOR = `  {
   },
 `;
 
-/** Files under `dir`, relative to it. */
-function filesUnder(dir: string, prefix = ""): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? filesUnder(path.join(dir, entry.name), path.join(prefix, entry.name)) : [path.join(prefix, entry.name)],
-  );
-}
-
 describe("adding a strategy: one descriptor and one runner file", () => {
-  // Inside the repository, so that the copy's imports find node_modules.
-  const artifacts = path.join(PROJECT_ROOT, "test-artifacts");
   let copy = "";
 
   before(() => {
-    mkdirSync(artifacts, { recursive: true });
-    copy = mkdtempSync(path.join(artifacts, "stand-in-"));
-    for (const dir of ["src", "kernel-ext"]) cpSync(path.join(PROJECT_ROOT, dir), path.join(copy, dir), { recursive: true });
-    writeFileSync(
-      path.join(copy, "tsconfig.json"),
-      JSON.stringify({ extends: path.join(PROJECT_ROOT, "tsconfig.base.json"), compilerOptions: { rootDir: ".", outDir: "dist" }, include: ["src", "kernel-ext"] }),
-    );
+    copy = copyOfProject("stand-in-", ["src", "kernel-ext"]);
+    libraryConfig(copy);
   });
 
   after(() => {
@@ -89,29 +74,7 @@ describe("adding a strategy: one descriptor and one runner file", () => {
   });
 
   it("compiles with the stand-in added, and changes exactly those two files", () => {
-    writeFileSync(path.join(copy, "src", "strategies", "stand-in.ts"), STAND_IN_RUNNER);
-    const table = path.join(copy, "src", "strategies", "descriptors.ts");
-    const source = readFileSync(table, "utf8");
-    const tableEnd = source.indexOf("] as const);");
-    const lastImport = source.lastIndexOf("\nimport ");
-    assert.ok(tableEnd > 0 && lastImport > 0, "the descriptor table ends with `] as const);` after the imports");
-    const importEnd = source.indexOf("\n", lastImport + 1) + 1;
-    writeFileSync(
-      table,
-      source.slice(0, importEnd) + 'import { createStandInRunner } from "./stand-in";\n' + source.slice(importEnd, tableEnd) + STAND_IN_DESCRIPTOR + source.slice(tableEnd),
-    );
-
-    const changed = [...filesUnder(path.join(copy, "src")).map((f) => path.join("src", f)), ...filesUnder(path.join(copy, "kernel-ext")).map((f) => path.join("kernel-ext", f))].filter((file) => {
-      try {
-        return readFileSync(path.join(PROJECT_ROOT, file), "utf8") !== readFileSync(path.join(copy, file), "utf8");
-      } catch {
-        return true; // not in the original: added
-      }
-    });
-    assert.deepEqual(changed.sort(), ["src/strategies/descriptors.ts", "src/strategies/stand-in.ts"]);
-
-    const tsc = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", copy], { encoding: "utf8" });
-    assert.equal(tsc.status, 0, `the copy compiles:\n${tsc.stdout}${tsc.stderr}`);
+    addStrategy(copy, "stand-in.ts", STAND_IN_RUNNER, 'import { createStandInRunner } from "./stand-in";\n', STAND_IN_DESCRIPTOR);
   });
 
   it("is accepted by name, measured against its baseline, limited, and drawn in its own colour", async () => {
