@@ -153,7 +153,7 @@ describe("adding a chapter: its notebook, its module and a line in the registry"
   });
 
   it("the structure test checks its notebook, and fails when the registered chapter has none", () => {
-    const structure = (): { status: number | null; output: string } => node(copy, ["--test", "build/test/unit/notebooks-structure.test.js"]);
+    const structure = (): { status: number | null; output: string } => node(copy, ["--test", "--test-reporter=tap", "build/test/unit/notebooks-structure.test.js"]);
     const passing = structure();
     assert.match(passing.output, /08a-stand-in reads like a chapter/);
     assert.equal(passing.status, 0, passing.output.split("\n").filter((line) => /not ok|error/.test(line)).join("\n"));
