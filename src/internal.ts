@@ -19,7 +19,7 @@ export { idealLine } from "./figures/speedup";
 export { byteTicks } from "./figures/memory";
 export { STYLED_STRATEGIES, strategyStyle, textColorOn, plotlyConfig, type StrategyStyle } from "./figures/style";
 export { maxConcurrency, byRepeat, laneCount, cpuShareOfCopies } from "./course/overlap";
-export { saveResults as writeResults } from "./course/claims";
+export { saveResults as writeResults, verdictRulesHash } from "./course/claims";
 export { terminateWorkers } from "./runtime/stop-workers";
 export { allowedCpus, pinnedCommand } from "./experiment/pinned";
 export { abortAllExperiments, destroyAllPools, runningExperiments, killAllNow, setProgressSink, type ProgressReport, type ProgressSink } from "./runtime/lifecycle";

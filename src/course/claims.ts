@@ -188,7 +188,7 @@ export function resultsDir(): string {
 export interface Provenance {
   /** Host name, CPU model, effective CPUs and the limit that binds, memory, Node: equal only on the same machine as set up now. */
   readonly machine: string;
-  /** A hash of the verdict rules (claims and verdicts code): equal only for the same version of the course. */
+  /** A hash of the verdict rules (claims, judging and the chapters' code): equal only for the same version of the course. */
   readonly course: string;
 }
 
@@ -212,15 +212,30 @@ export function currentProvenance(): Provenance {
     `${(m.totalMemoryBytes / 2 ** 30).toFixed(1)} GiB${m.memoryLimitBytes === null ? "" : `, limit ${(m.memoryLimitBytes / 2 ** 30).toFixed(1)} GiB`}`,
     `Node ${m.node}`,
   ].join("; ");
+  return { machine, course: verdictRulesHash() };
+}
+
+/**
+ * A hash of the code that decides verdicts, as compiled in `dir`: claims.js, judging.js and every
+ * chapter module (chapters/*.js, the registry's chapters and any added since). Any change to a rule
+ * changes it, so results saved by an older course are measured again.
+ */
+export function verdictRulesHash(dir: string = __dirname): string {
   const rules = createHash("sha256");
-  for (const file of ["claims.js", "verdicts.js"]) {
+  let chapters: string[] = [];
+  try {
+    chapters = readdirSync(path.join(dir, "chapters")).filter((file) => file.endsWith(".js")).sort().map((file) => path.join("chapters", file));
+  } catch {
+    // run from sources (tests): no compiled chapters beside this file
+  }
+  for (const file of ["claims.js", "judging.js", ...chapters]) {
     try {
-      rules.update(readFileSync(path.join(__dirname, file)));
+      rules.update(file).update(readFileSync(path.join(dir, file)));
     } catch {
       rules.update(file); // run from sources (tests): the file name stands in
     }
   }
-  return { machine, course: rules.digest("hex").slice(0, 16) };
+  return rules.digest("hex").slice(0, 16);
 }
 
 /** Saves a section's claims (and numbers) as `results/<section>.json` and returns the file's path. */

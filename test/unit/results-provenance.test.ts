@@ -1,11 +1,11 @@
 /** Saved results are reused only on the machine and with the course version that measured them. */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { currentProvenance, loadResults, resultsSource, type Claim } from "conclab/course";
-import { writeResults as saveResults } from "conclab/internal";
+import { verdictRulesHash, writeResults as saveResults } from "conclab/internal";
 
 const dir = mkdtempSync(path.join(tmpdir(), "conclab-results-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,5 +41,23 @@ describe("results provenance", () => {
     assert.equal(everywhere.get("03-approaches")?.provenance?.machine, "another host; 64 CPUs usable");
     assert.match(resultsSource(everywhere.get("03-approaches")), / UTC on another machine \(another host; 64 CPUs usable\)$/);
     assert.match(resultsSource(everywhere.get("07-choosing")), / UTC on a machine not recorded \(no record\)$/);
+  });
+
+  it("calls a course another version when any verdict rule changes: claims, judging, or a chapter's module, a new one too", () => {
+    const compiled = path.dirname(require.resolve("conclab/course"));
+    assert.equal(verdictRulesHash(compiled), currentProvenance().course, "the saved hash is the compiled course's");
+    const copy = path.join(dir, "course-copy");
+    cpSync(compiled, copy, { recursive: true });
+    const original = verdictRulesHash(copy);
+    assert.equal(original, currentProvenance().course, "a copy of the same code hashes the same");
+    const seen = new Set([original]);
+    for (const file of ["claims.js", "judging.js", path.join("chapters", "05-cpu-bound-examples.js")]) {
+      appendFileSync(path.join(copy, file), "\n// a changed rule\n");
+      const changed = verdictRulesHash(copy);
+      assert.ok(!seen.has(changed), `a change to ${file} changes the hash`);
+      seen.add(changed);
+    }
+    writeFileSync(path.join(copy, "chapters", "08a-stand-in.js"), "exports.chapter = {};\n");
+    assert.ok(!seen.has(verdictRulesHash(copy)), "a new chapter module changes the hash");
   });
 });
