@@ -3,8 +3,7 @@
  * choice marked, `reveal(claim)` shows the prediction beside the answer this run supports and
  * why. One display each, HTML for Lab and handouts, plain text elsewhere.
  */
-import type { Claim } from "../src/course/index";
-import { predictionOutcome, QUESTIONS, recordPrediction, type Choice, type Prediction, type PredictionOutcome, type Question } from "../src/course/index";
+import { predictionOutcome, QUESTIONS, recordPrediction, type Choice, type Claim, type Prediction, type PredictionOutcome, type Question } from "../src/course/index";
 import { escapeHtml } from "./html";
 import { displayBundle, type MimeBundle } from "./tslab-channel";
 

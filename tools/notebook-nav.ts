@@ -67,10 +67,12 @@ export function updatedNotebooks(files: readonly string[] = courseNotebooks()): 
   const chapters = registeredChapters();
   const result = new Map<string, string>();
   notebooks.forEach((notebook, i) => {
+    // Links follow the registry's order, whichever files are given.
+    const at = chapters.findIndex((c) => c.file === path.basename(files[i]!));
     for (const cell of notebook.cells) {
       if (cell.cell_type !== "markdown") continue;
       const text = sourceText(cell.source);
-      const fresh = text.startsWith(NAV_MARK) ? navLine(chapters, i) : text.startsWith(CONTENTS_MARK) ? contents(chapters) : undefined;
+      const fresh = text.startsWith(NAV_MARK) && at >= 0 ? navLine(chapters, at) : text.startsWith(CONTENTS_MARK) ? contents(chapters) : undefined;
       if (fresh !== undefined) cell.source = fresh.split(/(?<=\n)/);
     }
     result.set(files[i]!, `${JSON.stringify(notebook, null, 1)}\n`);

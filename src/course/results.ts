@@ -4,7 +4,6 @@
  * saved results where they still apply, else from its short version run now).
  */
 import { rangeError } from "../errors";
-import type { Chapter } from "./chapter";
 import { loadResults, resultsDir, resultsSource, saveResults as writeResults, type Claim } from "./claims";
 import { chapterById, CHAPTERS } from "./registry";
 
@@ -39,12 +38,11 @@ export interface GatheredSection {
  * version of the course saved them, else the chapter's short version, run now (`onShortRun` is
  * told before each such run). Chapters that decide no claim (the index, the summary) are left out.
  */
-export async function gatherSections(options: { onShortRun?: (section: string) => void; resultsDir?: string; chapters?: readonly Chapter[] } = {}): Promise<GatheredSection[]> {
-  const chapters = options.chapters ?? CHAPTERS;
+export async function gatherSections(options: { onShortRun?: (section: string) => void; resultsDir?: string } = {}): Promise<GatheredSection[]> {
   const saved = loadResults(options.resultsDir);
   const onShortRun = options.onShortRun ?? ((section: string) => console.log(`${section}: no saved results, running its short version…`));
   const gathered: GatheredSection[] = [];
-  for (const { id: section, shortRun } of chapters) {
+  for (const { id: section, shortRun } of CHAPTERS) {
     if (!shortRun) continue;
     const found = saved.get(section);
     if (found) {

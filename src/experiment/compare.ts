@@ -373,7 +373,8 @@ class Measurements {
       const base = this.records.get(baselineOf(key))?.slice(0, done).map((r) => r.wallMs);
       const speedup = base ? pairedRatios(base, wall) : null;
       const atOnce = Math.min(copies, copiesAtOnce(key, cores) ?? copies);
-      const atMost = Math.min(copies, STRATEGIES[key].placement.where === "other-host" ? atOnce : cores);
+      // Efficiency is against the CPUs the copies could have had: this machine's, or the other host's.
+      const atMost = measuredOnThisHost(key) ? Math.min(copies, cores) : atOnce;
       const readings = (map: Map<StrategyKey, number[]>): Stat | null => (map.get(key)!.length >= runs.length ? summarize(map.get(key)!.slice(0, done)) : null);
       return {
         strategy: key,

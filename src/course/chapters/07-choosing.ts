@@ -369,6 +369,16 @@ export interface CPythonMassiveRun {
   readonly threads: PythonConnectionsRun;
 }
 
+/** Runs `body` against a delay server in a child process that answers after `delayMs`, and closes it after, whatever happens. */
+async function withDelayServer<T>(delayMs: number, body: (url: string) => Promise<T>): Promise<T> {
+  const server = await startDelayServer({ delayMs, inChildProcess: true });
+  try {
+    return await body(server.url);
+  } finally {
+    await server.close();
+  }
+}
+
 /** How big 07's experiments run: in the notebook (full), and when the summary needs its verdicts (short). */
 const SIZES = {
   full: { taskMs: 150, moderate: { delayMs: 100, copies: 8 }, massive: { requests: 10_000, threads: 32 }, cpythonMassive: { connections: 5_000, delayMs: 1_000 } },
@@ -385,14 +395,11 @@ const SIZES = {
 export async function cpythonMassiveWaiting(size: Size = "full"): Promise<CPythonMassiveRun | null> {
   if (!findPython()) return null;
   const { connections: count, delayMs } = SIZES[size].cpythonMassive;
-  const server = await startDelayServer({ delayMs, inChildProcess: true });
-  try {
-    const asyncio = await pythonConnections(server.url, { count, mode: "asyncio" });
-    const threads = await pythonConnections(server.url, { count, mode: "threads" });
+  return withDelayServer(delayMs, async (url) => {
+    const asyncio = await pythonConnections(url, { count, mode: "asyncio" });
+    const threads = await pythonConnections(url, { count, mode: "threads" });
     return { asyncio, threads };
-  } finally {
-    await server.close();
-  }
+  });
 }
 
 /** One thread awaiting every request at once: what `massiveWaiting` reads. */
@@ -527,23 +534,13 @@ export function cpuRun(n: number, size: Size = "full"): Promise<ScalingPoint[]> 
 /** Moderate waiting: 8 requests (4 short) to a server in a child process that answers in 100 ms (50 ms short); see moderateWaits. */
 export async function moderateRun(size: Size = "full"): Promise<CompareResult> {
   const { delayMs, copies } = SIZES[size].moderate;
-  const server = await startDelayServer({ delayMs, inChildProcess: true });
-  try {
-    return await moderateWaits(server.url, { copies });
-  } finally {
-    await server.close();
-  }
+  return withDelayServer(delayMs, (url) => moderateWaits(url, { copies }));
 }
 
 /** Massive waiting: 10,000 requests (2,000 short) to a server that answers in 10 ms, all awaited at once, then through 32 threads (8 short); see massiveWaitingRun. */
 export async function massiveRun(size: Size = "full"): Promise<{ async: AsyncWaitingRun; pool: PoolWaitingRun }> {
   const { requests, threads } = SIZES[size].massive;
-  const server = await startDelayServer({ delayMs: 10, inChildProcess: true });
-  try {
-    return await massiveWaitingRun(server.url, { requests, threads });
-  } finally {
-    await server.close();
-  }
+  return withDelayServer(10, (url) => massiveWaitingRun(url, { requests, threads }));
 }
 
 /** 07's experiments at their short size, judged. */
