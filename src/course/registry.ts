@@ -14,7 +14,7 @@ import * as cpuBound from "./chapters/05-cpu-bound-examples";
 import * as waiting from "./chapters/06-waiting-examples";
 import * as choosing from "./chapters/07-choosing";
 import * as sharedState from "./chapters/08-shared-state";
-import * as summary from "./chapters/09-summary";
+import * as summary from "./chapters/15-summary";
 
 export { overview, concepts, gil, approaches, prosAndCons, cpuBound, waiting, choosing, sharedState, summary };
 

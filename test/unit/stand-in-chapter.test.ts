@@ -112,7 +112,7 @@ describe("adding a chapter: its notebook, its module and a line in the registry"
     writeFileSync(path.join(copy, "notebooks", `${ID}.ipynb`), `${JSON.stringify(NOTEBOOK, null, 1)}\n`);
     const registry = path.join(copy, "src", "course", "registry.ts");
     const source = readFileSync(registry, "utf8");
-    const withImport = source.replace('import * as summary from "./chapters/09-summary";', `import * as standIn from "./chapters/${ID}";\nimport * as summary from "./chapters/09-summary";`);
+    const withImport = source.replace('import * as summary from "./chapters/15-summary";', `import * as standIn from "./chapters/${ID}";\nimport * as summary from "./chapters/15-summary";`);
     const withEntry = withImport.replace(/sharedState, summary/g, "sharedState, standIn, summary");
     assert.notEqual(withEntry, withImport, "the registry lists its chapters as `…, sharedState, summary`");
     writeFileSync(registry, withEntry);
@@ -127,10 +127,10 @@ describe("adding a chapter: its notebook, its module and a line in the registry"
     assert.equal(nav.status, 0, nav.output);
     const cells = (file: string): string[] =>
       (JSON.parse(readFileSync(path.join(copy, "notebooks", file), "utf8")) as { cells: { source: string | string[] }[] }).cells.map((c) => [c.source].flat().join(""));
-    assert.match(cells(`${ID}.ipynb`)[0]!, /← \[08 · Shared state.*\]\(08-shared-state\.ipynb\).*\[09 · Summary.*\]\(09-summary\.ipynb\) →/);
+    assert.match(cells(`${ID}.ipynb`)[0]!, /← \[08 · Shared state.*\]\(08-shared-state\.ipynb\).*\[15 · Summary.*\]\(15-summary\.ipynb\) →/);
     assert.match(cells("08-shared-state.ipynb")[0]!, /\[08a · A stand-in chapter\]\(08a-stand-in\.ipynb\) →/);
     assert.ok(cells("00-index.ipynb").some((c) => c.includes("| [08a · A stand-in chapter](08a-stand-in.ipynb) | Does a chapter added in three places show up everywhere? |")));
-    assert.match(readFileSync(path.join(copy, "README.md"), "utf8"), /\| `08a-stand-in` \| a stand-in that the registry test adds \|\n\| `09-summary` \|/);
+    assert.match(readFileSync(path.join(copy, "README.md"), "utf8"), /\| `08a-stand-in` \| a stand-in that the registry test adds \|\n\| `15-summary` \|/);
   });
 
   it("the summary gathers its claim, running its short version, and the reference recorder would too", () => {
