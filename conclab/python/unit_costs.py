@@ -705,15 +705,15 @@ def watch_parent(parent):
         os._exit(1)
 
 
-def run(argv):
+def run(argv, commands=COMMANDS):
     if len(argv) != 2:
         raise RequestError("the request must be the only argument, as JSON; e.g. '{\"cmd\": \"counter\"}'")
     request = json.loads(argv[1])
     if not isinstance(request, dict):
         raise RequestError("the request must be a JSON object, got %r" % (request,))
     cmd = request.get("cmd")
-    if cmd not in COMMANDS:
-        raise RequestError("cmd must be one of %s, got %r" % (", ".join(sorted(COMMANDS)), cmd))
+    if cmd not in commands:
+        raise RequestError("cmd must be one of %s, got %r" % (", ".join(sorted(commands)), cmd))
     methods = multiprocessing.get_all_start_methods()
     method = field(request, "startMethod", None, lambda v: v is None or v in methods, "one of %s" % ", ".join(methods), "or leave it out")
     context = multiprocessing.get_context(method)
@@ -723,17 +723,19 @@ def run(argv):
     )
     if interval is not None:
         sys.setswitchinterval(interval)
-    result = COMMANDS[cmd](request, context)
+    result = commands[cmd](request, context)
     return {"ok": True, "interpreter": interpreter(context), "result": result}
 
 
-def main():
+def main(commands=COMMANDS):
+    """Answers the one request in sys.argv with `commands` (a chapter's own script passes its own
+    table; each command is fn(request, context) -> dict), under the same protocol and watchdog."""
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # anything printed lands on stderr
     sys.stdout = sys.stderr
     threading.Thread(target=watch_parent, args=(os.getppid(),), name="conclab-watchdog", daemon=True).start()
     try:
-        reply = run(sys.argv)
+        reply = run(sys.argv, commands)
         code = 0
     except Exception as error:  # every failure is one JSON reply
         reply = {"ok": False, "error": "%s: %s" % (type(error).__name__, error)}

@@ -42,7 +42,7 @@ export interface PythonReply {
  * fix, when there is no CPython at least {@link MIN_PYTHON}: a CPython measurement never falls
  * back to Node numbers.
  */
-export function pythonFor(what: string, python: PythonInfo | undefined): PythonInfo {
+export function pythonFor(what: string, python: PythonInfo | undefined, script: string = UNIT_COSTS_SCRIPT): PythonInfo {
   const found = python ?? findPython();
   if (found === null) {
     throw new StrategyUnavailableError(
@@ -51,8 +51,8 @@ export function pythonFor(what: string, python: PythonInfo | undefined): PythonI
         "install Python 3, or set CONCLAB_PYTHON to the path of a python3 executable",
     );
   }
-  if (!existsSync(UNIT_COSTS_SCRIPT)) {
-    throw new StrategyUnavailableError(`${what} needs conclab's script at ${UNIT_COSTS_SCRIPT}, which is missing; reinstall the conclab package`);
+  if (!existsSync(script)) {
+    throw new StrategyUnavailableError(`${what} needs conclab's script at ${script}, which is missing; reinstall the conclab package`);
   }
   return found;
 }
@@ -85,14 +85,20 @@ export function checkPythonOptions(options: unknown): PythonMeasureOptions {
   return o as PythonMeasureOptions;
 }
 
+/** A script of conclab's beside unit_costs.py (`name`, e.g. `starved_loop.py`), under the same protocol: it ends with `unit_costs.main(ITS_COMMANDS)`. */
+export function pythonScript(name: string): string {
+  return path.join(path.dirname(UNIT_COSTS_SCRIPT), name);
+}
+
 /**
- * Sends `request` (with `cmd`) to the measurement script and returns its reply. The run is
+ * Sends `request` (with `cmd`) to the measurement script (`script`: unit_costs.py unless another
+ * of conclab's scripts is named, see {@link pythonScript}) and returns its reply. The run is
  * registered as an experiment, so an interrupted cell (abortAllExperiments) stops it too. Rejects
  * with StrategyUnavailableError without CPython 3.8+, AbortError when aborted, and an Error quoting
  * the script when it refuses the request, fails, or runs past `options.timeoutMs`.
  */
-export function runPythonMeasurement(what: string, request: Record<string, unknown>, options: PythonMeasureOptions = {}): Promise<PythonReply> {
-  const python = pythonFor(what, options.python);
+export function runPythonMeasurement(what: string, request: Record<string, unknown>, options: PythonMeasureOptions = {}, script: string = UNIT_COSTS_SCRIPT): Promise<PythonReply> {
+  const python = pythonFor(what, options.python, script);
   throwIfAborted(options.signal);
   return startExperiment(async (controller) => {
     const onUserAbort = (): void => controller.abort();
@@ -100,7 +106,7 @@ export function runPythonMeasurement(what: string, request: Record<string, unkno
     const progress = progressOf(what);
     progress.step("running in CPython");
     try {
-      const reply = await runScript(what, python, request, options, controller.signal);
+      const reply = await runScript(what, python, script, request, options, controller.signal);
       progress.done(`measured in CPython ${reply.interpreter.version}${reply.interpreter.gil ? "" : " without the GIL"}`);
       return reply;
     } catch (error) {
@@ -112,7 +118,7 @@ export function runPythonMeasurement(what: string, request: Record<string, unkno
   });
 }
 
-async function runScript(what: string, python: PythonInfo, request: Record<string, unknown>, options: PythonMeasureOptions, signal: AbortSignal): Promise<PythonReply> {
+async function runScript(what: string, python: PythonInfo, script: string, request: Record<string, unknown>, options: PythonMeasureOptions, signal: AbortSignal): Promise<PythonReply> {
   throwIfAborted(signal);
   const timeoutMs = options.timeoutMs ?? 60_000;
   const message = {
@@ -121,7 +127,7 @@ async function runScript(what: string, python: PythonInfo, request: Record<strin
     ...(options.switchIntervalS !== undefined ? { switchInterval: options.switchIntervalS } : {}),
   };
   // detached: the interpreter leads its own process group, so one kill reaches every process it started.
-  const child = spawn(python.command, [UNIT_COSTS_SCRIPT, JSON.stringify(message)], { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(python.command, [script, JSON.stringify(message)], { detached: true, stdio: ["ignore", "pipe", "pipe"] });
   const kill = (): void => killGroup(child.pid);
   let why: Error | undefined;
   const stop = (error: Error): void => {
