@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { loadResults, type Claim } from "conclab/course";
+import { chapterById, loadResults, type Claim } from "conclab/course";
 import { executeNotebook } from "../../tools/runner/execute-notebook";
 import { JupyterServer } from "../../tools/runner/jupyter-server";
 import { sourceText, type DisplayDataOutput, type Notebook, type Output } from "../../tools/runner/nbformat";
@@ -71,7 +71,8 @@ describe("every course notebook executes on tslab", () => {
 
   it("each chapter saved its claims with computed verdicts, and the summary shows them all", () => {
     const saved = loadResults(results);
-    const chapters = courseNotebooks().map((f) => path.basename(f, ".ipynb")).filter((n) => !/^0[09]-/.test(n));
+    // every chapter that decides claims (the index and the summary decide none)
+    const chapters = courseNotebooks().map((f) => path.basename(f, ".ipynb")).filter((n) => (chapterById(n)?.claims.length ?? 0) > 0);
     assert.deepEqual([...saved.keys()].sort(), chapters);
     let total = 0;
     for (const [section, { claims }] of saved) {
