@@ -87,7 +87,7 @@ export interface ConvoyResult {
 /** Switch intervals at or above this are decided; smaller ones are shown (their delay is within the OS's own wake-up noise). */
 export const CONVOY_DECIDED_FROM_MS = 5;
 
-const CONVOY_CLAIM = "With the GIL, a CPU-bound thread delays a waiting thread's wake-up by about the switch interval (the convoy effect).";
+const CONVOY_CLAIM = "A CPU-bound thread delays a waiting thread's wake-up by about the switch interval: the convoy effect, the GIL's price for a program that waits.";
 
 /** A waiting thread's extra delay at one interval, judged: about the interval (yes), clearly less (no), or neither. */
 function convoyAt(point: ConvoyPoint, aloneMs: number): { about: Check; none: Check; beside: Stat } {
