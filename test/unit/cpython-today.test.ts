@@ -93,6 +93,24 @@ describe("chapter 14's claims and question", () => {
     assert.match(claim.reason, /^one core/);
   });
 
+  it("on one CPU the convoy is judged by whether the delay grows with the switch interval: the OS's own delay does not", () => {
+    const who = (gil: boolean) => ({ version: gil ? "3.11.7" : "3.13.5", gil, freeThreadedBuild: !gil, switchIntervalS: 0.005, startMethod: "fork", executable: "/usr/bin/python3" });
+    const run = (at5: number[], at20: number[], gil: boolean): cpythonToday.Measured<cpythonToday.ConvoyResult> => ({
+      result: { sleepMs: 2, wakes: 10, rounds: 4, points: [{ intervalMs: 5, aloneMs: [0.08, 0.09, 0.08, 0.09], besideMs: at5 }, { intervalMs: 20, aloneMs: [0.08, 0.09, 0.08, 0.09], besideMs: at20 }] },
+      interpreter: who(gil),
+      withGil: null,
+    });
+    // Measured here pinned to one CPU: with the GIL, the interval plus the scheduler's share; without it, the scheduler's alone.
+    const withGil = cpythonToday.convoyClaim(run([15.5, 18, 16.5, 15.8], [27, 33, 26, 29.8], true), 1);
+    assert.equal(withGil.verdict, "holds", withGil.reason);
+    assert.match(withGil.reason, /cannot tell apart/);
+    const withoutGil = cpythonToday.convoyClaim(run([3.78, 2.1, 3.05, 6.0], [2.89, 1.92, 6.13, 2.48], false), 1);
+    assert.equal(withoutGil.verdict, "differs", withoutGil.reason);
+    assert.match(withoutGil.reason, /GIL was off.*OS scheduler/);
+    // The same GIL-on numbers on two CPUs are more than about one interval late at 5 ms: not "holds".
+    assert.equal(cpythonToday.convoyClaim(run([15.5, 18, 16.5, 15.8], [27, 33, 26, 29.8], true), 2).verdict, "unclear");
+  });
+
   it("the convoy question is answered from the lateness at the largest interval, and a run in no range answers none", () => {
     const question = QUESTIONS["cpython.convoy"]!;
     assert.equal(question.choose({ median: 21, low: 20, high: 23 }), "b");

@@ -89,57 +89,65 @@ export const CONVOY_DECIDED_FROM_MS = 5;
 
 const CONVOY_CLAIM = "A CPU-bound thread delays a waiting thread's wake-up by about the switch interval: the convoy effect, the GIL's price for a program that waits.";
 
-/** A waiting thread's extra delay at one interval, judged: about the interval (yes), clearly less (no), or neither. */
-function convoyAt(point: ConvoyPoint, aloneMs: number): { about: Check; none: Check; beside: Stat } {
-  const beside = summarize(point.besideMs);
-  const low = atLeast(beside, aloneMs + 0.5 * point.intervalMs);
-  const high = atMost(beside, aloneMs + 2 * point.intervalMs + 2);
-  const about: Check = low === "yes" && high === "yes" ? "yes" : low === "no" ? "no" : "unclear";
-  return { about, none: atMost(beside, aloneMs + 0.25 * point.intervalMs), beside };
+/**
+ * Did the waiting thread's lateness beside the CPU-bound thread grow with the switch interval?
+ * Per round, lateness at the largest interval over (lateness at the smallest + half the difference
+ * of the intervals): at least 1 when it grew by at least half as much as the interval did. A delay
+ * that does not depend on the interval (the OS scheduler's on one CPU) cancels out of it.
+ */
+export function convoyGrowth(smallest: ConvoyPoint, largest: ConvoyPoint): Stat {
+  const half = 0.5 * (largest.intervalMs - smallest.intervalMs);
+  return pairedRatios(largest.besideMs, smallest.besideMs.map((v) => v + half));
 }
 
 /**
- * 14: the convoy effect, decided on the switch intervals of CONVOY_DECIDED_FROM_MS and more. Holds
- * if at each the waiting thread's median lateness beside the CPU-bound thread lay (95 % interval
- * over rounds) between its lateness alone plus half the interval and plus twice the interval
- * plus 2 ms; differs if at the largest interval it lay wholly under alone plus a quarter of the
- * interval (no convoy); unclear otherwise. The reason reads the GIL state the interpreter reported.
+ * 14: the convoy effect, decided on the switch intervals of CONVOY_DECIDED_FROM_MS and more (at
+ * least two). Growth (convoyGrowth, 95 % interval over rounds): the lateness beside the CPU-bound
+ * thread must grow with the interval. Holds if it clearly did and, on 2 or more CPUs, the lateness
+ * at each interval lay at or below its lateness alone + twice the interval + 2 ms (about the
+ * interval, not more); on one CPU that bound is not applied, as the OS scheduler adds a delay of
+ * its own that this experiment cannot tell apart. Differs if it clearly did not grow (whatever
+ * delayed the wake-ups was not the interval). Unclear otherwise. The reason reads the GIL state the
+ * interpreter reported.
  */
 export function convoyClaim(run: Measured<ConvoyResult> | null, cores: number = describeMachine().cores): Claim {
   const parts = { id: "cpython.convoy", section: SECTION, claim: CONVOY_CLAIM };
-  const rule =
-    `decided on switch intervals of ${CONVOY_DECIDED_FROM_MS} ms and more: holds if at each the 95 % interval of the waiting thread's lateness beside a CPU-bound thread (one median per round) lies between its median lateness alone + half the interval and alone + twice the interval + 2 ms; ` +
-    "differs if at the largest interval it lies under alone + a quarter of the interval; else unclear";
-  if (!run) return claim({ ...parts, measured: "no CPython run", verdict: "not measured", reason: NO_CPYTHON, rule });
+  const bound = cores >= 2 ? "; on 2 or more CPUs also only if at each interval the 95 % interval of the lateness lies at or below its median lateness alone + twice the interval + 2 ms" : " (on one CPU the OS scheduler adds a delay of its own, so the lateness is not bounded from above)";
+  const baseRule =
+    `decided on switch intervals of ${CONVOY_DECIDED_FROM_MS} ms and more: the waiting thread's lateness beside a CPU-bound thread (one median per round) at the largest interval over that at the smallest + half the difference of the intervals, paired by round; ` +
+    `holds if its 95 % interval lies at or above 1 (the delay grew with the interval)${bound}; differs if it lies below 1; else unclear`;
+  if (!run) return claim({ ...parts, measured: "no CPython run", verdict: "not measured", reason: NO_CPYTHON, rule: baseRule });
   const { points, sleepMs } = run.result;
   const aloneMs = median(points.flatMap((p) => p.aloneMs));
   const decidedOn = points.filter((p) => p.intervalMs >= CONVOY_DECIDED_FROM_MS).sort((a, b) => a.intervalMs - b.intervalMs);
-  if (decidedOn.length === 0) throw new RangeError(`run must include a switch interval of at least ${CONVOY_DECIDED_FROM_MS} ms; measure with convoyRun()`);
-  const judged = decidedOn.map((p) => ({ point: p, ...convoyAt(p, aloneMs) }));
-  const largest = judged[judged.length - 1]!;
-  const check: Check = judged.every((j) => j.about === "yes") ? "yes" : largest.none === "yes" ? "no" : "unclear";
+  if (decidedOn.length < 2) throw new RangeError(`run must include at least two switch intervals of ${CONVOY_DECIDED_FROM_MS} ms or more, got ${decidedOn.map((p) => p.intervalMs).join(", ") || "none"}; measure with convoyRun()`);
+  const smallest = decidedOn[0]!;
+  const largest = decidedOn[decidedOn.length - 1]!;
+  const growth = convoyGrowth(smallest, largest);
+  const grew = atLeast(growth, 1);
+  const within = cores >= 2 ? decidedOn.map((p) => atMost(summarize(p.besideMs), aloneMs + 2 * p.intervalMs + 2)) : [];
+  const check: Check = grew === "yes" ? (within.every((c) => c === "yes") ? "yes" : "unclear") : grew;
   const who = run.interpreter;
-  const perInterval = judged.map((j) => `${j.point.intervalMs} ms interval: ${ms(j.beside.median)} late`).join(", ");
-  const intervals = judged.map((j) => {
-    const { low, high } = interval(j.point.besideMs);
-    return `${j.point.intervalMs} ms: ${ms(low)}–${ms(high)}`;
-  });
-  const oneCore = cores < 2 ? `; on ${coresText(cores)} the OS also makes the woken thread wait its turn for the CPU, so part of any delay is the scheduler's, not the GIL's` : "";
+  const perInterval = decidedOn.map((p) => `${p.intervalMs} ms interval: ${ms(median(p.besideMs))} late`).join(", ");
+  const oneCore = cores < 2 ? `; on ${coresText(cores)} the OS also makes the woken thread wait its turn for the CPU, a delay this run cannot tell apart from the GIL's, which is why only the growth with the interval is judged` : "";
   const reason =
     check === "yes"
-      ? `${who.gil ? "the GIL was on" : "the GIL was reported off, yet"}: a thread woken from a sleep must take the GIL back, and the CPU-bound thread gives it up only when asked after a switch interval${oneCore}`
+      ? `${who.gil ? "the GIL was on" : "the GIL was reported off, yet"}: the delay grew with the switch interval, as it does when a woken thread must take the GIL back and the CPU-bound thread gives it up only when asked after a switch interval${oneCore}`
       : check === "no"
         ? who.gil
-          ? `the waiting thread woke about on time although the GIL was on: the CPU-bound thread gave the GIL up sooner than the switch interval${oneCore}`
-          : `the GIL was off (${who.freeThreadedBuild ? "a free-threaded build" : "as reported"}): the woken thread needed no lock the CPU-bound thread held, so it ran at once on another CPU and there was no convoy`
-        : `this run did not decide it: at some interval the lateness was neither clearly about the interval nor clearly below it (a busy machine delays wake-ups too)${oneCore}`;
+          ? `the delay did not grow with the switch interval although the GIL was on: the CPU-bound thread gave the GIL up sooner than asked${oneCore}`
+          : `the GIL was off (${who.freeThreadedBuild ? "a free-threaded build" : "as reported"}): the woken thread needed no lock the CPU-bound thread held, so its delay did not follow the switch interval: no convoy${cores < 2 ? "; what delay there was is the OS scheduler's, sharing one CPU" : ""}`
+        : grew === "yes"
+          ? "the delay grew with the switch interval, but at some interval it was clearly more than about one interval: a busy machine delays wake-ups too"
+          : `this run did not decide it: the rounds disagreed on whether the delay grew with the switch interval (a busy machine delays wake-ups too)${oneCore}`;
+  const { low, high } = interval(largest.besideMs);
   return claim({
     ...parts,
-    measured: `${interpreterText(who)}: a thread sleeping ${sleepMs} ms woke ${ms(aloneMs)} late alone (median); beside a CPU-bound thread, ${perInterval} (95 % intervals ${intervals.join(", ")})`,
+    measured: `${interpreterText(who)}: a thread sleeping ${sleepMs} ms woke ${ms(aloneMs)} late alone (median); beside a CPU-bound thread, ${perInterval} (at ${largest.intervalMs} ms, 95 % interval ${ms(low)}–${ms(high)})`,
     verdict: verdictOf(check),
     reason,
-    rule,
-    observed: { ...observedStat(largest.beside), intervalMs: largest.point.intervalMs, aloneMs, gil: who.gil ? 1 : 0 },
+    rule: `${thresholdRule(`lateness at ${largest.intervalMs} ms over lateness at ${smallest.intervalMs} ms + ${ms(0.5 * (largest.intervalMs - smallest.intervalMs))}`, growth, "at least", 1, xFormat)}; ${baseRule}`,
+    observed: { ...observedStat(summarize(largest.besideMs)), intervalMs: largest.intervalMs, aloneMs, gil: who.gil ? 1 : 0 },
   });
 }
 
