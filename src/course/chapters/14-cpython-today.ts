@@ -336,7 +336,7 @@ export function singleCaption(runs: SingleRuns | null): string {
   const { here, standard } = runs;
   const t = (r: SingleResult): number => median(r.samplesMs);
   const parts = [`One thread, ${here.result.loops.toLocaleString("en-US")} loop iterations: ${ms(t(here.result))} on ${interpreterText(here.interpreter)}`];
-  if (here.withGil) parts.push(`${ms(t(here.withGil.result))} in the same binary with -X gil=1 (${x(t(here.result) / t(here.withGil.result))}: turning the GIL off costs this much, the build's own cost is not in it)`);
+  if (here.withGil) parts.push(`${ms(t(here.withGil.result))} in the same binary with -X gil=1, so with the GIL off it took ${x(t(here.result) / t(here.withGil.result))} as long (what turning the GIL off costs in this build; what the build itself costs is not in it)`);
   if (standard) {
     const same = standard.interpreter.version === here.interpreter.version;
     parts.push(`${ms(t(standard.result))} on the machine's python3, ${interpreterText(standard.interpreter)}: the free-threaded build took ${x(t(here.result) / t(standard.result))} as long${same ? "" : `, though the versions differ (${here.interpreter.version} and ${standard.interpreter.version}), so more than the GIL changed`}`);
