@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { calibrate, countTo, describeMachine } from "conclab";
-import { type ExerciseResult, approaches, choosing, concepts, cpuBound, gil, prosAndCons, sharedState, waiting } from "conclab/course";
+import { type ExerciseResult, approaches, choosing, concepts, cpuBound, cpythonToday, gil, prosAndCons, sharedState, waiting } from "conclab/course";
 
 /** What a case's check must say: exactly this verdict, or (for CPU-busy readings, which a busy machine leaves undecided) anything but the other one. */
 export type Expect = true | false | "not true" | "not false";
@@ -98,6 +98,16 @@ const memoryRow = approaches.approachesData(
     { strategy: "processes", count: 2, bytesPerUnit: 15e6, totalBytes: 30e6, metric: "pss" },
   ],
 );
+
+// 14: Python sources of add(counter, lock, times), right and wrong.
+const pyAdd = {
+  noLock: "def add(counter, lock, times):\n    for _ in range(times):\n        counter[0] += 1\n    return times\n",
+  lockAroundRead: "def add(counter, lock, times):\n    for _ in range(times):\n        with lock:\n            seen = counter[0]\n        counter[0] = seen + 1\n    return times\n",
+  localThenAdd: "def add(counter, lock, times):\n    mine = 0\n    for _ in range(times):\n        mine += 1\n    counter[0] += mine\n    return times\n",
+  neverReleased: "def add(counter, lock, times):\n    lock.acquire()\n    for _ in range(times):\n        counter[0] += 1\n    return times\n",
+  withLock: "def add(counter, lock, times):\n    for _ in range(times):\n        with lock:\n            counter[0] += 1\n    return times\n",
+  localThenLocked: "def add(counter, lock, times):\n    mine = 0\n    for _ in range(times):\n        mine += 1\n    with lock:\n        counter[0] += mine\n    return times\n",
+};
 
 export const CASES = {
   // 02: CPU-busy readings, and one CPU is "cannot tell" by design, so only the wrong side is ruled out.
@@ -227,6 +237,13 @@ export const CASES = {
   "08 Atomics.add each time": { expect: true, run: () => sharedState.checkCounterOnThreads(counters.atomicEach) },
   "08 a lock around a plain ++": { expect: true, run: () => sharedState.checkCounterOnThreads(counters.lock) },
   "08 a spin lock around a plain ++": { expect: true, run: () => sharedState.checkCounterOnThreads(counters.spinLock) },
+  // 14: CPython beyond the article (Python sources of add(counter, lock, times); the check runs them in CPython)
+  "14 no lock": { expect: false, run: () => cpythonToday.checkLockedAdd(pyAdd.noLock) },
+  "14 the lock around the read only": { expect: false, run: () => cpythonToday.checkLockedAdd(pyAdd.lockAroundRead) },
+  "14 count locally, add once without the lock": { expect: false, run: () => cpythonToday.checkLockedAdd(pyAdd.localThenAdd) },
+  "14 a lock that is never released": { expect: false, run: () => cpythonToday.checkLockedAdd(pyAdd.neverReleased) },
+  "14 the lock around the whole update": { expect: true, run: () => cpythonToday.checkLockedAdd(pyAdd.withLock) },
+  "14 count locally, add once under the lock": { expect: true, run: () => cpythonToday.checkLockedAdd(pyAdd.localThenLocked) },
 } satisfies Record<string, ExerciseCase>;
 
 export type CaseName = keyof typeof CASES;

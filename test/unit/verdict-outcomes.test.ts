@@ -10,7 +10,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { summarize, type CompareResult, type LoopLagResult, type MemoryPerUnit, type Span, type StartupSamples, type StrategyKey, type SwitchSamples } from "conclab";
-import { CHAPTERS, type Claim, type Verdict, approaches, choosing, concepts, cpuBound, gil, judging, prosAndCons, sharedState, waiting } from "conclab/course";
+import { CHAPTERS, type Claim, type Verdict, approaches, choosing, concepts, cpuBound, cpythonToday, gil, judging, prosAndCons, sharedState, waiting } from "conclab/course";
+import type { PythonInterpreter } from "conclab";
 import { handMadeResult, steady } from "../helpers/results";
 
 type Row = { wall: number[]; speedup: number[]; spans?: Span[]; coresBusy?: number[] };
@@ -111,6 +112,21 @@ const pyCounter = (plain: number[], locked: number[], version: string) => ({
   plain: plain.map((lost) => ({ lost })), locked: locked.map((lost) => ({ lost })),
   interpreter: { version, gil: true, switchIntervalS: 0.005 },
 });
+
+// 14: CPython's own reports (a standard build, a free-threaded one with its GIL off), and its runs.
+const standardBuild: PythonInterpreter = { version: "3.11.7", gil: true, freeThreadedBuild: false, switchIntervalS: 0.005, startMethod: "fork", executable: "/usr/bin/python3" };
+const freeThreaded: PythonInterpreter = { version: "3.13.5", gil: false, freeThreadedBuild: true, switchIntervalS: 0.005, startMethod: "fork", executable: "/opt/python3.13t" };
+const inPython = <T>(result: T, interpreter: PythonInterpreter = standardBuild): cpythonToday.Measured<T> => ({ result, interpreter, withGil: null });
+/** A waiting thread's lateness per round (ms) beside a CPU-bound thread, at 5 and 20 ms switch intervals. */
+const convoy = (at5: number[], at20: number[], who = standardBuild) =>
+  inPython({ sleepMs: 2, wakes: 20, rounds: at5.length, points: [{ intervalMs: 5, aloneMs: [0.08, 0.09, 0.08], besideMs: at5 }, { intervalMs: 20, aloneMs: [0.08, 0.09, 0.08], besideMs: at20 }] }, who);
+/** Two copies on threads and in processes keeping `threads` and `processes` CPUs busy per round. */
+const cpuWays = (threads: number[], processes: number[], who = freeThreaded) => {
+  const way = (busy: number[]) => ({ wallMs: busy.map(() => 100), cpuMs: busy.map((b) => b * 100) });
+  return inPython({ loops: 1_000_000, copies: 2, ways: { sequential: way(threads.map(() => 1)), threads: way(threads), processes: way(processes) } }, who);
+};
+const lostUpdates = (plain: number[], locked: number[], who = freeThreaded) => inPython({ threads: 4, times: 200_000, plain: plain.map((lost) => ({ lost })), locked: locked.map((lost) => ({ lost })) }, who);
+const starts = (fork: number[], spawn: number[]) => inPython({ defaultMethod: "fork", available: ["fork", "spawn"], methods: [{ method: "fork", samplesMs: fork }, { method: "spawn", samplesMs: spawn }] });
 
 /** Per claim: evidence for each outcome, as a function that returns the claim. */
 const OUTCOMES: Readonly<Record<string, Partial<Record<Verdict, () => Claim>>>> = {
@@ -270,6 +286,30 @@ const OUTCOMES: Readonly<Record<string, Partial<Record<Verdict, () => Claim>>>> 
     holds: () => shared("decision.shared-processes", { plain: 5, atomic: 0, locked: 0 }),
     unclear: () => shared("decision.shared-processes", { plain: 5, atomic: 0, locked: 0 }, 2, race, { sum: 9, expected: 10 }),
   },
+  "cpython.convoy": {
+    holds: () => cpythonToday.convoyClaim(convoy([5.1, 5.2, 5.15], [20.5, 21, 20.8]), 2),
+    differs: () => cpythonToday.convoyClaim(convoy([0.09, 0.1, 0.08], [0.09, 0.1, 0.09], freeThreaded), 2),
+    unclear: () => cpythonToday.convoyClaim(convoy([5.1, 5.2, 5.1], [20.5, 0.09, 21]), 2),
+    "not measured": () => cpythonToday.convoyClaim(null, 2),
+  },
+  "cpython.free-threads": {
+    holds: () => cpythonToday.freeThreadsClaim(cpuWays([1.9, 1.95, 1.92], [1.9, 1.93, 1.95]), 2),
+    differs: () => cpythonToday.freeThreadsClaim(cpuWays([1.0, 1.01, 1.0], [1.9, 1.93, 1.95]), 2),
+    unclear: () => cpythonToday.freeThreadsClaim(cpuWays([1.0, 1.01, 1.0], [1.0, 1.02, 1.0]), 2),
+    "not measured": () => cpythonToday.freeThreadsClaim(cpuWays([1.0, 1.01, 1.0], [1.9, 1.93, 1.95], standardBuild), 2),
+  },
+  "cpython.free-counter": {
+    holds: () => cpythonToday.freeCounterClaim(lostUpdates([120_000, 95_000], [0, 0]), 2),
+    differs: () => cpythonToday.freeCounterClaim(lostUpdates([0, 0], [0, 0]), 2),
+    unclear: () => cpythonToday.freeCounterClaim(lostUpdates([0, 0], [0, 0]), 1),
+    "not measured": () => cpythonToday.freeCounterClaim(lostUpdates([0, 0], [0, 0], standardBuild), 2),
+  },
+  "cpython.fork-start": {
+    holds: () => cpythonToday.forkClaim(starts([2, 2.1, 2.2], [60, 62, 65])),
+    differs: () => cpythonToday.forkClaim(starts([2, 2.1, 2.2], [3, 3.1, 3.2])),
+    unclear: () => cpythonToday.forkClaim(starts([2, 2.1, 2.2], [3, 60, 10])),
+    "not measured": () => cpythonToday.forkClaim(null),
+  },
 };
 
 /** Runs that went wrong: each must be unclear, whatever the claim. */
@@ -287,6 +327,9 @@ const BROKEN_RUNS: readonly { readonly what: string; readonly claim: () => Claim
   { what: "the threads never held all the connections at once", claim: () => choosing.massiveWaiting(nodeAsync, nodePool, connections(conn(7_600), conn(23_300, 0, 3_000))) },
   { what: "both ways lost requests", claim: () => choosing.massiveWaiting(nodeAsync, nodePool, connections(conn(7_600, 40), conn(23_300, 12))) },
   { what: "the messages did not add up", claim: () => shared("decision.shared-processes", { plain: 5, atomic: 0, locked: 0 }, 2, race, { sum: 9, expected: 10 }) },
+  { what: "the free-threaded counter's Lock lost an update", claim: () => cpythonToday.freeCounterClaim(lostUpdates([120_000, 95_000], [0, 3]), 2) },
+  { what: "threads without the GIL and processes both fell short (the CPUs were not free)", claim: () => cpythonToday.freeThreadsClaim(cpuWays([1.0, 1.01, 1.0], [1.0, 1.02, 1.0]), 2) },
+  { what: "the waiting thread was delayed far past the switch interval (a busy machine, not the GIL)", claim: () => cpythonToday.convoyClaim(convoy([40, 42, 41], [90, 95, 92]), 2) },
 ];
 
 /** Every claim id the verdict functions can return, read from the chapters' source and the judging they share. */
