@@ -7,6 +7,7 @@
  */
 import { checkInteger, rangeError, throwIfAborted } from "../errors";
 import { nowMs, turnEventLoop } from "../measure/clock";
+import { ContentionMeter } from "../measure/contention";
 import { meanInterval, median, pairedRatios, summarize, type Interval, type Stat } from "../measure/stats";
 import { WorkerThreadPool } from "../pools/thread-pool";
 import { progressOf, startExperiment } from "../runtime/lifecycle";
@@ -91,6 +92,8 @@ export interface GranularityResult {
   readonly dispatchUs: Stat;
   readonly points: readonly GranularityPoint[];
   readonly repeats: number;
+  /** Share of the machine's CPU time other programs used during the timed runs (0 to 1); null where unknown. */
+  readonly contention: number | null;
 }
 
 function checkList(param: string, values: unknown, min: number, max: number, fix: string): number[] {
@@ -130,11 +133,19 @@ export function granularity(options: GranularityOptions): Promise<GranularityRes
       countTo(Math.round(rate * 5));
       const one: number[] = [];
       const walls = configs.map((): number[] => []);
+      const meter = new ContentionMeter();
+      meter.start();
+      let contention: number | null = null;
       const resultOf = (): GranularityResult => ({
-        totalMs, countsPerMs: rate, onePieceMs: summarize(one), dispatchUs, repeats: one.length,
+        totalMs, countsPerMs: rate, onePieceMs: summarize(one), dispatchUs, repeats: one.length, contention,
         points: configs.map((c, i) => ({ taskUs: c.taskUs, tasks: c.tasks, workers: c.workers, speedup: pairedRatios(one, walls[i]!), wallMs: summarize(walls[i]!) })),
       });
-      for (let r = 0; r < repeats || (r < maxRepeats && options.until && !options.until(resultOf())); r++) {
+      const more = (r: number): boolean => {
+        if (r < repeats) return true;
+        contention = meter.stop().foreign;
+        return r < maxRepeats && options.until !== undefined && !options.until(resultOf());
+      };
+      for (let r = 0; more(r); r++) {
         // rotate the order each repeat, so that a busy moment hits every configuration alike
         const order = [-1, ...configs.map((_, i) => i)];
         const shift = r % order.length;
@@ -198,6 +209,8 @@ export interface AmdahlResult {
   readonly points: readonly AmdahlPoint[];
   readonly repeats: number;
   readonly maxWorkers: number;
+  /** Share of the machine's CPU time other programs used during the timed runs (0 to 1); null where unknown. */
+  readonly contention: number | null;
 }
 
 /**
@@ -234,15 +247,23 @@ export function amdahlJobs(options: AmdahlOptions): Promise<AmdahlResult> {
       const one: number[] = [];
       const walls = configs.map((): number[] => []);
       const perUnit = configs.map((): number[] => []);
+      const meter = new ContentionMeter();
+      meter.start();
+      let contention: number | null = null;
       const resultOf = (): AmdahlResult => ({
-        totalMs, repeats: one.length, maxWorkers,
+        totalMs, repeats: one.length, maxWorkers, contention,
         points: configs.map((c, i) => {
           const alone = configs.findIndex((d) => d.serial === c.serial && d.workers === 1);
           const base = median(perUnit[alone]!);
           return { serial: c.serial, workers: c.workers, speedup: pairedRatios(one, walls[i]!), slowdown: base > 0 ? median(perUnit[i]!) / base : 1 };
         }),
       });
-      for (let r = 0; r < repeats || (r < maxRepeats && options.until && !options.until(resultOf())); r++) {
+      const more = (r: number): boolean => {
+        if (r < repeats) return true;
+        contention = meter.stop().foreign;
+        return r < maxRepeats && options.until !== undefined && !options.until(resultOf());
+      };
+      for (let r = 0; more(r); r++) {
         const order = [-1, ...configs.map((_, i) => i)];
         const shift = r % order.length;
         for (const i of [...order.slice(shift), ...order.slice(0, shift)]) {

@@ -7,6 +7,7 @@
  */
 import { availableParallelism } from "node:os";
 import { describeMachine, type MachineDescription } from "../../environment";
+import { BUSY_CONTENTION } from "../../experiment/compare";
 import { amdahlJobs, amdahlSpeedup, countsPerMs, dispatchCost, fitSerialFraction, granularity, type AmdahlResult, type GranularityPoint, type GranularityResult, type SerialFit } from "../../experiment/granularity";
 import { MESSAGE_WAYS, messageCosts, pythonPickleCosts, sizeSlopes, type MessagePoint } from "../../experiment/message-cost";
 import { amdahlFigure, granularityFigure, messageCostFigure } from "../../figures/granularity";
@@ -43,6 +44,10 @@ const smallest = (r: GranularityResult): GranularityPoint => {
   const most = Math.max(...r.points.map((p) => p.workers));
   return r.points.filter((p) => p.workers === most).reduce((a, b) => (b.taskUs < a.taskUs ? b : a));
 };
+/** Other programs took more than BUSY_CONTENTION of the CPU: a result against the claim proves nothing. */
+const busyRun = (r: { readonly contention: number | null }): boolean => r.contention !== null && r.contention > BUSY_CONTENTION;
+const othersText = (r: { readonly contention: number | null }): string => `other programs took ${Math.round((r.contention ?? 0) * 100)}% of the CPU meanwhile: a result against the claim proves nothing`;
+
 const largest = (r: GranularityResult): GranularityPoint => {
   const most = Math.max(...r.points.map((p) => p.workers));
   return r.points.filter((p) => p.workers === most).reduce((a, b) => (b.taskUs > a.taskUs ? b : a));
@@ -63,12 +68,15 @@ export function tinyTasks(r: GranularityResult): Claim {
   if (p.taskUs > TINY_TASK_SHARE * rt) {
     return claim({ ...parts, verdict: "unclear", reason: `the smallest tasks (${us(p.taskUs)}) were not small against their round trip (${us(rt)}): this run did not test the claim` });
   }
-  const check = atMost(p.speedup, 1);
+  const measuredCheck = atMost(p.speedup, 1);
+  const check = measuredCheck === "no" && busyRun(r) ? "unclear" : measuredCheck;
   return claim({
     ...parts,
     verdict: verdictOf(check),
     reason:
-      check === "yes"
+      measuredCheck === "no" && check === "unclear"
+        ? othersText(r)
+        : check === "yes"
         ? `each task cost the main thread more to hand out and collect than the task's own work, so dispatch made the job slower`
         : check === "no"
           ? "the tiny tasks still beat one piece: dispatch here was cheaper than the round trip suggests (handing out overlapped the work)"
@@ -82,7 +90,8 @@ export function largeTasks(r: GranularityResult, machine: number | MachineDescri
   const cores = typeof machine === "number" ? machine : machine.cores;
   const expected = Math.min(p.workers, cores, p.tasks);
   const threshold = PARALLEL_SHARE * expected;
-  const check = atLeast(p.speedup, threshold);
+  const measuredCheck = atLeast(p.speedup, threshold);
+  const check = measuredCheck === "no" && busyRun(r) ? "unclear" : measuredCheck;
   return speedupClaim(machine, {
     id: "granularity.large-tasks",
     section: SECTION,
@@ -92,7 +101,9 @@ export function largeTasks(r: GranularityResult, machine: number | MachineDescri
     reason:
       expected < 2
         ? "the largest tasks were too few to keep two workers busy: this run did not test the claim"
-        : check === "yes"
+        : measuredCheck === "no" && check === "unclear"
+          ? othersText(r)
+          : check === "yes"
           ? "dispatch was a tiny share of each task, so the workers spent their time working"
           : check === "no"
             ? "even large tasks fell short of the workers' count: the cores slowed each other down or other programs held them"
@@ -122,7 +133,8 @@ const recovers = (f: SerialFit): Check => {
 export function amdahlLaw(r: AmdahlResult, machine: number | MachineDescription): Claim {
   const fits = serialFits(r).filter((f) => f.serial! > 0);
   const checks = fits.map(recovers);
-  const check: Check = fits.length === 0 ? "unclear" : checks.includes("no") ? "no" : checks.every((c) => c === "yes") ? "yes" : "unclear";
+  const measuredCheck: Check = fits.length === 0 ? "unclear" : checks.includes("no") ? "no" : checks.every((c) => c === "yes") ? "yes" : "unclear";
+  const check = measuredCheck === "no" && busyRun(r) ? "unclear" : measuredCheck;
   const text = fits.map((f) => `built-in s = ${f.serial}: fitted ${f.fitted.toFixed(3)} (95 % interval ${f.interval.low.toFixed(3)}–${f.interval.high.toFixed(3)})`).join("; ");
   const worst = r.points.filter((p) => p.workers > 1).reduce((m, p) => Math.max(m, p.slowdown), 1);
   return speedupClaim(machine, {
@@ -132,7 +144,9 @@ export function amdahlLaw(r: AmdahlResult, machine: number | MachineDescription)
     measured: `jobs of ${r.totalMs} ms on 1 to ${r.maxWorkers} worker threads, ${r.repeats} repeats: ${text || "no job with a serial part on 2 or more workers"}`,
     verdict: verdictOf(check),
     reason:
-      check === "yes"
+      measuredCheck === "no" && check === "unclear"
+        ? othersText(r)
+        : check === "yes"
         ? "the serial fraction fitted from the speedups is the one built into the jobs: the speedups followed Amdahl's curve"
         : check === "no"
           ? `the fitted serial fraction is not the built-in one: the parallel part itself ran ${x(worst)} as long per unit of work with the workers side by side as on one worker, so the cores slowed each other down (or other programs took them), which Amdahl's law, counting only the serial part, leaves out`
@@ -222,7 +236,8 @@ export function availableParallelismClaim(found: CoresFound): Claim {
     claim: "os.availableParallelism() is how many CPUs this process can keep busy at once.",
   };
   if (!found.busy) return claim({ ...parts, measured: `availableParallelism() = ${n}; this platform does not let CPU time be read`, verdict: "not measured", reason: "CPUs busy cannot be read here (Linux /proc only)", rule: "needs a CPU-time meter" });
-  const check = found.busy.check === "no" && found.busy.busy ? "unclear" : found.busy.check;
+  const measured = atLeast(found.busy.stat, threshold);
+  const check = measured === "no" && found.busy.busy ? "unclear" : measured;
   const quota = found.machine.cpuLimit.quotaCpus;
   return claim({
     ...parts,
