@@ -8,6 +8,7 @@
 import { Worker } from "node:worker_threads";
 import { rangeError, throwIfAborted } from "../errors";
 import { nowMs, turnEventLoop } from "../measure/clock";
+import { ContentionMeter } from "../measure/contention";
 import { summarize, type Stat } from "../measure/stats";
 import { progressOf, startExperiment } from "../runtime/lifecycle";
 import { pythonScript, runPythonMeasurement, type PythonMeasureOptions } from "./python-script";
@@ -23,6 +24,8 @@ export interface MessagePoint {
   readonly bytes: number;
   /** Round trip (there and back), ms. */
   readonly roundTripMs: Stat;
+  /** Share of the machine's CPU time other programs used while this size was measured (0 to 1); null where unknown. */
+  readonly contention?: number | null;
 }
 
 export interface MessageCostOptions {
@@ -74,7 +77,10 @@ export function messageCosts(options: MessageCostOptions): Promise<MessagePoint[
       });
     try {
       const samples = new Map<string, number[]>();
+      const contention = new Map<number, number | null>();
       for (const bytes of sizes) {
+        const meter = new ContentionMeter();
+        meter.start();
         throwIfAborted(signal);
         progress.step(`${bytes} bytes`, sizes.indexOf(bytes) / sizes.length);
         let buffers: Record<MessageWay, ArrayBuffer | SharedArrayBuffer> = {
@@ -98,9 +104,10 @@ export function messageCosts(options: MessageCostOptions): Promise<MessagePoint[
             await turnEventLoop();
           }
         }
+        contention.set(bytes, meter.stop().foreign);
       }
       progress.done(`${sizes.length} sizes × 3 ways`);
-      return sizes.flatMap((bytes) => MESSAGE_WAYS.map((way) => ({ way, bytes, roundTripMs: summarize(samples.get(`${way}:${bytes}`)!) })));
+      return sizes.flatMap((bytes) => MESSAGE_WAYS.map((way) => ({ way, bytes, roundTripMs: summarize(samples.get(`${way}:${bytes}`)!), contention: contention.get(bytes) ?? null })));
     } catch (error) {
       progress.fail(error);
       throw error;

@@ -115,7 +115,7 @@ const pyCounter = (plain: number[], locked: number[], version: string) => ({
 // 10: a granularity sweep (the smallest and the largest tasks on two workers), jobs with a serial
 // part, message round trips by size, and the cores found.
 const g = (v: number | number[]) => summarize(typeof v === "number" ? steady(v) : v);
-const sweep = (tiny: number | number[], large: number | number[], tinyUs = 20, dispatchUs = 50): granularity.GranularityResult => ({
+const sweep = (tiny: number | number[], large: number | number[], tinyUs = 5, dispatchUs = 50): granularity.GranularityResult => ({
   totalMs: 100, countsPerMs: 1e6, onePieceMs: g(100), dispatchUs: g(dispatchUs), repeats: 3, contention: 0.02,
   points: [
     { taskUs: tinyUs, tasks: Math.round(100_000 / tinyUs), workers: 2, speedup: g(tiny), wallMs: g(300) },
@@ -357,6 +357,7 @@ const BROKEN_RUNS: readonly { readonly what: string; readonly claim: () => Claim
   { what: "the smallest tasks were not small against their round trip", claim: () => granularity.tinyTasks(sweep(0.9, 1.9, 100, 50)) },
   { what: "the large tasks fell short while other programs held the CPUs", claim: () => granularity.largeTasks({ ...sweep(0.3, 1.1), contention: 0.4 }, 2) },
   { what: "the fit missed the built-in fraction while other programs held the CPUs", claim: () => granularity.amdahlLaw({ ...serialJobs(1.6, 1.1), contention: 0.4 }, 2) },
+  { what: "a transfer's time grew with the size while other programs held the CPUs", claim: () => granularity.copyAgainstTransfer(messageRun(1.5, 1.5).map((p) => ({ ...p, contention: 0.5 }))) },
   { what: "no job with a serial part ran on two workers", claim: () => granularity.amdahlLaw(serialJobs(1, 1, 1), 2) },
   { what: "the largest tasks were too few for two workers", claim: () => granularity.largeTasks({ ...sweep(0.3, 1.0), points: sweep(0.3, 1.0).points.map((p) => ({ ...p, tasks: 1 })) }, 2) },
 ];
