@@ -6,7 +6,7 @@
  * Started through startExperiment: an interrupted cell aborts it and the worker is terminated.
  */
 import { Worker } from "node:worker_threads";
-import { rangeError, throwIfAborted } from "../errors";
+import { AbortError, rangeError, throwIfAborted } from "../errors";
 import { nowMs, turnEventLoop } from "../measure/clock";
 import { ContentionMeter } from "../measure/contention";
 import { summarize, type Stat } from "../measure/stats";
@@ -66,7 +66,7 @@ export function messageCosts(options: MessageCostOptions): Promise<MessagePoint[
     let pending: { resolve: (m: { way: MessageWay; buf: ArrayBuffer | SharedArrayBuffer }) => void; reject: (e: Error) => void } | null = null;
     worker.on("message", (m) => pending?.resolve(m));
     worker.on("error", (e) => pending?.reject(e));
-    const onAbort = (): void => pending?.reject(Object.assign(new Error("The operation was aborted"), { name: "AbortError" }));
+    const onAbort = (): void => pending?.reject(new AbortError());
     signal.addEventListener("abort", onAbort, { once: true });
     const roundTrip = (way: MessageWay, buf: ArrayBuffer | SharedArrayBuffer): Promise<{ ms: number; buf: ArrayBuffer | SharedArrayBuffer }> =>
       new Promise((resolve, reject) => {

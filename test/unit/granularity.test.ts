@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { summarize } from "conclab";
+import { AbortError, summarize } from "conclab";
+import { abortAllExperiments, runningExperiments } from "conclab/internal";
 import { granularity } from "conclab/course";
 
 describe("Amdahl's serial fraction, fitted from speedups", () => {
@@ -53,4 +54,21 @@ describe("the cores a machine lists", () => {
     assert.deepEqual(granularity.readCpuTopology(tree({ 0: null, 1: null }, "0-1")), { logical: 2, physical: null, packages: null });
     assert.deepEqual(granularity.readCpuTopology(path.join(tmpdir(), "no-such-cpu-tree"), 3), { logical: 3, physical: null, packages: null });
   });
+});
+
+describe("an interrupt stops chapter 10's experiments", () => {
+  for (const [what, start] of [
+    ["the granularity sweep", () => granularity.granularityRun("full", 2)],
+    ["the Amdahl jobs", () => granularity.amdahlRun("full", 2)],
+    ["the message round trips", () => granularity.messagesRun("full")],
+  ] as const) {
+    it(`${what}: rejects with AbortError and leaves no experiment running`, async () => {
+      const running = (start as () => Promise<unknown>)();
+      const stopped = assert.rejects(running, AbortError);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      assert.ok((await abortAllExperiments()) >= 1, "it was running");
+      await stopped;
+      assert.equal(runningExperiments(), 0);
+    });
+  }
 });

@@ -313,7 +313,11 @@ export function granularityCaption(r: GranularityResult): string {
   const most = Math.max(...r.points.map((p) => p.workers));
   const mine = r.points.filter((p) => p.workers === most).sort((a, b) => a.taskUs - b.taskUs);
   const paying = mine.find((p) => p.speedup.min > 1);
-  const eff = most >= 2 ? mine.map((p) => `${us(p.taskUs)}: ${Math.max(0, (1 / p.speedup.median - 1 / most) / (1 - 1 / most)).toFixed(2)}`).join(", ") : "";
+  const serialShare = (p: GranularityPoint): string => {
+    const s = Math.max(0, (1 / p.speedup.median - 1 / most) / (1 - 1 / most));
+    return s > 1 ? "over 1 (slower than one piece)" : s.toFixed(2);
+  };
+  const eff = most >= 2 ? mine.map((p) => `${us(p.taskUs)}: ${serialShare(p)}`).join(", ") : "";
   return (
     `The job took ${r.onePieceMs.median.toFixed(0)} ms in one piece; one task's round trip was ${us(r.dispatchUs.median)}. ` +
     `On ${most} worker thread${most === 1 ? "" : "s"}, ${mine.map((p) => `${us(p.taskUs)} tasks ran at ${x(p.speedup.median)}`).join(", ")}. ` +
@@ -328,7 +332,7 @@ export function amdahlCaption(r: AmdahlResult): string {
   if (fits.length === 0) return `Only one worker here: no speedup on 2 or more workers to fit a serial fraction to.`;
   const worst = r.points.filter((p) => p.workers > 1).reduce((m, p) => Math.max(m, p.slowdown), 1);
   return (
-    fits.map((f) => `built-in s = ${f.serial}: fitted ${f.fitted.toFixed(3)} ± ${((f.interval.high - f.interval.low) / 2).toFixed(3)}, curve within ${x(f.maxResidual).replace("x", "")} of every median`).join("; ") +
+    fits.map((f) => `built-in s = ${f.serial}: fitted ${f.fitted.toFixed(3)} ± ${((f.interval.high - f.interval.low) / 2).toFixed(3)}, Amdahl's curve there within ${x(f.maxResidual)} of every median speedup`).join("; ") +
     `. With workers side by side, a unit of parallel work took up to ${x(worst)} as long as on one worker.`
   );
 }
