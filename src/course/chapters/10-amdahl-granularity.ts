@@ -280,7 +280,7 @@ const AMDAHL = { full: { totalMs: 150, fractions: [0, 0.25, 0.5], repeats: 5, ma
 /** Jobs of 150 ms with serial fractions 0, 0.25 and 0.5 on 1 to min(cores, 8) workers (short: 0.5 on 1 to 2). */
 export function amdahlRun(size: Size = "full", cores: number = describeMachine().cores): Promise<AmdahlResult> {
   const a = AMDAHL[size];
-  return amdahlJobs({ totalMs: a.totalMs, fractions: a.fractions, maxWorkers: Math.max(1, Math.min(cores, a.maxWorkers)), repeats: a.repeats, maxRepeats: 3 * a.repeats, until: (r) => decided(amdahlLaw(r, cores)) });
+  return amdahlJobs({ totalMs: a.totalMs, fractions: a.fractions, maxWorkers: Math.max(1, Math.min(cores, a.maxWorkers)), repeats: a.repeats, maxRepeats: 2 * a.repeats, until: (r) => decided(amdahlLaw(r, cores)) });
 }
 
 const SIZES = { full: [1 << 10, 16 << 10, 256 << 10, 4 << 20, 64 << 20], short: [1 << 10, 256 << 10, 4 << 20] } as const;
