@@ -69,6 +69,22 @@ function t95(df: number): number {
   return df > 120 ? 1.96 : T95[Math.max(...below)]!;
 }
 
+/**
+ * A 95 % confidence interval for the mean of samples on their own scale (Student's t), for values
+ * that may be zero or negative (a fitted slope, a serial fraction); one sample spans everything.
+ */
+export function meanInterval(samples: readonly number[]): Interval {
+  if (samples.length === 0) throw new RangeError("samples must hold at least one number to bound, got an empty list");
+  const bad = samples.find((v) => !Number.isFinite(v));
+  if (bad !== undefined) throw new RangeError(`samples must be finite numbers, got ${bad}`);
+  const n = samples.length;
+  if (n === 1) return { low: Number.NEGATIVE_INFINITY, high: Number.POSITIVE_INFINITY, level: CONFIDENCE, n };
+  const mean = samples.reduce((a, b) => a + b, 0) / n;
+  const sd = Math.sqrt(samples.reduce((sum, v) => sum + (v - mean) ** 2, 0) / (n - 1));
+  const half = (t95(n - 1) * sd) / Math.sqrt(n);
+  return { low: mean - half, high: mean + half, level: CONFIDENCE, n };
+}
+
 /** Where the typical value of a measurement lies, at `level` confidence, from `n` samples. */
 export interface Interval {
   readonly low: number;

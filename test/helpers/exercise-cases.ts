@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { calibrate, countTo, describeMachine } from "conclab";
-import { type ExerciseResult, approaches, choosing, concepts, cpuBound, cpythonToday, gil, prosAndCons, sharedState, waiting } from "conclab/course";
+import { type ExerciseResult, approaches, choosing, concepts, cpuBound, cpythonToday, gil, prosAndCons, sharedState, waiting, granularity } from "conclab/course";
 
 /** What a case's check must say: exactly this verdict, or (for CPU-busy readings, which a busy machine leaves undecided) anything but the other one. */
 export type Expect = true | false | "not true" | "not false";
@@ -244,6 +244,13 @@ export const CASES = {
   "14 a lock that is never released": { expect: false, run: () => cpythonToday.checkLockedAdd(pyAdd.neverReleased) },
   "14 the lock around the whole update": { expect: true, run: () => cpythonToday.checkLockedAdd(pyAdd.withLock) },
   "14 count locally, add once under the lock": { expect: true, run: () => cpythonToday.checkLockedAdd(pyAdd.localThenLocked) },
+  // 10: counts ruled out before any run (too few tasks, tasks shorter than their round trip) are
+  // "not yet" on any machine; a count that pays is timed, so a busy machine may leave it undecided,
+  // and one CPU cannot tell.
+  "10 one task": { expect: false, run: () => granularity.checkChunks(1) },
+  "10 no tasks": { expect: false, run: () => granularity.checkChunks(0) },
+  "10 a hundred thousand tasks of 2 µs": { expect: false, run: () => granularity.checkChunks(100_000) },
+  "10 eight tasks of 25 ms": { expect: "not false", run: () => granularity.checkChunks(8) },
 } satisfies Record<string, ExerciseCase>;
 
 export type CaseName = keyof typeof CASES;

@@ -4,7 +4,7 @@ import * as os from "node:os";
 import { Worker } from "node:worker_threads";
 import { describe, it } from "node:test";
 import { describeMachine, summarize } from "conclab";
-import { approaches, choosing, concepts, cpuBound, gil, prosAndCons, sharedState, waiting } from "conclab/course";
+import { approaches, choosing, concepts, cpuBound, gil, granularity, prosAndCons, sharedState, waiting } from "conclab/course";
 import { MAX_PARALLEL_COPIES } from "conclab/internal";
 import { exerciseBundle } from "conclab/kernel/internal";
 import { CASES, casesOf, meets, runCasesOnOneCpu, type CaseName } from "../helpers/exercise-cases";
@@ -355,5 +355,26 @@ describe("the exercise: how many copies work at once", () => {
       assert.equal(choosing.judgeCopiesAtOnce({ ...quietPass, oneBusy: true }).passed, null);
       assert.equal(choosing.judgeCopiesAtOnce({ ...quietPass, answer: 3, one: near(0.6) }).passed, null, "a 'try more' would rest on a unit read low");
     });
+  });
+});
+
+describe("the exercise: cut the job into tasks that pay", () => {
+  onOneCpuAndOnAll("10");
+
+  const judge = (tasks: unknown, speedup: number[] | null, cores = 2) =>
+    granularity.judgeChunks({ tasks, dispatchUs: 50, speedup: speedup === null ? null : summarize(speedup), cores });
+
+  it("rules out, before any run, what cannot pay: fewer tasks than threads, or tasks shorter than their round trip", () => {
+    assert.match(judge(1, null).message, /^Not yet: 1 task keeps one of the 2 threads busy/);
+    assert.match(judge(4000, null).message, /^Not yet: 4,000 tasks of 50 µs each cost more to hand out and collect \(50 µs a round trip here\)/);
+    assert.match(judge(2.5, null).message, /^Not yet: tasks must be a whole number from 1 to 1,000,000, got 2\.5/);
+    assert.equal(judge(3999, [1.8, 1.8, 1.8]).passed, true, "a task just longer than its round trip is left to the run");
+  });
+
+  it("decides a count that could pay on the run's interval, and cannot tell on one CPU or in between", () => {
+    assert.equal(judge(8, [1.8, 1.85, 1.75]).passed, true);
+    assert.equal(judge(8, [0.9, 0.92, 0.88]).passed, false);
+    assert.equal(judge(8, [0.9, 1.6, 1.2]).passed, null);
+    assert.equal(judge(8, [1.8, 1.8, 1.8], 1).passed, null);
   });
 });

@@ -70,6 +70,7 @@ describe("predict, then measure", () => {
       "gil.threads": { a: exact(1.9), b: exact(1.0), c: exact(0.4), none: { median: 1.4, low: 1.1, high: 1.7 } },
       "gil.node-threads": { a: exact(1.9), b: exact(1.0), c: exact(0.4), none: exact(1.4) },
       "approaches.preemptive": { a: exact(4, { copies: 4, cores: 2 }), b: exact(2, { copies: 4, cores: 2 }), c: exact(1, { copies: 4, cores: 2 }), none: exact(3, { copies: 4, cores: 2 }) },
+      "granularity.tiny-tasks": { a: exact(1.8, { taskUs: 20, dispatchUs: 50 }), b: exact(1.0, { taskUs: 20, dispatchUs: 50 }), c: exact(0.3, { taskUs: 20, dispatchUs: 50 }), none: { median: 1.0, low: 0.6, high: 1.4 } },
       "proscons.switch-cost": { a: exact(40), b: exact(5), c: exact(1.1), none: { median: 10, low: 6, high: 14 } },
       "examples.cpu-node-threads": { a: exact(1.0), b: exact(1.9), c: exact(0.5), none: { median: 1.2, low: 1.0, high: 1.5 } },
       "examples.async-many": { a: exact(1.1, { copies: 1000 }), b: exact(20, { copies: 1000 }), c: exact(900, { copies: 1000 }) },

@@ -10,9 +10,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { summarize, type CompareResult, type LoopLagResult, type MemoryPerUnit, type Span, type StartupSamples, type StrategyKey, type SwitchSamples } from "conclab";
-import { CHAPTERS, type Claim, type Verdict, approaches, choosing, concepts, cpuBound, cpythonToday, gil, judging, prosAndCons, sharedState, waiting } from "conclab/course";
+import { CHAPTERS, type Claim, type Verdict, approaches, choosing, concepts, cpuBound, cpythonToday, gil, judging, prosAndCons, sharedState, waiting, granularity } from "conclab/course";
 import type { PythonInterpreter } from "conclab";
-import { handMadeResult, steady } from "../helpers/results";
+import { handMadeResult, steady, testMachine } from "../helpers/results";
 
 type Row = { wall: number[]; speedup: number[]; spans?: Span[]; coresBusy?: number[] };
 const result = handMadeResult;
@@ -127,6 +127,38 @@ const cpuWays = (threads: number[], processes: number[], who = freeThreaded) => 
 };
 const lostUpdates = (plain: number[], locked: number[], who = freeThreaded) => inPython({ threads: 4, times: 200_000, plain: plain.map((lost) => ({ lost })), locked: locked.map((lost) => ({ lost })) }, who);
 const starts = (fork: number[], spawn: number[]) => inPython({ defaultMethod: "fork", available: ["fork", "spawn"], methods: [{ method: "fork", samplesMs: fork }, { method: "spawn", samplesMs: spawn }] });
+// 10: a granularity sweep (the smallest and the largest tasks on two workers), jobs with a serial
+// part, message round trips by size, and the cores found.
+const g = (v: number | number[]) => summarize(typeof v === "number" ? steady(v) : v);
+const sweep = (tiny: number | number[], large: number | number[], tinyUs = 5, dispatchUs = 50): granularity.GranularityResult => ({
+  totalMs: 100, countsPerMs: 1e6, onePieceMs: g(100), dispatchUs: g(dispatchUs), repeats: 3, contention: 0.02,
+  points: [
+    { taskUs: tinyUs, tasks: Math.round(100_000 / tinyUs), workers: 2, speedup: g(tiny), wallMs: g(300) },
+    { taskUs: 50_000, tasks: 2, workers: 2, speedup: g(large), wallMs: g(55) },
+  ],
+});
+/** Jobs with s = 0.25 and 0.5 on one and two workers; `two25` and `two50` are the speedups on two (Amdahl: 1.6x and 1.33x). */
+const serialJobs = (two25: number | number[], two50: number | number[], maxWorkers = 2): granularity.AmdahlResult => ({
+  totalMs: 150, repeats: 3, maxWorkers, contention: 0.02,
+  points: [
+    { serial: 0.25, workers: 1, speedup: g(1), slowdown: 1 },
+    { serial: 0.5, workers: 1, speedup: g(1), slowdown: 1 },
+    ...(maxWorkers >= 2 ? [{ serial: 0.25, workers: 2, speedup: g(two25), slowdown: 1.05 }, { serial: 0.5, workers: 2, speedup: g(two50), slowdown: 1.3 }] : []),
+  ],
+});
+const SIZES_10 = [1024, 256 * 1024, 4 * 2 ** 20, 64 * 2 ** 20];
+/** Round trips of each way: `grows` proportional to the size (ms per MiB), else a constant 0.02 ms. */
+const trips = (way: granularity.MessagePoint["way"], perMiB: number | null, wobble = [1, 1.02, 0.98]): granularity.MessagePoint[] =>
+  SIZES_10.map((bytes) => ({ way, bytes, roundTripMs: summarize(wobble.map((w) => (perMiB === null ? 0.02 : 0.02 + (perMiB * bytes) / 2 ** 20) * w)) }));
+/** Round trips whose slope differs from repeat to repeat: `factors[i][r]` × 0.02 ms at SIZES_10[i + 1]. */
+const jagged = (way: granularity.MessagePoint["way"], factors: number[][]): granularity.MessagePoint[] =>
+  [[1, 1, 1], ...factors].map((f, i) => ({ way, bytes: SIZES_10[i]!, roundTripMs: summarize(f.map((v) => 0.02 * v)) }));
+const messageRun = (clone: number | null, transfer: number | null): granularity.MessagePoint[] => [...trips("clone", clone), ...trips("transfer", transfer), ...trips("shared", null)];
+const coresFound = (busy: number | number[], others = false, quota: number | null = null): granularity.CoresFound => ({
+  topology: { logical: 2, physical: 2, packages: 1 }, availableParallelism: 2,
+  machine: { ...testMachine(2), cpuLimit: { cpus: quota === null ? 2 : 1, limitedBy: quota === null ? "cores" : "quota", cores: 2, affinityCores: 2, quotaCpus: quota } },
+  busy: { stat: g(busy), check: "unclear", busy: others },
+});
 
 /** Per claim: evidence for each outcome, as a function that returns the claim. */
 const OUTCOMES: Readonly<Record<string, Partial<Record<Verdict, () => Claim>>>> = {
@@ -310,6 +342,40 @@ const OUTCOMES: Readonly<Record<string, Partial<Record<Verdict, () => Claim>>>> 
     unclear: () => cpythonToday.forkClaim(starts([2, 2.1, 2.2], [3, 60, 10])),
     "not measured": () => cpythonToday.forkClaim(null),
   },
+  "granularity.tiny-tasks": {
+    holds: () => granularity.tinyTasks(sweep(0.3, 1.9)),
+    differs: () => granularity.tinyTasks(sweep(1.4, 1.9)),
+    unclear: () => granularity.tinyTasks(sweep([0.6, 1.4, 1.0], 1.9)),
+  },
+  "granularity.large-tasks": {
+    holds: () => granularity.largeTasks(sweep(0.3, 1.9), 2),
+    differs: () => granularity.largeTasks(sweep(0.3, 1.1), 2),
+    unclear: () => granularity.largeTasks(sweep(0.3, [1.1, 1.9, 1.5]), 2),
+    "not measured": () => granularity.largeTasks(sweep(0.3, 1.0), 1),
+  },
+  "granularity.amdahl": {
+    holds: () => granularity.amdahlLaw(serialJobs(1.6, 1.333), 2),
+    differs: () => granularity.amdahlLaw(serialJobs(1.6, 1.1), 2),
+    unclear: () => granularity.amdahlLaw(serialJobs(1.6, [1.1, 1.5, 1.3]), 2),
+    "not measured": () => granularity.amdahlLaw(serialJobs(1.6, 1.333), 1),
+  },
+  "granularity.copy-vs-transfer": {
+    holds: () => granularity.copyAgainstTransfer(messageRun(1.5, null)),
+    differs: () => granularity.copyAgainstTransfer(messageRun(1.5, 1.5)),
+    unclear: () => granularity.copyAgainstTransfer([...messageRun(1.5, null).filter((p) => p.way !== "transfer"), ...jagged("transfer", [[1, 16, 1], [4, 4, 1], [16, 1, 1]])]),
+  },
+  "granularity.python-pickle": {
+    holds: () => granularity.pythonPickle(trips("python-pickle", 4)),
+    differs: () => granularity.pythonPickle(trips("python-pickle", null)),
+    unclear: () => granularity.pythonPickle(jagged("python-pickle", [[1, 1, 1], [16, 1, 4], [256, 1, 16]])),
+    "not measured": () => granularity.pythonPickle(null),
+  },
+  "granularity.available-parallelism": {
+    holds: () => granularity.availableParallelismClaim(coresFound(1.95)),
+    differs: () => granularity.availableParallelismClaim(coresFound(1.0, false, 1)),
+    unclear: () => granularity.availableParallelismClaim(coresFound(1.0, true)),
+    "not measured": () => granularity.availableParallelismClaim({ ...coresFound(1.95), busy: null }),
+  },
 };
 
 /** Runs that went wrong: each must be unclear, whatever the claim. */
@@ -330,6 +396,12 @@ const BROKEN_RUNS: readonly { readonly what: string; readonly claim: () => Claim
   { what: "the free-threaded counter's Lock lost an update", claim: () => cpythonToday.freeCounterClaim(lostUpdates([120_000, 95_000], [0, 3]), 2) },
   { what: "threads without the GIL and processes both fell short (the CPUs were not free)", claim: () => cpythonToday.freeThreadsClaim(cpuWays([1.0, 1.01, 1.0], [1.0, 1.02, 1.0]), 2) },
   { what: "the waiting thread was delayed far past the switch interval (a busy machine, not the GIL)", claim: () => cpythonToday.convoyClaim(convoy([40, 42, 41], [90, 95, 92]), 2) },
+  { what: "the smallest tasks were not small against their round trip", claim: () => granularity.tinyTasks(sweep(0.9, 1.9, 100, 50)) },
+  { what: "the large tasks fell short while other programs held the CPUs", claim: () => granularity.largeTasks({ ...sweep(0.3, 1.1), contention: 0.4 }, 2) },
+  { what: "the fit missed the built-in fraction while other programs held the CPUs", claim: () => granularity.amdahlLaw({ ...serialJobs(1.6, 1.1), contention: 0.4 }, 2) },
+  { what: "a transfer's time grew with the size while other programs held the CPUs", claim: () => granularity.copyAgainstTransfer(messageRun(1.5, 1.5).map((p) => ({ ...p, contention: 0.5 }))) },
+  { what: "no job with a serial part ran on two workers", claim: () => granularity.amdahlLaw(serialJobs(1, 1, 1), 2) },
+  { what: "the largest tasks were too few for two workers", claim: () => granularity.largeTasks({ ...sweep(0.3, 1.0), points: sweep(0.3, 1.0).points.map((p) => ({ ...p, tasks: 1 })) }, 2) },
 ];
 
 /** Every claim id the verdict functions can return, read from the chapters' source and the judging they share. */
