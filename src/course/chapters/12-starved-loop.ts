@@ -18,7 +18,7 @@ import { count, ExerciseResult, threw, wrongResult } from "../exercise-kit";
 import { claim, ms, notMeasuredInCPython, x, xFormat } from "../judging";
 import { ANY_HIGH, rangeChoice, type Question } from "../questions";
 
-export { busyFor, workInPieces, YIELD_STYLES, type PiecesRun, type YieldStyle, type AsyncioStarveResult, type AsyncioStarveRun };
+export { busyFor, measurePieces, workInPieces, YIELD_STYLES, type PiecesRun, type YieldStyle, type AsyncioStarveResult, type AsyncioStarveRun };
 
 const SECTION = "12-starved-loop";
 
