@@ -10,10 +10,10 @@ import { describeMachine } from "../../environment";
 import { pythonStarvedLoop, type AsyncioStarveResult, type AsyncioStarveRun } from "../../experiment/python-starvation";
 import type { LoopLagSeries } from "../../figures/loop-lag";
 import { busyFor, measurePieces, workInPieces, YIELD_STYLES, type PiecesRun, type YieldStyle } from "../../measure/pieces";
-import { median, pairedRatios, summarize } from "../../measure/stats";
+import { interval, median, pairedRatios, summarize, type Stat } from "../../measure/stats";
 import { findPython } from "../../python";
 import type { Chapter, ChapterResults, Size } from "../chapter";
-import { atLeast, atMost, observedStat, thresholdRule, type Check, type Claim } from "../claims";
+import { atLeast, atMost, observedStat, type Check, type Claim } from "../claims";
 import { count, ExerciseResult, threw, wrongResult } from "../exercise-kit";
 import { claim, ms, notMeasuredInCPython, x, xFormat } from "../judging";
 import { ANY_HIGH, rangeChoice, type Question } from "../questions";
@@ -50,6 +50,16 @@ export const SPLIT_COST = { little: 1.2, much: 1.5 } as const;
 
 /** The fewest times a timer must fire during the yielding asyncio work, per run, to show that it got in. */
 export const ASYNCIO_MIN_TICKS = 3;
+
+/**
+ * The rule of a claim decided on two thresholds, with this run's interval: holds at or below
+ * `holds`, differs at or above `differs`, unclear between (a disturbed machine lands there).
+ */
+function bandRule(measure: string, stat: Stat, holds: number, differs: number, format: (value: number) => string, differsWhy: string): string {
+  const { low, high, n } = interval(stat.samples);
+  const bounds = n < 2 ? "one repeat: no interval" : `${format(low)}–${format(high)}`;
+  return `${measure}: 95 % interval ${bounds} from ${n} repeat${n === 1 ? "" : "s"}; holds if it lies at or below ${format(holds)}, differs if it lies at or above ${format(differs)} (${differsWhy}), else unclear`;
+}
 
 const worst = (runs: readonly PiecesRun[]): number => Math.max(...runs.map((r) => r.lag.maxLateMs));
 const med = (values: readonly number[]): number => (values.length ? median(values) : Number.NaN);
@@ -124,7 +134,7 @@ export function immediateLateness(result: StarvationResult): Claim {
     id: "loop.immediate-lateness",
     section: SECTION,
     claim: "Splitting the work with setImmediate keeps a timer's lateness to about one piece of work.",
-    measured: `${runs.length} runs of ${result.pieces} × ${ms(result.pieceMs)} split with setImmediate: the ${result.intervalMs} ms timer fired ${fired} times during the work (median) and came at worst ${ms(late.median)} late (median of the runs)`,
+    measured: `${runs.length} runs of ${result.pieces} × ${ms(result.pieceMs)} split with setImmediate: the ${result.intervalMs} ms timer fired ${Math.round(fired)} times during the work (median) and came at worst ${ms(late.median)} late (median of the runs)`,
     verdict: check === "yes" ? "holds" : check === "no" ? "differs" : "unclear",
     reason:
       check === "yes"
@@ -132,7 +142,7 @@ export function immediateLateness(result: StarvationResult): Claim {
         : check === "no"
           ? "the timer waited for much of the work although every piece was queued with setImmediate"
           : "the timer came later than two pieces but far from the whole work: pauses of the machine, not the loop, decide such readings",
-    rule: `${thresholdRule("worst lateness per run", late, "at most", limit, ms)}; it differs only if the interval lies at or above half the work's time (${ms(starved)})`,
+    rule: bandRule(`the timer's worst lateness per run, against two pieces and 5 ms`, late, limit, starved, ms, "half the work's time"),
   });
 }
 
@@ -161,7 +171,7 @@ export function immediateCost(result: StarvationResult): Claim {
         : check === "no"
           ? "handing the thread back cost much of the work's time"
           : "the ratio did not settle on either side in this run",
-    rule: `${thresholdRule("split over plain wall time", ratio, "at most", SPLIT_COST.little, xFormat)}; it differs only if the interval lies at or above ${x(SPLIT_COST.much)}`,
+    rule: bandRule("the split work's wall time over the plain loop's, paired by repeat", ratio, SPLIT_COST.little, SPLIT_COST.much, xFormat, "the split cost half the work again"),
   });
 }
 
@@ -232,7 +242,7 @@ export function starvationCaption(result: StarvationResult): string {
     const workMs = med(runs.map((r) => r.workMs));
     const against = style === "none" || !Number.isFinite(plainMs) ? "" : `, ${x(workMs / plainMs)} the plain loop's time`;
     return (
-      `${STYLE_LABELS[style]}: the timer fired ${med(runs.map((r) => r.ticksDuring))} times in ${ms(workMs)} of work and came up to ${ms(med(runs.map((r) => r.lag.maxLateMs)))} late ` +
+      `${STYLE_LABELS[style]}: the timer fired ${Math.round(med(runs.map((r) => r.ticksDuring)))} times in ${ms(workMs)} of work and came up to ${ms(med(runs.map((r) => r.lag.maxLateMs)))} late ` +
       `(delay histogram max ${ms(med(runs.map((r) => r.lag.histogram.maxMs)))}, utilisation ${Math.round(100 * med(runs.map((r) => r.lag.utilization)))}%${against})`
     );
   });
@@ -256,8 +266,8 @@ export function asyncioCaption(result: AsyncioStarveResult | null): string {
   const never = of("never-suspends");
   const yielding = of("sleep0");
   return (
-    `CPython ${result.interpreter.version}, medians of ${result.runs.length / 2} runs: beside a task awaiting coroutines that never suspend, the ${result.intervalMs} ms asyncio.sleep timer woke ${never.ticks} times during ${ms(never.work)} of work and came up to ${ms(never.late)} late; ` +
-    `with \`await asyncio.sleep(0)\` after each piece it woke ${yielding.ticks} times during ${ms(yielding.work)} and came up to ${ms(yielding.late)} late.`
+    `CPython ${result.interpreter.version}, medians of ${result.runs.length / 2} runs: beside a task awaiting coroutines that never suspend, the ${result.intervalMs} ms asyncio.sleep timer woke ${Math.round(never.ticks)} times during ${ms(never.work)} of work and came up to ${ms(never.late)} late; ` +
+    `with \`await asyncio.sleep(0)\` after each piece it woke ${Math.round(yielding.ticks)} times during ${ms(yielding.work)} and came up to ${ms(yielding.late)} late.`
   );
 }
 
