@@ -31,9 +31,6 @@ export const STYLE_LABELS: Readonly<Record<YieldStyle, string>> = {
   setTimeout: "split with setTimeout(0)",
 };
 
-/** The figure's colours: the styles that starve the loop in the event loop's, those that split the work in the async tasks'. */
-const STYLE_STRATEGY: Readonly<Record<YieldStyle, string | undefined>> = { none: "sequential", microtask: "eventLoop", nextTick: undefined, setImmediate: "async", setTimeout: "threads" };
-
 /** The Node experiment: every style's runs, the styles interleaved within each repeat. */
 export interface StarvationResult {
   readonly pieces: number;
@@ -223,10 +220,8 @@ export function starvationClaims(result: StarvationResult): Claim[] {
 
 /** One run per style (the last repeat) as loopLagFigure's series. */
 export function lagSeries(result: StarvationResult): LoopLagSeries[] {
-  return YIELD_STYLES.filter((style) => result.runs[style].length > 0).map((style) => {
-    const strategy = STYLE_STRATEGY[style];
-    return { label: STYLE_LABELS[style], lag: result.runs[style].at(-1)!.lag, ...(strategy ? { strategy } : {}) };
-  });
+  // No strategy colours: none of the five is a strategy, so each takes a series colour of its own.
+  return YIELD_STYLES.filter((style) => result.runs[style].length > 0).map((style) => ({ label: STYLE_LABELS[style], lag: result.runs[style].at(-1)!.lag }));
 }
 
 /**
