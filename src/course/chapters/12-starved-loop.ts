@@ -46,7 +46,7 @@ export const immediateLimitMs = (pieceMs: number): number => 2 * pieceMs + 5;
 export const SPLIT_COST = { little: 1.2, much: 1.5 } as const;
 
 /** The fewest times a timer must fire during the yielding asyncio work, per run, to show that it got in. */
-export const ASYNCIO_MIN_TICKS = 3;
+export const ASYNCIO_MIN_TICKS = 2;
 
 /**
  * The rule of a claim decided on two thresholds, with this run's interval: holds at or below
