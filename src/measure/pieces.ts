@@ -5,7 +5,7 @@
  * lasts `ms` of wall time, so every way does the same wall time of work and only the hand-backs
  * differ.
  */
-import { AbortError, checkInteger, rangeError } from "../errors";
+import { AbortError, checkInteger, rangeError, throwIfAborted } from "../errors";
 import { startExperiment } from "../runtime/lifecycle";
 import { loopLag, type LoopLagResult } from "./loop-lag";
 
@@ -85,30 +85,44 @@ export interface PiecesRun {
 /**
  * Runs workInPieces(`style`, `pieces`, `pieceMs`) once beside loopLag's probe timer (every
  * `intervalMs`): the work's wall time, how often the timer fired during it, how late it fired.
- * Registered as an experiment, so an interrupted cell stops the styles that can be stopped.
+ * Registered as an experiment, so an interrupted cell (or `signal`) stops the styles that can be
+ * stopped; rejects with AbortError.
  */
-export function measurePieces(style: YieldStyle, pieces: number, pieceMs: number, intervalMs = 10): Promise<PiecesRun> {
+export function measurePieces(style: YieldStyle, pieces: number, pieceMs: number, intervalMs = 10, signal?: AbortSignal): Promise<PiecesRun> {
   checkInteger("intervalMs", intervalMs, 1, 1_000, "a probe period in whole milliseconds, e.g. 10");
+  throwIfAborted(signal);
   return startExperiment(async (controller) => {
-    let origin = 0;
-    let start = 0;
-    let end = 0;
-    const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-    const lag = await loopLag(
-      async () => {
-        origin = performance.now();
-        // A turn of the loop first, so that the delay histogram's own timer is running when the
-        // work starts, and one after, so that it records how long the work held the loop.
-        await settle();
-        start = performance.now();
-        await workInPieces(style, pieces, pieceMs, controller.signal);
-        end = performance.now();
-        await settle();
-      },
-      { intervalMs },
-    );
-    // The ticks' times count from loopLag's start, a few microseconds before `origin`.
-    const ticksDuring = lag.ticks.filter((t) => t.atMs >= start - origin && t.atMs < end - origin).length;
-    return { style, workMs: end - start, ticksDuring, lag };
+    const onAbort = (): void => controller.abort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      return await watchPieces(style, pieces, pieceMs, intervalMs, controller.signal);
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+    }
   });
+}
+
+/** measurePieces' body: loopLag around the work, with a turn of the loop before and after it. */
+async function watchPieces(style: YieldStyle, pieces: number, pieceMs: number, intervalMs: number, signal: AbortSignal): Promise<PiecesRun> {
+  let origin = 0;
+  let start = 0;
+  let end = 0;
+  const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  const lag = await loopLag(
+    async () => {
+      origin = performance.now();
+      // A turn of the loop first, so that the delay histogram's own timer is running when the
+      // work starts, and one after, so that it records how long the work held the loop.
+      await settle();
+      start = performance.now();
+      await workInPieces(style, pieces, pieceMs, signal);
+      end = performance.now();
+      await settle();
+    },
+    { intervalMs },
+  );
+  // The ticks' times count from loopLag's start, a few microseconds before `origin`.
+  const ticksDuring = lag.ticks.filter((t) => t.atMs >= start - origin && t.atMs < end - origin).length;
+  throwIfAborted(signal);
+  return { style, workMs: end - start, ticksDuring, lag };
 }

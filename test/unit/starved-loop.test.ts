@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { AbortError, describeMachine, findPython, loopLagFigure } from "conclab";
 import { starvedLoop } from "conclab/course";
+import { abortAllExperiments, runningExperiments } from "conclab/internal";
 import { CASES, casesOf, meets, runCasesOnOneCpu, type CaseName } from "../helpers/exercise-cases";
 
 describe("work in pieces beside a timer", () => {
@@ -36,6 +37,14 @@ describe("work in pieces beside a timer", () => {
     setTimeout(() => controller.abort(), 20);
     await assert.rejects(starvedLoop.workInPieces("setImmediate", 10_000, 5, controller.signal), AbortError);
     assert.ok(performance.now() - started < 10_000, "it did not run all 10,000 pieces");
+  });
+
+  it("an interrupted experiment stops between two runs and leaves nothing running", async () => {
+    const running = starvedLoop.starvationRun("full");
+    setTimeout(() => void abortAllExperiments(), 100);
+    // A run that went on to the end would resolve with its result: rejecting is stopping.
+    await assert.rejects(running, AbortError);
+    assert.equal(runningExperiments(), 0);
   });
 
   it("refuses a bad style, piece count or length, naming the parameter and the fix", () => {

@@ -7,11 +7,13 @@
  * exercise check.
  */
 import { describeMachine } from "../../environment";
+import { throwIfAborted } from "../../errors";
 import { pythonStarvedLoop, type AsyncioStarveResult, type AsyncioStarveRun } from "../../experiment/python-starvation";
 import type { LoopLagSeries } from "../../figures/loop-lag";
 import { busyFor, measurePieces, workInPieces, YIELD_STYLES, type PiecesRun, type YieldStyle } from "../../measure/pieces";
 import { interval, median, pairedRatios, summarize, type Stat } from "../../measure/stats";
 import { findPython } from "../../python";
+import { startExperiment } from "../../runtime/lifecycle";
 import type { Chapter, ChapterResults, Size } from "../chapter";
 import { atLeast, atMost, observedStat, type Check, type Claim } from "../claims";
 import { count, ExerciseResult, threw, wrongResult } from "../exercise-kit";
@@ -279,18 +281,25 @@ export const INTERVAL_MS = 10;
 /**
  * The Node experiment: each of the five ways of doing 60 pieces of 5 ms of work (24 short), run
  * beside a 10 ms timer, the styles interleaved, 5 repeats, more (up to 8) while the setImmediate
- * claims are unclear. One untimed round first, so that V8 has compiled the pieces.
+ * claims are unclear. One untimed round first, so that V8 has compiled the pieces. An interrupted
+ * cell stops it between two runs (a run that never hands the loop back cannot be stopped inside).
  */
-export async function starvationRun(size: Size = "full"): Promise<StarvationResult> {
+export function starvationRun(size: Size = "full"): Promise<StarvationResult> {
   const { pieces, repeats, maxRepeats } = SIZES[size];
-  for (const style of YIELD_STYLES) await measurePieces(style, 2, PIECE_MS, INTERVAL_MS);
-  const runs: Record<YieldStyle, PiecesRun[]> = { none: [], microtask: [], nextTick: [], setImmediate: [], setTimeout: [] };
-  const result: StarvationResult = { pieces, pieceMs: PIECE_MS, intervalMs: INTERVAL_MS, runs };
-  for (let repeat = 0; repeat < maxRepeats; repeat++) {
-    for (const style of YIELD_STYLES) runs[style].push(await measurePieces(style, pieces, PIECE_MS, INTERVAL_MS));
-    if (repeat + 1 >= repeats && [immediateLateness(result), immediateCost(result)].every((c) => c.verdict !== "unclear")) break;
-  }
-  return result;
+  return startExperiment(async ({ signal }) => {
+    const measure = (style: YieldStyle, count: number): Promise<PiecesRun> => {
+      throwIfAborted(signal);
+      return measurePieces(style, count, PIECE_MS, INTERVAL_MS, signal);
+    };
+    for (const style of YIELD_STYLES) await measure(style, 2);
+    const runs: Record<YieldStyle, PiecesRun[]> = { none: [], microtask: [], nextTick: [], setImmediate: [], setTimeout: [] };
+    const result: StarvationResult = { pieces, pieceMs: PIECE_MS, intervalMs: INTERVAL_MS, runs };
+    for (let repeat = 0; repeat < maxRepeats; repeat++) {
+      for (const style of YIELD_STYLES) runs[style].push(await measure(style, pieces));
+      if (repeat + 1 >= repeats && [immediateLateness(result), immediateCost(result)].every((c) => c.verdict !== "unclear")) break;
+    }
+    return result;
+  });
 }
 
 /** The same trap in CPython's asyncio: 60 pieces of 5 ms (24 short), never suspending and with sleep(0), 3 runs each. Null without CPython 3.8+. */
