@@ -4,8 +4,7 @@
  * registry of chapters, and what every chapter shares: claims and verdicts, saved results,
  * predictions, and recordings from bigger machines.
  */
-// The registry: CHAPTERS, and each chapter's module under its name (overview, concepts, gil, approaches,
-// prosAndCons, cpuBound, waiting, choosing, sharedState, cpythonToday, summary)
+// The registry: CHAPTERS, and each chapter's module under the name registry.ts gives it
 export * from "./registry";
 export type { Chapter, ChapterResults, Size } from "./chapter";
 

@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { calibrate, countTo, describeMachine } from "conclab";
-import { type ExerciseResult, approaches, choosing, concepts, cpuBound, cpythonToday, gil, prosAndCons, sharedState, waiting, granularity } from "conclab/course";
+import { type ExerciseResult, approaches, choosing, concepts, cpuBound, cpythonToday, gil, prosAndCons, sharedState, waiting, granularity, starvedLoop } from "conclab/course";
 
 /** What a case's check must say: exactly this verdict, or (for CPU-busy readings, which a busy machine leaves undecided) anything but the other one. */
 export type Expect = true | false | "not true" | "not false";
@@ -108,6 +108,16 @@ const pyAdd = {
   withLock: "def add(counter, lock, times):\n    for _ in range(times):\n        with lock:\n            counter[0] += 1\n    return times\n",
   localThenLocked: "def add(counter, lock, times):\n    mine = 0\n    for _ in range(times):\n        mine += 1\n    with lock:\n        counter[0] += mine\n    return times\n",
 };
+// 12: works through the queue, handing the thread back every `every` items with `between`.
+const drain = (every: number, between: () => Promise<unknown>) => async (items: number[], handle: (item: number) => void): Promise<number> => {
+  let done = 0;
+  for (const item of items) {
+    handle(item);
+    if (++done % every === 0) await between();
+  }
+  return done;
+};
+const immediate = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export const CASES = {
   // 02: CPU-busy readings, and one CPU is "cannot tell" by design, so only the wrong side is ruled out.
@@ -251,6 +261,24 @@ export const CASES = {
   "10 no tasks": { expect: false, run: () => granularity.checkChunks(0) },
   "10 a hundred thousand tasks of 2 µs": { expect: false, run: () => granularity.checkChunks(100_000) },
   "10 eight tasks of 25 ms": { expect: "not false", run: () => granularity.checkChunks(8) },
+  // 12: starved loop
+  "12 no hand-back": { expect: false, run: () => starvedLoop.checkKeepsHeartbeat(drain(Number.MAX_SAFE_INTEGER, immediate)) },
+  "12 awaits a settled promise every 10 items": { expect: false, run: () => starvedLoop.checkKeepsHeartbeat(drain(10, () => Promise.resolve())) },
+  "12 process.nextTick every 10 items": { expect: false, run: () => starvedLoop.checkKeepsHeartbeat(drain(10, () => new Promise<void>((resolve) => process.nextTick(resolve)))) },
+  "12 queueMicrotask every 10 items": { expect: false, run: () => starvedLoop.checkKeepsHeartbeat(drain(10, () => new Promise<void>((resolve) => queueMicrotask(resolve)))) },
+  "12 setImmediate every 100 items": { expect: false, run: () => starvedLoop.checkKeepsHeartbeat(drain(100, immediate)) },
+  "12 sleeps first, then handles every item at once": {
+    expect: false,
+    run: () => starvedLoop.checkKeepsHeartbeat(async (items: number[], handle: (item: number) => void) => {
+      await sleep(100);
+      items.forEach(handle);
+      return items.length;
+    }),
+  },
+  "12 skips the last item": { expect: false, run: () => starvedLoop.checkKeepsHeartbeat(async (items: number[], handle: (item: number) => void) => drain(10, immediate)(items.slice(0, -1), handle).then((n) => n + 1)) },
+  "12 setImmediate every 10 items": { expect: true, run: () => starvedLoop.checkKeepsHeartbeat(drain(10, immediate)) },
+  "12 setImmediate after every item": { expect: true, run: () => starvedLoop.checkKeepsHeartbeat(drain(1, immediate)) },
+  "12 setTimeout(0) every 10 items": { expect: true, run: () => starvedLoop.checkKeepsHeartbeat(drain(10, () => sleep(0))) },
 } satisfies Record<string, ExerciseCase>;
 
 export type CaseName = keyof typeof CASES;

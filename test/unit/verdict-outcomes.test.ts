@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { summarize, type CompareResult, type LoopLagResult, type MemoryPerUnit, type Span, type StartupSamples, type StrategyKey, type SwitchSamples } from "conclab";
-import { CHAPTERS, type Claim, type Verdict, approaches, choosing, concepts, cpuBound, cpythonToday, gil, judging, prosAndCons, sharedState, waiting, granularity } from "conclab/course";
+import { CHAPTERS, type Claim, type Verdict, approaches, choosing, concepts, cpuBound, cpythonToday, gil, judging, prosAndCons, sharedState, waiting, granularity, starvedLoop } from "conclab/course";
 import type { PythonInterpreter } from "conclab";
 import { handMadeResult, steady, testMachine } from "../helpers/results";
 
@@ -158,6 +158,27 @@ const coresFound = (busy: number | number[], others = false, quota: number | nul
   topology: { logical: 2, physical: 2, packages: 1 }, availableParallelism: 2,
   machine: { ...testMachine(2), cpuLimit: { cpus: quota === null ? 2 : 1, limitedBy: quota === null ? "cores" : "quota", cores: 2, affinityCores: 2, quotaCpus: quota } },
   busy: { stat: g(busy), check: "unclear", busy: others },
+});
+// 12: runs of 60 × 5 ms of work beside a 10 ms timer, as [workMs, ticks during the work, worst lateness] per run.
+type PiecesRow = readonly [number, number, number];
+const starving: PiecesRow[] = [[300, 0, 291], [302, 0, 293], [301, 0, 292]];
+const splitting: PiecesRow[] = [[304, 28, 5.2], [306, 29, 4.8], [305, 28, 5.5]];
+/** Every style's runs: the plain loop, awaits and nextTick starving, the splits fair, unless `over` says otherwise. */
+const starvation = (over: Partial<Record<starvedLoop.YieldStyle, readonly PiecesRow[]>> = {}): starvedLoop.StarvationResult => {
+  const rows: Record<starvedLoop.YieldStyle, readonly PiecesRow[]> = { none: starving, microtask: starving, nextTick: starving, setImmediate: splitting, setTimeout: splitting, ...over };
+  const runs = Object.fromEntries(
+    Object.entries(rows).map(([style, list]) => [style, list.map(([workMs, ticksDuring, late]) => ({ style: style as starvedLoop.YieldStyle, workMs, ticksDuring, lag: lag(late) }))]),
+  ) as Record<starvedLoop.YieldStyle, starvedLoop.PiecesRun[]>;
+  return { pieces: 60, pieceMs: 5, intervalMs: 10, runs };
+};
+/** CPython's asyncio runs: ticks during the work beside the never-suspending awaits and with sleep(0), run by run. */
+const asyncioRuns = (never: number[], sleep0: number[]): starvedLoop.AsyncioStarveResult => ({
+  pieces: 60, pieceMs: 5, intervalMs: 10,
+  runs: never.flatMap((ticks, i) => [
+    { mode: "never-suspends" as const, workMs: 300, ticksDuring: ticks, maxLateMs: ticks ? 12 : 290 },
+    { mode: "sleep0" as const, workMs: 305, ticksDuring: sleep0[i]!, maxLateMs: sleep0[i] ? 12 : 290 },
+  ]),
+  interpreter: { version: "3.11.7", executable: "python3", gil: true, freeThreadedBuild: false, switchIntervalS: 0.005, startMethod: "fork" },
 });
 
 /** Per claim: evidence for each outcome, as a function that returns the claim. */
@@ -376,6 +397,30 @@ const OUTCOMES: Readonly<Record<string, Partial<Record<Verdict, () => Claim>>>> 
     unclear: () => granularity.availableParallelismClaim(coresFound(1.0, true)),
     "not measured": () => granularity.availableParallelismClaim({ ...coresFound(1.95), busy: null }),
   },
+  "loop.await-starves": {
+    holds: () => starvedLoop.starvesLikeALoop(starvation(), "microtask"),
+    unclear: () => starvedLoop.starvesLikeALoop(starvation({ microtask: [[300, 0, 291], [300, 3, 12], [300, 0, 290]] }), "microtask"),
+  },
+  "loop.nexttick-starves": {
+    holds: () => starvedLoop.starvesLikeALoop(starvation(), "nextTick"),
+    unclear: () => starvedLoop.starvesLikeALoop(starvation({ nextTick: [[20, 0, 12], [21, 0, 12], [20, 0, 11]] }), "nextTick"),
+  },
+  "loop.immediate-lateness": {
+    holds: () => starvedLoop.immediateLateness(starvation()),
+    differs: () => starvedLoop.immediateLateness(starvation({ setImmediate: starving })),
+    unclear: () => starvedLoop.immediateLateness(starvation({ setImmediate: [[310, 25, 6], [330, 22, 45], [320, 24, 30]] })),
+  },
+  "loop.immediate-cost": {
+    holds: () => starvedLoop.immediateCost(starvation()),
+    differs: () => starvedLoop.immediateCost(starvation({ setImmediate: [[600, 28, 5], [610, 28, 5], [605, 28, 5]] })),
+    unclear: () => starvedLoop.immediateCost(starvation({ setImmediate: [[310, 28, 5], [450, 28, 5], [380, 28, 5]] })),
+  },
+  "loop.asyncio-starves": {
+    holds: () => starvedLoop.asyncioStarves(asyncioRuns([0, 0, 0], [16, 17, 16])),
+    differs: () => starvedLoop.asyncioStarves(asyncioRuns([15, 16, 15], [16, 17, 16])),
+    unclear: () => starvedLoop.asyncioStarves(asyncioRuns([0, 4, 0], [16, 17, 16])),
+    "not measured": () => starvedLoop.asyncioStarves(null),
+  },
 };
 
 /** Runs that went wrong: each must be unclear, whatever the claim. */
@@ -402,6 +447,9 @@ const BROKEN_RUNS: readonly { readonly what: string; readonly claim: () => Claim
   { what: "a transfer's time grew with the size while other programs held the CPUs", claim: () => granularity.copyAgainstTransfer(messageRun(1.5, 1.5).map((p) => ({ ...p, contention: 0.5 }))) },
   { what: "no job with a serial part ran on two workers", claim: () => granularity.amdahlLaw(serialJobs(1, 1, 1), 2) },
   { what: "the largest tasks were too few for two workers", claim: () => granularity.largeTasks({ ...sweep(0.3, 1.0), points: sweep(0.3, 1.0).points.map((p) => ({ ...p, tasks: 1 })) }, 2) },
+  { what: "a timer fired between two awaits of settled promises", claim: () => starvedLoop.starvesLikeALoop(starvation({ microtask: [[300, 0, 291], [300, 3, 12], [300, 0, 290]] }), "microtask") },
+  { what: "a timer fired during the plain loop", claim: () => starvedLoop.starvesLikeALoop(starvation({ none: [[300, 1, 291], [300, 0, 290], [300, 0, 290]] }), "nextTick") },
+  { what: "a disturbed machine made the setImmediate split's timer tens of milliseconds late", claim: () => starvedLoop.immediateLateness(starvation({ setImmediate: [[340, 22, 40], [350, 21, 55], [335, 23, 38]] })) },
 ];
 
 /** Every claim id the verdict functions can return, read from the chapters' source and the judging they share. */
