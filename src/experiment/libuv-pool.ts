@@ -108,6 +108,8 @@ export function runPoolChild(poolSize: number | null, plan: PoolChildPlan): Prom
 /** Hash batches with one pool size: each batch's finishing times, in call order. */
 export interface HashBatches {
   readonly poolSize: number;
+  /** UV_THREADPOOL_SIZE as the child saw it. */
+  readonly seenPoolSize: string | null;
   readonly calls: number;
   readonly iterations: number;
   /** Per batch, when each call's callback ran (ms from the batch's start), in call order. */
@@ -124,12 +126,14 @@ export async function hashBatches(options: { poolSize: number; calls: number; it
   const repeats = checkInteger("repeats", options.repeats, 1, 50, "run from 1 to 50 batches");
   checkInteger("iterations", iterations, 1, 1e9, "use pbkdf2Iterations(targetMs) to size a call");
   const reply = await runPoolChild(poolSize, { iterations, hashes: { calls, repeats }, probes: null });
-  return { poolSize, calls, iterations, batches: reply.batches };
+  return { poolSize, seenPoolSize: reply.poolSizeEnv, calls, iterations, batches: reply.batches };
 }
 
 /** Probe rounds with one pool size. */
 export interface PoolProbes {
   readonly poolSize: number;
+  /** UV_THREADPOOL_SIZE as the child saw it. */
+  readonly seenPoolSize: string | null;
   readonly busyHashes: number;
   readonly iterations: number;
   readonly kinds: readonly ProbeKind[];
@@ -150,5 +154,5 @@ export async function poolProbes(options: { poolSize: number; busyHashes: number
   const dnsServer = options.dnsServer ?? null;
   if (kinds.includes("resolve4") && !dnsServer) throw rangeError("dnsServer", "a DNS server's host:port for resolve4", dnsServer, "start one with startLoopbackDns(), or leave resolve4 out of kinds");
   const reply = await runPoolChild(poolSize, { iterations, hashes: null, probes: { kinds, busyHashes, delayMs, repeats, dnsServer } });
-  return { poolSize, busyHashes, iterations, kinds, rounds: reply.rounds };
+  return { poolSize, seenPoolSize: reply.poolSizeEnv, busyHashes, iterations, kinds, rounds: reply.rounds };
 }

@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { calibrate, countTo, describeMachine } from "conclab";
-import { type ExerciseResult, approaches, choosing, concepts, cpuBound, gil, prosAndCons, sharedState, waiting } from "conclab/course";
+import { type ExerciseResult, approaches, choosing, concepts, cpuBound, gil, libuvPool, prosAndCons, sharedState, waiting } from "conclab/course";
 
 /** What a case's check must say: exactly this verdict, or (for CPU-busy readings, which a busy machine leaves undecided) anything but the other one. */
 export type Expect = true | false | "not true" | "not false";
@@ -227,6 +227,13 @@ export const CASES = {
   "08 Atomics.add each time": { expect: true, run: () => sharedState.checkCounterOnThreads(counters.atomicEach) },
   "08 a lock around a plain ++": { expect: true, run: () => sharedState.checkCounterOnThreads(counters.lock) },
   "08 a spin lock around a plain ++": { expect: true, run: () => sharedState.checkCounterOnThreads(counters.spinLock) },
+  // 11: libuv's thread pool. Six hashes hold six pool threads; the read needs a seventh.
+  "11 the default pool of 4": { expect: false, run: () => libuvPool.checkReadNotStuck(4) },
+  "11 one thread per hash (6)": { expect: false, run: () => libuvPool.checkReadNotStuck(6) },
+  "11 one thread more than the hashes (7)": { expect: true, run: () => libuvPool.checkReadNotStuck(7) },
+  "11 sixteen threads": { expect: true, run: () => libuvPool.checkReadNotStuck(16) },
+  "11 no threads (0)": { expect: false, run: () => libuvPool.checkReadNotStuck(0) },
+  "11 a string of digits": { expect: false, run: () => libuvPool.checkReadNotStuck("8" as unknown as number) },
 } satisfies Record<string, ExerciseCase>;
 
 export type CaseName = keyof typeof CASES;

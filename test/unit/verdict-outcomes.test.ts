@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { summarize, type CompareResult, type LoopLagResult, type MemoryPerUnit, type Span, type StartupSamples, type StrategyKey, type SwitchSamples } from "conclab";
-import { CHAPTERS, type Claim, type Verdict, approaches, choosing, concepts, cpuBound, gil, judging, prosAndCons, sharedState, waiting } from "conclab/course";
+import { CHAPTERS, type Claim, type Verdict, approaches, choosing, concepts, cpuBound, gil, judging, libuvPool, prosAndCons, sharedState, waiting } from "conclab/course";
 import { handMadeResult, steady } from "../helpers/results";
 
 type Row = { wall: number[]; speedup: number[]; spans?: Span[]; coresBusy?: number[] };
@@ -111,6 +111,23 @@ const pyCounter = (plain: number[], locked: number[], version: string) => ({
   plain: plain.map((lost) => ({ lost })), locked: locked.map((lost) => ({ lost })),
   interpreter: { version, gil: true, switchIntervalS: 0.005 },
 });
+
+// 11: batches of 8 hashes (when each call finished, ms) on pools of 4 and 8; probe rounds with the pool idle and busy.
+const twoRounds = [250, 252, 255, 258, 500, 502, 505, 510];
+const oneRound = [490, 495, 498, 500, 501, 503, 505, 510];
+const hashRun = (poolSize: number, batches: number[][]): libuvPool.HashBatches => ({ poolSize, seenPoolSize: String(poolSize), calls: 8, iterations: 1000, batches });
+const fourTimes = (batch: number[]): number[][] => [0, 1, 2, 3].map((i) => batch.map((t) => t + i));
+/** Probe ends (ms from the round's start) when the probes start at 20 ms and the first hash ends at 300 ms: 300+ waited, under 30 did not. */
+const poolBusy = { stat: 300.5, readFile: 301, statSync: 20.3, lookup: 300.6, resolve4: 25 };
+const probeRounds = (busy: Partial<Record<libuvPool.ProbeKind, number>>[], hashEnds = [300, 301, 302, 303]): libuvPool.PoolProbes => ({
+  poolSize: 4, seenPoolSize: "4", busyHashes: 4, iterations: 1000, kinds: ["stat", "readFile", "statSync", "lookup", "resolve4"],
+  rounds: busy.flatMap((ends) => [
+    { busy: false, probeStartMs: 20, hashEndsMs: [], probeEndsMs: { stat: 20.5, readFile: 21, statSync: 20.3, lookup: 20.6, resolve4: 21 }, errors: {} },
+    { busy: true, probeStartMs: 20, hashEndsMs: hashEnds, probeEndsMs: ends, errors: {} },
+  ]),
+});
+const threeRounds = (ends: Partial<Record<libuvPool.ProbeKind, number>>): libuvPool.PoolProbes => probeRounds([ends, ends, ends]);
+const mixedRounds = (other: Partial<Record<libuvPool.ProbeKind, number>>): libuvPool.PoolProbes => probeRounds([poolBusy, other, poolBusy]);
 
 /** Per claim: evidence for each outcome, as a function that returns the claim. */
 const OUTCOMES: Readonly<Record<string, Partial<Record<Verdict, () => Claim>>>> = {
@@ -266,6 +283,27 @@ const OUTCOMES: Readonly<Record<string, Partial<Record<Verdict, () => Claim>>>> 
     holds: () => shared("decision.shared-async", { plain: 5, atomic: 0, locked: 0 }),
     unclear: () => shared("decision.shared-async", { plain: 5, atomic: 0, locked: 0 }, 2, { withAwait: 100, withoutAwait: 100, expected: 100 }),
   },
+  "pool.rounds": {
+    holds: () => libuvPool.roundsClaim(hashRun(4, fourTimes(twoRounds)), hashRun(8, fourTimes(oneRound))),
+    differs: () => libuvPool.roundsClaim(hashRun(4, fourTimes(oneRound)), hashRun(8, fourTimes(oneRound))),
+    unclear: () => libuvPool.roundsClaim(hashRun(4, [twoRounds, oneRound, twoRounds, oneRound]), hashRun(8, fourTimes(oneRound))),
+  },
+  "pool.fs-waits": {
+    holds: () => libuvPool.fsClaim(threeRounds(poolBusy)),
+    differs: () => libuvPool.fsClaim(threeRounds({ ...poolBusy, readFile: 21 })),
+    unclear: () => libuvPool.fsClaim(mixedRounds({ ...poolBusy, stat: 21 })),
+  },
+  "pool.dns-lookup": {
+    holds: () => libuvPool.lookupClaim(threeRounds(poolBusy)),
+    differs: () => libuvPool.lookupClaim(threeRounds({ ...poolBusy, lookup: 21 })),
+    unclear: () => libuvPool.lookupClaim(mixedRounds({ ...poolBusy, lookup: 21 })),
+  },
+  "pool.dns-resolve": {
+    holds: () => libuvPool.resolveClaim(threeRounds(poolBusy), null),
+    differs: () => libuvPool.resolveClaim(threeRounds({ ...poolBusy, resolve4: 300.7 }), null),
+    unclear: () => libuvPool.resolveClaim(mixedRounds({ ...poolBusy, resolve4: 300.7 }), null),
+    "not measured": () => libuvPool.resolveClaim(threeRounds(poolBusy), "bind EPERM 127.0.0.1"),
+  },
   "decision.shared-processes": {
     holds: () => shared("decision.shared-processes", { plain: 5, atomic: 0, locked: 0 }),
     unclear: () => shared("decision.shared-processes", { plain: 5, atomic: 0, locked: 0 }, 2, race, { sum: 9, expected: 10 }),
@@ -286,6 +324,8 @@ const BROKEN_RUNS: readonly { readonly what: string; readonly claim: () => Claim
   { what: "CPython's Lock lost an update", claim: () => sharedState.cpythonSharedCounter(pyCounter([5, 0, 0], [0, 2, 0], "3.11.7")) },
   { what: "the threads never held all the connections at once", claim: () => choosing.massiveWaiting(nodeAsync, nodePool, connections(conn(7_600), conn(23_300, 0, 3_000))) },
   { what: "both ways lost requests", claim: () => choosing.massiveWaiting(nodeAsync, nodePool, connections(conn(7_600, 40), conn(23_300, 12))) },
+  { what: "every hash had ended before the fs calls started (11)", claim: () => libuvPool.fsClaim(probeRounds([poolBusy, poolBusy], [10, 11, 12, 13])) },
+  { what: "the lookup failed in every round (11)", claim: () => libuvPool.lookupClaim(probeRounds([{ ...poolBusy, lookup: undefined }])) },
   { what: "the messages did not add up", claim: () => shared("decision.shared-processes", { plain: 5, atomic: 0, locked: 0 }, 2, race, { sum: 9, expected: 10 }) },
 ];
 

@@ -17,7 +17,7 @@ import type { ExerciseResult } from "../exercise-kit";
 import { claim, coresText, ms } from "../judging";
 import type { Question } from "../questions";
 
-export { pbkdf2Iterations, type HashBatches, type PoolProbes, type ProbeKind, type ProbeRound } from "../../experiment/libuv-pool";
+export { pbkdf2Iterations, hashBatches, poolProbes, type HashBatches, type PoolProbes, type ProbeKind, type ProbeRound } from "../../experiment/libuv-pool";
 export { startLoopbackDns, type LoopbackDns } from "../../tasks/loopback-dns";
 export { poolTimelineFigure, probeLatencyFigure } from "../../figures/libuv-pool";
 
