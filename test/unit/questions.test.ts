@@ -75,6 +75,13 @@ describe("predict, then measure", () => {
       "examples.async-many": { a: exact(1.1, { copies: 1000 }), b: exact(20, { copies: 1000 }), c: exact(900, { copies: 1000 }) },
       "decision.massive-waiting": { a: exact(3.1), b: exact(1.4), c: exact(0.7) },
       "decision.shared-threads": { a: { plainLost: 5, atomicLost: 0 }, b: { plainLost: 0, atomicLost: 0 }, c: { plainLost: 5, atomicLost: 3 }, none: { plainLost: 0, atomicLost: 3 } },
+      // 11: the 4th of 8 calls' finish (median, low, high) and the 1st's (firstLow, firstHigh), as shares of the batch.
+      "pool.rounds": {
+        a: exact(0.97, { firstLow: 0.9, firstHigh: 0.95 }),
+        b: exact(0.52, { firstLow: 0.45, firstHigh: 0.5 }),
+        c: exact(0.5, { firstLow: 0.12, firstHigh: 0.13 }),
+        none: { median: 0.7, low: 0.5, high: 0.9, firstLow: 0.4, firstHigh: 0.6 },
+      },
     };
     assert.deepEqual(Object.keys(cases).sort(), Object.keys(QUESTIONS).sort(), "every question is tried");
     for (const [id, byChoice] of Object.entries(cases)) {
