@@ -203,14 +203,10 @@ export function roundsCaption(runs: readonly HashBatches[], cores: number): stri
   const ratio = t8 / t4;
   const line = (run: HashBatches): string => `on ${run.poolSize} threads the ${k}th call finished at ${pct(finishShares(run, k).median)} of the batch and the batch took ${ms(total(run))}`;
   const cpus = coresText(cores);
-  const effect =
-    ratio < 0.8
-      ? `With ${large.poolSize} threads the batch finished ${(1 / ratio).toFixed(2)}x sooner: with ${cpus} usable, more of the calls could run at once`
-      : ratio > 1.25
-        ? `With ${large.poolSize} threads the batch took ${ratio.toFixed(2)}x as long as on ${k}: the extra threads only shared the same ${cpus}`
-        : `The batch took about as long on ${large.poolSize} threads as on ${k} (${ratio.toFixed(2)}x): ${
-            cores <= k ? `with ${cpus} usable, ${k} threads already gave every core a call, so more threads let more calls start at once, not finish sooner` : `more threads did not finish the calls sooner although ${cpus} were usable`
-          }`;
+  // CPU-bound calls: threads beyond the cores take turns, so the larger pool can at best take this share of the smaller one's time.
+  const best = Math.min(k, cores) / Math.min(large.poolSize, cores);
+  const turns = cores <= k && ratio >= 0.8 ? `: ${k} threads already gave each core a call, so ${large.poolSize} let more calls start at once, not finish sooner` : "";
+  const effect = `With ${cpus} usable, ${large.poolSize} threads can at best finish these CPU-bound calls in ${best.toFixed(2)}x the time ${k} threads take (threads beyond the cores take turns on them); here they took ${ratio.toFixed(2)}x${turns}`;
   return `Medians of ${small.batches.length} batches: ${line(small)}; ${line(large)}. ${effect}.`;
 }
 
