@@ -6,6 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { Resolver } from "node:dns/promises";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { describe, it } from "node:test";
 import { AbortError, describeMachine } from "conclab";
 import { libuvPool } from "conclab/course";
@@ -59,6 +62,21 @@ describe("libuv's pool, measured in a child process", () => {
     assert.equal(server.answered, 1);
     await server.close();
     await server.close();
+  });
+
+  it("looks localhost up only where the hosts file names it, so that no question leaves the machine", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "conclab-hosts-"));
+    try {
+      const hosts = (text: string): boolean => {
+        writeFileSync(path.join(dir, "hosts"), text);
+        return libuvPool.localhostInHosts(path.join(dir, "hosts"));
+      };
+      assert.equal(hosts("127.0.0.1\tlocalhost\n::1 localhost ip6-localhost\n"), true);
+      assert.equal(hosts("# 127.0.0.1 localhost\n10.0.0.1 myhost\n"), false);
+      assert.equal(libuvPool.localhostInHosts(path.join(dir, "missing")), false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("bad arguments are refused, naming the parameter and the fix", async () => {

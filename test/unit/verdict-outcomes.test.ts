@@ -297,6 +297,7 @@ const OUTCOMES: Readonly<Record<string, Partial<Record<Verdict, () => Claim>>>> 
     holds: () => libuvPool.lookupClaim(threeRounds(poolBusy)),
     differs: () => libuvPool.lookupClaim(threeRounds({ ...poolBusy, lookup: 21 })),
     unclear: () => libuvPool.lookupClaim(mixedRounds({ ...poolBusy, lookup: 21 })),
+    "not measured": () => libuvPool.lookupClaim({ ...threeRounds(poolBusy), kinds: ["stat", "readFile", "statSync", "resolve4"] }),
   },
   "pool.dns-resolve": {
     holds: () => libuvPool.resolveClaim(threeRounds(poolBusy), null),

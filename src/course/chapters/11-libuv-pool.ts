@@ -6,6 +6,7 @@
  * asking a DNS server this chapter starts on 127.0.0.1. Its claims, experiments at full and short
  * size, captions, question and exercise check.
  */
+import { readFileSync } from "node:fs";
 import { describeMachine } from "../../environment";
 import { hashBatches, pbkdf2Iterations, poolProbes, POOL_SIZE, type HashBatches, type PoolProbes, type ProbeKind, type ProbeRound } from "../../experiment/libuv-pool";
 import { PROBE_LABELS, probeLatencies } from "../../figures/libuv-pool";
@@ -40,6 +41,13 @@ export const ROUND_SHARE = 0.8;
  * A call that needs no pool thread ends within milliseconds, a small share of a hash.
  */
 export const WAIT_SHARE = 0.5;
+
+/**
+ * A call that ended within this share of the time until the first hash ended clearly did not wait,
+ * and counts as this share: how much sooner it ended (0.1 % or 1 %) is scheduling noise, and on
+ * the log scale of the intervals such noise would otherwise widen them past any threshold.
+ */
+export const SHORTEST_SHARE = 0.02;
 
 /** When the `k`-th call of a batch finished, as a share of the batch's time. */
 export function finishShare(batch: readonly number[], k: number): number {
@@ -103,7 +111,7 @@ export function waitShare(round: ProbeRound, kind: ProbeKind): number | null {
   const end = round.probeEndsMs[kind];
   const firstHash = round.hashEndsMs.find((t) => t > round.probeStartMs);
   if (end === undefined || firstHash === undefined) return null;
-  return Math.max((end - round.probeStartMs) / (firstHash - round.probeStartMs), 1e-6);
+  return Math.max((end - round.probeStartMs) / (firstHash - round.probeStartMs), SHORTEST_SHARE);
 }
 
 /** waitShare over the busy rounds that give one; null where none does. */
@@ -158,6 +166,9 @@ export function fsClaim(probes: PoolProbes): Claim {
 /** 11: dns.lookup runs getaddrinfo on the pool, so with every pool thread busy it waits for one. */
 export function lookupClaim(probes: PoolProbes): Claim {
   const parts = { id: "pool.dns-lookup", section: SECTION, claim: "dns.lookup runs the system's getaddrinfo on the pool: while every pool thread is busy, looking up even localhost waits." };
+  if (!probes.kinds.includes("lookup")) {
+    return claim({ ...parts, measured: "no lookup run", verdict: "not measured", reason: "this system's hosts file does not name localhost, so getaddrinfo could have asked a name server off this machine", rule: "needs localhost in /etc/hosts (localhostInHosts)" });
+  }
   const measured = busyText(probes, "lookup");
   const stat = waitShares(probes, "lookup");
   if (!stat) return claim({ ...parts, measured, verdict: "unclear", reason: noShareReason(probes, "lookup"), rule: "needs dns.lookup measured while hashes were running" });
@@ -229,8 +240,8 @@ export function probesCaption(probes: PoolProbes, dns: { answered: number; error
 
 /** How the experiments run: hash duration on one thread, batches (growing until decided, up to a maximum) and probe rounds. */
 const SIZES = {
-  full: { targetMs: 120, batches: 5, maxBatches: 9, probeRounds: 4 },
-  short: { targetMs: 60, batches: 4, maxBatches: 8, probeRounds: 3 },
+  full: { targetMs: 120, batches: 5, maxBatches: 9, probeRounds: 5 },
+  short: { targetMs: 60, batches: 4, maxBatches: 8, probeRounds: 5 },
 } as const;
 
 /**
@@ -249,6 +260,20 @@ export async function roundsRun(size: Size = "full"): Promise<HashBatches[]> {
     runs = runs.map((run, i) => ({ ...run, batches: [...run.batches, ...more[i]!.batches] }));
   }
   return runs;
+}
+
+/**
+ * Whether this system answers `localhost` from its hosts file (on Windows, the resolver answers
+ * it itself): where it does not, getaddrinfo could ask a name server off this machine, so the
+ * lookup is not made.
+ */
+export function localhostInHosts(hostsFile = "/etc/hosts"): boolean {
+  if (process.platform === "win32") return true;
+  try {
+    return readFileSync(hostsFile, "utf8").split("\n").some((line) => /^\s*127\.0\.0\.1\s.*\blocalhost\b/.test(line.replace(/#.*/, "")));
+  } catch {
+    return false;
+  }
 }
 
 /** What probesRun measured: the rounds, and what the loopback DNS server did. */
@@ -275,7 +300,7 @@ export async function probesRun(size: Size = "full"): Promise<ProbesResult> {
     error = e instanceof Error ? e.message : String(e);
   }
   try {
-    const kinds: ProbeKind[] = ["stat", "readFile", "statSync", "lookup", ...(server ? (["resolve4"] as const) : [])];
+    const kinds: ProbeKind[] = ["stat", "readFile", "statSync", ...(localhostInHosts() ? (["lookup"] as const) : []), ...(server ? (["resolve4"] as const) : [])];
     const probes = await poolProbes({ poolSize, busyHashes: poolSize, iterations, kinds, repeats: probeRounds, dnsServer: server?.address ?? null });
     return { probes, dns: { answered: server?.answered ?? 0, error } };
   } finally {
