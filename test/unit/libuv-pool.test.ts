@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { AbortError, describeMachine } from "conclab";
+import { AbortError, describeMachine, findPython } from "conclab";
 import { libuvPool } from "conclab/course";
 import { abortAllExperiments } from "conclab/internal";
 import { CASES, casesOf, meets, runCasesOnOneCpu, type CaseName } from "../helpers/exercise-cases";
@@ -132,6 +132,24 @@ describe("chapter 11's figures and sentences come from the numbers", () => {
     assert.equal(choose(TWO_ROUNDS), "b");
     assert.equal(choose(ONE_ROUND), "a");
     assert.equal(choose([60, 120, 180, 240, 300, 360, 420, 480]), "c");
+  });
+});
+
+describe("CPython's asyncio executor, beside libuv's pool", () => {
+  it("counts the calls that finished within half a sleep of the first as the first round", () => {
+    assert.equal(libuvPool.firstRound([101, 103, 104, 120, 149, 152, 201, 230], 100), 5);
+    assert.equal(libuvPool.firstRound([300, 305, 310], 100), 3);
+  });
+
+  it("runs twice the executor's expected size of sleeps in CPython and records every call", { skip: findPython() === null && "no CPython 3.8+ here" }, async () => {
+    const r = (await libuvPool.pythonExecutorRun("short"))!;
+    assert.ok(r.expectedWorkers >= 5 && r.expectedWorkers <= 32, String(r.expectedWorkers));
+    assert.deepEqual([r.calls, r.ends.length, r.ends.every((e) => e.length === r.calls)], [2 * r.expectedWorkers, 2, true]);
+    assert.match(libuvPool.executorCaption(r), new RegExp(`^CPython ${r.interpreter.version.replace(/\./g, "\\.")}: of ${r.calls} sleeps of 100 ms`));
+  });
+
+  it("says so where no CPython ran", () => {
+    assert.equal(libuvPool.executorCaption(null), "No CPython 3.8+ found: asyncio's executor is not measured here.");
   });
 });
 

@@ -126,6 +126,10 @@ const probeRounds = (busy: Partial<Record<libuvPool.ProbeKind, number>>[], hashE
     { busy: true, probeStartMs: 20, hashEndsMs: hashEnds, probeEndsMs: ends, errors: {} },
   ]),
 });
+const executor = (firstRounds: number[], expectedWorkers = 6): libuvPool.ExecutorRounds => ({
+  calls: 12, ms: 100, expectedWorkers, interpreter: { version: "3.11.7", gil: true, switchIntervalS: 0.005 } as libuvPool.ExecutorRounds["interpreter"],
+  ends: firstRounds.map((first) => Array.from({ length: 12 }, (_, i) => (i < first ? 101 + i : 201 + i))),
+});
 const threeRounds = (ends: Partial<Record<libuvPool.ProbeKind, number>>): libuvPool.PoolProbes => probeRounds([ends, ends, ends]);
 const mixedRounds = (other: Partial<Record<libuvPool.ProbeKind, number>>): libuvPool.PoolProbes => probeRounds([poolBusy, other, poolBusy]);
 
@@ -304,6 +308,12 @@ const OUTCOMES: Readonly<Record<string, Partial<Record<Verdict, () => Claim>>>> 
     differs: () => libuvPool.resolveClaim(threeRounds({ ...poolBusy, resolve4: 300.7 }), null),
     unclear: () => libuvPool.resolveClaim(mixedRounds({ ...poolBusy, resolve4: 300.7 }), null),
     "not measured": () => libuvPool.resolveClaim(threeRounds(poolBusy), "bind EPERM 127.0.0.1"),
+  },
+  "pool.python-executor": {
+    holds: () => libuvPool.executorClaim(executor([6, 6, 6])),
+    differs: () => libuvPool.executorClaim(executor([12, 12, 12])),
+    unclear: () => libuvPool.executorClaim(executor([6, 5, 6])),
+    "not measured": () => libuvPool.executorClaim(null),
   },
   "decision.shared-processes": {
     holds: () => shared("decision.shared-processes", { plain: 5, atomic: 0, locked: 0 }),

@@ -8,6 +8,8 @@
  */
 import { readFileSync } from "node:fs";
 import { describeMachine } from "../../environment";
+import { pythonScript, runPythonMeasurement } from "../../experiment/python-script";
+import { findPython, type PythonInterpreter } from "../../python";
 import { hashBatches, pbkdf2Iterations, poolProbes, POOL_SIZE, type HashBatches, type PoolProbes, type ProbeKind, type ProbeRound } from "../../experiment/libuv-pool";
 import { PROBE_LABELS, probeLatencies } from "../../figures/libuv-pool";
 import { median, summarize, type Stat } from "../../measure/stats";
@@ -15,7 +17,7 @@ import { startLoopbackDns } from "../../tasks/loopback-dns";
 import type { Chapter, ChapterResults, Size } from "../chapter";
 import { atLeast, atMost, observedStat, thresholdRule, verdictOf, type Check, type Claim } from "../claims";
 import type { ExerciseResult } from "../exercise-kit";
-import { claim, coresText, ms } from "../judging";
+import { claim, coresText, ms, notMeasuredInCPython } from "../judging";
 import type { Question } from "../questions";
 
 export { pbkdf2Iterations, hashBatches, poolProbes, type HashBatches, type PoolProbes, type ProbeKind, type ProbeRound } from "../../experiment/libuv-pool";
@@ -308,16 +310,77 @@ export async function probesRun(size: Size = "full"): Promise<ProbesResult> {
   }
 }
 
-/** All four claims from the two experiments. */
-export function poolClaims(runs: readonly HashBatches[], probed: ProbesResult): Claim[] {
-  return [roundsClaim(runs[0]!, runs[1]!), fsClaim(probed.probes), lookupClaim(probed.probes), resolveClaim(probed.probes, probed.dns.error)];
+/** What CPython's asyncio default executor did: each run's finishing times (ms) of `calls` sleeps of `ms` started together. */
+export interface ExecutorRounds {
+  readonly calls: number;
+  readonly ms: number;
+  /** The size the interpreter's own formula gives its default executor: min(32, CPUs + 4). */
+  readonly expectedWorkers: number;
+  readonly ends: readonly (readonly number[])[];
+  readonly interpreter: PythonInterpreter;
+}
+
+/** How many calls of a run finished in its first round: within half a sleep of the first. */
+export function firstRound(ends: readonly number[], ms: number): number {
+  const first = Math.min(...ends);
+  return ends.filter((t) => t < first + ms / 2).length;
+}
+
+const EXECUTOR_CLAIM = "CPython's asyncio has a pool too: the blocking calls its loop hands off (getaddrinfo, to_thread) share a default executor of min(32, CPUs + 4) threads.";
+
+/**
+ * 11: CPython's asyncio runs blocking calls on a default ThreadPoolExecutor of min(32, CPUs + 4)
+ * threads. Holds when in every run exactly that many sleeps finished in the first round; differs
+ * when in every run another number did; unclear when the runs disagree. Not measured without
+ * CPython.
+ */
+export function executorClaim(rounds: ExecutorRounds | null): Claim {
+  if (!rounds) return notMeasuredInCPython("pool.python-executor", SECTION, EXECUTOR_CLAIM);
+  const counts = rounds.ends.map((ends) => firstRound(ends, rounds.ms));
+  const expected = rounds.expectedWorkers;
+  const all = counts.length > 0 && counts.every((c) => c === expected);
+  const none = counts.length > 0 && counts.every((c) => c !== expected) && counts.every((c) => c === counts[0]);
+  return claim({
+    id: "pool.python-executor",
+    section: SECTION,
+    claim: EXECUTOR_CLAIM,
+    measured: `CPython ${rounds.interpreter.version}: ${rounds.calls} loop.run_in_executor(None, time.sleep, ${rounds.ms / 1000}) started together; ${counts.join(", ")} finished in the first round (${counts.length} runs), where the formula gives ${expected}`,
+    verdict: all ? "holds" : none ? "differs" : "unclear",
+    reason: all
+      ? `the default executor ran ${expected} calls at once and the rest waited for a thread`
+      : none
+        ? `the default executor ran ${counts[0]} calls at once in every run, not ${expected}`
+        : "the runs disagreed on how many calls ran at once",
+    rule: `the calls finishing within half a sleep of the first make the first round; holds if in every run they number min(32, CPUs + 4) = ${expected}, differs if every run counts the same other number, else unclear`,
+  });
+}
+
+/** The line under CPython's executor run, or why it did not run. */
+export function executorCaption(rounds: ExecutorRounds | null): string {
+  if (!rounds) return "No CPython 3.8+ found: asyncio's executor is not measured here.";
+  const counts = rounds.ends.map((ends) => firstRound(ends, rounds.ms));
+  const last = rounds.ends.map((ends) => Math.max(...ends));
+  return `CPython ${rounds.interpreter.version}: of ${rounds.calls} sleeps of ${rounds.ms} ms handed to the default executor together, ${counts.join(", ")} finished in the first round (${rounds.ends.length} runs) and the last after ${ms(median(last))}; min(32, CPUs + 4) gives ${rounds.expectedWorkers} on this machine.`;
+}
+
+/** asyncio's default executor in CPython: twice its expected size of 100 ms sleeps started together, 3 runs (2 short). Null without CPython 3.8+. */
+export async function pythonExecutorRun(size: Size = "full"): Promise<ExecutorRounds | null> {
+  if (!findPython()) return null;
+  const { interpreter, result } = await runPythonMeasurement("CPython asyncio's default executor", { cmd: "executor", ms: 100, runs: size === "full" ? 3 : 2 }, {}, pythonScript("executor_pool.py"));
+  return { ...(result as Omit<ExecutorRounds, "interpreter">), interpreter };
+}
+
+/** The chapter's claims from its three experiments (`executor` null where no CPython ran). */
+export function poolClaims(runs: readonly HashBatches[], probed: ProbesResult, executor: ExecutorRounds | null): Claim[] {
+  return [roundsClaim(runs[0]!, runs[1]!), fsClaim(probed.probes), lookupClaim(probed.probes), resolveClaim(probed.probes, probed.dns.error), executorClaim(executor)];
 }
 
 /** 11's experiments at their short size, judged. */
 export async function shortRun(): Promise<ChapterResults> {
   const runs = await roundsRun("short");
   const probed = await probesRun("short");
-  return { claims: poolClaims(runs, probed), data: { cores: describeMachine().cores } };
+  const executor = await pythonExecutorRun("short");
+  return { claims: poolClaims(runs, probed, executor), data: { cores: describeMachine().cores } };
 }
 
 /** 11's check: the hashes kept in flight, and the pool sizes it accepts. */
@@ -391,7 +454,7 @@ export const chapter: Chapter = {
   title: "11 · libuv's thread pool: the threads behind Node's async calls",
   question: "Node runs JavaScript on one thread, so who does the work of an async call?",
   about: "libuv's thread pool: pbkdf2 calls in rounds of UV_THREADPOOL_SIZE, fs and dns.lookup waiting for a pool thread, resolve4 on a loopback DNS server not waiting",
-  claims: ["pool.rounds", "pool.fs-waits", "pool.dns-lookup", "pool.dns-resolve"],
+  claims: ["pool.rounds", "pool.fs-waits", "pool.dns-lookup", "pool.dns-resolve", "pool.python-executor"],
   questions: [ASKED_ROUNDS],
   shortRun,
 };
