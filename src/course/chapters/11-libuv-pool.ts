@@ -218,7 +218,12 @@ export function roundsCaption(runs: readonly HashBatches[], cores: number): stri
   const cpus = coresText(cores);
   // CPU-bound calls: threads beyond the cores take turns, so the larger pool can at best take this share of the smaller one's time.
   const best = Math.min(k, cores) / Math.min(large.poolSize, cores);
-  const turns = cores <= k && ratio >= 0.8 ? `: ${k} threads already gave each core a call, so ${large.poolSize} let more calls start at once, not finish sooner` : "";
+  const turns =
+    ratio < 0.9 * best
+      ? ": sooner than more threads alone can make CPU-bound calls finish, so the load on this machine changed between the two runs"
+      : cores <= k && ratio <= 1.25
+        ? `: ${k} threads already gave each core a call, so ${large.poolSize} let more calls start at once, not finish sooner`
+        : "";
   const effect = `With ${cpus} usable, ${large.poolSize} threads can at best finish these CPU-bound calls in ${best.toFixed(2)}x the time ${k} threads take (threads beyond the cores take turns on them); here they took ${ratio.toFixed(2)}x${turns}`;
   return `Medians of ${small.batches.length} batches: ${line(small)}; ${line(large)}. ${effect}.`;
 }
