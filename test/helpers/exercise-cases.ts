@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { calibrate, countTo, describeMachine } from "conclab";
-import { type ExerciseResult, approaches, choosing, concepts, cpuBound, cpythonToday, gil, prosAndCons, sharedState, waiting, granularity, starvedLoop } from "conclab/course";
+import { type ExerciseResult, approaches, choosing, concepts, cpuBound, cpythonToday, gil, prosAndCons, sharedState, waiting, granularity, starvedLoop, libuvPool } from "conclab/course";
 
 /** What a case's check must say: exactly this verdict, or (for CPU-busy readings, which a busy machine leaves undecided) anything but the other one. */
 export type Expect = true | false | "not true" | "not false";
@@ -279,6 +279,13 @@ export const CASES = {
   "12 setImmediate every 10 items": { expect: true, run: () => starvedLoop.checkKeepsHeartbeat(drain(10, immediate)) },
   "12 setImmediate after every item": { expect: true, run: () => starvedLoop.checkKeepsHeartbeat(drain(1, immediate)) },
   "12 setTimeout(0) every 10 items": { expect: true, run: () => starvedLoop.checkKeepsHeartbeat(drain(10, () => sleep(0))) },
+  // 11: libuv's thread pool. Six hashes hold six pool threads; the read needs a seventh.
+  "11 the default pool of 4": { expect: false, run: () => libuvPool.checkReadNotStuck(4) },
+  "11 one thread per hash (6)": { expect: false, run: () => libuvPool.checkReadNotStuck(6) },
+  "11 one thread more than the hashes (7)": { expect: true, run: () => libuvPool.checkReadNotStuck(7) },
+  "11 sixteen threads": { expect: true, run: () => libuvPool.checkReadNotStuck(16) },
+  "11 no threads (0)": { expect: false, run: () => libuvPool.checkReadNotStuck(0) },
+  "11 a string of digits": { expect: false, run: () => libuvPool.checkReadNotStuck("8" as unknown as number) },
 } satisfies Record<string, ExerciseCase>;
 
 export type CaseName = keyof typeof CASES;

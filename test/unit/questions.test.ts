@@ -78,6 +78,13 @@ describe("predict, then measure", () => {
       "loop.await-starves": { a: exact(0.03), b: exact(0.4), c: exact(0.96), none: { median: 0.6, low: 0.5, high: 0.8 } },
       "decision.shared-threads": { a: { plainLost: 5, atomicLost: 0 }, b: { plainLost: 0, atomicLost: 0 }, c: { plainLost: 5, atomicLost: 3 }, none: { plainLost: 0, atomicLost: 3 } },
       "cpython.convoy": { a: exact(0.1), b: exact(21), c: exact(80), none: { median: 7, low: 4, high: 9 } },
+      // 11: the 4th of 8 calls' finish (median, low, high) and the 1st's (firstLow, firstHigh), as shares of the batch.
+      "pool.rounds": {
+        a: exact(0.97, { firstLow: 0.9, firstHigh: 0.95 }),
+        b: exact(0.52, { firstLow: 0.45, firstHigh: 0.5 }),
+        c: exact(0.5, { firstLow: 0.12, firstHigh: 0.13 }),
+        none: { median: 0.7, low: 0.5, high: 0.9, firstLow: 0.4, firstHigh: 0.6 },
+      },
     };
     assert.deepEqual(Object.keys(cases).sort(), Object.keys(QUESTIONS).sort(), "every question is tried");
     for (const [id, byChoice] of Object.entries(cases)) {

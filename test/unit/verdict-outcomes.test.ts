@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { summarize, type CompareResult, type LoopLagResult, type MemoryPerUnit, type Span, type StartupSamples, type StrategyKey, type SwitchSamples } from "conclab";
-import { CHAPTERS, type Claim, type Verdict, approaches, choosing, concepts, cpuBound, cpythonToday, gil, judging, prosAndCons, sharedState, waiting, granularity, starvedLoop } from "conclab/course";
+import { CHAPTERS, type Claim, type Verdict, approaches, choosing, concepts, cpuBound, cpythonToday, gil, judging, prosAndCons, sharedState, waiting, granularity, starvedLoop, libuvPool } from "conclab/course";
 import type { PythonInterpreter } from "conclab";
 import { handMadeResult, steady, testMachine } from "../helpers/results";
 
@@ -180,6 +180,26 @@ const asyncioRuns = (never: number[], sleep0: number[]): starvedLoop.AsyncioStar
   ]),
   interpreter: { version: "3.11.7", executable: "python3", gil: true, freeThreadedBuild: false, switchIntervalS: 0.005, startMethod: "fork" },
 });
+// 11: batches of 8 hashes (when each call finished, ms) on pools of 4 and 8; probe rounds with the pool idle and busy.
+const twoRounds = [250, 252, 255, 258, 500, 502, 505, 510];
+const oneRound = [490, 495, 498, 500, 501, 503, 505, 510];
+const hashRun = (poolSize: number, batches: number[][]): libuvPool.HashBatches => ({ poolSize, seenPoolSize: String(poolSize), calls: 8, iterations: 1000, batches });
+const fourTimes = (batch: number[]): number[][] => [0, 1, 2, 3].map((i) => batch.map((t) => t + i));
+/** Probe ends (ms from the round's start) when the probes start at 20 ms and the first hash ends at 300 ms: 300+ waited, under 30 did not. */
+const poolBusy = { stat: 300.5, readFile: 301, statSync: 20.3, lookup: 300.6, resolve4: 25 };
+const probeRounds = (busy: Partial<Record<libuvPool.ProbeKind, number>>[], hashEnds = [300, 301, 302, 303]): libuvPool.PoolProbes => ({
+  poolSize: 4, seenPoolSize: "4", busyHashes: 4, iterations: 1000, kinds: ["stat", "readFile", "statSync", "lookup", "resolve4"],
+  rounds: busy.flatMap((ends) => [
+    { busy: false, probeStartMs: 20, hashEndsMs: [], probeEndsMs: { stat: 20.5, readFile: 21, statSync: 20.3, lookup: 20.6, resolve4: 21 }, errors: {} },
+    { busy: true, probeStartMs: 20, hashEndsMs: hashEnds, probeEndsMs: ends, errors: {} },
+  ]),
+});
+const executor = (firstRounds: number[], expectedWorkers = 6): libuvPool.ExecutorRounds => ({
+  calls: 12, ms: 100, expectedWorkers, interpreter: { version: "3.11.7", gil: true, switchIntervalS: 0.005 } as libuvPool.ExecutorRounds["interpreter"],
+  ends: firstRounds.map((first) => Array.from({ length: 12 }, (_, i) => (i < first ? 101 + i : 201 + i))),
+});
+const threeRounds = (ends: Partial<Record<libuvPool.ProbeKind, number>>): libuvPool.PoolProbes => probeRounds([ends, ends, ends]);
+const mixedRounds = (other: Partial<Record<libuvPool.ProbeKind, number>>): libuvPool.PoolProbes => probeRounds([poolBusy, other, poolBusy]);
 
 /** Per claim: evidence for each outcome, as a function that returns the claim. */
 const OUTCOMES: Readonly<Record<string, Partial<Record<Verdict, () => Claim>>>> = {
@@ -335,6 +355,34 @@ const OUTCOMES: Readonly<Record<string, Partial<Record<Verdict, () => Claim>>>> 
     holds: () => shared("decision.shared-async", { plain: 5, atomic: 0, locked: 0 }),
     unclear: () => shared("decision.shared-async", { plain: 5, atomic: 0, locked: 0 }, 2, { withAwait: 100, withoutAwait: 100, expected: 100 }),
   },
+  "pool.rounds": {
+    holds: () => libuvPool.roundsClaim(hashRun(4, fourTimes(twoRounds)), hashRun(8, fourTimes(oneRound))),
+    differs: () => libuvPool.roundsClaim(hashRun(4, fourTimes(oneRound)), hashRun(8, fourTimes(oneRound))),
+    unclear: () => libuvPool.roundsClaim(hashRun(4, [twoRounds, oneRound, twoRounds, oneRound]), hashRun(8, fourTimes(oneRound))),
+  },
+  "pool.fs-waits": {
+    holds: () => libuvPool.fsClaim(threeRounds(poolBusy)),
+    differs: () => libuvPool.fsClaim(threeRounds({ ...poolBusy, readFile: 21 })),
+    unclear: () => libuvPool.fsClaim(mixedRounds({ ...poolBusy, stat: 21 })),
+  },
+  "pool.dns-lookup": {
+    holds: () => libuvPool.lookupClaim(threeRounds(poolBusy)),
+    differs: () => libuvPool.lookupClaim(threeRounds({ ...poolBusy, lookup: 21 })),
+    unclear: () => libuvPool.lookupClaim(mixedRounds({ ...poolBusy, lookup: 21 })),
+    "not measured": () => libuvPool.lookupClaim({ ...threeRounds(poolBusy), kinds: ["stat", "readFile", "statSync", "resolve4"] }),
+  },
+  "pool.dns-resolve": {
+    holds: () => libuvPool.resolveClaim(threeRounds(poolBusy), null),
+    differs: () => libuvPool.resolveClaim(threeRounds({ ...poolBusy, resolve4: 300.7 }), null),
+    unclear: () => libuvPool.resolveClaim(mixedRounds({ ...poolBusy, resolve4: 300.7 }), null),
+    "not measured": () => libuvPool.resolveClaim(threeRounds(poolBusy), "bind EPERM 127.0.0.1"),
+  },
+  "pool.python-executor": {
+    holds: () => libuvPool.executorClaim(executor([6, 6, 6])),
+    differs: () => libuvPool.executorClaim(executor([12, 12, 12])),
+    unclear: () => libuvPool.executorClaim(executor([6, 5, 6])),
+    "not measured": () => libuvPool.executorClaim(null),
+  },
   "decision.shared-processes": {
     holds: () => shared("decision.shared-processes", { plain: 5, atomic: 0, locked: 0 }),
     unclear: () => shared("decision.shared-processes", { plain: 5, atomic: 0, locked: 0 }, 2, race, { sum: 9, expected: 10 }),
@@ -437,6 +485,8 @@ const BROKEN_RUNS: readonly { readonly what: string; readonly claim: () => Claim
   { what: "CPython's Lock lost an update", claim: () => sharedState.cpythonSharedCounter(pyCounter([5, 0, 0], [0, 2, 0], "3.11.7")) },
   { what: "the threads never held all the connections at once", claim: () => choosing.massiveWaiting(nodeAsync, nodePool, connections(conn(7_600), conn(23_300, 0, 3_000))) },
   { what: "both ways lost requests", claim: () => choosing.massiveWaiting(nodeAsync, nodePool, connections(conn(7_600, 40), conn(23_300, 12))) },
+  { what: "every hash had ended before the fs calls started (11)", claim: () => libuvPool.fsClaim(probeRounds([poolBusy, poolBusy], [10, 11, 12, 13])) },
+  { what: "the lookup failed in every round (11)", claim: () => libuvPool.lookupClaim(probeRounds([{ ...poolBusy, lookup: undefined }])) },
   { what: "the messages did not add up", claim: () => shared("decision.shared-processes", { plain: 5, atomic: 0, locked: 0 }, 2, race, { sum: 9, expected: 10 }) },
   { what: "the free-threaded counter's Lock lost an update", claim: () => cpythonToday.freeCounterClaim(lostUpdates([120_000, 95_000], [0, 3]), 2) },
   { what: "threads without the GIL and processes both fell short (the CPUs were not free)", claim: () => cpythonToday.freeThreadsClaim(cpuWays([1.0, 1.01, 1.0], [1.0, 1.02, 1.0]), 2) },
