@@ -5,7 +5,7 @@
  * predictions, and recordings from bigger machines.
  */
 // The registry: CHAPTERS, and each chapter's module under its name (overview, concepts, gil, approaches,
-// prosAndCons, cpuBound, waiting, choosing, sharedState, summary)
+// prosAndCons, cpuBound, waiting, choosing, sharedState, backpressure, summary)
 export * from "./registry";
 export type { Chapter, ChapterResults, Size } from "./chapter";
 

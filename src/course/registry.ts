@@ -14,11 +14,12 @@ import * as cpuBound from "./chapters/05-cpu-bound-examples";
 import * as waiting from "./chapters/06-waiting-examples";
 import * as choosing from "./chapters/07-choosing";
 import * as sharedState from "./chapters/08-shared-state";
+import * as backpressure from "./chapters/13-backpressure";
 import * as summary from "./chapters/15-summary";
 
-export { overview, concepts, gil, approaches, prosAndCons, cpuBound, waiting, choosing, sharedState, summary };
+export { overview, concepts, gil, approaches, prosAndCons, cpuBound, waiting, choosing, sharedState, backpressure, summary };
 
-export const CHAPTERS: readonly Chapter[] = [overview, concepts, gil, approaches, prosAndCons, cpuBound, waiting, choosing, sharedState, summary].map((module) => module.chapter);
+export const CHAPTERS: readonly Chapter[] = [overview, concepts, gil, approaches, prosAndCons, cpuBound, waiting, choosing, sharedState, backpressure, summary].map((module) => module.chapter);
 
 /** The chapter whose notebook is `id` (e.g. `05-cpu-bound-examples`), or undefined. */
 export function chapterById(id: string): Chapter | undefined {
