@@ -308,6 +308,11 @@ export function backpressureClaim(runs: readonly FlowRun[]): Claim {
   });
 }
 
+/** The backpressure runs as table rows. */
+export function flowRows(runs: readonly FlowRun[]): Record<string, string | number>[] {
+  return runs.map((r) => ({ way: r.way, "data (MB)": r.totalBytes / 2 ** 20, "highWaterMark (KB)": r.highWaterMark / 1024, "most buffered at once (KB)": Math.round(r.mostBufferedBytes / 1024), "wall time (ms)": Math.round(r.wallMs) }));
+}
+
 /** The sentence under the backpressure table. */
 export function flowCaption(runs: readonly FlowRun[]): string {
   const piped = runs.find((r) => r.way === "pipeline");
@@ -435,7 +440,7 @@ export function cancelClaim(points: readonly CancelPoint[]): Claim {
     id: "bounded.cancel",
     section: SECTION,
     claim: "A deadline (AbortSignal.timeout) stops work in flight on the event loop, on worker threads and in child processes, and leaves nothing running.",
-    measured: off.map((p) => `${strategyName(p.strategy)}: ${p.outcome} ${ms(p.settledMs)} after the call, ${p.latenessMs >= 0 ? `${ms(p.latenessMs)} after` : `${ms(-p.latenessMs)} before`} the ${ms(p.deadlineMs)} deadline, ${p.childrenLeft ?? "?"} processes left, ${ms(p.cpuAfterMs)} CPU in the ${p.windowMs} ms after`).join("; "),
+    measured: off.length === 0 ? "no run off the main thread" : off.map((p) => `${strategyName(p.strategy)}: ${p.outcome} ${ms(p.settledMs)} after the call, ${p.latenessMs >= 0 ? `${ms(p.latenessMs)} after` : `${ms(-p.latenessMs)} before`} the ${ms(p.deadlineMs)} deadline, ${p.childrenLeft ?? "?"} processes left, ${ms(p.cpuAfterMs)} CPU in the ${p.windowMs} ms after`).join("; "),
     verdict,
     reason,
     rule: `holds if every run off the main thread rejected with AbortError at most ${CANCEL_PROMPT_MS} ms after its deadline, left no child process and used at most 30 % of a CPU in the ${WINDOW_MS} ms after; differs if one finished, stopped ${CANCEL_LATE_MS} ms late or more, left a process or kept 80 % of a CPU busy; else unclear`,
@@ -595,7 +600,7 @@ const TIMEOUT_CLAIM = "asyncio.timeout (3.11+) cancels the awaited work at its d
 
 /** 13: TaskGroup cancels the siblings (asyncio's rules: a demonstration); not measured without CPython 3.11+. */
 export function taskGroupClaim(python: PythonCancelRun | null): Claim {
-  if (!python) return notMeasuredInCPython("bounded.python-taskgroup", SECTION, TASKGROUP_CLAIM);
+  if (!python) return { ...notMeasuredInCPython("bounded.python-taskgroup", SECTION, TASKGROUP_CLAIM), kind: "demonstration" };
   const g = python.taskGroup;
   const parts = { id: "bounded.python-taskgroup", section: SECTION, claim: TASKGROUP_CLAIM, kind: "demonstration" as const, rule: "holds if the TaskGroup raised before the siblings' end, none of them finished and all were cancelled, while gather's siblings all finished; else unclear" };
   if (!g) return claim({ ...parts, measured: `CPython ${python.version} has no TaskGroup`, verdict: "not measured", reason: "asyncio.TaskGroup arrived in CPython 3.11", rule: "needs CPython 3.11 or newer" });
@@ -610,7 +615,7 @@ export function taskGroupClaim(python: PythonCancelRun | null): Claim {
 
 /** 13: asyncio.timeout cancels at its deadline (asyncio's rules: a demonstration); not measured without CPython 3.11+. */
 export function timeoutClaim(python: PythonCancelRun | null): Claim {
-  if (!python) return notMeasuredInCPython("bounded.python-timeout", SECTION, TIMEOUT_CLAIM);
+  if (!python) return { ...notMeasuredInCPython("bounded.python-timeout", SECTION, TIMEOUT_CLAIM), kind: "demonstration" };
   const t = python.timeout;
   const parts = { id: "bounded.python-timeout", section: SECTION, claim: TIMEOUT_CLAIM, kind: "demonstration" as const, rule: "holds if the timeout fired after its deadline and before the work's end, the work was cancelled and never finished; else unclear" };
   if (!t) return claim({ ...parts, measured: `CPython ${python.version} has no asyncio.timeout`, verdict: "not measured", reason: "asyncio.timeout arrived in CPython 3.11", rule: "needs CPython 3.11 or newer" });
