@@ -74,6 +74,7 @@ describe("predict, then measure", () => {
       "examples.cpu-node-threads": { a: exact(1.0), b: exact(1.9), c: exact(0.5), none: { median: 1.2, low: 1.0, high: 1.5 } },
       "examples.async-many": { a: exact(1.1, { copies: 1000 }), b: exact(20, { copies: 1000 }), c: exact(900, { copies: 1000 }) },
       "decision.massive-waiting": { a: exact(3.1), b: exact(1.4), c: exact(0.7) },
+      "bounded.memory": { a: exact(3.5), b: exact(1.5), c: exact(0.9) },
       "decision.shared-threads": { a: { plainLost: 5, atomicLost: 0 }, b: { plainLost: 0, atomicLost: 0 }, c: { plainLost: 5, atomicLost: 3 }, none: { plainLost: 0, atomicLost: 3 } },
     };
     assert.deepEqual(Object.keys(cases).sort(), Object.keys(QUESTIONS).sort(), "every question is tried");

@@ -12,10 +12,14 @@ import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { CHAPTERS } from "conclab/course";
 import { PROJECT_ROOT } from "../../tools/paths";
 import { changedFiles, compileCopy, copyOfProject } from "../helpers/source-copy";
 
 const ID = "08a-stand-in";
+/** The chapter the stand-in goes before: the one after 08 in the registry now (the summary, or a chapter added since). */
+const NEXT = CHAPTERS[CHAPTERS.findIndex((c) => c.id === "08-shared-state") + 1]!;
+const escaped = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 const MODULE = `/** A stand-in chapter: one claim, decided on one number, and a short run that measures it. */
 import type { Chapter, ChapterResults } from "../chapter";
@@ -112,9 +116,10 @@ describe("adding a chapter: its notebook, its module and a line in the registry"
     writeFileSync(path.join(copy, "notebooks", `${ID}.ipynb`), `${JSON.stringify(NOTEBOOK, null, 1)}\n`);
     const registry = path.join(copy, "src", "course", "registry.ts");
     const source = readFileSync(registry, "utf8");
-    const withImport = source.replace('import * as summary from "./chapters/15-summary";', `import * as standIn from "./chapters/${ID}";\nimport * as summary from "./chapters/15-summary";`);
-    const withEntry = withImport.replace(/sharedState, summary/g, "sharedState, standIn, summary");
-    assert.notEqual(withEntry, withImport, "the registry lists its chapters as `…, sharedState, summary`");
+    const sharedStateImport = 'import * as sharedState from "./chapters/08-shared-state";';
+    const withImport = source.replace(sharedStateImport, `${sharedStateImport}\nimport * as standIn from "./chapters/${ID}";`);
+    const withEntry = withImport.replace(/sharedState, /g, "sharedState, standIn, ");
+    assert.notEqual(withEntry, withImport, "the registry lists its chapters as `…, sharedState, …`");
     writeFileSync(registry, withEntry);
 
     assert.deepEqual(changedFiles(copy, ["src", "notebooks", "kernel-ext", "tools"]), [`notebooks/${ID}.ipynb`, `src/course/chapters/${ID}.ts`, "src/course/registry.ts"]);
@@ -127,10 +132,10 @@ describe("adding a chapter: its notebook, its module and a line in the registry"
     assert.equal(nav.status, 0, nav.output);
     const cells = (file: string): string[] =>
       (JSON.parse(readFileSync(path.join(copy, "notebooks", file), "utf8")) as { cells: { source: string | string[] }[] }).cells.map((c) => [c.source].flat().join(""));
-    assert.match(cells(`${ID}.ipynb`)[0]!, /← \[08 · Shared state.*\]\(08-shared-state\.ipynb\).*\[15 · Summary.*\]\(15-summary\.ipynb\) →/);
+    assert.match(cells(`${ID}.ipynb`)[0]!, new RegExp(`← \\[08 · Shared state.*\\]\\(08-shared-state\\.ipynb\\).*\\[${escaped(NEXT.title)}\\]\\(${escaped(NEXT.id)}\\.ipynb\\) →`));
     assert.match(cells("08-shared-state.ipynb")[0]!, /\[08a · A stand-in chapter\]\(08a-stand-in\.ipynb\) →/);
     assert.ok(cells("00-index.ipynb").some((c) => c.includes("| [08a · A stand-in chapter](08a-stand-in.ipynb) | Does a chapter added in three places show up everywhere? |")));
-    assert.match(readFileSync(path.join(copy, "README.md"), "utf8"), /\| `08a-stand-in` \| a stand-in that the registry test adds \|\n\| `15-summary` \|/);
+    assert.match(readFileSync(path.join(copy, "README.md"), "utf8"), new RegExp(`\\| \`08a-stand-in\` \\| a stand-in that the registry test adds \\|\\n\\| \`${escaped(NEXT.id)}\` \\|`));
   });
 
   it("the summary gathers its claim, running its short version, and the reference recorder would too", () => {
@@ -149,7 +154,8 @@ describe("adding a chapter: its notebook, its module and a line in the registry"
     const seen = JSON.parse(run.output.trim().split("\n").pop()!) as { ran: string[]; gathered: [string, string[]][] };
     assert.deepEqual(seen.ran, [ID]);
     assert.deepEqual(seen.gathered.find(([section]) => section === ID), [ID, ["standin.sum:holds"]]);
-    assert.deepEqual(seen.gathered.map(([section]) => section).slice(-2), ["08-shared-state", ID]);
+    const order = seen.gathered.map(([section]) => section);
+    assert.equal(order[order.indexOf("08-shared-state") + 1], ID, "gathered in the registry's order, right after 08");
   });
 
   it("the structure test checks its notebook, and fails when the registered chapter has none", () => {
