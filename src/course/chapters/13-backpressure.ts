@@ -564,11 +564,16 @@ export interface PythonCancelRun {
   readonly timeout: { readonly deadlineMs: number; readonly stoppedAtMs: number | null; readonly finishedAfter: number; readonly cancelled: number } | null;
 }
 
+/** Chapter 13's CPython script (conclab/python/cancellation.py), under unit_costs.py's protocol. */
+export function pythonCancellationScript(): string {
+  return pythonScript("cancellation.py");
+}
+
 /** Promise.all then Promise.allSettled on the five tasks; then the same in CPython (null without CPython 3.8+). */
 export async function failureRun(): Promise<{ node: FailureRun[]; python: PythonCancelRun | null }> {
   const node = [await oneFails("Promise.all"), await oneFails("Promise.allSettled")];
   if (!findPython()) return { node, python: null };
-  const reply = await runPythonMeasurement("asyncio's gather, TaskGroup and timeout", { cmd: "cancel", ...FAILURE, deadlineMs: 100 }, {}, pythonScript("cancellation.py"));
+  const reply = await runPythonMeasurement("asyncio's gather, TaskGroup and timeout", { cmd: "cancel", ...FAILURE, deadlineMs: 100 }, {}, pythonCancellationScript());
   const result = reply.result as unknown as Omit<PythonCancelRun, "version">;
   return { node, python: { version: reply.interpreter.version, gather: result.gather, taskGroup: result.taskGroup, timeout: result.timeout } };
 }
