@@ -1,23 +1,31 @@
 /**
  * The child process of `limitedBatch()`: sends `requests` HTTP requests to a URL, all at once or
  * through p-limit with `limit` in flight, and reports the wall time, the most connections it held
- * open at once, the failures and its peak resident memory (VmHWM) over what it held before. A
- * request counts as in flight until its connection has closed, so the limiter bounds connections,
- * not only responses. Ends with its parent.
+ * open at once, the failures, and the most memory the batch held alive at once. A request counts
+ * as in flight until its connection has closed, so the limiter bounds connections, not only
+ * responses. Ends with its parent.
+ *
+ * Memory alive, not memory allocated: resident memory would count garbage that the collector has
+ * not yet freed, and how much piles up depends on its heuristics. So the child runs with
+ * `--expose-gc` and, every 250 ms, each time the open connections grow by a quarter and when they
+ * reach the most the batch can open, collects fully and
+ * reads the heap and the memory outside it (buffers, sockets' native parts).
  */
-import { readFileSync } from "node:fs";
 import * as http from "node:http";
 import { endWithParent } from "../runtime/child-life";
 import { loadPLimit, type BatchReport, type BatchRequest } from "./limited-batch";
 
-/** This process's resident set at its peak so far (VmHWM), in bytes; null where /proc is missing. */
-function peakRss(): number | null {
-  try {
-    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"))?.[1];
-    return kb === undefined ? null : Number(kb) * 1024;
-  } catch {
-    return null;
-  }
+/** Requests sent the same way before the measured batch, so that loading the modules and compiling this code are not counted. */
+const WARM_UP = 200;
+/** How often the batch's live memory is read, besides each time the open connections grow by a quarter, and when they reach the most the batch can open. */
+const SAMPLE_MS = 250;
+const SAMPLE_GROWTH = 1.25;
+
+/** Heap and external memory alive now, after a full collection (without --expose-gc: as it stands). */
+function liveBytes(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  const { heapUsed, external } = process.memoryUsage();
+  return heapUsed + external;
 }
 
 function main(): void {
@@ -41,6 +49,12 @@ async function batch({ url, requests, limit }: BatchRequest): Promise<BatchRepor
   let open = 0;
   let mostOpen = 0;
   let failed = 0;
+  let base = 0;
+  let held = 0;
+  let sampledAt = 1;
+  /** The most connections the batch can open at once: its limit, or all of its requests. */
+  const most = Math.min(limit ?? requests, requests);
+  const sample = (): void => void (held = Math.max(held, liveBytes() - base));
   const get = (): Promise<void> =>
     new Promise((resolve) => {
       let ok = false;
@@ -50,6 +64,10 @@ async function batch({ url, requests, limit }: BatchRequest): Promise<BatchRepor
       });
       request.on("socket", (socket) => {
         mostOpen = Math.max(mostOpen, ++open);
+        if (open >= SAMPLE_GROWTH * sampledAt || (open === most && sampledAt < most)) {
+          sampledAt = open;
+          sample();
+        }
         socket.once("close", () => {
           open--;
           if (!ok) failed++;
@@ -58,14 +76,20 @@ async function batch({ url, requests, limit }: BatchRequest): Promise<BatchRepor
       });
       request.on("error", () => undefined); // counted as failed when its socket closes
     });
-  const before = peakRss();
   const limiter = limit === null ? null : loadPLimit()(limit);
   const run = limiter === null ? get : () => limiter(get);
+  await Promise.all(Array.from({ length: Math.min(WARM_UP, requests) }, () => run()));
+  [mostOpen, failed, sampledAt] = [0, 0, 1];
+  base = liveBytes();
+  const sampler = setInterval(sample, SAMPLE_MS);
   const started = performance.now();
-  await Promise.all(Array.from({ length: requests }, () => run()));
+  try {
+    await Promise.all(Array.from({ length: requests }, () => run()));
+  } finally {
+    clearInterval(sampler);
+  }
   const wallMs = performance.now() - started;
-  const after = peakRss();
-  return { requests, limit, wallMs, mostOpen, failed, peakAddedBytes: before === null || after === null ? null : Math.max(0, after - before) };
+  return { requests, limit, wallMs, mostOpen, failed, heldBytes: Math.max(0, held) };
 }
 
 main();

@@ -25,8 +25,12 @@ export interface BatchReport {
   /** The most connections the batch held open at once (counted at its sockets). */
   readonly mostOpen: number;
   readonly failed: number;
-  /** Peak resident memory of the child over what it held before the batch (VmHWM); null without /proc. */
-  readonly peakAddedBytes: number | null;
+  /**
+   * The most memory the batch held alive at once: heap and external memory after a full
+   * collection, read every 250 ms and as the open connections grew, over what the child
+   * held before the batch.
+   */
+  readonly heldBytes: number;
 }
 
 /** p-limit's factory. p-limit is an ES module, which CommonJS may require() from Node 20.19 and 22.12 on: older Nodes get an error that says so. */
@@ -57,7 +61,7 @@ export function limitedBatch(options: BatchRequest & { readonly signal?: AbortSi
   return startExperiment(async (controller) => {
     const onUserAbort = (): void => controller.abort();
     options.signal?.addEventListener("abort", onUserAbort, { once: true });
-    const child = fork(CHILD_MODULE, [], { stdio: ["ignore", "ignore", "pipe", "ipc"], execArgv: [], env: { ...process.env, [PARENT_PID_ENV]: String(process.pid) }, serialization: "json" });
+    const child = fork(CHILD_MODULE, [], { stdio: ["ignore", "ignore", "pipe", "ipc"], execArgv: ["--expose-gc"], env: { ...process.env, [PARENT_PID_ENV]: String(process.pid) }, serialization: "json" });
     let stderr = "";
     child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr = (stderr + chunk).slice(-2000)));
     const killNow = (): void => killIfRunning(child);

@@ -10,13 +10,14 @@ import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { setTimeout as delay } from "node:timers/promises";
 import { describeMachine } from "../../environment";
-import { AbortError } from "../../errors";
+import { AbortError, throwIfAborted } from "../../errors";
 import { calibrate } from "../../experiment/calibrate";
 import { pythonScript, runPythonMeasurement } from "../../experiment/python-script";
 import { run } from "../../experiment/run";
 import type { Figure } from "../../figures/figure";
 import { strategyColor, strategyName } from "../../figures/style";
 import { findPython } from "../../python";
+import { startExperiment } from "../../runtime/lifecycle";
 import { countTo } from "../../tasks/cpu";
 import { startDelayServer } from "../../tasks/delay-server";
 import { sleep } from "../../tasks/io";
@@ -49,11 +50,11 @@ export interface LimitRun {
 
 const SIZES = {
   full: { requests: 10_000, limits: [100, 1_000, null], delayMs: 50, flowBytes: 32 * 2 ** 20, cancelDeadlineMs: 500, loopTargetMs: 800 },
-  short: { requests: 2_000, limits: [100, null], delayMs: 50, flowBytes: 8 * 2 ** 20, cancelDeadlineMs: 400, loopTargetMs: 600 },
+  short: { requests: 3_000, limits: [100, null], delayMs: 50, flowBytes: 8 * 2 ** 20, cancelDeadlineMs: 400, loopTargetMs: 600 },
 } as const;
 
 /**
- * `requests` requests (10,000; 2,000 short) to a server in a child process that answers after
+ * `requests` requests (10,000; 3,000 short) to a server in a child process that answers after
  * 50 ms: through p-limit with 100 and 1,000 in flight (100 short), then all at once. Each batch
  * runs in a fresh child process of its own, so its memory is its own.
  */
@@ -82,6 +83,8 @@ const limitText = (b: BatchReport): string => (b.limit === null ? "no limit" : `
 /** Above this many times N/k × latency, the limit no longer set the time. */
 export const TIME_HOLDS_AT_MOST = 1.5;
 export const TIME_DIFFERS_FROM = 3;
+/** "differs" needs a machine that served at least this many times the limit's pace (k / latency) without a limit. */
+export const CAPACITY_SHARE = 2;
 /** Starting everything at once must hold this many times the memory of the smallest limit. */
 export const MEMORY_HOLDS_FROM = 2;
 export const MEMORY_DIFFERS_AT_MOST = 1.2;
@@ -114,11 +117,16 @@ export function timeClaim(r: LimitRun): Claim {
     id: "bounded.time",
     section: SECTION,
     claim: "A limit of k costs time: N requests take about N/k times one request's latency, because only k wait at once.",
-    rule: `at the smallest limit k, wall time over ceil(N/k) × latency: holds if at most ${TIME_HOLDS_AT_MOST}, differs if ${TIME_DIFFERS_FROM} or more (the machine, not the limit, set the time), unclear between or if requests failed`,
+    rule: `at the smallest limit k, wall time over ceil(N/k) × latency: holds if at most ${TIME_HOLDS_AT_MOST}; differs if ${TIME_DIFFERS_FROM} or more although the machine served at least ${CAPACITY_SHARE} × k / latency requests a second without a limit (it could keep the pace, yet the limit did not set the time); unclear otherwise, or if requests failed`,
   };
   if (!b) return claim({ ...parts, measured: "no limited batch ran", verdict: "not measured", reason: "the experiment ran no batch with a limit" });
   const bound = limitBoundMs(r.requests, b.limit, r.delayMs);
   const ratio = b.wallMs / bound;
+  // What the machine can serve at all (the batch without a limit), against the pace the limit asks for.
+  const all = unlimited(r);
+  const capacity = all ? r.requests / (all.wallMs / 1000) : null;
+  const pace = b.limit! / (r.delayMs / 1000);
+  const keptUp = capacity !== null && capacity >= CAPACITY_SHARE * pace;
   let verdict: Verdict;
   let reason: string;
   if (b.failed > 0) {
@@ -127,6 +135,9 @@ export function timeClaim(r: LimitRun): Claim {
   } else if (ratio <= TIME_HOLDS_AT_MOST) {
     verdict = "holds";
     reason = `the batch took ${x(ratio)} the ${count(Math.ceil(r.requests / b.limit!))} round trips a limit of ${count(b.limit!)} allows: the limit set the time`;
+  } else if (ratio >= TIME_DIFFERS_FROM && !keptUp) {
+    verdict = "unclear";
+    reason = `the batch took ${x(ratio)} its bound, but without a limit this machine served ${capacity === null ? "an unknown number of" : count(Math.round(capacity))} requests a second, under ${CAPACITY_SHARE} × the ${count(pace)} a second the limit asks for: it could not keep the limit's pace (a busy machine), so this run cannot tell`;
   } else if (ratio >= TIME_DIFFERS_FROM) {
     verdict = "differs";
     reason = `the batch took ${x(ratio)} its bound: connecting and parsing, not the waits, set the time at this limit on this machine`;
@@ -136,7 +147,7 @@ export function timeClaim(r: LimitRun): Claim {
   }
   return claim({
     ...parts,
-    measured: `${count(r.requests)} requests, ${r.delayMs} ms each, through a limit of ${count(b.limit!)}: ${ms(b.wallMs)} against ceil(N/k) × latency = ${ms(bound)}`,
+    measured: `${count(r.requests)} requests, ${r.delayMs} ms each, through a limit of ${count(b.limit!)}: ${ms(b.wallMs)} against ceil(N/k) × latency = ${ms(bound)}${capacity === null ? "" : `; without a limit the machine served ${count(Math.round(capacity))} requests a second (the limit asks for ${count(pace)})`}`,
     verdict,
     reason,
     observed: { median: ratio, low: ratio, high: ratio },
@@ -151,12 +162,10 @@ export function memoryClaim(r: LimitRun): Claim {
     id: "bounded.memory",
     section: SECTION,
     claim: "Starting every request at once holds far more memory than letting a limit of k through at a time.",
-    rule: `peak resident memory added by the batch without a limit over that of the smallest limit (one fresh process each): holds if ${MEMORY_HOLDS_FROM}x or more, differs if ${MEMORY_DIFFERS_AT_MOST}x or less, unclear between or if requests failed`,
+    rule: `the most memory the batch without a limit held alive at once (heap and external memory after a full collection, each batch in a fresh process) over that of the smallest limit: holds if ${MEMORY_HOLDS_FROM}x or more, differs if ${MEMORY_DIFFERS_AT_MOST}x or less, unclear between or if requests failed`,
   };
-  if (!b || !all || b.peakAddedBytes === null || all.peakAddedBytes === null) {
-    return claim({ ...parts, measured: "no peak memory reading (it needs Linux's /proc) or no pair of batches", verdict: "not measured", reason: "this system does not let a process read its own peak memory, or a batch was missing" });
-  }
-  const ratio = all.peakAddedBytes / Math.max(b.peakAddedBytes, 1);
+  if (!b || !all) return claim({ ...parts, measured: "no pair of batches, one limited and one not", verdict: "not measured", reason: "the experiment did not run both a limited batch and one without a limit" });
+  const ratio = all.heldBytes / Math.max(b.heldBytes, 1);
   let verdict: Verdict;
   let reason: string;
   if (b.failed > 0 || all.failed > 0) {
@@ -174,7 +183,7 @@ export function memoryClaim(r: LimitRun): Claim {
   }
   return claim({
     ...parts,
-    measured: `peak memory added: no limit ${bytes(all.peakAddedBytes)} (${count(all.mostOpen)} open at once), ${limitText(b)} ${bytes(b.peakAddedBytes)}`,
+    measured: `most memory held alive at once: no limit ${bytes(all.heldBytes)} (${count(all.mostOpen)} open at once), ${limitText(b)} ${bytes(b.heldBytes)}`,
     verdict,
     reason,
     observed: { median: ratio, low: ratio, high: ratio },
@@ -189,11 +198,11 @@ export function limitRows(r: LimitRun): Record<string, string | number>[] {
     "ceil(N/k) × latency (ms)": limitBoundMs(r.requests, b.limit, r.delayMs),
     "open at once (most)": b.mostOpen,
     failed: b.failed,
-    "peak memory added (MB)": b.peakAddedBytes === null ? "n/a" : Number((b.peakAddedBytes / 2 ** 20).toFixed(1)),
+    "memory held at most (MB)": Number((b.heldBytes / 2 ** 20).toFixed(1)),
   }));
 }
 
-/** Wall time and peak memory of each batch, side by side. */
+/** Wall time and the most memory held of each batch, side by side. */
 export function limitFigure(r: LimitRun): Figure {
   if (r.batches.length === 0) throw new RangeError("r.batches must hold at least one batch; run limitRun() first");
   const labels = r.batches.map((b) => (b.limit === null ? "no limit" : `limit ${count(b.limit)}`));
@@ -201,13 +210,13 @@ export function limitFigure(r: LimitRun): Figure {
     data: [
       { type: "bar", name: "wall time (s)", x: labels, y: r.batches.map((b) => b.wallMs / 1000), marker: { color: strategyColor("async") }, yaxis: "y" },
       { type: "scatter", mode: "markers", name: "ceil(N/k) × latency (s)", x: labels, y: r.batches.map((b) => limitBoundMs(r.requests, b.limit, r.delayMs) / 1000), marker: { color: "#1b1b1b", symbol: "line-ew-open", size: 30 }, yaxis: "y" },
-      { type: "bar", name: "peak memory added (MB)", x: labels, y: r.batches.map((b) => (b.peakAddedBytes ?? 0) / 2 ** 20), marker: { color: "#c0392b" }, xaxis: "x2", yaxis: "y2" },
+      { type: "bar", name: "memory held at most (MB)", x: labels, y: r.batches.map((b) => b.heldBytes / 2 ** 20), marker: { color: "#c0392b" }, xaxis: "x2", yaxis: "y2" },
     ],
     layout: {
       title: { text: `${count(r.requests)} requests to a server that answers in ${r.delayMs} ms` },
       grid: { rows: 1, columns: 2, pattern: "independent" },
       yaxis: { title: { text: "wall time (s)" }, rangemode: "tozero" },
-      yaxis2: { title: { text: "peak memory added (MB)" }, rangemode: "tozero" },
+      yaxis2: { title: { text: "memory held at most (MB)" }, rangemode: "tozero" },
       height: 380,
     },
   };
@@ -215,7 +224,7 @@ export function limitFigure(r: LimitRun): Figure {
 
 /** The sentence under the limit figure, from its numbers. */
 export function limitCaption(r: LimitRun): string {
-  const parts = r.batches.map((b) => `${limitText(b)} ${ms(b.wallMs)}, ${count(b.mostOpen)} open at once, ${b.peakAddedBytes === null ? "memory not read" : `${bytes(b.peakAddedBytes)} added`}${b.failed ? `, ${count(b.failed)} failed` : ""}`);
+  const parts = r.batches.map((b) => `${limitText(b)} ${ms(b.wallMs)}, ${count(b.mostOpen)} open at once, ${bytes(b.heldBytes)} held at most${b.failed ? `, ${count(b.failed)} failed` : ""}`);
   return `${count(r.requests)} requests of ${r.delayMs} ms: ${parts.join("; ")}.`;
 }
 
@@ -283,9 +292,9 @@ export async function flow(way: FlowRun["way"], totalBytes: number, signal?: Abo
 }
 
 /** Both ways, 32 MiB each (8 MiB short). */
-export async function flowRun(size: Size = "full"): Promise<FlowRun[]> {
+export function flowRun(size: Size = "full"): Promise<FlowRun[]> {
   const total = SIZES[size].flowBytes;
-  return [await flow("pipeline", total), await flow("write() ignored", total)];
+  return startExperiment(async ({ signal }) => [await flow("pipeline", total, signal), await flow("write() ignored", total, signal)]);
 }
 
 /** 13: pipeline respects highWaterMark; ignoring write()'s answer buffers everything (the streams' rules: a demonstration). */
@@ -370,18 +379,21 @@ const WINDOW_MS = 200;
  * the call settled, how, and what was left running after it: new child processes, and CPU this
  * process used in the 200 ms after.
  */
-export async function cancelOne(strategy: "async" | "sequential" | "threads" | "processes" | "python:sequential", task: typeof sleep | typeof countTo, args: [number], deadlineMs: number): Promise<CancelPoint> {
+export async function cancelOne(strategy: "async" | "sequential" | "threads" | "processes" | "python:sequential", task: typeof sleep | typeof countTo, args: [number], deadlineMs: number, stop?: AbortSignal): Promise<CancelPoint> {
+  throwIfAborted(stop);
+  const deadline = AbortSignal.timeout(deadlineMs);
   const before = childPids();
   const started = performance.now();
   let outcome: CancelPoint["outcome"] = "finished";
   let workMs: number | null = null;
   try {
-    const r = await run({ strategy, task, args, warmup: 0, signal: AbortSignal.timeout(deadlineMs), timeoutMs: 20_000 });
+    const r = await run({ strategy, task, args, warmup: 0, signal: stop ? AbortSignal.any([deadline, stop]) : deadline, timeoutMs: 20_000 });
     workMs = r.wallMs;
   } catch (error) {
     outcome = error instanceof AbortError ? "aborted" : "failed";
   }
   const settledMs = performance.now() - started;
+  throwIfAborted(stop); // an interrupted cell, not the deadline
   const cpu = process.cpuUsage();
   await delay(WINDOW_MS);
   const used = process.cpuUsage(cpu);
@@ -395,16 +407,18 @@ export async function cancelOne(strategy: "async" | "sequential" | "threads" | "
  * counting loop on a worker thread, in a child process and in CPython (where found); then a
  * counting loop of about 0.8 s (0.6 s short) on the main thread under a 200 ms deadline.
  */
-export async function cancelRun(size: Size = "full"): Promise<CancelPoint[]> {
+export function cancelRun(size: Size = "full"): Promise<CancelPoint[]> {
   const { cancelDeadlineMs: deadline, loopTargetMs } = SIZES[size];
-  const long = await calibrate(countTo, { targetMs: 100 });
-  const points: CancelPoint[] = [];
-  points.push(await cancelOne("async", sleep, [10 * deadline], deadline));
-  points.push(await cancelOne("threads", countTo, [long * 40], deadline));
-  points.push(await cancelOne("processes", countTo, [long * 40], deadline));
-  if (findPython()) points.push(await cancelOne("python:sequential", countTo, [long * 40], deadline));
-  points.push(await cancelOne("sequential", countTo, [Math.round((long * loopTargetMs) / 100)], 200));
-  return points;
+  return startExperiment(async ({ signal }) => {
+    const long = await calibrate(countTo, { targetMs: 100 });
+    const points: CancelPoint[] = [];
+    points.push(await cancelOne("async", sleep, [10 * deadline], deadline, signal));
+    points.push(await cancelOne("threads", countTo, [long * 40], deadline, signal));
+    points.push(await cancelOne("processes", countTo, [long * 40], deadline, signal));
+    if (findPython()) points.push(await cancelOne("python:sequential", countTo, [long * 40], deadline, signal));
+    points.push(await cancelOne("sequential", countTo, [Math.round((long * loopTargetMs) / 100)], 200, signal));
+    return points;
+  });
 }
 
 /** Stopped within this long after the deadline counts as stopped at the deadline. */
@@ -746,7 +760,7 @@ export function chapterClaims(limits: LimitRun, flows: readonly FlowRun[], cance
 /** Asked before the experiment that decides bounded.memory. */
 const ASKED_MEMORY: Question = {
   id: "bounded.memory",
-  text: "10,000 requests to a server that answers in 50 ms: all started at once, or through a limit of 100 at a time. How much more memory does the batch without a limit take at its peak?",
+  text: "10,000 requests to a server that answers in 50 ms: all started at once, or through a limit of 100 at a time. How much more memory does the batch without a limit hold at its busiest moment?",
   choices: {
     a: "twice as much or more: each request in flight holds a socket and its buffers",
     b: "a little more, under twice: the requests share most of what they need",
