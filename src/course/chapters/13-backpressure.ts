@@ -492,7 +492,7 @@ export function cancelRows(points: readonly CancelPoint[]): Record<string, strin
     "deadline (ms)": p.deadlineMs,
     outcome: p.outcome,
     "settled after (ms)": Math.round(p.settledMs),
-    "past the deadline (ms)": Math.round(p.latenessMs),
+    "past the deadline (ms)": Math.round(p.latenessMs) + 0, // + 0: never "-0"
     "processes left": p.childrenLeft ?? "n/a",
     [`CPU in the next ${WINDOW_MS} ms (ms)`]: Math.round(p.cpuAfterMs),
   }));
