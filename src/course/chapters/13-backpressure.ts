@@ -426,7 +426,7 @@ export const CANCEL_PROMPT_MS = 300;
 /** Running this long past the deadline, or finishing, is not being cancelled. */
 export const CANCEL_LATE_MS = 2_000;
 
-/** 13: AbortSignal.timeout stops work in flight on the event loop, worker threads and child processes, and leaves nothing running. */
+/** 13: AbortSignal.timeout ends a run in flight on the event loop, worker threads and child processes soon after its deadline, and leaves no thread or process running. */
 export function cancelClaim(points: readonly CancelPoint[]): Claim {
   const off = points.filter((p) => p.strategy !== "sequential");
   const left = (p: CancelPoint): boolean => (p.childrenLeft ?? 0) > 0 || p.cpuAfterMs >= 0.8 * p.windowMs;
@@ -453,7 +453,7 @@ export function cancelClaim(points: readonly CancelPoint[]): Claim {
   return claim({
     id: "bounded.cancel",
     section: SECTION,
-    claim: "A deadline (AbortSignal.timeout) stops work in flight on the event loop, on worker threads and in child processes, and leaves nothing running.",
+    claim: "A deadline (AbortSignal.timeout) ends a run in flight soon after it passes, on the event loop, on worker threads and in child processes (CPython's too), and leaves no thread or process running.",
     measured: off.length === 0 ? "no run off the main thread" : off.map((p) => `${strategyName(p.strategy)}: ${p.outcome} ${ms(p.settledMs)} after the call, ${p.latenessMs >= 0 ? `${ms(p.latenessMs)} after` : `${ms(-p.latenessMs)} before`} the ${ms(p.deadlineMs)} deadline, ${p.childrenLeft ?? "?"} processes left, ${ms(p.cpuAfterMs)} CPU in the ${p.windowMs} ms after`).join("; "),
     verdict,
     reason,
