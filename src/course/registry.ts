@@ -17,12 +17,13 @@ import * as sharedState from "./chapters/08-shared-state";
 import * as granularity from "./chapters/10-amdahl-granularity";
 import * as libuvPool from "./chapters/11-libuv-pool";
 import * as starvedLoop from "./chapters/12-starved-loop";
+import * as backpressure from "./chapters/13-backpressure";
 import * as cpythonToday from "./chapters/14-cpython-today";
 import * as summary from "./chapters/15-summary";
 
-export { overview, concepts, gil, approaches, prosAndCons, cpuBound, waiting, choosing, sharedState, granularity, libuvPool, starvedLoop, cpythonToday, summary };
+export { overview, concepts, gil, approaches, prosAndCons, cpuBound, waiting, choosing, sharedState, granularity, libuvPool, starvedLoop, backpressure, cpythonToday, summary };
 
-export const CHAPTERS: readonly Chapter[] = [overview, concepts, gil, approaches, prosAndCons, cpuBound, waiting, choosing, sharedState, granularity, libuvPool, starvedLoop, cpythonToday, summary].map((module) => module.chapter);
+export const CHAPTERS: readonly Chapter[] = [overview, concepts, gil, approaches, prosAndCons, cpuBound, waiting, choosing, sharedState, granularity, libuvPool, starvedLoop, backpressure, cpythonToday, summary].map((module) => module.chapter);
 
 /** The chapter whose notebook is `id` (e.g. `05-cpu-bound-examples`), or undefined. */
 export function chapterById(id: string): Chapter | undefined {

@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { calibrate, countTo, describeMachine } from "conclab";
-import { type ExerciseResult, approaches, choosing, concepts, cpuBound, cpythonToday, gil, prosAndCons, sharedState, waiting, granularity, starvedLoop, libuvPool } from "conclab/course";
+import { type ExerciseResult, approaches, choosing, concepts, cpuBound, cpythonToday, gil, prosAndCons, sharedState, waiting, granularity, starvedLoop, libuvPool, backpressure } from "conclab/course";
 
 /** What a case's check must say: exactly this verdict, or (for CPU-busy readings, which a busy machine leaves undecided) anything but the other one. */
 export type Expect = true | false | "not true" | "not false";
@@ -286,6 +286,47 @@ export const CASES = {
   "11 sixteen threads": { expect: true, run: () => libuvPool.checkReadNotStuck(16) },
   "11 no threads (0)": { expect: false, run: () => libuvPool.checkReadNotStuck(0) },
   "11 a string of digits": { expect: false, run: () => libuvPool.checkReadNotStuck("8" as unknown as number) },
+  // 13: backpressure
+  "13 every job at once": { expect: false, run: () => backpressure.checkBounded(async (jobs) => Promise.all(jobs.map((job) => job()))) },
+  "13 only the first k jobs": { expect: false, run: () => backpressure.checkBounded(async (jobs, k) => Promise.all(jobs.slice(0, k).map((job) => job()))) },
+  "13 one job after another": {
+    expect: false,
+    run: () => backpressure.checkBounded(async (jobs) => {
+      const results: number[] = [];
+      for (const job of jobs) results.push(await job());
+      return results;
+    }),
+  },
+  "13 returns before the jobs end": {
+    expect: false,
+    run: () => backpressure.checkBounded(async (jobs, k) => {
+      const limit = backpressure.pLimit(k);
+      for (const job of jobs) void limit(job);
+      return jobs.map((_, i) => i);
+    }),
+  },
+  "13 through p-limit": {
+    expect: true,
+    run: () => backpressure.checkBounded(async (jobs, k) => {
+      const limit = backpressure.pLimit(k);
+      return Promise.all(jobs.map((job) => limit(job)));
+    }),
+  },
+  "13 k workers taking jobs from a shared index": {
+    expect: true,
+    run: () => backpressure.checkBounded(async (jobs, k) => {
+      const results: number[] = [];
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < jobs.length) {
+          const i = next++;
+          results[i] = await jobs[i]!();
+        }
+      };
+      await Promise.all(Array.from({ length: k }, worker));
+      return results;
+    }),
+  },
 } satisfies Record<string, ExerciseCase>;
 
 export type CaseName = keyof typeof CASES;

@@ -4,7 +4,7 @@ import * as os from "node:os";
 import { Worker } from "node:worker_threads";
 import { describe, it } from "node:test";
 import { describeMachine, summarize } from "conclab";
-import { approaches, choosing, concepts, cpuBound, gil, granularity, prosAndCons, sharedState, waiting } from "conclab/course";
+import { approaches, choosing, concepts, cpuBound, gil, granularity, prosAndCons, sharedState, waiting, backpressure } from "conclab/course";
 import { MAX_PARALLEL_COPIES } from "conclab/internal";
 import { exerciseBundle } from "conclab/kernel/internal";
 import { CASES, casesOf, meets, runCasesOnOneCpu, type CaseName } from "../helpers/exercise-cases";
@@ -376,5 +376,27 @@ describe("the exercise: cut the job into tasks that pay", () => {
     assert.equal(judge(8, [0.9, 0.92, 0.88]).passed, false);
     assert.equal(judge(8, [0.9, 1.6, 1.2]).passed, null);
     assert.equal(judge(8, [1.8, 1.8, 1.8], 1).passed, null);
+  });
+});
+
+describe("the exercise: a batch with a limit", () => {
+  onOneCpuAndOnAll("13");
+
+  it("judged from counts: too many at once, dropped jobs, jobs still running, results out of order, a limit left unused", () => {
+    const right = { jobs: 20, limit: 4, result: Array.from({ length: 20 }, (_, i) => i), started: 20, finished: 20, mostAtOnce: 4, pendingAtEnd: 0 };
+    assert.equal(backpressure.judgeBounded(right).passed, true);
+    assert.match(backpressure.judgeBounded({ ...right, mostAtOnce: 20 }).message, /^Not yet: 20 jobs ran at once where the limit is 4; hand each job to a limiter/);
+    assert.match(backpressure.judgeBounded({ ...right, started: 4, finished: 4 }).message, /^Not yet: 4 of the 20 jobs were started/);
+    assert.match(backpressure.judgeBounded({ ...right, pendingAtEnd: 3 }).message, /^Not yet: the function returned while 3 jobs were still running/);
+    assert.match(backpressure.judgeBounded({ ...right, result: [...right.result].reverse() }).message, /^Not yet: it returned \[19,18,/);
+    assert.match(backpressure.judgeBounded({ ...right, mostAtOnce: 1 }).message, /^Not yet: at most 1 job ran at once/);
+  });
+
+  it("a limit outside 2 to 10 is refused with the range, and a throwing answer is a not yet", async () => {
+    assert.match((await backpressure.checkBounded(async () => [], 1)).message, /^Not yet: limit must be a whole number from 2 to 10, got 1\./);
+    const threw = await backpressure.checkBounded(async () => {
+      throw new Error("boom");
+    });
+    assert.deepEqual([threw.passed, threw.message], [false, "Not yet: the function threw boom."]);
   });
 });

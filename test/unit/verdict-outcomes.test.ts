@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { summarize, type CompareResult, type LoopLagResult, type MemoryPerUnit, type Span, type StartupSamples, type StrategyKey, type SwitchSamples } from "conclab";
-import { CHAPTERS, type Claim, type Verdict, approaches, choosing, concepts, cpuBound, cpythonToday, gil, judging, prosAndCons, sharedState, waiting, granularity, starvedLoop, libuvPool } from "conclab/course";
+import { CHAPTERS, type Claim, type Verdict, approaches, choosing, concepts, cpuBound, cpythonToday, gil, judging, prosAndCons, sharedState, waiting, granularity, starvedLoop, libuvPool, backpressure } from "conclab/course";
 import type { PythonInterpreter } from "conclab";
 import { handMadeResult, steady, testMachine } from "../helpers/results";
 
@@ -102,6 +102,32 @@ const race = { withAwait: 1, withoutAwait: 100, expected: 100 };
 const counted = { sum: 10, expected: 10 };
 const shared = (id: string, lost: { plain: number; atomic: number; locked: number }, cores = 2, deposits = race, messages = counted): Claim =>
   pick(sharedState.sharedStateClaims({ ...lost, expected: 100 }, deposits, messages, cores), id);
+
+// 13: batches of 10,000 requests of 50 ms (memory held in MB), streams, deadlines, one failing task of five.
+const batch = (limit: number | null, wallMs: number, mostOpen: number, heldMb: number, failed = 0): backpressure.BatchReport =>
+  ({ requests: 10_000, limit, wallMs, mostOpen, failed, heldBytes: heldMb * 2 ** 20 });
+const limited = (...batches: backpressure.BatchReport[]): backpressure.LimitRun => ({ requests: 10_000, delayMs: 50, batches });
+const limits = (k100: backpressure.BatchReport, none: backpressure.BatchReport): backpressure.LimitRun => limited(k100, batch(1_000, 2_100, 1_000, 110), none);
+const allAtOnce = batch(null, 2_000, 10_000, 180);
+const flows = (piped: number, ignored: number): backpressure.FlowRun[] => [
+  { way: "pipeline", totalBytes: 32 * 2 ** 20, chunkBytes: 65_536, highWaterMark: 262_144, mostBufferedBytes: piped, wallMs: 650 },
+  { way: "write() ignored", totalBytes: 32 * 2 ** 20, chunkBytes: 65_536, highWaterMark: 262_144, mostBufferedBytes: ignored, wallMs: 700 },
+];
+const stopped = (strategy: string, latenessMs: number, outcome: backpressure.CancelPoint["outcome"] = "aborted", left = 0, cpuAfterMs = 2): backpressure.CancelPoint =>
+  ({ strategy, deadlineMs: 500, settledMs: 500 + latenessMs, latenessMs, outcome, workMs: outcome === "finished" ? 500 + latenessMs : null, childrenLeft: left, cpuAfterMs, windowMs: 200 });
+const mainLoop = (workMs: number): backpressure.CancelPoint => ({ ...stopped("sequential", workMs - 200, "finished"), deadlineMs: 200, settledMs: workMs, workMs });
+const deadlines = (threads: backpressure.CancelPoint, loop: backpressure.CancelPoint | null = mainLoop(800)): backpressure.CancelPoint[] =>
+  [stopped("async", 4), threads, stopped("processes", 20), stopped("python:sequential", 3), ...(loop ? [loop] : [])];
+const failing = (all: Partial<backpressure.FailureRun>, settled: Partial<backpressure.FailureRun> = {}): backpressure.FailureRun[] => [
+  { way: "Promise.all", settledMs: 51, rejected: true, finishedAtSettle: 0, finishedAfter: 4, siblings: 4, failMs: 50, workMs: 300, ...all },
+  { way: "Promise.allSettled", settledMs: 300, rejected: false, finishedAtSettle: 4, finishedAfter: 4, siblings: 4, failMs: 50, workMs: 300, ...settled },
+];
+const asyncio = (group: Partial<NonNullable<backpressure.PythonCancelRun["taskGroup"]>> | null, timeout: Partial<NonNullable<backpressure.PythonCancelRun["timeout"]>> | null = {}): backpressure.PythonCancelRun => ({
+  version: group === null ? "3.10.12" : "3.11.7",
+  gather: { raisedAtMs: 51, finishedAtFailure: 0, finishedAfter: 4, cancelled: 0, siblings: 4 },
+  taskGroup: group === null ? null : { raisedAtMs: 50, finishedAfter: 0, cancelled: 4, siblings: 4, ...group },
+  timeout: group === null || timeout === null ? null : { deadlineMs: 100, stoppedAtMs: 101, finishedAfter: 0, cancelled: 1, ...timeout },
+});
 
 const nodeAsync = { requests: 10_000, failed: 0, wallMs: 2_000, addedBytes: 100e6 };
 const nodePool = { threads: 32, requests: 10_000, failed: 0, wallMs: 9_000, addedBytes: 300e6 };
@@ -469,6 +495,51 @@ const OUTCOMES: Readonly<Record<string, Partial<Record<Verdict, () => Claim>>>> 
     unclear: () => starvedLoop.asyncioStarves(asyncioRuns([0, 4, 0], [16, 17, 16])),
     "not measured": () => starvedLoop.asyncioStarves(null),
   },
+  "bounded.connections": {
+    holds: () => backpressure.connectionsClaim(limits(batch(100, 5_400, 100, 40), allAtOnce)),
+    unclear: () => backpressure.connectionsClaim(limits(batch(100, 5_400, 160, 40), allAtOnce)),
+  },
+  "bounded.time": {
+    holds: () => backpressure.timeClaim(limits(batch(100, 5_400, 100, 40), allAtOnce)),
+    differs: () => backpressure.timeClaim(limits(batch(100, 16_000, 100, 40), allAtOnce)),
+    unclear: () => backpressure.timeClaim(limits(batch(100, 9_000, 100, 40), allAtOnce)),
+    "not measured": () => backpressure.timeClaim(limited(allAtOnce)),
+  },
+  "bounded.memory": {
+    holds: () => backpressure.memoryClaim(limits(batch(100, 5_400, 100, 40), allAtOnce)),
+    differs: () => backpressure.memoryClaim(limits(batch(100, 5_400, 100, 190), allAtOnce)),
+    unclear: () => backpressure.memoryClaim(limits(batch(100, 5_400, 100, 110), allAtOnce)),
+    "not measured": () => backpressure.memoryClaim(limited(allAtOnce)),
+  },
+  "bounded.backpressure": {
+    holds: () => backpressure.backpressureClaim(flows(450_000, 32 * 2 ** 20)),
+    unclear: () => backpressure.backpressureClaim(flows(8 * 2 ** 20, 32 * 2 ** 20)),
+  },
+  "bounded.cancel": {
+    holds: () => backpressure.cancelClaim(deadlines(stopped("threads", 25))),
+    differs: () => backpressure.cancelClaim(deadlines(stopped("threads", 4_000, "finished"))),
+    unclear: () => backpressure.cancelClaim(deadlines(stopped("threads", 800))),
+    "not measured": () => backpressure.cancelClaim([mainLoop(800)]),
+  },
+  "bounded.main-thread": {
+    holds: () => backpressure.mainThreadClaim(deadlines(stopped("threads", 25))),
+    unclear: () => backpressure.mainThreadClaim(deadlines(stopped("threads", 25), mainLoop(150))),
+    "not measured": () => backpressure.mainThreadClaim(deadlines(stopped("threads", 25), null)),
+  },
+  "bounded.all-settled": {
+    holds: () => backpressure.allSettledClaim(failing({})),
+    unclear: () => backpressure.allSettledClaim(failing({ settledMs: 300, finishedAtSettle: 4 })),
+  },
+  "bounded.python-taskgroup": {
+    holds: () => backpressure.taskGroupClaim(asyncio({})),
+    unclear: () => backpressure.taskGroupClaim(asyncio({ finishedAfter: 4, cancelled: 0 })),
+    "not measured": () => backpressure.taskGroupClaim(null),
+  },
+  "bounded.python-timeout": {
+    holds: () => backpressure.timeoutClaim(asyncio({})),
+    unclear: () => backpressure.timeoutClaim(asyncio({}, { stoppedAtMs: 300, finishedAfter: 1, cancelled: 0 })),
+    "not measured": () => backpressure.timeoutClaim(asyncio(null)),
+  },
 };
 
 /** Runs that went wrong: each must be unclear, whatever the claim. */
@@ -500,6 +571,16 @@ const BROKEN_RUNS: readonly { readonly what: string; readonly claim: () => Claim
   { what: "a timer fired between two awaits of settled promises", claim: () => starvedLoop.starvesLikeALoop(starvation({ microtask: [[300, 0, 291], [300, 3, 12], [300, 0, 290]] }), "microtask") },
   { what: "a timer fired during the plain loop", claim: () => starvedLoop.starvesLikeALoop(starvation({ none: [[300, 1, 291], [300, 0, 290], [300, 0, 290]] }), "nextTick") },
   { what: "a disturbed machine made the setImmediate split's timer tens of milliseconds late", claim: () => starvedLoop.immediateLateness(starvation({ setImmediate: [[340, 22, 40], [350, 21, 55], [335, 23, 38]] })) },
+  { what: "a limited batch held more connections than its limit", claim: () => backpressure.connectionsClaim(limits(batch(100, 5_400, 101, 40), allAtOnce)) },
+  { what: "the batch without a limit never opened more than the limit", claim: () => backpressure.connectionsClaim(limits(batch(100, 5_400, 100, 40), batch(null, 2_000, 900, 180))) },
+  { what: "the limited batch was slow on a machine too busy to keep the limit's pace", claim: () => backpressure.timeClaim(limits(batch(100, 16_000, 100, 40), batch(null, 8_000, 10_000, 180))) },
+  { what: "requests failed in the limited batch, however fast it was", claim: () => backpressure.timeClaim(limits(batch(100, 5_100, 100, 40, 30), allAtOnce)) },
+  { what: "requests failed in the batch without a limit, however much memory it took", claim: () => backpressure.memoryClaim(limits(batch(100, 5_400, 100, 40), batch(null, 2_000, 10_000, 180, 12))) },
+  { what: "the loop that ignored write() buffered little", claim: () => backpressure.backpressureClaim(flows(450_000, 2 ** 20)) },
+  { what: "a deadline run failed for another reason", claim: () => backpressure.cancelClaim(deadlines(stopped("threads", 10, "failed"))) },
+  { what: "the main-thread loop was aborted mid-loop", claim: () => backpressure.mainThreadClaim(deadlines(stopped("threads", 25), { ...mainLoop(800), outcome: "aborted", workMs: null })) },
+  { what: "Promise.all resolved though a task failed", claim: () => backpressure.allSettledClaim(failing({ rejected: false })) },
+  { what: "gather's siblings were cancelled too", claim: () => backpressure.taskGroupClaim({ ...asyncio({}), gather: { raisedAtMs: 51, finishedAtFailure: 0, finishedAfter: 0, cancelled: 4, siblings: 4 } }) },
 ];
 
 /** Every claim id the verdict functions can return, read from the chapters' source and the judging they share. */
