@@ -49,8 +49,9 @@ export function compareCaption(result: CompareResult): string {
       ? `waits overlap when the 95 % interval of the speedup lies at or above ${x(0.8 * result.copies)}`
       : `parallel work keeps at least ${(PARALLEL_SHARE * expected).toFixed(2)} CPUs busy, one core at a time at most ${ONE_CORE_BUSY.toFixed(2)}, by the 95 % interval of ${result.repeats} repeats`;
   const interpreter = pythonInterpreterOf(result);
-  const who = interpreter ? `${interpreterText(interpreter)}, ` : "";
-  return `Here, ${who}${result.copies} copies on ${cores} usable CPU${cores === 1 ? "" : "s"}: ${parts.join("; ")} (${rule}).`;
+  const node = result.strategies.some((s) => strategyDescriptor(s.strategy)?.runtime !== "python");
+  const who = interpreter ? `, run by ${node ? "Node and " : ""}${interpreterText(interpreter)}` : "";
+  return `Here, ${result.copies} copies on ${cores} usable CPU${cores === 1 ? "" : "s"}${who}: ${parts.join("; ")} (${rule}).`;
 }
 
 

@@ -49,7 +49,7 @@ const CHECKS: Readonly<Record<string, (saved: SectionResults, text: string, pyth
     }
     const processes = byId.get("gil.processes")!;
     if (processes.verdict === "holds") assert.match(processes.reason, /so no process had a GIL to hold/);
-    assert.match(text, new RegExp(`^Here, CPython \\d+\\.\\d+\\.\\d+ \\(a free-threaded build, ${NO_GIL}\\), 2 copies on \\d+ usable CPUs?: `, "m"), "the caption under the CPython figure names the interpreter and its GIL");
+    assert.match(text, new RegExp(`^Here, 2 copies on \\d+ usable CPUs?, run by CPython \\d+\\.\\d+\\.\\d+ \\(a free-threaded build, ${NO_GIL}\\): `, "m"), "the caption under the CPython figure names the interpreter and its GIL");
     assert.match(text, /This run cannot answer it \(not measured\): CPython \d+\.\d+\.\d+ \(a free-threaded build/, "the reveal says why the prediction cannot be answered");
   },
 };

@@ -356,8 +356,9 @@ describe("a claim about the GIL is never decided on a CPython that ran without i
   });
 
   it("the caption under a CPython comparison names its interpreter and whether the GIL was on while it ran", () => {
-    assert.match(compareCaption(noGil(cpython(parallel, parallel))), /^Here, CPython 3\.13\.5 \(a free-threaded build, GIL disabled while it ran\), 2 copies on 2 usable CPUs: /);
-    assert.match(compareCaption(ranBy(cpython(gilBound, parallel), true, false)), /^Here, CPython 3\.13\.5 \(a standard build, GIL enabled while it ran\), 2 copies/);
+    assert.match(compareCaption(noGil(cpython(parallel, parallel))), /^Here, 2 copies on 2 usable CPUs, run by CPython 3\.13\.5 \(a free-threaded build, GIL disabled while it ran\): CPython threads /);
+    assert.match(compareCaption(ranBy(cpython(gilBound, parallel), true, false)), /^Here, 2 copies on 2 usable CPUs, run by CPython 3\.13\.5 \(a standard build, GIL enabled while it ran\): /);
+    assert.match(compareCaption(noGil(waits([7, 7, 7]))), /^Here, 8 copies on 2 usable CPUs, run by Node and CPython 3\.13\.5 \(a free-threaded build, GIL disabled while it ran\): /);
     assert.match(compareCaption(node(parallel, parallel)), /^Here, 2 copies on 2 usable CPUs: /);
   });
 });
