@@ -3,7 +3,8 @@
  * (parallelSpeedup, oneCoreAtATime) and why a speedup fell short (shortfallReason, slowdownCause), how a claim about
  * Node's threads is decided against child processes in the same run (threadsClaimVerdict), the
  * thresholds (PARALLEL_SHARE, ONE_CORE_BUSY, NO_SPEEDUP), the facts several claims share
- * (EVIDENCE), and how a claim is built, or said to be not measured without CPython. Claims decided
+ * (EVIDENCE), and how a claim is built, or said to be not measured without CPython, or (a claim
+ * about the GIL) on a CPython that ran without it (ranWithoutGil, gilClaimWithoutGil). Claims decided
  * on 02's run for 04 (asyncBoundToOneThread, eventLoopOnOneCore) live here too, as 02 cannot import 04.
  */
 import { describeMachine, type MachineDescription } from "../environment";
