@@ -64,6 +64,7 @@ function cachePaths(env = process.env) {
     log: path.join(cache, `${BUILD_NAME}.log`),
     download: path.join(cache, "downloads", SOURCE.file),
     work: path.join(cache, `${BUILD_NAME}.work`),
+    lock: path.join(cache, `${BUILD_NAME}.lock`),
   };
 }
 
@@ -287,9 +288,51 @@ function verifyProblems(report, version = VERSION) {
   return problems;
 }
 
+/** Whether a process with this id is running (signal 0 checks without sending anything). */
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === "EPERM";
+  }
+}
+
+/**
+ * Takes the build's lock (a file holding this process's id), so that two builds never share the
+ * work folder; a lock whose process is gone is taken over. A BuildError names the process that
+ * holds it. Returns the function that releases it.
+ */
+function acquireLock(lockFile, pid = process.pid) {
+  mkdirSync(path.dirname(lockFile), { recursive: true });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lockFile, `${pid}\n`, { flag: "wx" });
+      return () => rmSync(lockFile, { force: true });
+    } catch (error) {
+      if (error.code !== "EEXIST") throw error;
+      const holder = Number.parseInt(readFileSync(lockFile, "utf8"), 10);
+      if (Number.isInteger(holder) && holder !== pid && alive(holder)) {
+        throw new BuildError(`another build of CPython ${VERSION} is running (process ${holder}, lock ${lockFile}); wait for it to finish and rerun`);
+      }
+      rmSync(lockFile, { force: true }); // its process is gone: an interrupted build
+    }
+  }
+  throw new BuildError(`could not take the build's lock ${lockFile}; remove it if no build is running, and rerun`);
+}
+
 /** Builds and installs into a staging folder, then moves the finished build into place (an interrupted build never sits at the final path). */
 async function build(paths, env = process.env) {
   checkTools(env);
+  const release = acquireLock(paths.lock);
+  try {
+    await buildLocked(paths, env);
+  } finally {
+    release();
+  }
+}
+
+async function buildLocked(paths, env) {
   mkdirSync(paths.cache, { recursive: true });
   writeFileSync(paths.log, `conclab: building free-threaded CPython ${VERSION}, ${new Date().toISOString()}\n`);
   const source = await obtainSource(paths, env);
@@ -343,7 +386,7 @@ async function main(argv = process.argv.slice(2), env = process.env) {
   process.stdout.write(`${paths.python}\n`);
 }
 
-module.exports = { VERSION, BUILD_NAME, INTERPRETER, SOURCE, REQUIRED_MODULES, BuildError, configureArgs, cachePaths, stampText, buildState, parseArgs, makeJobs, checkTools, sourceMismatch, downloadFailedMessage, download, obtainSource, verify, verifyProblems, main };
+module.exports = { VERSION, BUILD_NAME, INTERPRETER, SOURCE, REQUIRED_MODULES, BuildError, configureArgs, cachePaths, stampText, buildState, parseArgs, makeJobs, checkTools, acquireLock, sourceMismatch, downloadFailedMessage, download, obtainSource, verify, verifyProblems, main };
 
 if (require.main === module) {
   main().catch((error) => {

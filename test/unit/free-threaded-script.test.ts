@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
@@ -22,6 +22,7 @@ interface Paths {
   log: string;
   download: string;
   work: string;
+  lock: string;
 }
 interface Report {
   version: string;
@@ -43,6 +44,7 @@ interface ScriptModule {
   parseArgs(argv: string[]): { force: boolean; pathOnly: boolean; help: boolean };
   makeJobs(cpus: number): number;
   checkTools(env: NodeJS.ProcessEnv, platform?: string): void;
+  acquireLock(lockFile: string, pid?: number): () => void;
   sourceMismatch(file: string, want?: string): Promise<string | null>;
   downloadFailedMessage(failures: { where: string; why: string }[]): string;
   download(url: string, target: string, fetchImpl: FetchLike): Promise<string | null>;
@@ -90,6 +92,7 @@ describe("free-threaded-python: where the build goes", () => {
       log: "/tmp/xdg/conclab/cpython-3.13.5-freethreaded.log",
       download: "/tmp/xdg/conclab/downloads/python3.13_3.13.5.orig.tar.xz",
       work: "/tmp/xdg/conclab/cpython-3.13.5-freethreaded.work",
+      lock: "/tmp/xdg/conclab/cpython-3.13.5-freethreaded.lock",
     });
   });
 
@@ -121,6 +124,20 @@ describe("free-threaded-python: where the build goes", () => {
     assert.equal(script.buildState(paths), "ready");
     rmSync(paths.python);
     assert.equal(script.buildState(paths), "half-built", "a stamp without its interpreter");
+  });
+
+  it("lets one build at a time use the work folder, and takes over a lock whose process is gone", () => {
+    const lock = path.join(freshDir(), "build.lock");
+    const release = script.acquireLock(lock, 1_000_001);
+    // The holder is this test's parent, which is alive.
+    writeFileSync(lock, `${process.ppid}\n`);
+    assert.throws(() => script.acquireLock(lock, 1_000_001), { message: new RegExp(`^another build of CPython 3\\.13\\.5 is running \\(process ${process.ppid}, lock .*\\); wait for it to finish and rerun$`) });
+    writeFileSync(lock, "2147483646\n"); // no such process: an interrupted build
+    const again = script.acquireLock(lock, 1_000_001);
+    assert.equal(Number.parseInt(readFileSync(lock, "utf8"), 10), 1_000_001);
+    again();
+    assert.equal(existsSync(lock), false);
+    release();
   });
 
   it("runs one compile job per usable CPU, and at least one", () => {
