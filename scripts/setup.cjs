@@ -105,21 +105,35 @@ function tslabPatched(file = TSLAB_PATCHED_FILE) {
   return existsSync(file) && readFileSync(file, "utf8").includes(TSLAB_PATCH_MARK);
 }
 
-/** The first Python 3 new enough to build the Jupyter venv from: $CONCLAB_PYTHON, python3, python. */
+/**
+ * The first Python 3 new enough to build the Jupyter venv from: $CONCLAB_PYTHON, python3, python.
+ * A free-threaded $CONCLAB_PYTHON (a 3.13t/3.14t, such as `npm run free-threaded-python` builds)
+ * runs the course's CPython experiments but not Jupyter: it may have no pip (that build has none),
+ * and the locked Jupyter stack is not built for it. Then the venv comes from python3 or python,
+ * and `skipped` says why.
+ */
 function findVenvPython(env = process.env) {
   const candidates = env.CONCLAB_PYTHON ? [env.CONCLAB_PYTHON] : ["python3", "python"];
   const seen = [];
-  for (const command of candidates) {
-    const probe = spawnSync(command, ["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"], { encoding: "utf8", env });
+  let skipped;
+  for (let i = 0; i < candidates.length; i++) {
+    const command = candidates[i];
+    const probe = spawnSync(command, ["-c", "import sys, sysconfig; print('%d.%d.%d' % sys.version_info[:3]); print(sysconfig.get_config_var('Py_GIL_DISABLED') or 0)"], { encoding: "utf8", env });
     if (probe.error || probe.status !== 0) continue;
-    const version = probe.stdout.trim();
+    const [version = "", freeThreaded = "0"] = probe.stdout.trim().split(/\r?\n/).map((line) => line.trim());
+    if (freeThreaded === "1" && command === env.CONCLAB_PYTHON) {
+      skipped = `CONCLAB_PYTHON is a free-threaded CPython ${version}: the course's CPython experiments run on it, Jupyter's environment on another Python`;
+      candidates.push("python3", "python");
+      continue;
+    }
     const [major, minor] = version.split(".").map(Number);
-    if (major === MIN_VENV_PYTHON[0] && minor >= MIN_VENV_PYTHON[1]) return { command, version };
+    if (major === MIN_VENV_PYTHON[0] && minor >= MIN_VENV_PYTHON[1]) return skipped ? { command, version, skipped } : { command, version };
     seen.push(`${command} is ${version}`);
   }
   const found = seen.length ? ` (${seen.join(", ")})` : "";
+  const why = skipped ? ` ${skipped}, and none was found.` : "";
   throw new SetupError(
-    `conclab needs Python ${MIN_VENV_PYTHON.join(".")} or newer and found none${found}. Install Python 3 (Debian: apt-get install python3 python3-venv) or point CONCLAB_PYTHON at one, then rerun.`,
+    `conclab needs Python ${MIN_VENV_PYTHON.join(".")} or newer and found none${found}.${why} Install Python 3 (Debian: apt-get install python3 python3-venv) or point CONCLAB_PYTHON at one, then rerun.`,
   );
 }
 
@@ -141,6 +155,7 @@ function ensureVenv() {
   const stamp = path.join(VENV, ".conclab-setup");
   const requirements = path.join(ROOT, "requirements.txt");
   const python = findVenvPython();
+  if (python.skipped) say(`${python.skipped}: ${python.command} ${python.version}`);
   const want = `${hashOf([requirements])} python ${python.version}`;
   const state = venvState(VENV, want);
   if (state === "ready") return say(`Python environment up to date (.venv, Python ${python.version})`);

@@ -3,7 +3,7 @@
  * (compareCaption), a timeline (timelineCaption) and the event loop's lateness (loopLagCaption),
  * each computed from the numbers. A caption only one chapter prints lives in that chapter's module.
  */
-import type { CompareResult } from "../experiment/compare";
+import { pythonInterpreterOf, type CompareResult } from "../experiment/compare";
 import { strategyName } from "../figures/style";
 import { spansOf, type WithSpans } from "../figures/timeline";
 import type { LoopLagResult } from "../measure/loop-lag";
@@ -11,7 +11,7 @@ import type { Span } from "../measure/spans";
 import { median } from "../measure/stats";
 import { strategyDescriptor } from "../strategies/descriptors";
 import { atLeast, atMost } from "./claims";
-import { ms, ONE_CORE_BUSY, oneCoreAtATime, PARALLEL_SHARE, parallelSpeedup, x } from "./judging";
+import { interpreterText, ms, ONE_CORE_BUSY, oneCoreAtATime, PARALLEL_SHARE, parallelSpeedup, x } from "./judging";
 import { byRepeat, cpuShareOfCopies, laneCount, maxConcurrency } from "./overlap";
 
 
@@ -19,7 +19,8 @@ import { byRepeat, cpuShareOfCopies, laneCount, maxConcurrency } from "./overlap
  * The sentence under a wall-time figure: for each strategy against its sequential baseline, how
  * much faster the copies finished and, for CPU work, how many CPUs they kept busy and what that
  * makes them (parallel, one at a time, or undecided); for waiting, whether the waits overlapped.
- * Computed with the verdicts' rule from the same result the figure draws.
+ * Computed with the verdicts' rule from the same result the figure draws. For CPython's
+ * strategies it names the interpreter that ran them and whether its GIL was on while they ran.
  */
 export function compareCaption(result: CompareResult): string {
   const cores = result.environment.cores;
@@ -47,7 +48,10 @@ export function compareCaption(result: CompareResult): string {
     result.cpuBound === false
       ? `waits overlap when the 95 % interval of the speedup lies at or above ${x(0.8 * result.copies)}`
       : `parallel work keeps at least ${(PARALLEL_SHARE * expected).toFixed(2)} CPUs busy, one core at a time at most ${ONE_CORE_BUSY.toFixed(2)}, by the 95 % interval of ${result.repeats} repeats`;
-  return `Here, ${result.copies} copies on ${cores} usable CPU${cores === 1 ? "" : "s"}: ${parts.join("; ")} (${rule}).`;
+  const interpreter = pythonInterpreterOf(result);
+  const node = result.strategies.some((s) => strategyDescriptor(s.strategy)?.runtime !== "python");
+  const who = interpreter ? `, run by ${node ? "Node and " : ""}${interpreterText(interpreter)}` : "";
+  return `Here, ${result.copies} copies on ${cores} usable CPU${cores === 1 ? "" : "s"}${who}: ${parts.join("; ")} (${rule}).`;
 }
 
 

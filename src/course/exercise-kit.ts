@@ -8,8 +8,9 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { ChildProcess } from "node:child_process";
 import { isDeepStrictEqual } from "node:util";
 import { TaskError } from "../errors";
-import { compare, type CompareResult } from "../experiment/compare";
+import { compare, pythonInterpreterOf, type CompareResult } from "../experiment/compare";
 import type { Stat } from "../measure/stats";
+import type { PythonInterpreter } from "../python";
 import { type StrategyKey } from "../strategies/descriptors";
 import { countTo } from "../tasks/cpu";
 import { type Check } from "./claims";
@@ -47,9 +48,15 @@ export function wrongResult(results: readonly unknown[], expected: unknown): str
 /**
  * CPUs busy at once for `copies` copies of countTo(`size`) under `strategy`, repeated (3, then
  * more) until `decide` says yes or no; null where the machine does not let CPU time be read.
- * `busy`: other programs used the CPUs meanwhile, so a "no" proves nothing.
+ * `busy`: other programs used the CPUs meanwhile, so a "no" proves nothing. `interpreter`: what a
+ * python:* strategy's CPython reported while it ran (whether its GIL was on), else null.
  */
-export async function coresBusyUntilDecided(strategy: StrategyKey, size: number, copies: number, decide: (stat: Stat) => Check): Promise<{ stat: Stat; check: Check; busy: boolean } | null> {
+export async function coresBusyUntilDecided(
+  strategy: StrategyKey,
+  size: number,
+  copies: number,
+  decide: (stat: Stat) => Check,
+): Promise<{ stat: Stat; check: Check; busy: boolean; interpreter: PythonInterpreter | null } | null> {
   const read = (r: CompareResult): Stat | null => r.strategies[0]?.coresBusy ?? null;
   const r = await compare({
     task: countTo, args: [size], copies, strategies: [strategy], repeats: 3, warmup: 1,
@@ -59,7 +66,7 @@ export async function coresBusyUntilDecided(strategy: StrategyKey, size: number,
     },
   });
   const stat = read(r);
-  return stat === null ? null : { stat, check: decide(stat), busy: r.noise.busy };
+  return stat === null ? null : { stat, check: decide(stat), busy: r.noise.busy, interpreter: pythonInterpreterOf(r) };
 }
 
 /** Worker threads and child processes that the code run by `body` started. */

@@ -3,14 +3,15 @@
  * (parallelSpeedup, oneCoreAtATime) and why a speedup fell short (shortfallReason, slowdownCause), how a claim about
  * Node's threads is decided against child processes in the same run (threadsClaimVerdict), the
  * thresholds (PARALLEL_SHARE, ONE_CORE_BUSY, NO_SPEEDUP), the facts several claims share
- * (EVIDENCE), and how a claim is built, or said to be not measured without CPython. Claims decided
+ * (EVIDENCE), and how a claim is built, or said to be not measured without CPython, or (a claim
+ * about the GIL) on a CPython that ran without it (ranWithoutGil, gilClaimWithoutGil). Claims decided
  * on 02's run for 04 (asyncBoundToOneThread, eventLoopOnOneCore) live here too, as 02 cannot import 04.
  */
 import { describeMachine, type MachineDescription } from "../environment";
 import { BUSY_CONTENTION, pythonInterpreterOf, type CompareResult, type StrategyResult } from "../experiment/compare";
 import { formatBytes, formatDuration } from "../measure/format";
 import { median, type Stat } from "../measure/stats";
-import { findPython } from "../python";
+import { type PythonInterpreter } from "../python";
 import { strategyDescriptor } from "../strategies/descriptors";
 import { atLeast, atMost, thresholdRule, verdictOf, type Check, type Claim, type Verdict } from "./claims";
 import { cpuShareOfCopies } from "./overlap";
@@ -194,15 +195,57 @@ export function slowerTogether(result: CompareResult, key: string, measure: Core
 }
 
 /**
- * Why CPython threads kept more than one core busy, from what the interpreter that ran them
- * reported of its GIL at run time (PYTHON_GIL=1 or an extension can turn it back on in a
- * free-threaded build; a bare probe's answer is used only for results that lack the report).
+ * The interpreter of a CPython run if it reported its GIL off while it ran (a free-threaded build
+ * without PYTHON_GIL=1), else null. Read from the run's own report, never from a separate probe:
+ * a free-threaded build can run with its GIL turned back on, and CONCLAB_PYTHON may have changed
+ * since. Null too for results that carry no report (hand-made ones).
+ */
+export function ranWithoutGil(python: CompareResult): PythonInterpreter | null {
+  const interpreter = pythonInterpreterOf(python);
+  return interpreter && !interpreter.gil ? interpreter : null;
+}
+
+/** How a run's interpreter is named in a sentence: version, build, and whether its GIL was on while it ran. */
+export function interpreterText(interpreter: PythonInterpreter): string {
+  const build = interpreter.freeThreadedBuild ? "a free-threaded build" : "a standard build";
+  return `CPython ${interpreter.version} (${build}, GIL ${interpreter.gil ? "enabled" : "disabled"} while it ran)`;
+}
+
+/** Where a claim about the GIL is judged: the first part of its rule. */
+export const GIL_ON_RULE = "judged only on a CPython that reported its GIL enabled while it ran (sys._is_gil_enabled()); a run without the GIL is not measured";
+
+/**
+ * A claim about what CPython's GIL does, on a run whose interpreter ran without it: "not measured",
+ * never "holds" or "differs", since the lock the claim is about did not run. Says which interpreter
+ * ran and what its threads did instead (`threads`, from the numbers). `parts.rule` is the rule a
+ * run with the GIL is judged by.
+ */
+export function gilClaimWithoutGil(interpreter: PythonInterpreter, parts: Pick<Claim, "id" | "section" | "claim" | "measured" | "rule"> & Partial<Pick<Claim, "evidence" | "observed">>, threads: string): Claim {
+  return claim({
+    ...parts,
+    verdict: "not measured",
+    reason:
+      `${interpreterText(interpreter)} ran these threads, so the lock this claim is about was not there: the run neither confirms nor contradicts it. ` +
+      `Without the GIL, ${threads}. To test the claim, run the course on a standard build, or on this one with PYTHON_GIL=1`,
+    rule: `${GIL_ON_RULE}; ${parts.rule}`,
+  });
+}
+
+/** What `key`'s copies did, for a sentence: the CPUs they kept busy, or without a meter their speedup. */
+export function busyText(result: CompareResult, key: string): string {
+  const s = strategy(result, key);
+  return s.coresBusy ? `${s.coresBusy.median.toFixed(2)} CPUs busy at once` : `${x(s.speedup!.median)} the speed of one after another`;
+}
+
+/**
+ * Why CPython threads kept more than one core busy on a run whose interpreter reported its GIL
+ * enabled (a run without it is not judged: gilClaimWithoutGil), or reported nothing.
  */
 export function threadsSpedUpReason(python: CompareResult): string {
-  const gil = pythonInterpreterOf(python)?.gil ?? findPython()?.gil;
-  return gil === false
-    ? "this CPython ran with its GIL disabled (a free-threaded build), so its threads ran Python code in parallel: the claim is about the standard build"
-    : "CPython threads kept more than one core busy although the interpreter that ran them reported its GIL enabled: the work ran in C code that releases the GIL, or the meter was disturbed";
+  const interpreter = pythonInterpreterOf(python);
+  return interpreter
+    ? `CPython threads kept more than one core busy although ${interpreterText(interpreter)} ran them: the work ran in C code that releases the GIL, or the meter was disturbed`
+    : "CPython threads kept more than one core busy; this run did not report whether its interpreter's GIL was on";
 }
 
 /** Why a claim about parallel speedup, or about its absence, cannot be judged on one core. */

@@ -6,11 +6,12 @@
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describeMachine } from "../environment";
-import type { CompareResult } from "../experiment/compare";
+import { pythonInterpreterOf, type CompareResult } from "../experiment/compare";
 import type { Stat } from "../measure/stats";
 import { measuredOnThisHost, STRATEGIES, STRATEGY_KEYS } from "../strategies/descriptors";
 import type { Figure, Trace } from "../figures/figure";
 import { axis, baseLayout, plotlyConfig, strategyColor, strategyName } from "../figures/style";
+import { interpreterText } from "./judging";
 import { readReference, type ReferenceRecording } from "./reference";
 import type { ScalingPoint } from "./chapters/07-choosing";
 
@@ -105,9 +106,15 @@ export function referenceView(runtime: "node" | "python", here: CompareResult | 
   data.push({ type: "scatter", mode: "lines", name: `every copy on a CPU of its own, up to ${top}`, x: ideal, y: ideal.map((k) => Math.min(k, top)), line: { color: "#999999", dash: "dash" }, hoverinfo: "skip" });
   const date = recording.recordedAt.slice(0, 10);
   const hereText = mine.map((p) => `${strategyName(p.strategy)} ${busyText(p.coresBusy.median)} with ${p.copies} cop${p.copies === 1 ? "y" : "ies"}`).join(", ");
+  // A run without the GIL beside a recording with it (or the other way round) measures another machine: say so.
+  const interpreter = runtime === "python" && here !== null && !Array.isArray(here) ? pythonInterpreterOf(here as CompareResult) : null;
+  const otherBuild =
+    interpreter && recording.python && interpreter.gil !== recording.python.gil
+      ? ` (${interpreterText(interpreter)}; the recording's CPython ran with its GIL ${recording.python.gil ? "on" : "off"}, so the two measure different machines)`
+      : "";
   const sentence =
     `Recorded on ${top} CPUs (${recording.machine.cpuModel}, ${language} ${runtime === "python" ? (recording.python?.version ?? "?") : recording.machine.node}, ${date}): ${parts.join("; ")}. ` +
-    `Here, with ${cores} usable CPU${cores === 1 ? "" : "s"}: ${hereText || "no reading of CPUs busy"}. ` +
+    `Here, with ${cores} usable CPU${cores === 1 ? "" : "s"}${otherBuild}: ${hereText || "no reading of CPUs busy"}. ` +
     "A recording from another machine: it shows what more CPUs do, and changes no verdict of this chapter.";
   return {
     recording,

@@ -36,7 +36,7 @@ describe("02's claims and saved numbers", () => {
     assert.equal(data.nodeCoresBusy.threads?.median, 1.95);
     assert.equal(data.pythonSpeedup?.["python:processes"]?.median, 1.95);
     assert.deepEqual(gil.readGilData(JSON.parse(JSON.stringify(data)) as Record<string, unknown>), data);
-    assert.deepEqual(gil.readGilData({ nodeSpeedup: data.nodeSpeedup }), { nodeSpeedup: data.nodeSpeedup, nodeCoresBusy: {}, pythonSpeedup: null });
+    assert.deepEqual(gil.readGilData({ nodeSpeedup: data.nodeSpeedup }), { nodeSpeedup: data.nodeSpeedup, nodeCoresBusy: {}, pythonSpeedup: null, pythonInterpreter: null });
     assert.equal(gil.gilData(node, null).pythonSpeedup, null);
   });
 });
@@ -106,6 +106,9 @@ describe("03's saved numbers and 04's table", () => {
     assert.equal(prosAndCons.switchCostsCaption(switches), "Here, one handoff between two async tasks 0.08 µs, between two worker threads 4 µs (62x an await's), between two child processes 11 µs (150x an await's): medians of 3 rounds.");
     assert.equal(rows[3]!["Worker threads"], "1.90x");
     assert.match(rows[3]!["Article (threading / multiprocessing / asyncio)"]!, /CPython threads 1\.00x, processes 1\.95x/);
+    const freeThreaded = { ...gil.gilData(node, python), pythonInterpreter: { version: "3.13.5", gil: false, freeThreadedBuild: true, switchIntervalS: 0.005, startMethod: "fork", executable: "python3.13t" } };
+    const noGilRow = prosAndCons.prosAndConsRows(freeThreaded, approaches.approachesData(startups, memory), switches, claims, 2)[3]!["Article (threading / multiprocessing / asyncio)"]!;
+    assert.equal(noGilRow, "GIL-bound: yes / no / yes; CPython here ran without its GIL (3.13.5, a free-threaded build): threads 1.00x, processes 1.95x", "the article's row is not credited with a run without the GIL");
     assert.equal(prosAndCons.unitCostsCaption(approaches.approachesData(startups, memory)), "Here, async task → worker thread → child process: start-up 1 µs → 32 ms (32,000x) → 85 ms (2.66x); memory 0.8 KB → 9 MB (11,796x) → 15 MB (1.67x).");
   });
 

@@ -76,6 +76,20 @@ describe("a recording beside this machine's run", () => {
     assert.match(view.sentence, /Here, with 2 usable CPUs: CPython threads 1\.01 CPUs busy with 2 copies, CPython processes 1\.90 CPUs busy with 2 copies\. A recording from another machine: it shows what more CPUs do, and changes no verdict of this chapter\.$/);
   });
 
+  it("says so when this machine's CPython ran without the GIL the recording ran with", () => {
+    const withGil = { ...largest, python: { version: "3.12.3", gil: true } };
+    const ran = (gil: boolean) => {
+      const r = here(2);
+      const interpreter = { version: "3.13.5", gil, freeThreadedBuild: true, switchIntervalS: 0.005, startMethod: "fork", executable: "python3.13t" };
+      return { ...r, strategies: r.strategies.map((s) => ({ ...s, interpreter })) };
+    };
+    assert.match(
+      referenceView("python", ran(false), { references: [withCores(withGil, 16)] }).sentence,
+      /Here, with 2 usable CPUs \(CPython 3\.13\.5 \(a free-threaded build, GIL disabled while it ran\); the recording's CPython ran with its GIL on, so the two measure different machines\): CPython threads/,
+    );
+    assert.match(referenceView("python", ran(true), { references: [withCores(withGil, 16)] }).sentence, /Here, with 2 usable CPUs: CPython threads/, "PYTHON_GIL=1: the same machine as the recording's");
+  });
+
   it("takes this machine's scaling curve (07) as well: one point per count of copies", () => {
     const curve = [1, 2].flatMap((workers) =>
       (["threads", "processes"] as const).map((strategy) => ({ strategy, workers, speedup: summarize(steady(workers)), coresBusy: summarize(steady(workers * 0.97)), busy: false })),

@@ -7,7 +7,7 @@ import { after, describe, it } from "node:test";
 import { PROJECT_ROOT } from "../../tools/paths";
 
 interface SetupModule {
-  findVenvPython(env: NodeJS.ProcessEnv): { command: string; version: string };
+  findVenvPython(env: NodeJS.ProcessEnv): { command: string; version: string; skipped?: string };
   tslabPatched(file?: string): boolean;
   venvState(dir: string, stamp: string): "missing" | "half-built" | "outdated" | "ready";
   SetupError: new (message: string) => Error;
@@ -42,6 +42,25 @@ describe("set-up: finding Python", () => {
   it("accepts a new enough Python", () => {
     const ok = fakePython("3.12.1");
     assert.deepEqual(setup.findVenvPython({ ...process.env, CONCLAB_PYTHON: ok }), { command: ok, version: "3.12.1" });
+  });
+
+  it("builds the venv from python3 when CONCLAB_PYTHON is a free-threaded CPython, and says why", () => {
+    const bin = path.join(scratch, "free-threaded-bin");
+    mkdirSync(bin, { recursive: true });
+    const freeThreaded = path.join(bin, "python3.13t");
+    writeFileSync(freeThreaded, "#!/bin/sh\necho 3.13.5\necho 1\n");
+    writeFileSync(path.join(bin, "python3"), "#!/bin/sh\necho 3.12.1\necho 0\n");
+    chmodSync(freeThreaded, 0o755);
+    chmodSync(path.join(bin, "python3"), 0o755);
+    assert.deepEqual(setup.findVenvPython({ PATH: bin, CONCLAB_PYTHON: freeThreaded }), {
+      command: "python3",
+      version: "3.12.1",
+      skipped: "CONCLAB_PYTHON is a free-threaded CPython 3.13.5: the course's CPython experiments run on it, Jupyter's environment on another Python",
+    });
+    rmSync(path.join(bin, "python3"));
+    assert.throws(() => setup.findVenvPython({ PATH: bin, CONCLAB_PYTHON: freeThreaded }), {
+      message: /^conclab needs Python 3\.11 or newer and found none\. CONCLAB_PYTHON is a free-threaded CPython 3\.13\.5: .*, and none was found\. Install Python 3/,
+    });
   });
 });
 

@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { summarize, type CompareResult, type LoopLagResult, type MemoryPerUnit, type Span, type StartupSamples, type StrategyKey, type SwitchSamples } from "conclab";
-import { CHAPTERS, type Claim, type Verdict, approaches, choosing, concepts, cpuBound, cpythonToday, gil, judging, prosAndCons, sharedState, waiting, granularity, starvedLoop, libuvPool, backpressure } from "conclab/course";
+import { CHAPTERS, type Claim, type Verdict, approaches, choosing, concepts, cpuBound, cpythonToday, gil, judging, prosAndCons, sharedState, waiting, granularity, starvedLoop, libuvPool, backpressure, compareCaption } from "conclab/course";
 import type { PythonInterpreter } from "conclab";
 import { handMadeResult, steady, testMachine } from "../helpers/results";
 
@@ -415,7 +415,7 @@ const OUTCOMES: Readonly<Record<string, Partial<Record<Verdict, () => Claim>>>> 
   },
   "cpython.convoy": {
     holds: () => cpythonToday.convoyClaim(convoy([5.1, 5.2, 5.15], [20.5, 21, 20.8]), 2),
-    differs: () => cpythonToday.convoyClaim(convoy([0.09, 0.1, 0.08], [0.09, 0.1, 0.09], freeThreaded), 2),
+    differs: () => cpythonToday.convoyClaim(convoy([5.1, 5.2, 5.15], [5.0, 5.3, 5.1]), 2),
     unclear: () => cpythonToday.convoyClaim(convoy([5.1, 5.2, 5.1], [20.5, 0.09, 21]), 2),
     "not measured": () => cpythonToday.convoyClaim(null, 2),
   },
@@ -582,6 +582,80 @@ const BROKEN_RUNS: readonly { readonly what: string; readonly claim: () => Claim
   { what: "Promise.all resolved though a task failed", claim: () => backpressure.allSettledClaim(failing({ rejected: false })) },
   { what: "gather's siblings were cancelled too", claim: () => backpressure.taskGroupClaim({ ...asyncio({}), gather: { raisedAtMs: 51, finishedAtFailure: 0, finishedAfter: 0, cancelled: 4, siblings: 4 } }) },
 ];
+
+/**
+ * `r` as run by a CPython 3.13.5 that reported `gil` while it ran: a free-threaded build with its
+ * GIL off (the default), or on (PYTHON_GIL=1); `freeThreadedBuild` false is a standard build.
+ */
+function ranBy(r: CompareResult, gil: boolean, freeThreadedBuild = true): CompareResult {
+  const interpreter = { version: "3.13.5", gil, freeThreadedBuild, switchIntervalS: 0.005, startMethod: "fork", executable: "/cache/python3.13t" };
+  return { ...r, strategies: r.strategies.map((s) => (s.strategy.startsWith("python:") ? { ...s, interpreter } : s)) };
+}
+const noGil = (r: CompareResult): CompareResult => ranBy(r, false);
+
+/**
+ * Claims about what the GIL does, fed runs whose interpreter reported its GIL off: whatever the
+ * numbers, "not measured", saying so; the same numbers from a build that ran with its GIL are
+ * judged as usual. Claims that do not rest on the GIL keep their verdicts and say the GIL was off.
+ */
+const WITHOUT_GIL: readonly { readonly id: string; readonly claim: (run: (r: CompareResult) => CompareResult) => Claim; readonly withGil: Verdict }[] = [
+  { id: "gil.threads", claim: (run) => gil.gilThreads(run(cpython(parallel, parallel))), withGil: "differs" },
+  { id: "gil.threads", claim: (run) => gil.gilThreads(run(cpython(gilBound, parallel))), withGil: "holds" },
+  { id: "gil.c-code", claim: (run) => gil.gilReleasedByC(run(cpython(parallel, parallel))), withGil: "holds" },
+  { id: "gil.c-code", claim: (run) => gil.gilReleasedByC(run(cpython(gilBound, parallel))), withGil: "differs" },
+  { id: "examples.cpu-python-threads", claim: (run) => pick(cpuBound.cpuExamples(node(parallel, parallel), run(cpython(ran(1.9, 1.95), parallel))), "examples.cpu-python-threads"), withGil: "differs" },
+  { id: "examples.cpu-python-threads", claim: (run) => pick(cpuBound.cpuExamples(node(parallel, parallel), run(cpython(gilBound, parallel))), "examples.cpu-python-threads"), withGil: "holds" },
+  { id: "examples.io-python-threads", claim: (run) => pick(waiting.ioExamples(blocking(steady(1.95), steady(1)), run(sleeps(steady(1.95)))), "examples.io-python-threads"), withGil: "holds" },
+  { id: "examples.io-python-threads", claim: (run) => pick(waiting.ioExamples(blocking(steady(1.95), steady(1)), run(sleeps(steady(1.0)))), "examples.io-python-threads"), withGil: "differs" },
+];
+
+describe("a claim about the GIL is never decided on a CPython that ran without it", () => {
+  for (const { id, claim, withGil } of WITHOUT_GIL) {
+    it(`${id}: "${withGil}" with the GIL on; not measured with it off`, () => {
+      const off = claim(noGil);
+      assert.equal(off.id, id);
+      assert.equal(off.verdict, "not measured", off.reason);
+      assert.match(off.reason, /^CPython 3\.13\.5 \(a free-threaded build, GIL disabled while it ran\) ran these threads, so the lock this claim is about was not there: the run neither confirms nor contradicts it\. Without the GIL, .+\. To test the claim, run the course on a standard build, or on this one with PYTHON_GIL=1$/);
+      assert.match(off.rule, new RegExp(`^${judging.GIL_ON_RULE.replace(/[().]/g, "\\$&")}; `));
+      // PYTHON_GIL=1 turns a free-threaded build's GIL back on: then the claim is judged, as on a standard build.
+      assert.equal(claim((r) => ranBy(r, true)).verdict, withGil, "a free-threaded build with its GIL back on");
+      assert.equal(claim((r) => ranBy(r, true, false)).verdict, withGil, "a standard build");
+      assert.equal(claim((r) => r).verdict, withGil, "a run that reported no interpreter");
+    });
+  }
+
+  it("the processes claims keep their verdict without the GIL, and say that no process had one", () => {
+    const processes = gil.gilProcesses(noGil(cpython(parallel, parallel)));
+    assert.equal(processes.verdict, "holds");
+    assert.match(processes.reason, /; CPython 3\.13\.5 \(a free-threaded build, GIL disabled while it ran\) ran them, so no process had a GIL to hold: the parallelism was measured, the part about each process's own GIL was not$/);
+    assert.equal(gil.gilProcesses(noGil(cpython(parallel, flat))).verdict, "differs");
+    assert.doesNotMatch(gil.gilProcesses(cpython(gilBound, parallel)).reason, /GIL/);
+    const cpu = pick(cpuBound.cpuExamples(node(parallel, parallel), noGil(cpython(parallel, parallel))), "examples.cpu-python-processes");
+    assert.equal(cpu.verdict, "holds");
+    assert.match(cpu.reason, /^separate interpreters \(CPython 3\.13\.5 \(a free-threaded build, GIL disabled while it ran\), so no GIL in any of them\) finished/);
+  });
+
+  it("moderate waiting holds without the GIL too, and its reason does not credit the GIL", () => {
+    const moderate = choosing.moderateWaiting(noGil(waits(steady(7))));
+    assert.equal(moderate.verdict, "holds");
+    assert.match(moderate.reason, /GIL disabled while it ran\), so there was no GIL to let go of\)/);
+    assert.match(choosing.moderateWaiting(waits(steady(7))).reason, /released the GIL/);
+  });
+
+  it("the shared counter loses updates without the GIL: holds, and says the GIL was off", () => {
+    const counter = { ...pyCounter([1_400_000, 1_500_000, 1_450_000], [0, 0, 0], "3.13.5"), interpreter: { version: "3.13.5", gil: false, switchIntervalS: 0.005 } };
+    const shared = sharedState.cpythonSharedCounter(counter);
+    assert.equal(shared.verdict, "holds");
+    assert.match(shared.measured, /^CPython 3\.13\.5 \(GIL off, /);
+  });
+
+  it("the caption under a CPython comparison names its interpreter and whether the GIL was on while it ran", () => {
+    assert.match(compareCaption(noGil(cpython(parallel, parallel))), /^Here, 2 copies on 2 usable CPUs, run by CPython 3\.13\.5 \(a free-threaded build, GIL disabled while it ran\): CPython threads /);
+    assert.match(compareCaption(ranBy(cpython(gilBound, parallel), true, false)), /^Here, 2 copies on 2 usable CPUs, run by CPython 3\.13\.5 \(a standard build, GIL enabled while it ran\): /);
+    assert.match(compareCaption(noGil(waits([7, 7, 7]))), /^Here, 8 copies on 2 usable CPUs, run by Node and CPython 3\.13\.5 \(a free-threaded build, GIL disabled while it ran\): /);
+    assert.match(compareCaption(node(parallel, parallel)), /^Here, 2 copies on 2 usable CPUs: /);
+  });
+});
 
 /** Every claim id the verdict functions can return, read from the chapters' source and the judging they share. */
 function claimIds(): string[] {

@@ -15,7 +15,7 @@ describe("verdicts are computed from the numbers", () => {
   it("the GIL: threads at 1x hold only when processes in the same run sped up", () => {
     assert.equal(gil.gilThreads(python(1.0, 1.95)).verdict, "holds");
     assert.equal(gil.gilThreads(python(1.0, 1.05)).verdict, "unclear", "no speedup anywhere proves nothing");
-    assert.equal(gil.gilThreads(python(1.9, 1.95)).verdict, "differs", "a free-threaded build");
+    assert.equal(gil.gilThreads(python(1.9, 1.95)).verdict, "differs", "threads in parallel on a run that reported no interpreter without a GIL");
   });
 
   it("processes: a clear speedup holds, a clear shortfall differs, and a busy machine makes it unclear", () => {
@@ -243,13 +243,14 @@ describe("the cost of a switch, decided on CPython's asyncio and threads", () =>
 });
 
 describe("the GIL verdicts and the interpreter in use", () => {
-  it("say so when the interpreter that ran the threads reported its GIL disabled, instead of guessing", () => {
+  it("read the GIL from the interpreter that ran the threads, never from a separate probe", () => {
     const ran = (gil: boolean): CompareResult => {
       const r = python(1.9, 1.95);
       const interpreter = { version: "3.13.1", gil, freeThreadedBuild: true, switchIntervalS: 0.005, startMethod: "fork", executable: "python3.13t" };
       return { ...r, strategies: r.strategies.map((s) => (s.strategy.startsWith("python") ? { ...s, interpreter } : s)) };
     };
-    assert.match(gil.gilThreads(ran(false)).reason, /ran with its GIL disabled \(a free-threaded build\)/);
+    assert.equal(gil.gilThreads(ran(false)).verdict, "not measured");
+    assert.match(gil.gilThreads(ran(false)).reason, /^CPython 3\.13\.1 \(a free-threaded build, GIL disabled while it ran\) ran these threads/);
     const dir = mkdtempSync(path.join(tmpdir(), "conclab-python-"));
     const fake = path.join(dir, "python3.13t");
     writeFileSync(fake, "#!/bin/sh\necho 3.13.1\necho False\n");
@@ -257,14 +258,17 @@ describe("the GIL verdicts and the interpreter in use", () => {
     const before = process.env.CONCLAB_PYTHON;
     try {
       process.env.CONCLAB_PYTHON = fake;
-      assert.doesNotMatch(gil.gilThreads(ran(true)).reason, /free-threaded build\)/, "PYTHON_GIL=1 at run time: the run's report wins over a bare probe");
-      assert.match(gil.gilThreads(python(1.9, 1.95)).reason, /ran with its GIL disabled/, "results without the report fall back to the probe");
+      const backOn = gil.gilThreads(ran(true));
+      assert.equal(backOn.verdict, "differs", "PYTHON_GIL=1 at run time: the run's report wins over a bare probe");
+      assert.match(backOn.reason, /although CPython 3\.13\.1 \(a free-threaded build, GIL enabled while it ran\) ran them: the work ran in C code/);
+      const unreported = gil.gilThreads(python(1.9, 1.95));
+      assert.equal(unreported.verdict, "differs", "a probe that says free-threaded does not decide a run that reported nothing");
+      assert.match(unreported.reason, /did not report whether its interpreter's GIL was on/);
     } finally {
       if (before === undefined) delete process.env.CONCLAB_PYTHON;
       else process.env.CONCLAB_PYTHON = before;
       rmSync(dir, { recursive: true, force: true });
     }
-    assert.doesNotMatch(gil.gilThreads(python(1.9, 1.95)).reason, /free-threaded build\)/, "a standard build is not called free-threaded");
   });
 });
 

@@ -6,16 +6,16 @@
  */
 import { describeMachine } from "../../environment";
 import { calibrate } from "../../experiment/calibrate";
-import { compare, type CompareResult } from "../../experiment/compare";
+import { compare, pythonInterpreterOf, type CompareResult } from "../../experiment/compare";
 import { expandStrategy } from "../../experiment/options";
 import { type Stat } from "../../measure/stats";
-import { findPython } from "../../python";
+import { findPython, type PythonInterpreter } from "../../python";
 import { strategyDescriptor, type StrategyKey } from "../../strategies/descriptors";
 import { countTo, hashBytes } from "../../tasks/cpu";
 import type { Chapter, ChapterResults, Size } from "../chapter";
 import { atLeast, decided, observedStat, verdictOf, type Claim, type Verdict } from "../claims";
 import { attempt, coresBusyUntilDecided, ExerciseResult } from "../exercise-kit";
-import { coresText, eventLoopOnOneCore, EVIDENCE, NO_GIL_IN_NODE, noParallelismShown, notMeasuredInCPython, oneCoreAtATime, PARALLEL_SHARE, parallelSpeedup, runText, shortfallReason, slowerTogether, speedupClaim, strategy, threadsAgainstProcesses, threadsSpedUpReason } from "../judging";
+import { busyText, coresText, eventLoopOnOneCore, EVIDENCE, gilClaimWithoutGil, interpreterText, NO_GIL_IN_NODE, noParallelismShown, notMeasuredInCPython, oneCoreAtATime, PARALLEL_SHARE, parallelSpeedup, ranWithoutGil, runText, shortfallReason, slowerTogether, speedupClaim, strategy, threadsAgainstProcesses, threadsSpedUpReason } from "../judging";
 import { rangeChoice, TWO_COPIES_BUSY, TWO_COPIES_BUSY_WORDS, type Question } from "../questions";
 
 const GIL_THREADS_CLAIM =
@@ -23,15 +23,27 @@ const GIL_THREADS_CLAIM =
 
 const GIL_PROCESSES_CLAIM = "Each process has its own interpreter and its own GIL, so processes run CPU-bound Python in parallel.";
 
-/** 02: CPython threads keep one core busy on CPU-bound work (the GIL), while processes in the same run keep several. */
+/**
+ * 02: CPython threads keep one core busy on CPU-bound work (the GIL), while processes in the same
+ * run keep several. Not measured where the run's interpreter reported its GIL disabled (a
+ * free-threaded build): the claim is about the lock, and it was not there.
+ */
 export function gilThreads(python: CompareResult): Claim {
   const measure = oneCoreAtATime(python, "python:threads");
   const check = noParallelismShown(measure.check, python);
-  return speedupClaim(python.environment, {
+  const parts = {
     id: "gil.threads",
     section: "02-the-gil",
     claim: GIL_THREADS_CLAIM,
     measured: `CPython, ${python.copies} copies of a counting loop on threads: ${runText(python, "python:threads")}`,
+    rule: `${measure.rule}; and CPython processes in the same run must work in parallel (else unclear)`,
+    evidence: EVIDENCE.cpythonThreadsOneCore,
+    observed: observedStat(strategy(python, "python:threads").coresBusy ?? measure.speedup, { copies: python.copies }),
+  };
+  const withoutGil = ranWithoutGil(python);
+  if (withoutGil) return gilClaimWithoutGil(withoutGil, parts, `its threads kept ${busyText(python, "python:threads")} on the pure-Python count`);
+  return speedupClaim(python.environment, {
+    ...parts,
     verdict: verdictOf(check),
     reason:
       check === "yes"
@@ -41,12 +53,19 @@ export function gilThreads(python: CompareResult): Claim {
             ? "processes did not work in parallel in this run either, so the cores were not shown free: one busy core proves nothing"
             : "this run did not decide how many cores the threads kept busy"
           : threadsSpedUpReason(python),
-    rule: `${measure.rule}; and CPython processes in the same run must work in parallel (else unclear)`,
-    evidence: EVIDENCE.cpythonThreadsOneCore,
-    observed: observedStat(strategy(python, "python:threads").coresBusy ?? measure.speedup, { copies: python.copies }),
   });
 }
 
+/**
+ * On a run without the GIL, what a processes claim's reason adds: the processes' parallelism was
+ * measured, the GIL each would have had was not there. Empty on a run with the GIL.
+ */
+function noGilNote(python: CompareResult): string {
+  const withoutGil = ranWithoutGil(python);
+  return withoutGil ? `; ${interpreterText(withoutGil)} ran them, so no process had a GIL to hold: the parallelism was measured, the part about each process's own GIL was not` : "";
+}
+
+/** 02: each CPython process has its own interpreter, so processes keep several cores busy on CPU-bound Python. */
 export function gilProcesses(python: CompareResult): Claim {
   const measure = parallelSpeedup(python, "python:processes");
   const { check } = measure;
@@ -58,7 +77,7 @@ export function gilProcesses(python: CompareResult): Claim {
     verdict: verdictOf(check),
     reason:
       check === "yes"
-        ? `every process ran its own interpreter on its own core${slowerTogether(python, "python:processes", measure) ?? ""}`
+        ? `every process ran its own interpreter on its own core${slowerTogether(python, "python:processes", measure) ?? ""}${noGilNote(python)}`
         : check === "unclear"
           ? python.noise.busy
             ? `the machine was busy (${python.noise.note})`
@@ -74,17 +93,22 @@ const GIL_C_CODE_CLAIM = "The GIL guards Python code only: C code that releases 
  * 02: CPython threads run C code that releases the GIL in parallel (hashBytes: hashlib over 1 MiB
  * buffers). Decided on the threads' CPUs busy, with CPython processes in the same run showing the
  * cores free: holds if the threads kept several busy; differs if they did not while the processes
- * did; unclear if neither did (a run gone wrong). Not measured without CPython or on one CPU.
+ * did; unclear if neither did (a run gone wrong). Not measured without CPython, on one CPU, or on
+ * a CPython that ran without its GIL (its threads run in parallel whatever hashlib does).
  */
 export function gilReleasedByC(hash: CompareResult | null): Claim {
   const parts = { id: "gil.c-code", section: "02-the-gil", claim: GIL_C_CODE_CLAIM };
   if (!hash) return notMeasuredInCPython(parts.id, parts.section, parts.claim);
   const threads = parallelSpeedup(hash, "python:threads");
   const processes = hash.strategies.some((s) => s.strategy === "python:processes" && s.speedup) ? parallelSpeedup(hash, "python:processes") : null;
+  const measured = `CPython threads, ${hash.copies} copies of hashBytes (SHA-256 over 1 MiB buffers): ${runText(hash, "python:threads")}`;
+  const rule = `${threads.rule}; a no differs only if CPython processes in the same run kept their CPUs busy${processes ? ` (${processes.rule})` : ""}, else unclear`;
+  const withoutGil = ranWithoutGil(hash);
+  if (withoutGil) return gilClaimWithoutGil(withoutGil, { ...parts, measured, rule }, `its threads kept ${busyText(hash, "python:threads")} on hashlib, whether or not hashlib lets go of a lock`);
   const verdict: Verdict = threads.check === "yes" ? "holds" : threads.check === "no" && processes?.check === "yes" ? "differs" : "unclear";
   return speedupClaim(hash.environment, {
     ...parts,
-    measured: `CPython threads, ${hash.copies} copies of hashBytes (SHA-256 over 1 MiB buffers): ${runText(hash, "python:threads")}`,
+    measured,
     verdict,
     reason:
       verdict === "holds"
@@ -94,7 +118,7 @@ export function gilReleasedByC(hash: CompareResult | null): Claim {
           : threads.check === "unclear"
             ? "this run did not decide how many cores the threads kept busy"
             : "the threads fell short and the processes beside them did not show the cores free either: the run went wrong, not the claim",
-    rule: `${threads.rule}; a no differs only if CPython processes in the same run kept their CPUs busy${processes ? ` (${processes.rule})` : ""}, else unclear`,
+    rule,
   });
 }
 
@@ -122,7 +146,8 @@ export function gilNotMeasured(why: string): Claim[] {
 /**
  * 02: the strategy that runs two copies of a CPU-bound count on two cores at once. Runs 2 copies
  * of countTo (about 100 ms each) under `strategy`, repeated until decided; passes when the 95 %
- * interval of CPUs busy at once lies at or above PARALLEL_SHARE × 2, fails when it lies below.
+ * interval of CPUs busy at once lies at or above PARALLEL_SHARE × 2, fails when it lies below. On
+ * a CPython that ran without its GIL python:threads passes too, and the message says why.
  * Cannot tell on one usable CPU, without CPython for a python strategy, or where CPU time cannot
  * be read.
  */
@@ -139,9 +164,9 @@ export async function checkRunsInParallel(strategy: StrategyKey): Promise<Exerci
     const size = await calibrate(countTo, { targetMs: 100, runtime });
     const measured = await coresBusyUntilDecided(strategy, size, 2, (stat) => atLeast(stat, threshold));
     if (measured === null) return { exercise, passed: null, message: "Cannot tell here: this system does not let the course read the CPU time the copies used." };
-    const { stat, check, busy } = measured;
+    const { stat, check, busy, interpreter } = measured;
     const kept = `two copies under ${strategy} kept ${stat.median.toFixed(2)} CPUs busy at once (median of ${stat.samples.length} repeats)`;
-    if (check === "yes") return { exercise, passed: true, message: `Done: ${kept}: each copy had a core.` };
+    if (check === "yes") return { exercise, passed: true, message: `Done: ${kept}: each copy had a core.${withoutGilNote(strategy, interpreter)}` };
     if (check === "no" && busy) {
       return { exercise, passed: null, message: `Cannot tell: ${kept}, but other programs were using the CPUs meanwhile, so the copies may not have had two free cores. Run the cell again when the machine is quieter.` };
     }
@@ -152,12 +177,26 @@ export async function checkRunsInParallel(strategy: StrategyKey): Promise<Exerci
   });
 }
 
+/**
+ * What the exercise adds when CPython threads passed on an interpreter without its GIL: why, and
+ * that a standard build would not pass them. Empty otherwise.
+ */
+function withoutGilNote(strategy: StrategyKey, interpreter: PythonInterpreter | null): string {
+  if (strategy !== "python:threads" || !interpreter || interpreter.gil) return "";
+  return ` ${interpreterText(interpreter)} ran them: without the GIL its threads run Python code in parallel. On a standard build they take turns; "python:processes" keeps two cores busy on both.`;
+}
+
 /** What 02 saves beside its claims: each strategy's speedup over sequential, and the CPUs it kept busy. */
 export interface GilData {
   readonly nodeSpeedup: Readonly<Record<string, Stat | null>>;
   readonly nodeCoresBusy: Readonly<Record<string, Stat | null>>;
   /** CPython's strategies, or null where no CPython ran. */
   readonly pythonSpeedup: Readonly<Record<string, Stat | null>> | null;
+  /**
+   * What the CPython that ran 02's count reported while it ran (version, whether its GIL was on, a
+   * free-threaded build or not, its executable), or null where none ran or none reported.
+   */
+  readonly pythonInterpreter: PythonInterpreter | null;
 }
 
 /**
@@ -177,15 +216,17 @@ export function gilData(node: CompareResult, python: CompareResult | null): GilD
     nodeSpeedup: by(node, (s) => s.speedup),
     nodeCoresBusy: by(node, (s) => s.coresBusy),
     pythonSpeedup: python ? by(python, (s) => s.speedup) : null,
+    pythonInterpreter: python ? pythonInterpreterOf(python) : null,
   };
 }
 
-/** Reads 02's saved numbers back; results saved before CPUs were metered have no `nodeCoresBusy`. */
+/** Reads 02's saved numbers back; results saved before CPUs were metered have no `nodeCoresBusy`, older ones no `pythonInterpreter`. */
 export function readGilData(data: Readonly<Record<string, unknown>>): GilData {
   return {
     nodeSpeedup: (data.nodeSpeedup ?? {}) as Record<string, Stat | null>,
     nodeCoresBusy: (data.nodeCoresBusy ?? {}) as Record<string, Stat | null>,
     pythonSpeedup: (data.pythonSpeedup ?? null) as Record<string, Stat | null> | null,
+    pythonInterpreter: (data.pythonInterpreter ?? null) as PythonInterpreter | null,
   };
 }
 

@@ -233,7 +233,11 @@ export function prosAndConsRows(gil: GilData, approaches: ApproachesData, switch
       speed(node.threads),
       speed(node.processes),
       `${speed(node.eventLoop)} (one thread)`,
-      python ? `GIL-bound: CPython threads ${speed(python["python:threads"])}, processes ${speed(python["python:processes"])}` : "GIL-bound: yes / no / yes (CPython not measured here)",
+      python
+        ? gil.pythonInterpreter?.gil === false
+          ? `GIL-bound: yes / no / yes; CPython here ran without its GIL (${gil.pythonInterpreter.version}, a free-threaded build): threads ${speed(python["python:threads"])}, processes ${speed(python["python:processes"])}`
+          : `GIL-bound: CPython threads ${speed(python["python:threads"])}, processes ${speed(python["python:processes"])}`
+        : "GIL-bound: yes / no / yes (CPython not measured here)",
     ),
     row(
       "Best for (the course's reading of the rows above, not a measurement)",

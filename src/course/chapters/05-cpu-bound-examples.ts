@@ -15,7 +15,7 @@ import type { TaskFunction } from "../../tasks/task-source";
 import type { Chapter, ChapterResults, Size } from "../chapter";
 import { atMost, decided, observedStat, thresholdRule, verdictOf, type Claim } from "../claims";
 import { attempt, ExerciseResult, wrongResult } from "../exercise-kit";
-import { copySlowdown, CoreMeasure, coresText, EVIDENCE, NO_GIL_IN_NODE, noParallelismShown, notMeasuredInCPython, PARALLEL_SHARE, parallelMeasure, parallelSpeedup, runText, shortfallReason, speedupClaim, strategy, threadsAgainstProcesses, threadsSpedUpReason, x, xFormat } from "../judging";
+import { busyText, copySlowdown, CoreMeasure, coresText, EVIDENCE, gilClaimWithoutGil, interpreterText, NO_GIL_IN_NODE, noParallelismShown, notMeasuredInCPython, PARALLEL_SHARE, parallelMeasure, parallelSpeedup, ranWithoutGil, runText, shortfallReason, speedupClaim, strategy, threadsAgainstProcesses, threadsSpedUpReason, x, xFormat } from "../judging";
 import { byRepeat, cpuShareOfCopies } from "../overlap";
 import { rangeChoice, type Question } from "../questions";
 
@@ -93,24 +93,31 @@ export function cpuExamples(node: CompareResult, python: CompareResult | null): 
     const noSpeedupLine = PARALLEL_SHARE * Math.min(python.copies, cores);
     const noSpeedup = atMost(speedup, noSpeedupLine);
     const check = noParallelismShown(noSpeedup, python);
+    const parts = {
+      id: "examples.cpu-python-threads",
+      section: "05-cpu-bound-examples",
+      claim: CPU_PYTHON_THREADS_CLAIM,
+      measured: `CPython threads: ${runText(python, "python:threads")}`,
+      rule: `${thresholdRule("wall-time speedup of python:threads over one after another", speedup, "at most", noSpeedupLine, xFormat)}: under the speedup of ${coresText(Math.min(python.copies, cores))} at work; and CPython processes in the same run must keep their CPUs busy (else unclear)`,
+      evidence: EVIDENCE.cpythonThreadsOneCore,
+    };
+    // The claim says why ("because of the GIL"): a run without the GIL can neither confirm nor contradict it.
+    const withoutGil = ranWithoutGil(python);
     claims.push(
-      speedupClaim(machine, {
-        id: "examples.cpu-python-threads",
-        section: "05-cpu-bound-examples",
-        claim: CPU_PYTHON_THREADS_CLAIM,
-        measured: `CPython threads: ${runText(python, "python:threads")}`,
-        verdict: verdictOf(check),
-        reason:
-          check === "yes"
-            ? "the GIL let one thread work at a time, while processes in the same run kept several cores busy"
-            : check === "unclear"
-              ? noSpeedup === "yes"
-                ? "processes did not work in parallel in this run either, so the cores were not shown free: no speedup proves nothing"
-                : "this run did not decide whether the threads sped the work up"
-              : threadsSpedUpReason(python),
-        rule: `${thresholdRule("wall-time speedup of python:threads over one after another", speedup, "at most", noSpeedupLine, xFormat)}: under the speedup of ${coresText(Math.min(python.copies, cores))} at work; and CPython processes in the same run must keep their CPUs busy (else unclear)`,
-        evidence: EVIDENCE.cpythonThreadsOneCore,
-      }),
+      withoutGil
+        ? gilClaimWithoutGil(withoutGil, parts, `its threads ran the count ${x(speedup.median)} the speed of one after another, with ${busyText(python, "python:threads")}`)
+        : speedupClaim(machine, {
+            ...parts,
+            verdict: verdictOf(check),
+            reason:
+              check === "yes"
+                ? "the GIL let one thread work at a time, while processes in the same run kept several cores busy"
+                : check === "unclear"
+                  ? noSpeedup === "yes"
+                    ? "processes did not work in parallel in this run either, so the cores were not shown free: no speedup proves nothing"
+                    : "this run did not decide whether the threads sped the work up"
+                  : threadsSpedUpReason(python),
+          }),
     );
     const processes = wallSpeedup(python, "python:processes");
     claims.push(
@@ -120,7 +127,7 @@ export function cpuExamples(node: CompareResult, python: CompareResult | null): 
         claim: CPU_PYTHON_PROCESSES_CLAIM,
         measured: `CPython processes, ${python.copies} copies on ${coresText(cores)}: ${runText(python, "python:processes")}`,
         verdict: verdictOf(processes.check),
-        reason: processesReason(python, "python:processes", processes, "separate interpreters, each with its own GIL,"),
+        reason: processesReason(python, "python:processes", processes, withoutGil ? `separate interpreters (${interpreterText(withoutGil)}, so no GIL in any of them)` : "separate interpreters, each with its own GIL,"),
         rule: processes.rule,
       }),
     );

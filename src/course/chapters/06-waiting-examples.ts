@@ -14,7 +14,7 @@ import type { TaskFunction } from "../../tasks/task-source";
 import type { Chapter, ChapterResults, Size } from "../chapter";
 import { atLeast, atMost, decided, thresholdRule, verdictOf, type Claim } from "../claims";
 import { ExerciseResult, threw, wrongResult } from "../exercise-kit";
-import { claim, EVIDENCE, ms, NO_CPYTHON, notMeasuredInCPython, strategy, x, xFormat } from "../judging";
+import { claim, EVIDENCE, gilClaimWithoutGil, ms, NO_CPYTHON, notMeasuredInCPython, ranWithoutGil, strategy, x, xFormat } from "../judging";
 import { ANY_HIGH, rangeChoice, type Question } from "../questions";
 
 const IO_PYTHON_THREADS_CLAIM = "In CPython, a thread that waits releases the GIL, so threaded I/O overlaps.";
@@ -53,17 +53,24 @@ export function ioExamples(blocking: CompareResult, pythonSleep: CompareResult |
   } else {
     const py = strategy(pythonSleep, "python:threads").speedup!;
     const check = atLeast(py, 0.8 * pythonSleep.copies);
+    const parts = {
+      id: "examples.io-python-threads",
+      section: "06-waiting-examples",
+      claim: IO_PYTHON_THREADS_CLAIM,
+      measured: `CPython: ${pythonSleep.copies} × time.sleep on threads ran ${x(py.median)} faster than in sequence`,
+      rule: thresholdRule("speedup of CPython threads over sequential", py, "at least", 0.8 * pythonSleep.copies, xFormat),
+      evidence: EVIDENCE.cpythonThreadsOverlapWaits,
+    };
+    // The claim is about the GIL being let go: without a GIL, the waits overlap whatever time.sleep does with it.
+    const withoutGil = ranWithoutGil(pythonSleep);
     claims.push(
-      claim({
-        id: "examples.io-python-threads",
-        section: "06-waiting-examples",
-        claim: IO_PYTHON_THREADS_CLAIM,
-        measured: `CPython: ${pythonSleep.copies} × time.sleep on threads ran ${x(py.median)} faster than in sequence`,
-        verdict: verdictOf(check),
-        reason: check === "yes" ? "time.sleep released the GIL while it waited" : check === "no" ? "the waits did not overlap as expected" : "this run did not decide whether the waits overlapped",
-        rule: thresholdRule("speedup of CPython threads over sequential", py, "at least", 0.8 * pythonSleep.copies, xFormat),
-        evidence: EVIDENCE.cpythonThreadsOverlapWaits,
-      }),
+      withoutGil
+        ? gilClaimWithoutGil(withoutGil, parts, `its sleeping threads ran ${x(py.median)} faster than in sequence, with no lock to let go of`)
+        : claim({
+            ...parts,
+            verdict: verdictOf(check),
+            reason: check === "yes" ? "time.sleep released the GIL while it waited" : check === "no" ? "the waits did not overlap as expected" : "this run did not decide whether the waits overlapped",
+          }),
     );
   }
   return claims;

@@ -22,7 +22,7 @@ import type { TaskFunction } from "../../tasks/task-source";
 import type { Chapter, ChapterResults, Size } from "../chapter";
 import { atLeast, atMost, decided, thresholdRule, verdictOf, type Check, type Claim, type Verdict } from "../claims";
 import { attempt, coresBusyUntilDecided, ExerciseResult } from "../exercise-kit";
-import { busyAtLeast, bytes, claim, ClaimParts, coresText, EVIDENCE, ms, NO_CPYTHON, PARALLEL_SHARE, speedupClaim, THREADS_NO_RULE, threadsClaimVerdict, x, xFormat } from "../judging";
+import { busyAtLeast, bytes, claim, ClaimParts, coresText, EVIDENCE, interpreterText, ms, NO_CPYTHON, PARALLEL_SHARE, ranWithoutGil, speedupClaim, THREADS_NO_RULE, threadsClaimVerdict, x, xFormat } from "../judging";
 import { ANY_HIGH, rangeChoice, type Question } from "../questions";
 import { ASYNC_LEAST_FACTOR } from "./03-approaches";
 
@@ -106,13 +106,16 @@ export function moderateWaiting(result: CompareResult): Claim {
     });
   }
   const check = atLeast(python, want);
+  const withoutGil = ranWithoutGil(result);
   return claim({
     ...parts,
     measured: `${result.copies} requests to a slow server: CPython threads ${x(python.median)} faster than one at a time${node ? `; in Node (the translation): ${node}` : ""}`,
     verdict: verdictOf(check),
     reason:
       check === "yes"
-        ? "each CPython thread released the GIL while it waited on its socket, so the requests overlapped: threads do the job at this load"
+        ? withoutGil
+          ? `each CPython thread waited on its socket while the others went on (${interpreterText(withoutGil)}, so there was no GIL to let go of), and the requests overlapped: threads do the job at this load`
+          : "each CPython thread released the GIL while it waited on its socket, so the requests overlapped: threads do the job at this load"
         : check === "no"
           ? "CPython's threads did not overlap the waits at this load: each request waited for the one before"
           : "this run did not decide whether CPython's threads overlapped the waits",

@@ -15,7 +15,7 @@ import { findPython, readInterpreter, type PythonInfo, type PythonInterpreter } 
 import type { Chapter, ChapterResults, Size } from "../chapter";
 import { atLeast, atMost, observedStat, thresholdRule, verdictOf, type Check, type Claim } from "../claims";
 import type { ExerciseResult } from "../exercise-kit";
-import { claim, coresText, ms, NO_CPYTHON, PARALLEL_SHARE, speedupClaim, x, xFormat } from "../judging";
+import { claim, coresText, GIL_ON_RULE, gilClaimWithoutGil, interpreterText, ms, NO_CPYTHON, PARALLEL_SHARE, speedupClaim, x, xFormat } from "../judging";
 import { ANY_HIGH, rangeChoice, type Question } from "../questions";
 
 const SECTION = "14-cpython-today";
@@ -55,17 +55,16 @@ async function inCPython<T>(what: string, request: Record<string, unknown>, pyth
   return measured<T>(await runPythonMeasurement(what, request, { timeoutMs, ...(python ? { python } : {}) }, SCRIPT));
 }
 
-/** Who ran a measurement, in words: "CPython 3.13.5 (free-threaded build, GIL off at run time, switch interval 5 ms)". */
-export function interpreterText(who: PythonInterpreter): string {
-  const build = who.freeThreadedBuild ? "free-threaded build" : "standard build";
-  return `CPython ${who.version} (${build}, GIL ${who.gil ? "on" : "off"} at run time, switch interval ${ms(who.switchIntervalS * 1000)}${who.executable ? `, ${who.executable}` : ""})`;
+/** Who ran a measurement, in words: judging's interpreterText (version, build, GIL while it ran), its switch interval and its path. */
+export function interpreterDetails(who: PythonInterpreter): string {
+  return `${interpreterText(who)}, switch interval ${ms(who.switchIntervalS * 1000)}${who.executable ? `, ${who.executable}` : ""}`;
 }
 
 /** The line a notebook prints before each experiment: which interpreter ran it, and where the same binary also ran with the GIL on. */
 export function ranOn(run: Measured<unknown> | null): string {
   if (!run) return `No CPython 3.8+ found: ${NO_CPYTHON}.`;
-  const twin = run.withGil ? `; the same binary also ran it with \`-X gil=1\`: ${interpreterText(run.withGil.interpreter)}` : "";
-  return `Ran on ${interpreterText(run.interpreter)}${twin}.`;
+  const twin = run.withGil ? `; the same binary also ran it with \`-X gil=1\`: ${interpreterDetails(run.withGil.interpreter)}` : "";
+  return `Ran on ${interpreterDetails(run.interpreter)}${twin}.`;
 }
 
 // --- The convoy effect: a waiting thread beside a CPU-bound thread. ---
@@ -107,8 +106,9 @@ export function convoyGrowth(smallest: ConvoyPoint, largest: ConvoyPoint): Stat 
  * at each interval lay at or below its lateness alone + twice the interval + 2 ms (about the
  * interval, not more); on one CPU that bound is not applied, as the OS scheduler adds a delay of
  * its own that this experiment cannot tell apart. Differs if it clearly did not grow (whatever
- * delayed the wake-ups was not the interval). Unclear otherwise. The reason reads the GIL state the
- * interpreter reported.
+ * delayed the wake-ups was not the interval). Unclear otherwise. The claim is about the GIL: a run
+ * whose interpreter reported its GIL off is judged on the same binary's run with `-X gil=1`
+ * (`withGil`), and without one is not measured (gilClaimWithoutGil); the GIL-off lateness is quoted.
  */
 export function convoyClaim(run: Measured<ConvoyResult> | null, cores: number = describeMachine().cores): Claim {
   const parts = { id: "cpython.convoy", section: SECTION, claim: CONVOY_CLAIM };
@@ -116,8 +116,25 @@ export function convoyClaim(run: Measured<ConvoyResult> | null, cores: number = 
   const baseRule =
     `decided on switch intervals of ${CONVOY_DECIDED_FROM_MS} ms and more: the waiting thread's lateness beside a CPU-bound thread (one median per round) at the largest interval over that at the smallest + half the difference of the intervals, paired by round; ` +
     `holds if its 95 % interval lies at or above 1 (the delay grew with the interval)${bound}; differs if it lies below 1; else unclear`;
-  if (!run) return claim({ ...parts, measured: "no CPython run", verdict: "not measured", reason: NO_CPYTHON, rule: baseRule });
-  const { points, sleepMs } = run.result;
+  if (!run) return claim({ ...parts, measured: "no CPython run", verdict: "not measured", reason: NO_CPYTHON, rule: `${GIL_ON_RULE}; ${baseRule}` });
+  if (run.interpreter.gil) return judgeConvoy(run.result, run.interpreter, cores, GIL_ON_RULE, baseRule, "");
+  // The GIL was off: the claim is about the GIL, so only the same binary's run with -X gil=1 can decide it.
+  const off = convoyLateness(run.result);
+  const noGil = `with the GIL off, ${off}`;
+  if (run.withGil?.interpreter.gil) return judgeConvoy(run.withGil.result, run.withGil.interpreter, cores, "judged on the same binary run with -X gil=1, its GIL enabled while it ran", baseRule, `; ${noGil} (no lock to wait for)`);
+  return gilClaimWithoutGil(run.interpreter, { ...parts, measured: `${interpreterText(run.interpreter)}: ${off}`, rule: baseRule }, `a thread that waits needs no lock to wake: ${off}`);
+}
+
+/** The lateness beside the CPU-bound thread, per decided interval, in words. */
+function convoyLateness(result: ConvoyResult): string {
+  const per = result.points.filter((p) => p.intervalMs >= CONVOY_DECIDED_FROM_MS).map((p) => `${ms(median(p.besideMs))} late at a ${p.intervalMs} ms interval`);
+  return `the waiting thread woke ${per.join(", ")} beside a CPU-bound thread`;
+}
+
+/** convoyClaim's judgement of one run whose GIL was on (`where`: which run judged it; `also`: what a GIL-off run showed, for the measured text). */
+function judgeConvoy(result: ConvoyResult, who: PythonInterpreter, cores: number, where: string, baseRule: string, also: string): Claim {
+  const parts = { id: "cpython.convoy", section: SECTION, claim: CONVOY_CLAIM };
+  const { points, sleepMs } = result;
   const aloneMs = median(points.flatMap((p) => p.aloneMs));
   const decidedOn = points.filter((p) => p.intervalMs >= CONVOY_DECIDED_FROM_MS).sort((a, b) => a.intervalMs - b.intervalMs);
   if (decidedOn.length < 2) throw new RangeError(`run must include at least two switch intervals of ${CONVOY_DECIDED_FROM_MS} ms or more, got ${decidedOn.map((p) => p.intervalMs).join(", ") || "none"}; measure with convoyRun()`);
@@ -127,27 +144,24 @@ export function convoyClaim(run: Measured<ConvoyResult> | null, cores: number = 
   const grew = atLeast(growth, 1);
   const within = cores >= 2 ? decidedOn.map((p) => atMost(summarize(p.besideMs), aloneMs + 2 * p.intervalMs + 2)) : [];
   const check: Check = grew === "yes" ? (within.every((c) => c === "yes") ? "yes" : "unclear") : grew;
-  const who = run.interpreter;
   const perInterval = decidedOn.map((p) => `${p.intervalMs} ms interval: ${ms(median(p.besideMs))} late`).join(", ");
   const oneCore = cores < 2 ? `; on ${coresText(cores)} the OS also makes the woken thread wait its turn for the CPU, a delay this run cannot tell apart from the GIL's, which is why only the growth with the interval is judged` : "";
   const reason =
     check === "yes"
-      ? `${who.gil ? "the GIL was on" : "the GIL was reported off, yet"}: the delay grew with the switch interval, as it does when a woken thread must take the GIL back and the CPU-bound thread gives it up only when asked after a switch interval${oneCore}`
+      ? `the GIL was on: the delay grew with the switch interval, as it does when a woken thread must take the GIL back and the CPU-bound thread gives it up only when asked after a switch interval${oneCore}`
       : check === "no"
-        ? who.gil
-          ? `the delay did not grow with the switch interval although the GIL was on: the CPU-bound thread gave the GIL up sooner than asked${oneCore}`
-          : `the GIL was off (${who.freeThreadedBuild ? "a free-threaded build" : "as reported"}): the woken thread needed no lock the CPU-bound thread held, so its delay did not follow the switch interval: no convoy${cores < 2 ? "; what delay there was is the OS scheduler's, sharing one CPU" : ""}`
+        ? `the delay did not grow with the switch interval although the GIL was on: the CPU-bound thread gave the GIL up sooner than asked${oneCore}`
         : grew === "yes"
           ? "the delay grew with the switch interval, but at some interval it was clearly more than about one interval: a busy machine delays wake-ups too"
           : `this run did not decide it: the rounds disagreed on whether the delay grew with the switch interval (a busy machine delays wake-ups too)${oneCore}`;
   const { low, high } = interval(largest.besideMs);
   return claim({
     ...parts,
-    measured: `${interpreterText(who)}: a thread sleeping ${sleepMs} ms woke ${ms(aloneMs)} late alone (median); beside a CPU-bound thread, ${perInterval} (at ${largest.intervalMs} ms, 95 % interval ${ms(low)}–${ms(high)})`,
+    measured: `${interpreterText(who)}: a thread sleeping ${sleepMs} ms woke ${ms(aloneMs)} late alone (median); beside a CPU-bound thread, ${perInterval} (at ${largest.intervalMs} ms, 95 % interval ${ms(low)}–${ms(high)})${also}`,
     verdict: verdictOf(check),
     reason,
-    rule: `${thresholdRule(`lateness at ${largest.intervalMs} ms over lateness at ${smallest.intervalMs} ms + ${ms(0.5 * (largest.intervalMs - smallest.intervalMs))}`, growth, "at least", 1, xFormat)}; ${baseRule}`,
-    observed: { ...observedStat(summarize(largest.besideMs)), intervalMs: largest.intervalMs, aloneMs, gil: who.gil ? 1 : 0 },
+    rule: `${where}; ${thresholdRule(`lateness at ${largest.intervalMs} ms over lateness at ${smallest.intervalMs} ms + ${ms(0.5 * (largest.intervalMs - smallest.intervalMs))}`, growth, "at least", 1, xFormat)}; ${baseRule}`,
+    observed: { ...observedStat(summarize(largest.besideMs)), intervalMs: largest.intervalMs, aloneMs, gil: 1 },
   });
 }
 
