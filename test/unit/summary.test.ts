@@ -1,4 +1,4 @@
-/** 07's summary: the chapters' saved verdicts gathered in reading order, counted in a figure, and judged per theme. */
+/** 15's summary: the chapters' saved verdicts gathered in reading order, counted in a figure, and judged per theme. */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -52,5 +52,12 @@ describe("the summary", () => {
       'Alpha: 1 of 2 "holds"; otherwise here: b "unclear" (why b)',
       'Beta: as expected, all 1 claims "differs"',
     ]);
+  });
+
+  it("names in its themes only claims that some chapter decides, each in one theme", () => {
+    const decided = new Set(CHAPTERS.flatMap((c) => c.claims));
+    const themed = summary.THEMES.flatMap((t) => t.ids);
+    assert.deepEqual(themed.filter((id) => !decided.has(id)), [], "a theme names a claim no chapter declares");
+    assert.deepEqual(themed.filter((id, i) => themed.indexOf(id) !== i), [], "a claim in two themes");
   });
 });

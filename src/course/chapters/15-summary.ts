@@ -46,9 +46,17 @@ export interface Theme {
 /** The summary's themes: what the course expects of each group, before this machine's data is in. */
 export const THEMES: readonly Theme[] = [
   { theme: "The definitions", expect: "holds", ids: ["concepts.concurrency", "concepts.parallelism", "concepts.responsiveness"] },
-  { theme: "The claims about CPython, measured in CPython", expect: "holds", ids: ["gil.threads", "gil.processes", "gil.c-code", "examples.cpu-python-threads", "examples.cpu-python-processes", "examples.io-python-threads", "decision.moderate-waiting", "decision.shared-python"] },
+  {
+    theme: "The claims about CPython, measured in CPython",
+    expect: "holds",
+    ids: ["gil.threads", "gil.processes", "gil.c-code", "examples.cpu-python-threads", "examples.cpu-python-processes", "examples.io-python-threads", "decision.moderate-waiting", "decision.shared-python", "granularity.python-pickle", "pool.python-executor", "loop.asyncio-starves", "bounded.python-taskgroup", "bounded.python-timeout", "cpython.convoy"],
+  },
   { theme: "Node's different machine (no GIL, no shared objects)", expect: "differs", ids: ["gil.node-threads", "examples.cpu-node-threads", "proscons.threads-best-for", "decision.cpu", "approaches.memory"] },
-  { theme: "The costs", expect: "holds", ids: ["approaches.startup", "proscons.switch-cost", "examples.async-many", "decision.massive-waiting"] },
+  { theme: "The costs", expect: "holds", ids: ["approaches.startup", "proscons.switch-cost", "examples.async-many", "decision.massive-waiting", "granularity.tiny-tasks", "loop.immediate-cost", "bounded.time", "bounded.memory", "cpython.fork-start"] },
+  { theme: "Scaling and its limits (Amdahl, messages, usable cores)", expect: "holds", ids: ["granularity.large-tasks", "granularity.amdahl", "granularity.copy-vs-transfer", "granularity.available-parallelism"] },
+  { theme: "Node's hidden threads and the event loop's rules", expect: "holds", ids: ["pool.rounds", "pool.fs-waits", "pool.dns-lookup", "pool.dns-resolve", "loop.await-starves", "loop.nexttick-starves", "loop.immediate-lateness"] },
+  { theme: "Keeping work in bounds (limits, backpressure, cancellation)", expect: "holds", ids: ["bounded.connections", "bounded.backpressure", "bounded.cancel", "bounded.main-thread", "bounded.all-settled"] },
+  { theme: "Free-threaded CPython, where one ran", expect: "holds", ids: ["cpython.free-threads", "cpython.free-counter"] },
 ];
 
 /** One sentence per theme: whether its claims came out as expected on this machine, and which did not, with why. */
