@@ -21,6 +21,8 @@ const VENV_JUPYTER = path.join(VENV, BIN, "jupyter");
 // the oldest CPython its reference runs need.
 const MIN_VENV_PYTHON = [3, 11];
 const MIN_NODE = 20;
+// From 20.19 CommonJS may require() an ES module: chapter 13's limiter (p-limit 7) is one.
+const MIN_NODE_MINOR = 19;
 const PATCHES = path.join(ROOT, "patches");
 const LAB_OVERRIDES = path.join(ROOT, "lab", "overrides.json");
 const TSLAB_PATCHED_FILE = path.join(ROOT, "node_modules", "tslab", "dist", "jupyter.js");
@@ -74,9 +76,9 @@ function stampMatches(stampFile, value) {
 }
 
 function checkNode() {
-  const major = Number(process.versions.node.split(".")[0]);
-  if (major < MIN_NODE) {
-    throw new SetupError(`conclab needs Node.js ${MIN_NODE} or newer, found ${process.version}. Install Node.js ${MIN_NODE} and rerun.`);
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  if (major < MIN_NODE || (major === MIN_NODE && minor < MIN_NODE_MINOR)) {
+    throw new SetupError(`conclab needs Node.js ${MIN_NODE}.${MIN_NODE_MINOR} or newer, found ${process.version}. Install Node.js ${MIN_NODE}.${MIN_NODE_MINOR} or newer (24 is the current LTS) and rerun.`);
   }
 }
 
@@ -254,6 +256,6 @@ function setupOrExit() {
   }
 }
 
-module.exports = { ROOT, BIN, tslabPatched, VENV, VENV_PYTHON, VENV_JUPYTER, MIN_VENV_PYTHON, MIN_NODE, SetupError, run, findVenvPython, venvState, setup, setupOrExit, say };
+module.exports = { ROOT, BIN, tslabPatched, VENV, VENV_PYTHON, VENV_JUPYTER, MIN_VENV_PYTHON, MIN_NODE, MIN_NODE_MINOR, SetupError, run, findVenvPython, venvState, setup, setupOrExit, say };
 
 if (require.main === module) setupOrExit();

