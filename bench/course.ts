@@ -17,7 +17,7 @@ import { JupyterServer } from "../tools/runner/jupyter-server";
 import { courseNotebooks } from "../tools/runner/notebook-list";
 import { fixed, MB, mb, PROJECT_ROOT, type BenchOptions, type Goal, type Section } from "./common";
 
-const WALL_GOAL_S = 240;
+const WALL_GOAL_S = 360;
 const RSS_GOAL_BYTES = 1.5 * 1024 ** 3;
 const HANDOUT_GOAL_BYTES = 2 * MB;
 const SAMPLE_MS = 250;

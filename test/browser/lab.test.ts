@@ -26,6 +26,8 @@ import { DescendantTracker, LabNotebook, PLOTLY_RENDERER_CLASS, RunningLab, STDE
 const ARTIFACTS = path.join(PROJECT_ROOT, "test-artifacts");
 const SCREENSHOT = path.join(ARTIFACTS, "lab-05-cpu-bound-examples.png");
 const COURSE_NOTEBOOK = "05-cpu-bound-examples.ipynb";
+/** One of the chapters learners ask for next (10-14), run whole in Lab as a reader would. */
+const NEXT_CHAPTER = "12-starved-loop.ipynb";
 const LONG_FIXTURE = path.join(PROJECT_ROOT, "test", "fixtures", "lab", "long-experiment.ipynb");
 /** Two copies of the fixture, so the stop and restart tests each get a fresh kernel. */
 const STOP_NOTEBOOK = "long-experiment-stop.ipynb";
@@ -82,6 +84,7 @@ describe("JupyterLab in Chromium: the reader's path", () => {
       for (const dir of Object.values(dirs)) mkdirSync(path.join(workDir, dir));
       const root = path.join(workDir, dirs.root);
       copyFileSync(path.join(NOTEBOOKS_DIR, COURSE_NOTEBOOK), path.join(root, COURSE_NOTEBOOK));
+      copyFileSync(path.join(NOTEBOOKS_DIR, NEXT_CHAPTER), path.join(root, NEXT_CHAPTER));
       copyFileSync(LONG_FIXTURE, path.join(root, STOP_NOTEBOOK));
       copyFileSync(LONG_FIXTURE, path.join(root, RESTART_NOTEBOOK));
       labStarting = RunningLab.start({
@@ -180,6 +183,30 @@ describe("JupyterLab in Chromium: the reader's path", () => {
     } finally {
       await view.close();
       await env.lab.shutDown(COURSE_NOTEBOOK);
+    }
+  });
+
+  it(`runs ${NEXT_CHAPTER} from the Run menu: every cell runs, its figure is drawn by Lab's plotly renderer, its check answers, no error`, async (t) => {
+    const env = await setUp(t);
+    if (!env) return;
+    const sources = codeCellSources(path.join(NOTEBOOKS_DIR, NEXT_CHAPTER));
+    const view = await LabNotebook.open(env.browser, env.lab, NEXT_CHAPTER, { width: 1280, height: 1300 });
+    try {
+      await view.menu("Run", "Run All Cells");
+      const cells = await view.waitUntilIdle(6 * 60_000, sources.length);
+      assert.equal(cells.length, sources.length, "every code cell of the notebook is on the page");
+      assert.deepEqual(errorsShown(cells), [], "no cell shows an error");
+      assert.deepEqual(cells.filter((c) => !/^\[\d+\]:?$/.test(c.prompt)).map((c) => `cell ${c.index}: ${c.prompt}`), [], "Run All Cells ran every code cell");
+      const page = await view.page.evaluate((rendererClass) => ({
+        drawn: Array.from(document.querySelectorAll(`.jp-NotebookPanel .${rendererClass}`)).filter((o) => o.querySelector(".plot-container .main-svg .trace") !== null).length,
+        text: (document.querySelector(".jp-NotebookPanel .jp-Notebook")?.textContent ?? "").replace(/\s+/g, " "),
+      }), PLOTLY_RENDERER_CLASS);
+      assert.ok(page.drawn >= 1, "the timer's lateness figure is drawn as SVG with its traces");
+      assert.match(page.text, /loop\.await-starves/, "the claims table is shown");
+      assert.match(page.text, /Not yet: /, "the exercise's check answers the notebook's starting code (nextTick hand-backs) with a not-yet");
+    } finally {
+      await view.close();
+      await env.lab.shutDown(NEXT_CHAPTER);
     }
   });
 
