@@ -104,6 +104,55 @@ function checkList(param: string, values: unknown, min: number, max: number, fix
   });
 }
 
+/** How long counting to `total` takes on this thread (ms): the job in one piece. */
+function timeCountTo(total: number): number {
+  const start = nowMs();
+  countTo(total);
+  return nowMs() - start;
+}
+
+/** What interleavedRounds runs: `one()` is the job in one piece, `config(i)` configuration i. */
+interface Rounds {
+  readonly configs: number;
+  readonly repeats: number;
+  readonly maxRepeats: number;
+  readonly signal: AbortSignal;
+  readonly progress: ReturnType<typeof progressOf>;
+  readonly one: () => void;
+  readonly config: (i: number) => Promise<void>;
+  /** Asked after `repeats` rounds, with the CPU share other programs took: whether to go on (up to `maxRepeats`). */
+  readonly undecided: (contention: number | null) => boolean;
+}
+
+/**
+ * The rounds both experiments share: each runs the job in one piece and every configuration once,
+ * in an order rotated by one each round so that a busy moment hits every configuration alike;
+ * `repeats` rounds, then more up to `maxRepeats` while `undecided`. Returns the CPU share other
+ * programs took while they ran.
+ */
+async function interleavedRounds(r: Rounds): Promise<number | null> {
+  const meter = new ContentionMeter();
+  meter.start();
+  let contention: number | null = null;
+  const more = (round: number): boolean => {
+    if (round < r.repeats) return true;
+    contention = meter.stop().foreign;
+    return round < r.maxRepeats && r.undecided(contention);
+  };
+  for (let round = 0; more(round); round++) {
+    const order = [-1, ...Array.from({ length: r.configs }, (_, i) => i)];
+    const shift = round % order.length;
+    for (const i of [...order.slice(shift), ...order.slice(0, shift)]) {
+      throwIfAborted(r.signal);
+      r.progress.step(`repeat ${round + 1} of ${r.repeats}`, round / r.repeats);
+      if (i < 0) r.one();
+      else await r.config(i);
+      await turnEventLoop();
+    }
+  }
+  return contention;
+}
+
 /**
  * The granularity sweep: the job of `totalMs` of counting, cut into tasks of each size in `taskUs`,
  * on each number of workers in `workers`, against the job in one piece on this thread; repeated
@@ -133,36 +182,23 @@ export function granularity(options: GranularityOptions): Promise<GranularityRes
       countTo(Math.round(rate * 5));
       const one: number[] = [];
       const walls = configs.map((): number[] => []);
-      const meter = new ContentionMeter();
-      meter.start();
       let contention: number | null = null;
       const resultOf = (): GranularityResult => ({
         totalMs, countsPerMs: rate, onePieceMs: summarize(one), dispatchUs, repeats: one.length, contention,
         points: configs.map((c, i) => ({ taskUs: c.taskUs, tasks: c.tasks, workers: c.workers, speedup: pairedRatios(one, walls[i]!), wallMs: summarize(walls[i]!) })),
       });
-      const more = (r: number): boolean => {
-        if (r < repeats) return true;
-        contention = meter.stop().foreign;
-        return r < maxRepeats && options.until !== undefined && !options.until(resultOf());
-      };
-      for (let r = 0; more(r); r++) {
-        // rotate the order each repeat, so that a busy moment hits every configuration alike
-        const order = [-1, ...configs.map((_, i) => i)];
-        const shift = r % order.length;
-        for (const i of [...order.slice(shift), ...order.slice(0, shift)]) {
-          throwIfAborted(signal);
-          progress.step(`repeat ${r + 1} of ${repeats}`, r / repeats);
-          if (i < 0) {
-            const start = nowMs();
-            countTo(total);
-            one.push(nowMs() - start);
-          } else {
-            const c = configs[i]!;
-            walls[i]!.push(await runTasks(pool, c.count, c.tasks, c.workers, signal));
-          }
-          await turnEventLoop();
-        }
-      }
+      contention = await interleavedRounds({
+        configs: configs.length, repeats, maxRepeats, signal, progress,
+        one: () => one.push(timeCountTo(total)),
+        config: async (i) => {
+          const c = configs[i]!;
+          walls[i]!.push(await runTasks(pool, c.count, c.tasks, c.workers, signal));
+        },
+        undecided: (measured) => {
+          contention = measured;
+          return options.until !== undefined && !options.until(resultOf());
+        },
+      });
       progress.done(`${configs.length} configurations × ${one.length}`);
       return resultOf();
     } catch (error) {
@@ -247,8 +283,6 @@ export function amdahlJobs(options: AmdahlOptions): Promise<AmdahlResult> {
       const one: number[] = [];
       const walls = configs.map((): number[] => []);
       const perUnit = configs.map((): number[] => []);
-      const meter = new ContentionMeter();
-      meter.start();
       let contention: number | null = null;
       const resultOf = (): AmdahlResult => ({
         totalMs, repeats: one.length, maxWorkers, contention,
@@ -258,29 +292,19 @@ export function amdahlJobs(options: AmdahlOptions): Promise<AmdahlResult> {
           return { serial: c.serial, workers: c.workers, speedup: pairedRatios(one, walls[i]!), slowdown: base > 0 ? median(perUnit[i]!) / base : 1 };
         }),
       });
-      const more = (r: number): boolean => {
-        if (r < repeats) return true;
-        contention = meter.stop().foreign;
-        return r < maxRepeats && options.until !== undefined && !options.until(resultOf());
-      };
-      for (let r = 0; more(r); r++) {
-        const order = [-1, ...configs.map((_, i) => i)];
-        const shift = r % order.length;
-        for (const i of [...order.slice(shift), ...order.slice(0, shift)]) {
-          throwIfAborted(signal);
-          progress.step(`repeat ${r + 1} of ${repeats}`, r / repeats);
-          if (i < 0) {
-            const start = nowMs();
-            countTo(total);
-            one.push(nowMs() - start);
-          } else {
-            const job = await runJob(configs[i]!.serial, configs[i]!.workers);
-            walls[i]!.push(job.wall);
-            perUnit[i]!.push(job.perUnit);
-          }
-          await turnEventLoop();
-        }
-      }
+      contention = await interleavedRounds({
+        configs: configs.length, repeats, maxRepeats, signal, progress,
+        one: () => one.push(timeCountTo(total)),
+        config: async (i) => {
+          const job = await runJob(configs[i]!.serial, configs[i]!.workers);
+          walls[i]!.push(job.wall);
+          perUnit[i]!.push(job.perUnit);
+        },
+        undecided: (measured) => {
+          contention = measured;
+          return options.until !== undefined && !options.until(resultOf());
+        },
+      });
       progress.done(`${configs.length} jobs × ${one.length}`);
       return resultOf();
     } catch (error) {
@@ -297,6 +321,11 @@ export function amdahlSpeedup(s: number, workers: number): number {
   return 1 / (s + (1 - s) / workers);
 }
 
+/** Amdahl's law where the parallel part itself runs `slowdown` times as long per unit of work on `workers` workers as on one. */
+export function amdahlSpeedupSlowed(s: number, workers: number, slowdown: number): number {
+  return 1 / (s + ((1 - s) * slowdown) / workers);
+}
+
 /** A serial fraction fitted from measured speedups, with its 95 % interval over the repeats. */
 export interface SerialFit {
   /** The built-in fraction of the jobs fitted (or null for a curve with none). */
@@ -306,16 +335,19 @@ export interface SerialFit {
   readonly interval: Interval;
   /** The worker counts (2 and up) the fit used. */
   readonly workers: readonly number[];
-  /** The largest gap between a measured median speedup and Amdahl's curve at the fitted fraction. */
+  /** The largest gap between a measured median speedup and the fitted model (Amdahl's curve, with each point's slowdown). */
   readonly maxResidual: number;
 }
 
 /**
- * Least squares for Amdahl's s from speedups S at worker counts P ≥ 2: 1/S − 1/P = s (1 − 1/P),
- * a line through the origin, fitted once per repeat (the repeats' speedups are paired samples), so
- * the fit's error comes from the spread of the repeats. Null with no point at 2 or more workers.
+ * Least squares for Amdahl's s from speedups S at worker counts P ≥ 2. Where a point says how much
+ * longer a unit of its parallel work took on P workers side by side than on one (`slowdown`, k;
+ * 1 where it does not), the parallel part is counted at that speed: 1/S − k/P = s (1 − k/P), a
+ * line through the origin. So cores that slow each other down are measured apart and not mistaken
+ * for serial work. Fitted once per repeat (the repeats' speedups are paired samples), so the fit's
+ * error comes from the spread of the repeats. Null with no point at 2 or more workers.
  */
-export function fitSerialFraction(points: readonly { readonly workers: number; readonly speedup: Stat }[], serial: number | null = null): SerialFit | null {
+export function fitSerialFraction(points: readonly { readonly workers: number; readonly speedup: Stat; readonly slowdown?: number }[], serial: number | null = null): SerialFit | null {
   const used = points.filter((p) => p.workers >= 2);
   if (used.length === 0) return null;
   const n = Math.min(...used.map((p) => p.speedup.samples.length));
@@ -324,13 +356,13 @@ export function fitSerialFraction(points: readonly { readonly workers: number; r
     let xy = 0;
     let xx = 0;
     for (const p of used) {
-      const x = 1 - 1 / p.workers;
-      xy += x * (1 / p.speedup.samples[r]! - 1 / p.workers);
-      xx += x * x;
+      const parallel = (p.slowdown ?? 1) / p.workers;
+      xy += (1 - parallel) * (1 / p.speedup.samples[r]! - parallel);
+      xx += (1 - parallel) ** 2;
     }
     fits.push(xy / xx);
   }
   const fitted = fits.reduce((a, b) => a + b, 0) / fits.length;
-  const maxResidual = Math.max(...points.map((p) => Math.abs(p.speedup.median - amdahlSpeedup(fitted, p.workers))));
+  const maxResidual = Math.max(...points.map((p) => Math.abs(p.speedup.median - amdahlSpeedupSlowed(fitted, p.workers, p.slowdown ?? 1))));
   return { serial, fitted, interval: meanInterval(fits), workers: used.map((p) => p.workers), maxResidual };
 }

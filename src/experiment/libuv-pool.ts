@@ -5,12 +5,11 @@
  * (libuv-pool-child.ts); the child records when each call's callback ran, and dies with the cell
  * that started it.
  */
-import { spawn } from "node:child_process";
 import { pbkdf2Sync } from "node:crypto";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import { AbortError, checkInteger, rangeError } from "../errors";
-import { killIfRunning, PARENT_PID_ENV } from "../runtime/child-life";
+import { checkInteger, rangeError } from "../errors";
+import { jsonFromChild } from "../runtime/child-life";
 import { startExperiment } from "../runtime/lifecycle";
 
 const CHILD = path.join(__dirname, "libuv-pool-child.js");
@@ -76,33 +75,10 @@ export function pbkdf2Iterations(targetMs: number): number {
  */
 export function runPoolChild(poolSize: number | null, plan: PoolChildPlan): Promise<PoolChildReply> {
   if (poolSize !== null) checkInteger("poolSize", poolSize, POOL_SIZE.min, POOL_SIZE.max, `pass a pool size from ${POOL_SIZE.min} to ${POOL_SIZE.max}, or null for libuv's default`);
-  const env: NodeJS.ProcessEnv = { ...process.env, [PARENT_PID_ENV]: String(process.pid) };
+  const env: NodeJS.ProcessEnv = { ...process.env };
   if (poolSize === null) delete env.UV_THREADPOOL_SIZE;
   else env.UV_THREADPOOL_SIZE = String(poolSize);
-  return startExperiment(
-    (controller) =>
-      new Promise<PoolChildReply>((resolve, reject) => {
-        const child = spawn(process.execPath, [CHILD, JSON.stringify(plan)], { stdio: ["ignore", "pipe", "pipe"], env });
-        let out = "";
-        let err = "";
-        child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-        child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
-        const stop = (): void => killIfRunning(child);
-        controller.signal.addEventListener("abort", stop, { once: true });
-        child.on("error", reject);
-        child.on("exit", (code, signal) => {
-          controller.signal.removeEventListener("abort", stop);
-          if (controller.signal.aborted) return reject(new AbortError());
-          const why = `: ${err.trim().split("\n").slice(-5).join(" | ")}`;
-          if (code !== 0) return reject(new Error(`the pool child (UV_THREADPOOL_SIZE=${poolSize ?? "unset"}) failed (${signal ?? `exit code ${code}`})${why}`));
-          try {
-            resolve(JSON.parse(out) as PoolChildReply);
-          } catch {
-            reject(new Error(`the pool child (UV_THREADPOOL_SIZE=${poolSize ?? "unset"}) printed no result${why}`));
-          }
-        });
-      }),
-  );
+  return startExperiment((controller) => jsonFromChild<PoolChildReply>(`the pool child (UV_THREADPOOL_SIZE=${poolSize ?? "unset"})`, process.execPath, [CHILD, JSON.stringify(plan)], env, controller.signal));
 }
 
 /** Hash batches with one pool size: each batch's finishing times, in call order. */

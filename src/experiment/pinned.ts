@@ -4,12 +4,12 @@
  * It lets a machine with several cores show what one core can and cannot do (01's "parallelism
  * needs several cores"), without asking the reader to restart anything.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { AbortError, rangeError } from "../errors";
+import { rangeError } from "../errors";
 import { findPython } from "../python";
-import { killIfRunning, PARENT_PID_ENV } from "../runtime/child-life";
+import { jsonFromChild } from "../runtime/child-life";
 import { startExperiment } from "../runtime/lifecycle";
 import type { NodeStrategy } from "../strategies/descriptors";
 import { portable, taskSource, type TaskFunction } from "../tasks/task-source";
@@ -74,27 +74,5 @@ export function compareOnCpus<F extends TaskFunction>(options: {
   const spec = { task: portable(taskSource(options.task)), args: options.args, copies: options.copies, strategies: options.strategies, repeats: options.repeats ?? 3, warmup: options.warmup ?? 1 };
   const pinned = pinnedCommand(cpus, [process.execPath, CHILD, JSON.stringify(spec)]);
   if (!pinned) return Promise.resolve(null);
-  return startExperiment(
-    (controller) =>
-      new Promise<CompareResult | null>((resolve, reject) => {
-        const child = spawn(pinned.command, pinned.args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, [PARENT_PID_ENV]: String(process.pid) } });
-        let out = "";
-        let err = "";
-        child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-        child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
-        const stop = (): void => killIfRunning(child);
-        controller.signal.addEventListener("abort", stop, { once: true });
-        child.on("error", reject);
-        child.on("exit", (code, signal) => {
-          controller.signal.removeEventListener("abort", stop);
-          if (controller.signal.aborted) return reject(new AbortError());
-          if (code !== 0) return reject(new Error(`the comparison pinned to CPU ${cpus.join(",")} failed (${signal ?? `exit code ${code}`}): ${err.trim().split("\n").slice(-5).join(" | ")}`));
-          try {
-            resolve(JSON.parse(out) as CompareResult);
-          } catch {
-            reject(new Error(`the comparison pinned to CPU ${cpus.join(",")} printed no result: ${err.trim().split("\n").slice(-5).join(" | ")}`));
-          }
-        });
-      }),
-  );
+  return startExperiment((controller) => jsonFromChild<CompareResult>(`the comparison pinned to CPU ${cpus.join(",")}`, pinned.command, pinned.args, process.env, controller.signal));
 }

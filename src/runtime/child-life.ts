@@ -3,8 +3,9 @@
  * running, wait for its end, kill what is left, and, inside the child, end with the parent that
  * started it. (A wait with a grace period is `withinGrace` in ./deadline.)
  */
-import type { ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { Worker } from "node:worker_threads";
+import { AbortError } from "../errors";
 
 /** A conclab parent puts its own pid here for its children: a child compares it with its parent's pid. */
 export const PARENT_PID_ENV = "CONCLAB_PARENT_PID";
@@ -24,6 +25,37 @@ export function exited(child: ChildProcess): Promise<void> {
 /** SIGKILLs the child if it still runs. */
 export function killIfRunning(child: ChildProcess): void {
   if (isRunning(child)) child.kill("SIGKILL");
+}
+
+/**
+ * Runs `command args` as a child that prints one JSON value on stdout and exits 0, and resolves
+ * with that value. `signal` kills it (the promise rejects with AbortError); a failed start, a
+ * non-zero exit or output that is not JSON rejects with an Error naming `who` and quoting the end
+ * of its stderr. The child gets PARENT_PID_ENV beside `env`.
+ */
+export function jsonFromChild<T>(who: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...env, [PARENT_PID_ENV]: String(process.pid) } });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
+    const stop = (): void => killIfRunning(child);
+    signal.addEventListener("abort", stop, { once: true });
+    if (signal.aborted) stop();
+    child.on("error", reject);
+    child.on("exit", (code, exitSignal) => {
+      signal.removeEventListener("abort", stop);
+      if (signal.aborted) return reject(new AbortError());
+      const said = `: ${err.trim().split("\n").slice(-5).join(" | ")}`;
+      if (code !== 0) return reject(new Error(`${who} failed (${exitSignal ?? `exit code ${code}`})${said}`));
+      try {
+        resolve(JSON.parse(out) as T);
+      } catch {
+        reject(new Error(`${who} printed no result${said}`));
+      }
+    });
+  });
 }
 
 /**

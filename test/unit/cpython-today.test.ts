@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { findPython } from "conclab";
 import { cpythonToday, QUESTIONS } from "conclab/course";
-import { CASES, casesOf, meets, runCasesOnOneCpu } from "../helpers/exercise-cases";
+import { onOneCpuAndOnAll } from "../helpers/exercise-suite";
 import { freeThreadedPython } from "../helpers/free-threaded";
 
 /** Runs the chapter's experiments with CONCLAB_PYTHON set to `python` for the duration of the suite. */
@@ -139,20 +139,5 @@ describe("chapter 14's claims and question", () => {
 });
 
 describe("the exercise: where the lock goes", { skip: findPython() === null ? "no CPython 3.8+ here" : false }, () => {
-  const names = casesOf("14");
-  for (const name of names) {
-    it(`${name}: ${String(CASES[name].expect)}`, async () => {
-      const result = await CASES[name].run();
-      assert.ok(meets(result.passed, CASES[name].expect), `${name}: expected ${String(CASES[name].expect)}, got ${String(result.passed)}: ${result.message}`);
-    });
-  }
-  it("on one CPU (a child pinned by taskset -c 0), the same verdicts", async () => {
-    const pinned = await runCasesOnOneCpu(names);
-    assert.equal(pinned.cores, 1, pinned.output);
-    for (const name of names) {
-      const result = pinned.results[name];
-      assert.ok(result, `${name} gave no result:\n${pinned.output}`);
-      assert.ok(meets(result.passed, CASES[name].expect), `${name} on one CPU: expected ${String(CASES[name].expect)}, got ${String(result.passed)}: ${result.message}`);
-    }
-  });
+  onOneCpuAndOnAll("14");
 });

@@ -7,33 +7,9 @@ import { describeMachine, summarize } from "conclab";
 import { approaches, choosing, concepts, cpuBound, gil, granularity, prosAndCons, sharedState, waiting, backpressure } from "conclab/course";
 import { MAX_PARALLEL_COPIES } from "conclab/internal";
 import { exerciseBundle } from "conclab/kernel/internal";
-import { CASES, casesOf, meets, runCasesOnOneCpu, type CaseName } from "../helpers/exercise-cases";
+import { CASES } from "../helpers/exercise-cases";
+import { onOneCpuAndOnAll } from "../helpers/exercise-suite";
 
-/**
- * Every case of `chapter` (test/helpers/exercise-cases.ts) in this process, on every CPU the
- * machine gives it, then all of them in a child pinned to one CPU.
- */
-function onOneCpuAndOnAll(chapter: string): void {
-  const names = casesOf(chapter);
-  assert.ok(names.length >= 2, `chapter ${chapter} has cases`);
-  describe(`on every CPU (${describeMachine().cores} here)`, () => {
-    for (const name of names) {
-      it(`${name}: ${String(CASES[name].expect)}`, async () => {
-        const result = await CASES[name].run();
-        assert.ok(meets(result.passed, CASES[name].expect), `${name}: expected ${String(CASES[name].expect)}, got ${String(result.passed)}: ${result.message}`);
-      });
-    }
-  });
-  it("on one CPU (a child pinned by taskset -c 0), the same verdicts", async () => {
-    const pinned = await runCasesOnOneCpu(names);
-    assert.equal(pinned.cores, 1, pinned.output);
-    for (const name of names) {
-      const result = pinned.results[name as CaseName];
-      assert.ok(result, `${name} gave no result:\n${pinned.output}`);
-      assert.ok(meets(result.passed, CASES[name].expect), `${name} on one CPU: expected ${String(CASES[name].expect)}, got ${String(result.passed)}: ${result.message}`);
-    }
-  });
-}
 
 const step = 3;
 const stepCases = [{ args: [301], expected: 303 }, { args: [1000], expected: 1002 }];

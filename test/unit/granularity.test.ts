@@ -21,9 +21,18 @@ describe("Amdahl's serial fraction, fitted from speedups", () => {
     assert.equal(granularity.fitSerialFraction([{ workers: 1, speedup: summarize([1, 1]) }]), null);
   });
 
-  it("reads a slower parallel part as a larger serial fraction", () => {
+  it("without a measured slowdown, reads a slower parallel part as a larger serial fraction", () => {
     const fit = granularity.fitSerialFraction([{ workers: 2, speedup: summarize([1.6, 1.6, 1.6]) }])!;
     assert.ok(Math.abs(fit.fitted - 0.25) < 1e-9, `2 / 1.6 − 1 = 0.25, got ${fit.fitted}`);
+  });
+
+  it("with the parallel part's measured slowdown, counts it apart: cores that slow each other are not serial work", () => {
+    // s = 0.5 with its parallel part 1.3x slower per unit on 2 workers: S = 1 / (0.5 + 0.5 × 1.3 / 2).
+    const slowed = 1 / (0.5 + (0.5 * 1.3) / 2);
+    const counted = granularity.fitSerialFraction([{ workers: 2, speedup: summarize([slowed, slowed, slowed]), slowdown: 1.3 }], 0.5)!;
+    assert.ok(Math.abs(counted.fitted - 0.5) < 1e-9, `fitted ${counted.fitted}`);
+    const ignored = granularity.fitSerialFraction([{ workers: 2, speedup: summarize([slowed, slowed, slowed]) }], 0.5)!;
+    assert.ok(ignored.fitted > 0.6, `the same speedups read without the slowdown: ${ignored.fitted}`);
   });
 });
 

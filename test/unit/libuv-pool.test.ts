@@ -10,10 +10,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { AbortError, describeMachine, findPython } from "conclab";
+import { AbortError, findPython } from "conclab";
 import { libuvPool } from "conclab/course";
 import { abortAllExperiments } from "conclab/internal";
-import { CASES, casesOf, meets, runCasesOnOneCpu, type CaseName } from "../helpers/exercise-cases";
+import { onOneCpuAndOnAll } from "../helpers/exercise-suite";
 import { ProcessWatch } from "../helpers/processes";
 
 type Batches = libuvPool.HashBatches;
@@ -164,23 +164,5 @@ describe("the exercise: a readFile not stuck behind hashing", () => {
     assert.equal(libuvPool.judgeReadNotStuck(6, [], []).passed, null);
   });
 
-  const names = casesOf("11");
-  describe(`on every CPU (${describeMachine().cores} here)`, () => {
-    for (const name of names) {
-      it(`${name}: ${String(CASES[name].expect)}`, async () => {
-        const result = await CASES[name].run();
-        assert.ok(meets(result.passed, CASES[name].expect), `${name}: expected ${String(CASES[name].expect)}, got ${String(result.passed)}: ${result.message}`);
-      });
-    }
-  });
-
-  it("on one CPU (a child pinned by taskset -c 0), the same verdicts", async () => {
-    const pinned = await runCasesOnOneCpu(names);
-    assert.equal(pinned.cores, 1, pinned.output);
-    for (const name of names) {
-      const result = pinned.results[name as CaseName];
-      assert.ok(result, `${name} gave no result:\n${pinned.output}`);
-      assert.ok(meets(result.passed, CASES[name].expect), `${name} on one CPU: expected ${String(CASES[name].expect)}, got ${String(result.passed)}: ${result.message}`);
-    }
-  });
+  onOneCpuAndOnAll("11");
 });

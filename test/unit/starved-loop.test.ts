@@ -4,10 +4,10 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { AbortError, describeMachine, findPython, loopLagFigure } from "conclab";
+import { AbortError, findPython, loopLagFigure } from "conclab";
 import { starvedLoop } from "conclab/course";
 import { abortAllExperiments, runningExperiments } from "conclab/internal";
-import { CASES, casesOf, meets, runCasesOnOneCpu, type CaseName } from "../helpers/exercise-cases";
+import { onOneCpuAndOnAll } from "../helpers/exercise-suite";
 
 describe("work in pieces beside a timer", () => {
   it("the plain loop, awaits of settled promises and recursive nextTick never let the timer fire while they run", async () => {
@@ -78,25 +78,7 @@ describe("the asyncio trap, in CPython", { skip: findPython() ? false : "no CPyt
 });
 
 describe("the exercise: a queue that keeps the heartbeat going", () => {
-  const names = casesOf("12");
-  describe(`on every CPU (${describeMachine().cores} here)`, () => {
-    for (const name of names) {
-      it(`${name}: ${String(CASES[name].expect)}`, async () => {
-        const result = await CASES[name].run();
-        assert.ok(meets(result.passed, CASES[name].expect), `${name}: expected ${String(CASES[name].expect)}, got ${String(result.passed)}: ${result.message}`);
-      });
-    }
-  });
-
-  it("on one CPU (a child pinned by taskset -c 0), the same verdicts", async () => {
-    const pinned = await runCasesOnOneCpu(names);
-    assert.equal(pinned.cores, 1, pinned.output);
-    for (const name of names) {
-      const result = pinned.results[name as CaseName];
-      assert.ok(result, `${name} gave no result:\n${pinned.output}`);
-      assert.ok(meets(result.passed, CASES[name].expect), `${name} on one CPU: expected ${String(CASES[name].expect)}, got ${String(result.passed)}: ${result.message}`);
-    }
-  });
+  onOneCpuAndOnAll("12");
 
   describe("judged from counts", () => {
     const evidence = { items: 200, result: 200, missing: 0, repeated: 0, mostBetween: 12, beats: 20 };

@@ -449,10 +449,11 @@ const OUTCOMES: Readonly<Record<string, Partial<Record<Verdict, () => Claim>>>> 
     "not measured": () => granularity.largeTasks(sweep(0.3, 1.0), 1),
   },
   "granularity.amdahl": {
-    holds: () => granularity.amdahlLaw(serialJobs(1.6, 1.333), 2),
-    differs: () => granularity.amdahlLaw(serialJobs(1.6, 1.1), 2),
-    unclear: () => granularity.amdahlLaw(serialJobs(1.6, [1.1, 1.5, 1.3]), 2),
-    "not measured": () => granularity.amdahlLaw(serialJobs(1.6, 1.333), 1),
+    // Amdahl's speedups with each job's parallel part slowed 1.05x and 1.3x side by side: 1 / (s + (1 − s) k / 2).
+    holds: () => granularity.amdahlLaw(serialJobs(1.553, 1.212), 2),
+    differs: () => granularity.amdahlLaw(serialJobs(1.553, 1.0), 2),
+    unclear: () => granularity.amdahlLaw(serialJobs(1.553, [1.0, 1.4, 1.2]), 2),
+    "not measured": () => granularity.amdahlLaw(serialJobs(1.553, 1.212), 1),
   },
   "granularity.copy-vs-transfer": {
     holds: () => granularity.copyAgainstTransfer(messageRun(1.5, null)),
@@ -564,7 +565,7 @@ const BROKEN_RUNS: readonly { readonly what: string; readonly claim: () => Claim
   { what: "the waiting thread was delayed far past the switch interval (a busy machine, not the GIL)", claim: () => cpythonToday.convoyClaim(convoy([40, 42, 41], [90, 95, 92]), 2) },
   { what: "the smallest tasks were not small against their round trip", claim: () => granularity.tinyTasks(sweep(0.9, 1.9, 100, 50)) },
   { what: "the large tasks fell short while other programs held the CPUs", claim: () => granularity.largeTasks({ ...sweep(0.3, 1.1), contention: 0.4 }, 2) },
-  { what: "the fit missed the built-in fraction while other programs held the CPUs", claim: () => granularity.amdahlLaw({ ...serialJobs(1.6, 1.1), contention: 0.4 }, 2) },
+  { what: "the fit missed the built-in fraction while other programs held the CPUs", claim: () => granularity.amdahlLaw({ ...serialJobs(1.553, 1.0), contention: 0.4 }, 2) },
   { what: "a transfer's time grew with the size while other programs held the CPUs", claim: () => granularity.copyAgainstTransfer(messageRun(1.5, 1.5).map((p) => ({ ...p, contention: 0.5 }))) },
   { what: "no job with a serial part ran on two workers", claim: () => granularity.amdahlLaw(serialJobs(1, 1, 1), 2) },
   { what: "the largest tasks were too few for two workers", claim: () => granularity.largeTasks({ ...sweep(0.3, 1.0), points: sweep(0.3, 1.0).points.map((p) => ({ ...p, tasks: 1 })) }, 2) },
