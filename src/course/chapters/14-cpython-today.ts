@@ -121,7 +121,7 @@ export function convoyClaim(run: Measured<ConvoyResult> | null, cores: number = 
   // The GIL was off: the claim is about the GIL, so only the same binary's run with -X gil=1 can decide it.
   const off = convoyLateness(run.result);
   const noGil = `with the GIL off, ${off}`;
-  if (run.withGil?.interpreter.gil) return judgeConvoy(run.withGil.result, run.withGil.interpreter, cores, "judged on the same binary run with -X gil=1, its GIL enabled while it ran", baseRule, `; ${noGil} (no lock to wait for)`);
+  if (run.withGil?.interpreter.gil) return judgeConvoy(run.withGil.result, run.withGil.interpreter, cores, "judged on the same binary run with -X gil=1, its GIL enabled while it ran", baseRule, `; ${noGil} (no lock to wait for)`, "the same binary run with -X gil=1, ");
   return gilClaimWithoutGil(run.interpreter, { ...parts, measured: `${interpreterText(run.interpreter)}: ${off}`, rule: baseRule }, `a thread that waits needs no lock to wake: ${off}`);
 }
 
@@ -131,8 +131,8 @@ function convoyLateness(result: ConvoyResult): string {
   return `the waiting thread woke ${per.join(", ")} beside a CPU-bound thread`;
 }
 
-/** convoyClaim's judgement of one run whose GIL was on (`where`: which run judged it; `also`: what a GIL-off run showed, for the measured text). */
-function judgeConvoy(result: ConvoyResult, who: PythonInterpreter, cores: number, where: string, baseRule: string, also: string): Claim {
+/** convoyClaim's judgement of one run whose GIL was on (`where`: which run judged it; `twin`: how the measured text names a -X gil=1 run; `also`: what a GIL-off run showed, for the measured text). */
+function judgeConvoy(result: ConvoyResult, who: PythonInterpreter, cores: number, where: string, baseRule: string, also: string, twin = ""): Claim {
   const parts = { id: "cpython.convoy", section: SECTION, claim: CONVOY_CLAIM };
   const { points, sleepMs } = result;
   const aloneMs = median(points.flatMap((p) => p.aloneMs));
@@ -157,7 +157,7 @@ function judgeConvoy(result: ConvoyResult, who: PythonInterpreter, cores: number
   const { low, high } = interval(largest.besideMs);
   return claim({
     ...parts,
-    measured: `${interpreterText(who)}: a thread sleeping ${sleepMs} ms woke ${ms(aloneMs)} late alone (median); beside a CPU-bound thread, ${perInterval} (at ${largest.intervalMs} ms, 95 % interval ${ms(low)}–${ms(high)})${also}`,
+    measured: `${twin}${interpreterText(who)}: a thread sleeping ${sleepMs} ms woke ${ms(aloneMs)} late alone (median); beside a CPU-bound thread, ${perInterval} (at ${largest.intervalMs} ms, 95 % interval ${ms(low)}–${ms(high)})${also}`,
     verdict: verdictOf(check),
     reason,
     rule: `${where}; ${thresholdRule(`lateness at ${largest.intervalMs} ms over lateness at ${smallest.intervalMs} ms + ${ms(0.5 * (largest.intervalMs - smallest.intervalMs))}`, growth, "at least", 1, xFormat)}; ${baseRule}`,
