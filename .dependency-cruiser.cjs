@@ -8,6 +8,7 @@ const LAYERS = [
   { name: "tasks and their wire format", paths: ["src/tasks/"] },
   { name: "workers", paths: ["src/workers/"] },
   { name: "pools", paths: ["src/pools/"] },
+  { name: "the job queue: its server, hosts and workers", paths: ["src/queue/"] },
   { name: "strategies", paths: ["src/strategies/"] },
   { name: "experiments", paths: ["src/experiment/"] },
   { name: "figures", paths: ["src/figures/"] },
