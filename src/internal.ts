@@ -30,10 +30,11 @@ export { instantiate } from "./tasks/instantiate";
 export { freeVariables } from "./tasks/free-variables";
 export { checkSendable, executeTask, ownPssBytes, type TaskMessage } from "./workers/execute";
 
-// Pools and strategies below compare()
+// Pools, simulated hosts (Linux network namespaces) and strategies below compare()
 export { WorkerThreadPool } from "./pools/thread-pool";
 export { PoolLife, type PoolEnd } from "./pools/pool-life";
 export { ChildProcessPool } from "./pools/process-pool";
+export { namespaceSupport, createHostNetwork, removeStaleNetworks, MAX_HOSTS, MAX_LATENCY_MS, type NamespaceSupport, type SimulatedHost, type HostNetwork } from "./queue/hosts";
 export { STRATEGIES, strategyDescriptor, UNIT_STRATEGIES, CPYTHON_UNITS, nodeUnitOf, type StrategyDescriptor, type Placement, type UnitStrategy } from "./strategies/descriptors";
 export type { UnitOperations, CPythonUnitOperations, IdleMemory, HandoffSample } from "./strategies/unit-operations";
 export type { RunnerContext, RunRecord, StrategyRunner, TaskRecord } from "./strategies/strategy";
