@@ -27,6 +27,19 @@ export { createThreadPool, createProcessPool } from "./pools";
 export type { PoolState, KeptPool, ThreadPool, ProcessPool } from "./pools/pool-contract";
 export type { ProcessPoolOptions } from "./pools/process-pool";
 export type { ThreadPoolOptions } from "./pools/thread-pool";
+export {
+  startQueueCluster,
+  type QueueCluster,
+  type QueueClusterOptions,
+  type HostsChoice,
+  type ClusterPlacement,
+  type QueueWorkerInfo,
+  type QueueServerInfo,
+  type JobsReport,
+  type FailedJob,
+  type RunJobsOptions,
+} from "./queue/cluster";
+export type { RunEvent } from "./queue/wire";
 
 // Measurement
 export { timeEach } from "./measure/stopwatch";

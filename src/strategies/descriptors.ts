@@ -6,8 +6,10 @@
  * descriptor here and its runner beside this file.
  */
 import type { ProcessPool, ThreadPool } from "../pools/pool-contract";
+import type { QueueCluster } from "../queue/cluster";
 import { createMainThreadRunner } from "./main-thread";
 import { createProcessesRunner } from "./processes";
+import { createQueueRunner } from "./queue";
 import { createPythonRunner } from "./python";
 import type { RunnerContext, StrategyRunner } from "./strategy";
 import { createThreadsRunner } from "./threads";
@@ -26,6 +28,8 @@ export const MAX_EVENT_LOOP_COPIES = 100_000;
 export interface Pools {
   readonly threads?: ThreadPool;
   readonly processes?: ProcessPool;
+  /** A job queue with its workers (startQueueCluster()) for the `queue` strategy. */
+  readonly queue?: QueueCluster;
 }
 
 /**
@@ -84,6 +88,7 @@ const KERNEL_THREAD = { where: "kernel-thread" } as const;
 const LOCAL_THREAD = { where: "local-thread" } as const;
 const LOCAL_PROCESS = { where: "local-process" } as const;
 const LOCAL_INTERPRETER = { where: "local-interpreter" } as const;
+const AS_JOBS = { count: MAX_PARALLEL_COPIES, why: "each copy is a job; a cluster the strategy starts has a worker per copy up to 16, and further copies wait for a free worker" } as const;
 const LIKE_CPYTHON_POOLS = { count: MAX_PARALLEL_COPIES, why: "conclab keeps every CPython mode to the copies its pool modes can take" } as const;
 
 /** The table as written, its keys kept literal; each baseline must be one of them. */
@@ -92,9 +97,9 @@ function table<const T extends readonly StrategyDescriptor[]>(descriptors: T & r
 }
 
 /*
- * Node strategies in blues, CPython's modes in oranges. Within each family the CIELAB lightness
- * steps by at least 10 (sequential 12, eventLoop 34, threads 51, async 62, processes 80; CPython
- * 29, 54, 78), so bars stay apart when the handout is printed in grey.
+ * Node strategies in blues, CPython's modes in oranges, the job queue in green. Within each family
+ * the CIELAB lightness steps by at least 10 (sequential 12, eventLoop 34, threads 51, async 62,
+ * processes 80; CPython 29, 54, 78), so bars stay apart when the handout is printed in grey.
  */
 const DESCRIPTORS = table([
   {
@@ -124,6 +129,11 @@ const DESCRIPTORS = table([
     style: { name: "child processes", color: "#8fd1df", symbol: "triangle-up", dash: "solid" },
     unit: PROCESSES_UNIT,
     create: (context, pools) => createProcessesRunner(context, { pool: pools.processes }),
+  },
+  {
+    key: "queue", runtime: "node", placement: { where: "other-host", cores: "unknown" }, parallel: true, baseline: "sequential", kernelThread: null, maxCopies: AS_JOBS,
+    style: { name: "job queue (BullMQ)", color: "#1b7f4b", symbol: "star", dash: "solid" },
+    create: (context, pools) => createQueueRunner(context, pools.queue ? { cluster: pools.queue } : {}),
   },
   {
     key: "python:sequential", runtime: "python", placement: LOCAL_INTERPRETER, parallel: false, baseline: "python:sequential", kernelThread: null, maxCopies: LIKE_CPYTHON_POOLS,

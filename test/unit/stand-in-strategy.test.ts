@@ -99,7 +99,7 @@ describe("adding a strategy: one descriptor and one runner file", () => {
       message: /at most 8 with standIn, since the stand-in keeps its runs short/,
     });
     await assert.rejects(lib.compare({ task: lib.countTo, args: [10], copies: 1, strategies: ["fibers" as "sequential"], repeats: 1 }), {
-      message: /must be one of sequential, eventLoop, threads, async, processes, standIn, python, /,
+      message: /must be one of sequential, eventLoop, threads, async, processes, queue, standIn, python, /,
     });
 
     assert.equal(lib.strategyName("standIn"), "stand-in (setImmediate)");
