@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { compare, countTo, startQueueCluster, type QueueCluster } from "conclab";
-import { findValkeyBinary, namespaceSupport, startValkeyServer } from "conclab/internal";
+import { destroyAllPools, findValkeyBinary, namespaceSupport, startValkeyServer } from "conclab/internal";
 import { ProcessWatch } from "../helpers/processes";
 import { jupyterEnv, PROJECT_ROOT } from "../../tools/paths";
 
@@ -146,6 +146,30 @@ describe("a queue cluster on hosts of its own", () => {
       // The namespaces share this machine's clock: the measured offset must be within its error bound.
       for (const worker of cluster.workers) assert.ok(worker.clockErrorMs >= 0 && worker.clockErrorMs < 50);
     });
+  });
+});
+
+describe("an interrupted queue", () => {
+  it("an abort mid-batch rejects with AbortError, and the cluster's shutdown leaves nothing running", async () => {
+    const watch = new ProcessWatch();
+    await startQueueCluster({ workers: 2, hosts: "auto" });
+    const cluster = await startQueueCluster({ workers: 1, hosts: "local" });
+    const controller = new AbortController();
+    const batch = cluster.runJobs(countTo, [3e9], 4, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 300);
+    await assert.rejects(batch, { name: "AbortError" });
+    // What a kernel's shutdown calls: every cluster still alive (both here) is destroyed.
+    await destroyAllPools();
+    assert.deepEqual(await watch.leftovers(), [], "workers, servers and hosts are gone");
+  });
+
+  it("a compare() of the queue strategy stops on abort with nothing left", async () => {
+    const watch = new ProcessWatch();
+    const controller = new AbortController();
+    const running = compare({ task: countTo, args: [3e9], copies: 2, strategies: ["queue"], repeats: 3, warmup: 0, signal: controller.signal, maxTotalMs: 600_000 });
+    setTimeout(() => controller.abort(), 1_500);
+    await assert.rejects(running, { name: "AbortError" });
+    assert.deepEqual(await watch.leftovers(), []);
   });
 });
 
