@@ -99,7 +99,8 @@ function table<const T extends readonly StrategyDescriptor[]>(descriptors: T & r
 /*
  * Node strategies in blues, CPython's modes in oranges, the job queue in green. Within each family
  * the CIELAB lightness steps by at least 10 (sequential 12, eventLoop 34, threads 51, async 62,
- * processes 80; CPython 29, 54, 78), so bars stay apart when the handout is printed in grey.
+ * processes 80; CPython 29, 54, 78), and the queue's 68 sits between two blues, so bars stay apart
+ * when the handout is printed in grey.
  */
 const DESCRIPTORS = table([
   {
@@ -132,7 +133,7 @@ const DESCRIPTORS = table([
   },
   {
     key: "queue", runtime: "node", placement: { where: "other-host", cores: "unknown" }, parallel: true, baseline: "sequential", kernelThread: null, maxCopies: AS_JOBS,
-    style: { name: "job queue (BullMQ)", color: "#1b7f4b", symbol: "star", dash: "solid" },
+    style: { name: "job queue (BullMQ)", color: "#5fb860", symbol: "star", dash: "solid" },
     create: (context, pools) => createQueueRunner(context, pools.queue ? { cluster: pools.queue } : {}),
   },
   {

@@ -190,8 +190,8 @@ describe("style", () => {
     assert.equal(new Set(STYLED_STRATEGIES.map(strategyColor)).size, STYLED_STRATEGIES.length, "every strategy has its own colour");
   });
 
-  it("puts Node strategies in blues and CPython in oranges, each family apart in lightness", () => {
-    const node = STYLED_STRATEGIES.filter((k) => !k.startsWith("python:"));
+  it("puts Node strategies in blues, CPython in oranges and the job queue in green, each family apart in lightness", () => {
+    const node = STYLED_STRATEGIES.filter((k) => !k.startsWith("python:") && k !== "queue");
     const python = STYLED_STRATEGIES.filter((k) => k.startsWith("python:"));
     assert.deepEqual(node.sort(), ["async", "eventLoop", "processes", "sequential", "threads"]);
     assert.equal(python.length, 3);
@@ -201,6 +201,9 @@ describe("style", () => {
       const levels = family.map((k) => lightness(strategyColor(k))).sort((a, b) => a - b);
       for (let i = 1; i < levels.length; i++) assert.ok(levels[i]! - levels[i - 1]! >= 10, `lightness steps ${levels.map((l) => l.toFixed(0))}`);
     }
+    assert.ok(hue(strategyColor("queue")) > 90 && hue(strategyColor("queue")) < 150, "the queue is green");
+    // Beside Node's strategies in the same figures: apart from each of them in grey too.
+    for (const k of node) assert.ok(Math.abs(lightness(strategyColor("queue")) - lightness(strategyColor(k))) >= 5, `queue apart from ${k} in lightness`);
     assert.equal(strategyStyle("threads").dash, "solid");
     assert.equal(strategyStyle("python:threads").dash, "dot");
   });
