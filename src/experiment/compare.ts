@@ -160,8 +160,8 @@ function notMeasuredHere(key: StrategyKey, runs: readonly RunRecord[]): Strategy
   const hosts = [...new Set(runs.flatMap((run) => run.tasks.map((t) => t.host ?? "a host that did not name itself")))];
   const where = `${key}'s copies ran on ${hosts.length > 0 ? hosts.join(", ") : "another host"}`;
   return {
-    coresBusy: `CPUs busy: not measured on this host (${where}; this machine's /proc sees none of their CPU time)`,
-    memory: `memory: not measured on this host (${where}; the kernel's memory holds none of them, memory.perLane is what each copy reported there)`,
+    coresBusy: `CPUs busy: not measured on this host (${where}; the meter counts the CPU time of this machine's processes, and a host that takes jobs may be another machine)`,
+    memory: `memory: not measured on this host (${where}; the kernel's memory holds none of them, and a host may be another machine: memory.perLane is what each copy reported where it ran)`,
   };
 }
 
