@@ -136,7 +136,7 @@ export interface QueueCluster {
    * jobs and waits until each has completed or failed. Its arguments must survive JSON.
    */
   runJobs(task: TaskFunction | TaskSourceData, args: readonly unknown[], copies: number, options?: RunJobsOptions): Promise<JobsReport>;
-  /** The run log so far (every batch's starts, ends and errors), on this process's clock: to watch a batch while it runs. */
+  /** The log of the batch in flight (or the last one) so far: its jobs' starts, ends and errors on this process's clock, to watch a batch while it runs. */
   runLog(): Promise<readonly RunEvent[]>;
   /** Kills a worker's host (every process in its namespace) or its process: SIGKILL, mid-job or not. */
   killHost(index: number): void;
@@ -275,7 +275,6 @@ async function stopOwned(owned: Owned): Promise<void> {
   if (!owned.server && owned.queue) {
     // A server the course did not start keeps nothing of this cluster.
     await withinGrace(owned.queue.obliterate({ force: true }).catch(() => undefined), 2_000);
-    await withinGrace((owned.connections[0]?.del(runLogKey(owned.queue.name)) ?? Promise.resolve()).catch(() => undefined), 1_000);
   }
   // Closing waits for the server; a server that is gone (crashed, or stopped first) must not hold it up.
   await withinGrace(Promise.allSettled([owned.events?.close(), owned.queue?.close()]), 2_000);
@@ -292,6 +291,8 @@ interface BatchContext {
   readonly queueName: string;
   /** This process's clock against the server's, refreshed at each batch. */
   offset: ClockOffset;
+  /** The batch in flight, or the last one. */
+  run?: string;
 }
 
 /** The task as it travels, its arguments checked: built-in tasks' own checks, and JSON for every argument. */
@@ -316,6 +317,7 @@ async function runBatch(context: BatchContext, given: TaskFunction | TaskSourceD
   context.offset = await offsetToServer(connection, 3).then((next) => (next.errorMs <= previous.errorMs * 2 ? next : previous));
   const offset = context.offset;
   const run = randomBytes(6).toString("hex");
+  context.run = run;
   const ids = Array.from({ length: copies }, (_, copy) => `${run}-${copy}`);
   const outstanding = new Map(ids.map((id, copy) => [id, copy]));
   const done = new Map<number, { record: TaskRecord; seenMs: number }>();
@@ -361,8 +363,8 @@ async function runBatch(context: BatchContext, given: TaskFunction | TaskSourceD
     events.off("failed", onFailed);
   }
   const endMs = nowMs();
-  const runs = (await readRunLog(connection, context.queueName, run)).map((event) => ({ ...event, atMs: event.atMs - offset.offsetMs }));
   const byCopy = [...done.entries()].sort((a, b) => a[0] - b[0]);
+  const runs = (await finalRunLog(connection, context.queueName, run, byCopy.map(([copy, { record }]) => [copy, (record as JobResult).attempt]))).map((event) => ({ ...event, atMs: event.atMs - offset.offsetMs }));
   const records = byCopy.map(([, { record }]) => record);
   return {
     submitted: copies,
@@ -436,7 +438,8 @@ export async function startQueueCluster(options: QueueClusterOptions): Promise<Q
         return runBatch(context, task, args, copies, runOptions);
       },
       async runLog() {
-        return (await readRunLog(connection, queueName)).map((event) => ({ ...event, atMs: event.atMs - context.offset.offsetMs }));
+        if (context.run === undefined) return [];
+        return (await readRunLog(connection, queueName, context.run)).map((event) => ({ ...event, atMs: event.atMs - context.offset.offsetMs }));
       },
       killHost(index) {
         checkInteger("index", index, 0, workerInfo.length - 1, `pass a worker's index, 0 to ${workerInfo.length - 1}`);
@@ -485,9 +488,29 @@ async function removeJobs(queue: Queue, ids: readonly string[]): Promise<void> {
   }
 }
 
-async function readRunLog(connection: IORedis, queue: string, run?: string): Promise<RunEvent[]> {
-  const raw = await connection.lrange(runLogKey(queue), 0, -1);
-  return raw.map((line) => JSON.parse(line) as RunEvent).filter((event) => run === undefined || event.run === run).sort((a, b) => a.atMs - b.atMs);
+async function readRunLog(connection: IORedis, queue: string, run: string): Promise<RunEvent[]> {
+  const raw = await connection.lrange(runLogKey(queue, run), 0, -1);
+  return raw.map((line) => JSON.parse(line) as RunEvent).sort((a, b) => a.atMs - b.atMs);
+}
+
+/** Most time the end of a completed job's log may trail its completion (they travel on different connections). */
+const LOG_GRACE_MS = 500;
+
+/**
+ * A finished batch's log, then deleted from the server. Each completed copy's last attempt must
+ * have logged its end; the worker's log write and BullMQ's completion travel on two connections,
+ * so a missing end is waited for, briefly.
+ */
+async function finalRunLog(connection: IORedis, queue: string, run: string, completed: readonly (readonly [number, number])[]): Promise<RunEvent[]> {
+  const until = Date.now() + LOG_GRACE_MS;
+  let events = await readRunLog(connection, queue, run);
+  const ended = (): boolean => completed.every(([copy, attempt]) => events.some((e) => e.copy === copy && e.attempt === attempt && e.event === "end"));
+  while (!ended() && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    events = await readRunLog(connection, queue, run);
+  }
+  await connection.del(runLogKey(queue, run));
+  return events;
 }
 
 /** Waits until `count` workers take jobs from the queue (BullMQ names each client), or says what to run. */

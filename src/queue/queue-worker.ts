@@ -14,6 +14,8 @@ import { runLogKey, type JobData, type JobResult, type RunEvent, type WorkerSett
 
 /** How often a worker measures its clock offset again (the first reading is taken before it takes jobs). */
 const CLOCK_REFRESH_MS = 10_000;
+/** How long a batch's run log outlives its last entry on the server, should the kernel not delete it. */
+const LOG_TTL_MS = 3_600_000;
 
 export interface RunningWorker {
   readonly offset: ClockOffset;
@@ -40,29 +42,33 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
   }, CLOCK_REFRESH_MS);
   refresh.unref();
 
-  const log = (job: Job<JobData>, event: RunEvent["event"], message?: string): Promise<unknown> => {
+  // Not awaited: the job does not wait for the server to write its log (with the course's append-only
+  // file, each write is fsynced before the reply). ioredis sends them in order on one connection.
+  const log = (job: Job<JobData>, event: RunEvent["event"], message?: string): void => {
     const entry: RunEvent = {
       run: job.data.run, copy: job.data.copy, attempt: job.attemptsStarted, host: settings.host, pid: process.pid,
       event, atMs: performance.timeOrigin + performance.now() + offset.offsetMs, ...(message === undefined ? {} : { message }),
     };
-    return side.rpush(runLogKey(settings.queue), JSON.stringify(entry));
+    // The kernel deletes a batch's log when the batch ends; an entry that comes later (a job that ran on after losing its lock) expires in an hour.
+    const key = runLogKey(settings.queue, job.data.run);
+    side.multi().rpush(key, JSON.stringify(entry)).pexpire(key, LOG_TTL_MS).exec().catch(() => undefined);
   };
 
   const worker = new Worker<JobData, JobResult>(
     settings.queue,
     async (job) => {
-      await log(job, "start");
+      log(job, "start");
       try {
         const record = await executeTask({ task: job.data.task, args: job.data.args, copy: job.data.copy, cpu: true }, "process");
         const problem = jsonProblem(record.result);
         if (problem) throw new TypeError(`the result of ${job.data.task.name} cannot travel back through the queue: ${problem}; ${JSON_FIX}`);
-        await log(job, "end");
+        log(job, "end");
         return {
           ...record, startMs: record.startMs + offset.offsetMs, endMs: record.endMs + offset.offsetMs,
           host: settings.host, clockErrorMs: offset.errorMs, attempt: job.attemptsStarted,
         };
       } catch (error) {
-        await log(job, "error", error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+        log(job, "error", error instanceof Error ? `${error.name}: ${error.message}` : String(error));
         throw error;
       }
     },

@@ -54,9 +54,9 @@ export interface WorkerSettings {
   readonly maxStalledCount: number;
 }
 
-/** The key of a queue's run log: a Redis list of RunEvent JSON. */
-export function runLogKey(queue: string): string {
-  return `conclab:${queue}:runs`;
+/** The key of one batch's run log: a Redis list of RunEvent JSON, read and deleted when the batch ends. */
+export function runLogKey(queue: string, run: string): string {
+  return `conclab:${queue}:runs:${run}`;
 }
 
 /** The environment variable a worker the course starts reads its settings from (JSON). */
