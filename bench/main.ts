@@ -13,7 +13,7 @@ import { describeMachine, findPython } from "conclab";
 import { formatTable, loadNow, parseIntList, PROJECT_ROOT, type BenchOptions, type Goal, type Section } from "./common";
 import type { Report } from "./report";
 
-const MEASUREMENTS = ["dispatch", "startup", "stability", "efficiency", "course", "kernel", "verdicts"] as const;
+const MEASUREMENTS = ["dispatch", "startup", "stability", "efficiency", "course", "kernel", "verdicts", "queue"] as const;
 type Measurement = (typeof MEASUREMENTS)[number];
 
 const USAGE = `usage: npm run bench [-- OPTIONS]
@@ -32,6 +32,8 @@ results/bench.json and results/bench.html (or cores-curve.json/.html with --core
   6. kernel      a trivial cell's round trip on tslab after importing conclab (median, p90 of 20)
   8. verdicts    the course's checks (every chapter's short version) 5 times in a row: per
                  claim, how many runs gave the same verdict (2 runs with --quick)
+  9. queue       the job queue: one job's round trip against the pools' hand-off, throughput
+                 against plain BullMQ with the same settings, 16 CPU-bound jobs on 1, 2, 4 workers
 
 Options:
   --quick            fewer rounds and smaller tasks: a smoke run (about 3 min), not figures to quote
@@ -175,6 +177,8 @@ async function runMeasurement(name: Measurement, options: BenchOptions): Promise
       return (require("./kernel") as typeof import("./kernel")).runKernel(options);
     case "verdicts":
       return (require("./verdicts") as typeof import("./verdicts")).runVerdictStability(options);
+    case "queue":
+      return (require("./queue") as typeof import("./queue")).runQueue(options);
   }
 }
 
