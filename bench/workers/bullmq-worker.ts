@@ -32,13 +32,15 @@ async function main(): Promise<void> {
   const side = new IORedis(settings.url, { maxRetriesPerRequest: null });
   side.on("error", () => undefined);
   const key = `bench:${settings.queue}:runs`;
-  const log = (job: Job<{ n: number; copy: number }>, event: string): Promise<unknown> =>
-    side.rpush(key, JSON.stringify({ run: "bench", copy: job.data.copy, attempt: job.attemptsStarted, host: "plain", pid: process.pid, event, atMs: performance.timeOrigin + performance.now() }));
+  // As conclab's worker writes it: RPUSH and PEXPIRE in one MULTI, sent without waiting for the reply.
+  const log = (job: Job<{ n: number; copy: number }>, event: string): void => {
+    side.multi().rpush(key, JSON.stringify({ run: "bench", copy: job.data.copy, attempt: job.attemptsStarted, host: "plain", pid: process.pid, event, atMs: performance.timeOrigin + performance.now() })).pexpire(key, 3_600_000).exec().catch(() => undefined);
+  };
   const processor = settings.runLog
     ? async (job: Job<{ n: number; copy: number }>): Promise<number> => {
-        await log(job, "start");
+        log(job, "start");
         const result = countTo(job.data.n);
-        await log(job, "end");
+        log(job, "end");
         return result;
       }
     : async (job: Job<{ n: number; copy: number }>): Promise<number> => countTo(job.data.n);

@@ -25,7 +25,7 @@ import { createHostNetwork, namespaceSupport, type HostNetwork } from "./hosts";
 import { queueConnection } from "./queue-worker";
 import { connectionCheck, maskedUrl } from "./server-check";
 import { startValkeyServer, type ValkeyServer } from "./valkey-server";
-import { runLogKey, WORKER_SETTINGS_ENV, type JobData, type JobResult, type RunEvent, type WorkerHello, type WorkerSettings } from "./wire";
+import { runLogKey, WORKER_SETTINGS_ENV, type JobData, type JobResult, type RunEvent, type RunEventMessage, type WorkerHello, type WorkerSettings } from "./wire";
 
 /** Most workers one cluster starts. */
 export const MAX_QUEUE_WORKERS = 16;
@@ -149,6 +149,8 @@ export interface QueueCluster {
 const CHOICES: readonly HostsChoice[] = ["auto", "namespaces", "local", "external"];
 
 interface Owned {
+  /** What the cluster's own workers logged over IPC, by batch (see WorkerSettings.logTo). */
+  readonly parentLog: Map<string, RunEvent[]>;
   server?: ValkeyServer;
   network?: HostNetwork;
   children: ChildProcess[];
@@ -204,6 +206,13 @@ function startWorkerProcess(settings: WorkerSettings, launch: { command: string;
       clearTimeout(timer);
       child.removeAllListeners("exit");
       if (!message.ready) return fail(`could not start: ${message.error}`);
+      child.on("message", (logged: RunEventMessage) => {
+        const event = logged.runEvent;
+        if (!event) return;
+        const batch = owned.parentLog.get(event.run);
+        if (batch) batch.push(event);
+        else owned.parentLog.set(event.run, [event]);
+      });
       resolve({ child, hello: message });
     });
     signal?.addEventListener("abort", () => fail("was stopped: the cell was interrupted"), { once: true });
@@ -256,7 +265,7 @@ async function startWorkers(checked: Checked, queueName: string, url: string, ow
       const host = owned.network?.hosts[i];
       const settings: WorkerSettings = {
         url: host ? owned.server!.urlFor(owned.network!.bridgeAddress) : url, queue: queueName, concurrency: checked.concurrency, host: host?.name ?? `local-${i + 1}`,
-        lockDurationMs: checked.lockDurationMs, stalledIntervalMs: checked.stalledIntervalMs, maxStalledCount: checked.maxStalledCount,
+        lockDurationMs: checked.lockDurationMs, stalledIntervalMs: checked.stalledIntervalMs, maxStalledCount: checked.maxStalledCount, logTo: "parent",
       };
       const launch = host ? host.command([process.execPath, script]) : { command: process.execPath, args: [script] };
       return startWorkerProcess(settings, launch, signal, owned).then(({ child, hello }) => ({ child, hello, host }));
@@ -293,6 +302,8 @@ interface BatchContext {
   offset: ClockOffset;
   /** The batch in flight, or the last one. */
   run?: string;
+  /** What the cluster's own workers logged over IPC, by batch. */
+  readonly parentLog: Map<string, RunEvent[]>;
 }
 
 /** The task as it travels, its arguments checked: built-in tasks' own checks, and JSON for every argument. */
@@ -364,7 +375,7 @@ async function runBatch(context: BatchContext, given: TaskFunction | TaskSourceD
   }
   const endMs = nowMs();
   const byCopy = [...done.entries()].sort((a, b) => a[0] - b[0]);
-  const runs = (await finalRunLog(connection, context.queueName, run, byCopy.map(([copy, { record }]) => [copy, (record as JobResult).attempt]))).map((event) => ({ ...event, atMs: event.atMs - offset.offsetMs }));
+  const runs = (await finalRunLog(context, run, byCopy.map(([copy, { record }]) => [copy, (record as JobResult).attempt]))).map((event) => ({ ...event, atMs: event.atMs - offset.offsetMs }));
   const records = byCopy.map(([, { record }]) => record);
   return {
     submitted: copies,
@@ -383,7 +394,7 @@ export async function startQueueCluster(options: QueueClusterOptions): Promise<Q
   const checked = checkOptions(options);
   const signal = options.signal;
   throwIfAborted(signal);
-  const owned: Owned = { children: [], connections: [] };
+  const owned: Owned = { children: [], connections: [], parentLog: new Map() };
   let destroying: Promise<void> | undefined;
   const destroy = (): Promise<void> => {
     untrackPool(held);
@@ -410,7 +421,7 @@ export async function startQueueCluster(options: QueueClusterOptions): Promise<Q
     const queue = (owned.queue = new Queue<JobData, JobResult>(queueName, { connection }));
     const events = (owned.events = new QueueEvents(queueName, { connection: eventsConnection }));
     await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
-    const context: BatchContext = { queue, events, connection, queueName, offset: await offsetToServer(connection) };
+    const context: BatchContext = { queue, events, connection, queueName, offset: await offsetToServer(connection), parentLog: owned.parentLog };
     if (kind === "external") {
       for (const name of await waitForExternalWorkers(queue, checked.workers, queueName, server.url, signal)) {
         const [host = name, pid = "0"] = name.split(":");
@@ -439,7 +450,7 @@ export async function startQueueCluster(options: QueueClusterOptions): Promise<Q
       },
       async runLog() {
         if (context.run === undefined) return [];
-        return (await readRunLog(connection, queueName, context.run)).map((event) => ({ ...event, atMs: event.atMs - context.offset.offsetMs }));
+        return (await readRunLog(context, context.run)).map((event) => ({ ...event, atMs: event.atMs - context.offset.offsetMs }));
       },
       killHost(index) {
         checkInteger("index", index, 0, workerInfo.length - 1, `pass a worker's index, 0 to ${workerInfo.length - 1}`);
@@ -488,11 +499,10 @@ async function removeJobs(queue: Queue, ids: readonly string[]): Promise<void> {
   }
 }
 
-async function readRunLog(connection: IORedis, queue: string, run: string): Promise<RunEvent[]> {
-  const raw = await connection.lrange(runLogKey(queue, run), 0, -1);
-  return raw.map((line) => JSON.parse(line) as RunEvent).sort((a, b) => a.atMs - b.atMs);
+async function readRunLog(context: BatchContext, run: string): Promise<RunEvent[]> {
+  const raw = await context.connection.lrange(runLogKey(context.queueName, run), 0, -1);
+  return [...raw.map((line) => JSON.parse(line) as RunEvent), ...(context.parentLog.get(run) ?? [])].sort((a, b) => a.atMs - b.atMs);
 }
-
 /** Most time the end of a completed job's log may trail its completion (they travel on different connections). */
 const LOG_GRACE_MS = 500;
 
@@ -501,18 +511,18 @@ const LOG_GRACE_MS = 500;
  * have logged its end; the worker's log write and BullMQ's completion travel on two connections,
  * so a missing end is waited for, briefly.
  */
-async function finalRunLog(connection: IORedis, queue: string, run: string, completed: readonly (readonly [number, number])[]): Promise<RunEvent[]> {
+async function finalRunLog(context: BatchContext, run: string, completed: readonly (readonly [number, number])[]): Promise<RunEvent[]> {
   const until = Date.now() + LOG_GRACE_MS;
-  let events = await readRunLog(connection, queue, run);
+  let events = await readRunLog(context, run);
   const ended = (): boolean => completed.every(([copy, attempt]) => events.some((e) => e.copy === copy && e.attempt === attempt && e.event === "end"));
   while (!ended() && Date.now() < until) {
     await new Promise((resolve) => setTimeout(resolve, 20));
-    events = await readRunLog(connection, queue, run);
+    events = await readRunLog(context, run);
   }
-  await connection.del(runLogKey(queue, run));
+  await context.connection.del(runLogKey(context.queueName, run));
+  context.parentLog.delete(run);
   return events;
 }
-
 /** Waits until `count` workers take jobs from the queue (BullMQ names each client), or says what to run. */
 async function waitForExternalWorkers(queue: Queue, count: number, name: string, url: string, signal: AbortSignal | undefined): Promise<string[]> {
   const until = Date.now() + WORKER_READY_MS;

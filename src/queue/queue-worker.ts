@@ -10,7 +10,7 @@ import IORedis from "ioredis";
 import { executeTask } from "../workers/execute";
 import { JSON_FIX, jsonProblem } from "./json-safe";
 import { offsetToServer, type ClockOffset } from "./clock-offset";
-import { runLogKey, type JobData, type JobResult, type RunEvent, type WorkerSettings } from "./wire";
+import { runLogKey, type JobData, type JobResult, type RunEvent, type RunEventMessage, type WorkerSettings } from "./wire";
 
 /** How often a worker measures its clock offset again (the first reading is taken before it takes jobs). */
 const CLOCK_REFRESH_MS = 10_000;
@@ -49,6 +49,11 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
       run: job.data.run, copy: job.data.copy, attempt: job.attemptsStarted, host: settings.host, pid: process.pid,
       event, atMs: performance.timeOrigin + performance.now() + offset.offsetMs, ...(message === undefined ? {} : { message }),
     };
+    if (settings.logTo === "parent" && process.send) {
+      // Written to the pipe at once, before a CPU-bound job can hold the event loop.
+      process.send({ runEvent: entry } satisfies RunEventMessage);
+      return;
+    }
     // The kernel deletes a batch's log when the batch ends; an entry that comes later (a job that ran on after losing its lock) expires in an hour.
     const key = runLogKey(settings.queue, job.data.run);
     side.multi().rpush(key, JSON.stringify(entry)).pexpire(key, LOG_TTL_MS).exec().catch(() => undefined);

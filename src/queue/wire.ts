@@ -52,6 +52,17 @@ export interface WorkerSettings {
   readonly stalledIntervalMs: number;
   /** How many times a job may lose its lock before it fails. */
   readonly maxStalledCount: number;
+  /**
+   * Where it logs each start and end of a job: to the process that started it, over their IPC
+   * channel (the course's own workers: no write to the server per job), or to the server (a worker
+   * on another machine), in the batch's list (runLogKey).
+   */
+  readonly logTo?: "parent" | "server";
+}
+
+/** A run-log entry a worker sends its parent (logTo "parent"). */
+export interface RunEventMessage {
+  readonly runEvent: RunEvent;
 }
 
 /** The key of one batch's run log: a Redis list of RunEvent JSON, read and deleted when the batch ends. */

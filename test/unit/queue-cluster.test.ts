@@ -237,6 +237,8 @@ describe("conclab-worker, as on another machine", () => {
         const report = await cluster.runJobs(countTo, [1e5], 3);
         assertEachCopyOnce(report.records.map((r) => r.copy), 3);
         assert.ok(report.records.every((r) => r.host === "other-machine" && r.pid === worker.pid));
+        // A worker elsewhere has no channel to this process: it logs each start and end on the server.
+        for (const event of ["start", "end"]) assertEachCopyOnce(report.runs.filter((e) => e.event === event && e.host === "other-machine").map((e) => e.copy), 3);
         await assert.rejects(cluster.restartServer(), /not the course's own/);
         assert.throws(() => cluster.killHost(0), /runs on another machine/);
       } finally {
