@@ -186,6 +186,9 @@ function killOwnedNow(owned: Owned): void {
 /** Starts a worker process (in a host's namespace when given) and waits for its hello. */
 function startWorkerProcess(settings: WorkerSettings, launch: { command: string; args: readonly string[] }, signal: AbortSignal | undefined, owned: Owned): Promise<{ child: ChildProcess; hello: Extract<WorkerHello, { ready: true }> }> {
   const child = spawn(launch.command, launch.args, {
+    // A session of its own, as the process pool's children have: where the scheduler shares the CPU
+    // by session (sched_autogroup), queue workers and pool children then get the same share.
+    detached: true,
     stdio: ["ignore", "ignore", "pipe", "ipc"],
     env: { ...process.env, [WORKER_SETTINGS_ENV]: JSON.stringify(settings), [PARENT_PID_ENV]: String(process.pid) },
   });
@@ -335,9 +338,11 @@ async function runBatch(context: BatchContext, given: TaskFunction | TaskSourceD
   const failed = new Map<number, string>();
   let settle: (() => void) | undefined;
   const allDone = new Promise<void>((resolve) => (settle = resolve));
+  let lastEventMs = nowMs();
   const finish = (id: string, outcome: { result: JobResult } | { reason: string }): void => {
     const copy = outstanding.get(id);
     if (copy === undefined) return;
+    lastEventMs = nowMs();
     outstanding.delete(id);
     if ("result" in outcome) done.set(copy, { record: toLocal(outcome.result, offset), seenMs: nowMs() });
     else failed.set(copy, outcome.reason);
@@ -348,7 +353,10 @@ async function runBatch(context: BatchContext, given: TaskFunction | TaskSourceD
   const onFailed = ({ jobId, failedReason }: { jobId: string; failedReason: string }): void => finish(jobId, { reason: failedReason });
   events.on("completed", onCompleted);
   events.on("failed", onFailed);
-  const reconcile = setInterval(() => void reconcileOutstanding(queue, outstanding, finish), RECONCILE_MS);
+  // Only while events have stopped coming (a server restart can lose some): asking about every job at every tick would load the server the batch needs.
+  const reconcile = setInterval(() => {
+    if (nowMs() - lastEventMs >= RECONCILE_MS) void reconcileOutstanding(queue, outstanding, finish);
+  }, RECONCILE_MS);
   const stop = (): void => settle?.();
   options.signal?.addEventListener("abort", stop, { once: true });
   const timer = options.timeoutMs !== undefined && Number.isFinite(options.timeoutMs) ? setTimeout(stop, options.timeoutMs) : undefined;
