@@ -15,7 +15,7 @@ import { AbortError, checkInteger, rangeError, throwIfAborted, typeError } from 
 import { nowMs } from "../measure/clock";
 import { exited, isRunning, killIfRunning, PARENT_PID_ENV } from "../runtime/child-life";
 import { withinGrace } from "../runtime/deadline";
-import { trackPool, untrackPool } from "../runtime/lifecycle";
+import { startExperiment, trackPool, untrackPool } from "../runtime/lifecycle";
 import type { TaskRecord } from "../tasks/record";
 import type { TaskSourceData } from "../tasks/instantiate";
 import { portable, taskSource, type TaskFunction } from "../tasks/task-source";
@@ -331,6 +331,11 @@ async function runBatch(context: BatchContext, given: TaskFunction | TaskSourceD
   context.offset = await offsetToServer(connection, 3).then((next) => (next.errorMs <= previous.errorMs * 2 ? next : previous));
   const offset = context.offset;
   const run = randomBytes(6).toString("hex");
+  // An interrupted batch left its log (runLog() shows it until the next batch): drop it now.
+  if (context.run !== undefined) {
+    context.parentLog.delete(context.run);
+    await connection.del(runLogKey(context.queueName, context.run));
+  }
   context.run = run;
   const ids = Array.from({ length: copies }, (_, copy) => `${run}-${copy}`);
   const outstanding = new Map(ids.map((id, copy) => [id, copy]));
@@ -454,7 +459,12 @@ export async function startQueueCluster(options: QueueClusterOptions): Promise<Q
       settings: { lockDurationMs: checked.lockDurationMs, stalledIntervalMs: checked.stalledIntervalMs, maxStalledCount: checked.maxStalledCount, concurrency: checked.concurrency },
       runJobs(task, args, copies, runOptions = {}) {
         if (destroying) return Promise.reject(new Error("this queue cluster was destroyed; start a new one with startQueueCluster()"));
-        return runBatch(context, task, args, copies, runOptions);
+        // An experiment of its own: an interrupted cell (abortAllExperiments) stops the batch; the cluster stays, like a kept pool.
+        return startExperiment((controller) => {
+          const given = runOptions.signal;
+          const signal = given ? AbortSignal.any([given, controller.signal]) : controller.signal;
+          return runBatch(context, task, args, copies, { ...runOptions, signal });
+        });
       },
       async runLog() {
         if (context.run === undefined) return [];

@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { compare, countTo, startQueueCluster, type QueueCluster } from "conclab";
-import { destroyAllPools, findValkeyBinary, namespaceSupport, startValkeyServer } from "conclab/internal";
+import { abortAllExperiments, destroyAllPools, findValkeyBinary, namespaceSupport, startValkeyServer } from "conclab/internal";
 import { ProcessWatch } from "../helpers/processes";
 import { jupyterEnv, PROJECT_ROOT } from "../../tools/paths";
 
@@ -161,6 +161,19 @@ describe("an interrupted queue", () => {
     // What a kernel's shutdown calls: every cluster still alive (both here) is destroyed.
     await destroyAllPools();
     assert.deepEqual(await watch.leftovers(), [], "workers, servers and hosts are gone");
+  });
+
+  it("an interrupted cell (abortAllExperiments) stops a batch's wait, and its waiting job is taken off the queue", async () => {
+    await withCluster({ workers: 1, hosts: "local" }, async (cluster) => {
+      const batch = cluster.runJobs(countTo, [3e9], 2);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(await abortAllExperiments(), 1, "the batch is a running experiment");
+      await assert.rejects(batch, { name: "AbortError" });
+      // The job the worker had started runs to its end there (BullMQ cannot stop a running processor); the one still waiting never starts.
+      await new Promise((resolve) => setTimeout(resolve, 4_000));
+      const started = (await cluster.runLog()).filter((e) => e.event === "start").map((e) => e.copy);
+      assert.equal(started.length, 1, `one job started, the waiting one was removed: ${JSON.stringify(started)}`);
+    });
   });
 
   it("a compare() of the queue strategy stops on abort with nothing left", async () => {
