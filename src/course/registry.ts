@@ -19,7 +19,7 @@ import * as libuvPool from "./chapters/11-libuv-pool";
 import * as starvedLoop from "./chapters/12-starved-loop";
 import * as backpressure from "./chapters/13-backpressure";
 import * as cpythonToday from "./chapters/14-cpython-today";
-import * as summary from "./chapters/15-summary";
+import * as summary from "./chapters/16-summary";
 
 export { overview, concepts, gil, approaches, prosAndCons, cpuBound, waiting, choosing, sharedState, granularity, libuvPool, starvedLoop, backpressure, cpythonToday, summary };
 

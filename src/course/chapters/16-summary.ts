@@ -1,5 +1,5 @@
 /**
- * Chapter 15, the summary: the verdict counts as a figure, and per theme whether its claims fared
+ * Chapter 16, the summary: the verdict counts as a figure, and per theme whether its claims fared
  * as the course expects. Gathering every chapter's verdicts is gatherSections (results.ts), which
  * reads the registry that lists this module.
  */
@@ -71,8 +71,8 @@ export function themeSentences(claims: readonly Claim[], themes: readonly Theme[
 }
 
 export const chapter: Chapter = {
-  id: "15-summary",
-  title: "15 · Summary: every claim, every verdict",
+  id: "16-summary",
+  title: "16 · Summary: every claim, every verdict",
   question: "Which of the article's claims hold here, and which differ in Node by design?",
   about: "every claim with its verdict; runs a short version of any chapter not run yet",
   claims: [],
