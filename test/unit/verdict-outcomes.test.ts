@@ -10,7 +10,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { summarize, type CompareResult, type LoopLagResult, type MemoryPerUnit, type Span, type StartupSamples, type StrategyKey, type SwitchSamples } from "conclab";
-import { CHAPTERS, type Claim, type Verdict, approaches, choosing, concepts, cpuBound, cpythonToday, gil, judging, prosAndCons, sharedState, waiting, granularity, starvedLoop, libuvPool, backpressure, compareCaption } from "conclab/course";
+import { CHAPTERS, type Claim, type Verdict, approaches, choosing, concepts, cpuBound, cpythonToday, gil, judging, prosAndCons, sharedState, waiting, granularity, starvedLoop, libuvPool, backpressure, beyondOneMachine, compareCaption } from "conclab/course";
+import { batches, killed, longJob, trips as queueTrips } from "../helpers/queue-evidence";
 import type { PythonInterpreter } from "conclab";
 import { handMadeResult, steady, testMachine } from "../helpers/results";
 
@@ -471,6 +472,25 @@ const OUTCOMES: Readonly<Record<string, Partial<Record<Verdict, () => Claim>>>> 
     differs: () => granularity.availableParallelismClaim(coresFound(1.0, false, 1)),
     unclear: () => granularity.availableParallelismClaim(coresFound(1.0, true)),
     "not measured": () => granularity.availableParallelismClaim({ ...coresFound(1.95), busy: null }),
+  },
+  "queue.round-trip": {
+    holds: () => beyondOneMachine.roundTripClaim(queueTrips(40)),
+    differs: () => beyondOneMachine.roundTripClaim(queueTrips(1.3)),
+    unclear: () => beyondOneMachine.roundTripClaim(queueTrips([1.5, 9, 4])),
+  },
+  "queue.scales": {
+    holds: () => beyondOneMachine.scalesClaim(batches(1.9)),
+    differs: () => beyondOneMachine.scalesClaim(batches(1.02)),
+    unclear: () => beyondOneMachine.scalesClaim(batches([1.1, 1.9, 1.4])),
+    "not measured": () => beyondOneMachine.scalesClaim(batches(1.9, 1)),
+  },
+  "queue.redelivery": {
+    holds: () => beyondOneMachine.redeliveryClaim(killed("redelivered")),
+    unclear: () => beyondOneMachine.redeliveryClaim(killed("missed")),
+  },
+  "queue.lost-lock": {
+    holds: () => beyondOneMachine.lostLockClaim(longJob("stalled")),
+    unclear: () => beyondOneMachine.lostLockClaim(longJob("once")),
   },
   "loop.await-starves": {
     holds: () => starvedLoop.starvesLikeALoop(starvation(), "microtask"),
