@@ -26,10 +26,14 @@ export function trips(ratio: number | readonly number[], jobs = 10): beyondOneMa
   };
 }
 
-/** Batch wall times: one worker at 640 ms, two `speedup` times as fast per repeat, on `cores`. */
-export function batches(speedup: number | readonly number[], cores = 2): beyondOneMachine.ScalingResult {
+/**
+ * Batch wall times: one worker at 640 ms, two `speedup` times as fast per repeat, on `cores`; each
+ * job had `share` of a CPU as it ran (null: not read).
+ */
+export function batches(speedup: number | readonly number[], cores = 2, share: number | null = 0.97): beyondOneMachine.ScalingResult {
   const ups = typeof speedup === "number" ? [speedup * 0.98, speedup, speedup * 1.02] : speedup;
-  return { jobs: 8, steps: 1_000, wallMs: { 1: ups.map(() => 640), 2: ups.map((s) => 640 / s) }, placement: PLACEMENT, cores };
+  const wallMs = { 1: ups.map(() => 640), 2: ups.map((s) => 640 / s) };
+  return { jobs: 8, steps: 1_000, wallMs, ...(share === null ? {} : { cpuShare: { 1: ups.map(() => 0.98), 2: ups.map(() => share) } }), placement: PLACEMENT, cores };
 }
 
 const event = (copy: number, attempt: number, host: string, kind: RunEvent["event"], atMs: number, message?: string): RunEvent => ({

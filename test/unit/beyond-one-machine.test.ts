@@ -43,6 +43,10 @@ describe("15: more workers", () => {
     assert.equal(beyondOneMachine.scalesClaim(batches([1.58, 1.6, 1.62])).verdict, "holds");
     assert.equal(beyondOneMachine.scalesClaim(batches([1.08, 1.1, 1.12])).verdict, "differs");
     assert.equal(beyondOneMachine.scalesClaim(batches([1.3, 1.35, 1.4])).verdict, "unclear");
+    assert.equal(beyondOneMachine.scalesClaim(batches([1.08, 1.1, 1.12], 2, null)).verdict, "differs", "without CPU times the speedup alone decides");
+    const denied = beyondOneMachine.scalesClaim(batches([1.08, 1.1, 1.12], 2, 0.55));
+    assert.equal(denied.verdict, "unclear", "jobs denied CPU: the machine's shortfall, not the queue's");
+    assert.match(denied.reason, /each job of the 2-worker batches had only 55% of a CPU/);
     const one = beyondOneMachine.scalesClaim(batches(1.9, 1));
     assert.equal(one.verdict, "not measured");
     assert.match(one.rule, /^judged only on 2 or more usable CPUs; /);

@@ -565,6 +565,7 @@ const OUTCOMES: Readonly<Record<string, Partial<Record<Verdict, () => Claim>>>> 
 
 /** Runs that went wrong: each must be unclear, whatever the claim. */
 const BROKEN_RUNS: readonly { readonly what: string; readonly claim: () => Claim }[] = [
+  { what: "a second queue worker added nothing while other programs held the CPUs (15)", claim: () => beyondOneMachine.scalesClaim(batches(1.05, 2, 0.5)) },
   { what: "Node's threads fell short and no processes ran beside them", claim: () => gil.nodeThreadsParallel(node(flat, null)) },
   { what: "Node's threads and processes both fell short (05)", claim: () => pick(cpuBound.cpuExamples(node(flat, flat), null), "examples.cpu-node-threads") },
   { what: "04's threads fell short with no processes to compare", claim: () => prosAndCons.threadsBestFor(summarize([1.0, 1.02, 1.01]), 2) },

@@ -229,12 +229,20 @@ export const SCALING_JOBS = 8;
 export const SCALING_JOB_MS = 80;
 /** Speedup of 2 workers over 1: holds at or above `gain`, differs at or below `none`. */
 export const SCALES = { gain: 1.5, none: 1.2 } as const;
+/** The least share of a CPU each job of the 2-worker batch must have had while it ran for a shortfall to count against the claim. */
+export const FREE_CPU_SHARE = 0.8;
 
 export interface ScalingResult {
   readonly jobs: number;
   readonly steps: number;
   /** Each cluster's wall time per repeat for the whole batch (ms), by its number of workers. */
   readonly wallMs: Readonly<Record<number, readonly number[]>>;
+  /**
+   * Per repeat, by workers: the jobs' CPU time over their wall time while they ran (the share of a
+   * CPU each had: under 1 when other programs, or more workers than cores, took turns with them);
+   * absent where the workers could not read their CPU time.
+   */
+  readonly cpuShare?: Readonly<Record<number, readonly number[]>>;
   readonly placement: ClusterPlacement;
   readonly cores: number;
 }
@@ -251,17 +259,27 @@ export function scalingRun(size: Size = "full"): Promise<ScalingResult> {
       for (const w of workers) clusters.push(await startQueueCluster({ workers: w, signal }));
       const steps = spinStepsFor(SCALING_JOB_MS);
       const task = portable(taskSource(spinJob));
-      const batch = async (cluster: QueueCluster, copies: number): Promise<number> => {
+      const batch = async (cluster: QueueCluster, copies: number): Promise<{ wall: number; share: number | null }> => {
         const report = await cluster.runJobs(task, [steps], copies, { signal, timeoutMs: 120_000 });
         if (report.failed.length > 0) throw new Error(`a CPU-bound job failed: ${report.failed[0]!.reason}`);
-        return report.endMs - report.startMs;
+        const cpu = report.records.map((r) => r.cpuMs);
+        const running = report.records.reduce((sum, r) => sum + (r.endMs - r.startMs), 0);
+        const share = cpu.every((v) => typeof v === "number") && running > 0 ? cpu.reduce((sum: number, v) => sum + v!, 0) / running : null;
+        return { wall: report.endMs - report.startMs, share };
       };
       for (const cluster of clusters) await batch(cluster, 2 * cluster.workers.length);
       const wallMs: Record<number, number[]> = Object.fromEntries(workers.map((w) => [w, []]));
+      const cpuShare: Record<number, number[]> = Object.fromEntries(workers.map((w) => [w, []]));
+      let shares = true;
       for (let r = 0; r < repeats; r++) {
-        for (const cluster of clusters) wallMs[cluster.workers.length]!.push(await batch(cluster, SCALING_JOBS));
+        for (const cluster of clusters) {
+          const { wall, share } = await batch(cluster, SCALING_JOBS);
+          wallMs[cluster.workers.length]!.push(wall);
+          if (share === null) shares = false;
+          else cpuShare[cluster.workers.length]!.push(share);
+        }
       }
-      return { jobs: SCALING_JOBS, steps, wallMs, placement: clusters[0]!.placement, cores: describeMachine().cores };
+      return { jobs: SCALING_JOBS, steps, wallMs, ...(shares ? { cpuShare } : {}), placement: clusters[0]!.placement, cores: describeMachine().cores };
     } finally {
       for (const cluster of clusters) await cluster.destroy();
     }
@@ -276,16 +294,27 @@ export function scalingSpeedup(result: ScalingResult, workers: number): Stat {
   return pairedRatios(one, many);
 }
 
+/** The median share of a CPU each job of `workers`' batches had while it ran, or null where not read. */
+export function jobCpuShare(result: ScalingResult, workers: number): number | null {
+  const shares = result.cpuShare?.[workers];
+  return shares && shares.length > 0 ? median(shares) : null;
+}
+
 /**
  * 15: more workers raise the throughput of CPU-bound jobs while the machine has cores for them.
  * Two workers' speedup over one, paired by repeat: holds if its 95 % interval lies at or above
- * SCALES.gain, differs if at or below SCALES.none, else unclear; not measured on one CPU.
+ * SCALES.gain; differs if it lies at or below SCALES.none while each job of the 2-worker batches
+ * had at least FREE_CPU_SHARE of a CPU as it ran (the cores were free, yet the second worker added
+ * nothing; where the workers cannot read CPU time, the speedup alone decides); a shortfall with
+ * the jobs denied CPU is the machine's, not the queue's: unclear. Not measured on one CPU.
  */
 export function scalesClaim(result: ScalingResult): Claim {
   const speedup = scalingSpeedup(result, 2);
   const gain = atLeast(speedup, SCALES.gain);
   const none = atMost(speedup, SCALES.none);
-  const check: Check = gain === "yes" ? "yes" : none === "yes" ? "no" : "unclear";
+  const share = jobCpuShare(result, 2);
+  const denied = share !== null && share < FREE_CPU_SHARE;
+  const check: Check = gain === "yes" ? "yes" : none === "yes" && !denied ? "no" : "unclear";
   const { low, high, n } = interval(speedup.samples);
   const bounds = n < 2 ? "one repeat: no interval" : `${xFormat(low)}–${xFormat(high)}`;
   return speedupClaim(result.cores, {
@@ -298,9 +327,13 @@ export function scalesClaim(result: ScalingResult): Claim {
       check === "yes"
         ? "the second worker took jobs while the first computed, each on a core of its own"
         : check === "no"
-          ? "the second worker added no throughput although the machine has cores for it"
-          : "the speedup did not settle on either side of the thresholds in this run",
-    rule: `2 workers' speedup over 1, paired by repeat: 95 % interval ${bounds} from ${n} repeat${n === 1 ? "" : "s"}; holds if it lies at or above ${xFormat(SCALES.gain)}, differs if it lies at or below ${xFormat(SCALES.none)}, else unclear`,
+          ? `the second worker added no throughput although each job had ${share === null ? "(unmeasured)" : `${Math.round(100 * share)}%`} of a CPU as it ran`
+          : none === "yes" && denied
+            ? `the run went wrong, not the claim: each job of the 2-worker batches had only ${Math.round(100 * share!)}% of a CPU as it ran, so other programs held the cores the second worker needed`
+            : "the speedup did not settle on either side of the thresholds in this run",
+    rule:
+      `2 workers' speedup over 1, paired by repeat: 95 % interval ${bounds} from ${n} repeat${n === 1 ? "" : "s"}; holds if it lies at or above ${xFormat(SCALES.gain)}; ` +
+      `differs if it lies at or below ${xFormat(SCALES.none)} while each job of the 2-worker batches had at least ${Math.round(100 * FREE_CPU_SHARE)}% of a CPU as it ran (${share === null ? "not read here: the speedup alone decides" : `here ${Math.round(100 * share)}%`}); else unclear`,
     observed: observedStat(speedup, { cores: result.cores }),
   });
 }
@@ -317,7 +350,8 @@ export function scalingCaption(result: ScalingResult): string {
   const workers = Object.keys(result.wallMs).map(Number).sort((a, b) => a - b);
   const parts = workers.map((w) => {
     const wall = median(result.wallMs[w]!);
-    return `${w} worker${w === 1 ? "" : "s"}: ${ms(wall)} for the batch (${(result.jobs / (wall / 1000)).toFixed(1)} jobs/s${w === 1 ? "" : `, ${x(scalingSpeedup(result, w).median)} one worker's`})`;
+    const share = jobCpuShare(result, w);
+    return `${w} worker${w === 1 ? "" : "s"}: ${ms(wall)} for the batch (${(result.jobs / (wall / 1000)).toFixed(1)} jobs/s${w === 1 ? "" : `, ${x(scalingSpeedup(result, w).median)} one worker's`}${share === null ? "" : `; each job had ${Math.round(100 * share)}% of a CPU as it ran`})`;
   });
   const most = workers.at(-1)!;
   const capped =
@@ -536,7 +570,12 @@ export function faultCaption(result: FaultResult): string {
 export function queueData(roundTrip: RoundTripResult, scaling: ScalingResult, redelivery: FaultResult, lostLock: FaultResult): Record<string, unknown> {
   return {
     roundTrip: { jobs: roundTrip.jobs, threadMs: median(all(roundTrip.threadMs)), queueMs: median(all(roundTrip.queueMs)), repeats: roundTrip.threadMs.length },
-    scaling: { jobs: scaling.jobs, steps: scaling.steps, wallMs: Object.fromEntries(Object.entries(scaling.wallMs).map(([w, v]) => [w, summarize([...v]).median])) },
+    scaling: {
+      jobs: scaling.jobs,
+      steps: scaling.steps,
+      wallMs: Object.fromEntries(Object.entries(scaling.wallMs).map(([w, v]) => [w, summarize([...v]).median])),
+      cpuShare: scaling.cpuShare ? Object.fromEntries(Object.keys(scaling.cpuShare).map((w) => [w, jobCpuShare(scaling, Number(w))])) : null,
+    },
     redelivery: { runs: jobRuns(redelivery.report.runs), failed: redelivery.report.failed },
     lostLock: { runs: jobRuns(lostLock.report.runs), failed: lostLock.report.failed },
     placement: { kind: roundTrip.placement.kind, why: roundTrip.placement.why, sharesThisMachine: roundTrip.placement.sharesThisMachine },
