@@ -79,3 +79,15 @@ export function longJob(how: LostLockCase): beyondOneMachine.FaultResult {
         : report(1, first, [record(0, "host-1", 10, 2_510)]);
   return { report: r, killed: null, placement: PLACEMENT, lockDurationMs: 1_000 };
 }
+
+export type RestartCase = "mid-batch" | "before-any-end" | "lost";
+
+/** Four jobs, the server killed at 1,000 ms: "mid-batch" has two copies end before and two after; "before-any-end" all after; "lost" loses copy 3. */
+export function restarted(how: RestartCase): beyondOneMachine.FaultResult {
+  const ends = how === "before-any-end" ? [1_200, 1_300, 1_400, 1_500] : [400, 600, 1_600, 1_800];
+  const done = ends.map((end, copy) => record(copy, copy % 2 ? "host-2" : "host-1", end - 200, end));
+  const r = how === "lost"
+    ? report(4, [], done.slice(0, 3), [{ copy: 3, reason: "the job is gone from the server (was it restarted without its append-only file, or the queue removed?)" }])
+    : report(4, [], done);
+  return { report: r, killed: { host: "the server", atMs: 1_000 }, placement: PLACEMENT, lockDurationMs: 1_000 };
+}

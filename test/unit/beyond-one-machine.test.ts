@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { beyondOneMachine } from "conclab/course";
 import { ProcessWatch } from "../helpers/processes";
-import { batches, killed, longJob, PLACEMENT, trips } from "../helpers/queue-evidence";
+import { batches, killed, longJob, PLACEMENT, restarted, trips } from "../helpers/queue-evidence";
 import { jupyterEnv } from "../../tools/paths";
 
 process.env.PATH = jupyterEnv().PATH;
@@ -88,6 +88,17 @@ describe("15: faults", () => {
     assert.equal(beyondOneMachine.lostLockClaim(longJob("once")).verdict, "unclear");
     const figure = beyondOneMachine.runsFigure(longJob("stalled"), "t");
     assert.deepEqual(figure.data.map((t) => t.name), ["ran to its end", "never ended (host killed, or cut off)"]);
+  });
+});
+
+describe("15: a server restart", () => {
+  it("is shown only when the crash landed mid-batch and no job was lost, and not measured on a server the course did not start", () => {
+    assert.equal(beyondOneMachine.restartClaim(restarted("mid-batch")).verdict, "holds");
+    assert.equal(beyondOneMachine.restartClaim(restarted("before-any-end")).verdict, "unclear");
+    const lost = beyondOneMachine.restartClaim(restarted("lost"));
+    assert.equal(lost.verdict, "unclear");
+    assert.match(lost.measured, /2 completed before the crash, 1 after, 1 failed \(the job is gone from the server/);
+    assert.equal(beyondOneMachine.restartClaim(null).verdict, "not measured");
   });
 });
 

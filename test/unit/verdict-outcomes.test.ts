@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { summarize, type CompareResult, type LoopLagResult, type MemoryPerUnit, type Span, type StartupSamples, type StrategyKey, type SwitchSamples } from "conclab";
 import { CHAPTERS, type Claim, type Verdict, approaches, choosing, concepts, cpuBound, cpythonToday, gil, judging, prosAndCons, sharedState, waiting, granularity, starvedLoop, libuvPool, backpressure, beyondOneMachine, compareCaption } from "conclab/course";
-import { batches, killed, longJob, trips as queueTrips } from "../helpers/queue-evidence";
+import { batches, killed, longJob, restarted, trips as queueTrips } from "../helpers/queue-evidence";
 import type { PythonInterpreter } from "conclab";
 import { handMadeResult, steady, testMachine } from "../helpers/results";
 
@@ -491,6 +491,11 @@ const OUTCOMES: Readonly<Record<string, Partial<Record<Verdict, () => Claim>>>> 
   "queue.lost-lock": {
     holds: () => beyondOneMachine.lostLockClaim(longJob("stalled")),
     unclear: () => beyondOneMachine.lostLockClaim(longJob("once")),
+  },
+  "queue.restart": {
+    holds: () => beyondOneMachine.restartClaim(restarted("mid-batch")),
+    unclear: () => beyondOneMachine.restartClaim(restarted("before-any-end")),
+    "not measured": () => beyondOneMachine.restartClaim(null),
   },
   "loop.await-starves": {
     holds: () => starvedLoop.starvesLikeALoop(starvation(), "microtask"),

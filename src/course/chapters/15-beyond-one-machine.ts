@@ -4,7 +4,7 @@
  * worker thread; whether more workers raise the throughput of CPU-bound jobs (while there are
  * cores for them); and the queue's delivery under faults: a host killed mid-job (its job runs
  * again elsewhere) and a job that blocks its worker's event loop past its lock (it runs twice, or
- * fails as stalled). Its claims, experiments at full and short size, figures, captions, question
+ * fails as stalled), and the server crashing mid-batch (it comes back from its append-only file). Its claims, experiments at full and short size, figures, captions, question
  * and exercise check.
  */
 import { setTimeout as sleep } from "node:timers/promises";
@@ -513,6 +513,72 @@ export function lostLockClaim(result: FaultResult): Claim {
   });
 }
 
+export const RESTART = { workers: 2, jobs: 8, jobMs: 200, downMs: 300 } as const;
+
+/**
+ * 2 workers take 8 jobs of 200 ms; once a job has ended, the course's server is killed (SIGKILL)
+ * and started again 300 ms later from its append-only file. Null where the server is not the
+ * course's own (CONCLAB_REDIS_URL): the course does not restart a server it did not start.
+ */
+export function restartRun(): Promise<FaultResult | null> {
+  return startExperiment(async ({ signal }) => {
+    const cluster = await startQueueCluster({ workers: RESTART.workers, ...FAULT_LOCKS, maxStalledCount: 2, signal });
+    try {
+      if (!cluster.server.embedded) return null;
+      const batch = cluster.runJobs(busyJob, [RESTART.jobMs], RESTART.jobs, { signal, timeoutMs: 60_000 });
+      let ended = false;
+      for (let i = 0; i < 200 && !ended; i++) {
+        await sleep(25);
+        ended = (await cluster.runLog()).some((e) => e.event === "end");
+      }
+      const atMs = nowMs();
+      await cluster.restartServer({ downMs: RESTART.downMs });
+      const report = await batch;
+      return { report, killed: { host: "the server", atMs }, placement: cluster.placement, lockDurationMs: cluster.settings.lockDurationMs };
+    } finally {
+      await cluster.destroy();
+    }
+  });
+}
+
+const GONE = /gone from the server/i;
+
+/**
+ * 15, a demonstration: the course's server crashes mid-batch and comes back from its append-only
+ * file, and no job is lost. Shown when the crash landed mid-batch (a copy had completed before it
+ * and another completed after), every copy is in the results exactly once, completed or failed
+ * with a reason, and none failed as gone from the server; anything else is unclear. Not measured
+ * where the server is not the course's own.
+ */
+export function restartClaim(result: FaultResult | null): Claim {
+  const text = "A queue whose server crashes and restarts from its append-only file loses no job: each is completed or reported failed, once.";
+  const rule = "holds if the crash landed mid-batch (a copy completed before it and another after), every copy is in the results exactly once, each failure has a reason, and none failed as gone from the server; otherwise the run went wrong (unclear)";
+  if (!result) {
+    return claim({ id: "queue.restart", section: SECTION, claim: text, measured: "no restart: the server is not the course's own", verdict: "not measured", reason: "CONCLAB_REDIS_URL names a server the course did not start, and the course does not crash a server it did not start", rule: `needs the course's own server; ${rule}`, kind: "demonstration" });
+  }
+  const { report, killed } = result;
+  const at = killed?.atMs ?? Number.NaN;
+  const before = report.records.filter((r) => r.endMs < at).length;
+  const after = report.records.filter((r) => r.endMs > at).length;
+  const lost = report.failed.filter((f) => GONE.test(f.reason) || f.reason.trim().length === 0);
+  const midBatch = before > 0 && after > 0;
+  const shown = midBatch && eachCopyOnce(report) && lost.length === 0;
+  return claim({
+    id: "queue.restart",
+    section: SECTION,
+    claim: text,
+    measured: `${report.submitted} jobs of ${ms(RESTART.jobMs)} on ${RESTART.workers} workers, the server killed and back after ${ms(RESTART.downMs)}: ${before} completed before the crash, ${after} after, ${report.failed.length} failed${report.failed.length ? ` (${report.failed.map((f) => f.reason).join("; ")})` : ""}; each copy ${eachCopyOnce(report) ? "once" : "not once"} in the results`,
+    verdict: shown ? "holds" : "unclear",
+    reason: shown
+      ? "the server wrote every change to its append-only file before answering, so it came back with every job; workers and the kernel reconnected and went on"
+      : !midBatch
+        ? "the crash did not land in the middle of the batch, so it showed nothing about the jobs in flight: the run went wrong"
+        : "a job was lost or counted twice, which a server that restarts from its append-only file should not do: the run went wrong",
+    rule,
+    kind: "demonstration",
+  });
+}
+
 const OUTCOME_STYLE: Readonly<Record<JobRun["outcome"], { name: string; color: string }>> = {
   end: { name: "ran to its end", color: "#2e7d32" },
   error: { name: "threw", color: "#c0392b" },
@@ -567,7 +633,7 @@ export function faultCaption(result: FaultResult): string {
 // ---------------------------------------------------------------------------------------------
 // The chapter's results
 
-export function queueData(roundTrip: RoundTripResult, scaling: ScalingResult, redelivery: FaultResult, lostLock: FaultResult): Record<string, unknown> {
+export function queueData(roundTrip: RoundTripResult, scaling: ScalingResult, redelivery: FaultResult, lostLock: FaultResult, restart: FaultResult | null = null): Record<string, unknown> {
   return {
     roundTrip: { jobs: roundTrip.jobs, threadMs: median(all(roundTrip.threadMs)), queueMs: median(all(roundTrip.queueMs)), repeats: roundTrip.threadMs.length },
     scaling: {
@@ -578,6 +644,7 @@ export function queueData(roundTrip: RoundTripResult, scaling: ScalingResult, re
     },
     redelivery: { runs: jobRuns(redelivery.report.runs), failed: redelivery.report.failed },
     lostLock: { runs: jobRuns(lostLock.report.runs), failed: lostLock.report.failed },
+    restart: restart ? { completed: restart.report.records.length, failed: restart.report.failed, atMs: restart.killed ? restart.killed.atMs - restart.report.startMs : null } : null,
     placement: { kind: roundTrip.placement.kind, why: roundTrip.placement.why, sharesThisMachine: roundTrip.placement.sharesThisMachine },
     cores: scaling.cores,
   };
@@ -589,7 +656,11 @@ export async function shortRun(): Promise<ChapterResults> {
   const scaling = await scalingRun("short");
   const redelivery = await redeliveryRun();
   const lostLock = await lostLockRun();
-  return { claims: [roundTripClaim(roundTrip), scalesClaim(scaling), redeliveryClaim(redelivery), lostLockClaim(lostLock)], data: queueData(roundTrip, scaling, redelivery, lostLock) };
+  const restart = await restartRun();
+  return {
+    claims: [roundTripClaim(roundTrip), scalesClaim(scaling), redeliveryClaim(redelivery), lostLockClaim(lostLock), restartClaim(restart)],
+    data: queueData(roundTrip, scaling, redelivery, lostLock, restart),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -659,8 +730,8 @@ export const chapter: Chapter = {
   id: SECTION,
   title: "15 · Beyond one machine: a job queue and its workers",
   question: "What changes when the workers are on other hosts, behind a queue?",
-  about: "tiny jobs' round trip through a BullMQ queue beside a worker thread; CPU-bound jobs on 1, 2 and 4 queue workers; a worker host killed mid-job and a job that outlives its lock",
-  claims: ["queue.round-trip", "queue.scales", "queue.redelivery", "queue.lost-lock"],
+  about: "tiny jobs' round trip through a BullMQ queue beside a worker thread; CPU-bound jobs on 1, 2 and 4 queue workers; a worker host killed mid-job, a job that outlives its lock, and the server crashing mid-batch",
+  claims: ["queue.round-trip", "queue.scales", "queue.redelivery", "queue.lost-lock", "queue.restart"],
   questions: [ASKED_ROUND_TRIP],
   shortRun,
 };
