@@ -28,12 +28,14 @@ export function trips(ratio: number | readonly number[], jobs = 10): beyondOneMa
 
 /**
  * Batch wall times: one worker at 640 ms, two `speedup` times as fast per repeat, on `cores`; each
- * job had `share` of a CPU as it ran (null: not read).
+ * job had `share` of a CPU as it ran (null: not read); tiny jobs' batches `tinySpeedup` as fast on two.
  */
-export function batches(speedup: number | readonly number[], cores = 2, share: number | null = 0.97): beyondOneMachine.ScalingResult {
+export function batches(speedup: number | readonly number[], cores = 2, share: number | null = 0.97, tinySpeedup: number | readonly number[] = 1.3): beyondOneMachine.ScalingResult {
   const ups = typeof speedup === "number" ? [speedup * 0.98, speedup, speedup * 1.02] : speedup;
+  const tinyUps = typeof tinySpeedup === "number" ? ups.map(() => tinySpeedup) : tinySpeedup;
   const wallMs = { 1: ups.map(() => 640), 2: ups.map((s) => 640 / s) };
-  return { jobs: 8, steps: 1_000, wallMs, ...(share === null ? {} : { cpuShare: { 1: ups.map(() => 0.98), 2: ups.map(() => share) } }), placement: PLACEMENT, cores };
+  const tinyWallMs = { 1: tinyUps.map(() => 120), 2: tinyUps.map((s) => 120 / s) };
+  return { jobs: 8, steps: 1_000, wallMs, tinyWallMs, ...(share === null ? {} : { cpuShare: { 1: ups.map(() => 0.98), 2: ups.map(() => share) } }), placement: PLACEMENT, cores };
 }
 
 const event = (copy: number, attempt: number, host: string, kind: RunEvent["event"], atMs: number, message?: string): RunEvent => ({

@@ -52,6 +52,16 @@ describe("15: more workers", () => {
     assert.match(one.rule, /^judged only on 2 or more usable CPUs; /);
   });
 
+  it("tiny jobs: holds when the large jobs' speedup clears theirs by 1.25x, differs within 1.1x, and only where the large jobs scaled", () => {
+    assert.equal(beyondOneMachine.smallJobsClaim(batches(1.9, 2, 0.97, [1.4, 1.45, 1.5])).verdict, "holds");
+    assert.equal(beyondOneMachine.smallJobsClaim(batches(1.9, 2, 0.97, [1.8, 1.82, 1.84])).verdict, "differs");
+    const flat = beyondOneMachine.smallJobsClaim(batches(1.1, 2, 0.97, 1.1));
+    assert.equal(flat.verdict, "unclear");
+    assert.match(flat.reason, /large jobs did not clearly scale/);
+    assert.equal(beyondOneMachine.smallJobsClaim(batches(1.9, 1, 0.97, 1.2)).verdict, "not measured");
+    assert.match(beyondOneMachine.scalingCaption(batches(1.9, 2, 0.97, 1.2)), /40 tiny jobs \(~1\.0 ms each\): 120 ms on 1 worker, 100 ms on 2, 1\.20x the throughput\./);
+  });
+
   it("the caption says the hosts share this machine's CPUs and that more hosts than cores cannot beat the cores", () => {
     const result = { ...batches(1.9), wallMs: { 1: [640, 640, 640], 2: [340, 336, 338], 4: [330, 332, 334] } };
     const caption = beyondOneMachine.scalingCaption(result);

@@ -484,6 +484,12 @@ const OUTCOMES: Readonly<Record<string, Partial<Record<Verdict, () => Claim>>>> 
     unclear: () => beyondOneMachine.scalesClaim(batches([1.1, 1.9, 1.4])),
     "not measured": () => beyondOneMachine.scalesClaim(batches(1.9, 1)),
   },
+  "queue.small-jobs": {
+    holds: () => beyondOneMachine.smallJobsClaim(batches(1.9, 2, 0.97, 1.2)),
+    differs: () => beyondOneMachine.smallJobsClaim(batches(1.9, 2, 0.97, [1.86, 1.9, 1.94])),
+    unclear: () => beyondOneMachine.smallJobsClaim(batches(1.9, 2, 0.97, [1.2, 1.9, 1.5])),
+    "not measured": () => beyondOneMachine.smallJobsClaim(batches(1.9, 1, 0.97, 1.2)),
+  },
   "queue.redelivery": {
     holds: () => beyondOneMachine.redeliveryClaim(killed("redelivered")),
     unclear: () => beyondOneMachine.redeliveryClaim(killed("missed")),
@@ -570,6 +576,7 @@ const OUTCOMES: Readonly<Record<string, Partial<Record<Verdict, () => Claim>>>> 
 
 /** Runs that went wrong: each must be unclear, whatever the claim. */
 const BROKEN_RUNS: readonly { readonly what: string; readonly claim: () => Claim }[] = [
+  { what: "tiny queue jobs beside large ones that did not scale (15)", claim: () => beyondOneMachine.smallJobsClaim(batches(1.05, 2, 0.97, 1.05)) },
   { what: "a second queue worker added nothing while other programs held the CPUs (15)", claim: () => beyondOneMachine.scalesClaim(batches(1.05, 2, 0.5)) },
   { what: "Node's threads fell short and no processes ran beside them", claim: () => gil.nodeThreadsParallel(node(flat, null)) },
   { what: "Node's threads and processes both fell short (05)", claim: () => pick(cpuBound.cpuExamples(node(flat, flat), null), "examples.cpu-node-threads") },

@@ -223,12 +223,17 @@ export function roundTripCaption(result: RoundTripResult): string {
 // ---------------------------------------------------------------------------------------------
 // queue.scales
 
-const SCALING = { full: { workers: [1, 2, 4], repeats: 4 }, short: { workers: [1, 2], repeats: 3 } } as const;
+const SCALING = { full: { workers: [1, 2, 4], repeats: 4, maxRepeats: 7 }, short: { workers: [1, 2], repeats: 3, maxRepeats: 6 } } as const;
 /** Jobs per batch and the CPU time each takes here. */
 export const SCALING_JOBS = 8;
 export const SCALING_JOB_MS = 80;
 /** Speedup of 2 workers over 1: holds at or above `gain`, differs at or below `none`. */
 export const SCALES = { gain: 1.5, none: 1.2 } as const;
+/** Tiny jobs per batch, each 1/80 of a large one (about 1 ms here). */
+export const TINY_JOBS = 40;
+export const TINY_SHARE = 80;
+/** Large jobs' speedup (2 workers over 1) over tiny jobs': holds at or above `apart`, differs at or below `alike`. */
+export const SMALL_JOBS = { apart: 1.25, alike: 1.1 } as const;
 /** The least share of a CPU each job of the 2-worker batch must have had while it ran for a shortfall to count against the claim. */
 export const FREE_CPU_SHARE = 0.8;
 
@@ -243,24 +248,28 @@ export interface ScalingResult {
    * absent where the workers could not read their CPU time.
    */
   readonly cpuShare?: Readonly<Record<number, readonly number[]>>;
+  /** Each cluster's wall time per repeat for TINY_JOBS jobs of 1/TINY_SHARE the steps (ms), by workers; absent in results made before it was measured. */
+  readonly tinyWallMs?: Readonly<Record<number, readonly number[]>>;
   readonly placement: ClusterPlacement;
   readonly cores: number;
 }
 
 /**
- * The same batch of 8 CPU-bound jobs (~80 ms each here) on clusters of 1, 2 and 4 workers (1 and
- * 2 short), each warmed up first, the clusters interleaved by repeat (4 repeats; 3 short).
+ * The same batch of 8 CPU-bound jobs (~80 ms each here), and of 40 tiny ones (~1 ms), on clusters
+ * of 1, 2 and 4 workers (1 and 2 short), each warmed up first, the clusters interleaved by repeat:
+ * 4 repeats (3 short), more (up to 7; 6 short) while queue.scales or queue.small-jobs is unclear.
  */
 export function scalingRun(size: Size = "full"): Promise<ScalingResult> {
-  const { workers, repeats } = SCALING[size];
+  const { workers, repeats, maxRepeats } = SCALING[size];
   return startExperiment(async ({ signal }) => {
     const clusters: QueueCluster[] = [];
+    const cores = describeMachine().cores;
     try {
       for (const w of workers) clusters.push(await startQueueCluster({ workers: w, signal }));
       const steps = spinStepsFor(SCALING_JOB_MS);
       const task = portable(taskSource(spinJob));
-      const batch = async (cluster: QueueCluster, copies: number): Promise<{ wall: number; share: number | null }> => {
-        const report = await cluster.runJobs(task, [steps], copies, { signal, timeoutMs: 120_000 });
+      const batch = async (cluster: QueueCluster, copies: number, size = steps): Promise<{ wall: number; share: number | null }> => {
+        const report = await cluster.runJobs(task, [size], copies, { signal, timeoutMs: 120_000 });
         if (report.failed.length > 0) throw new Error(`a CPU-bound job failed: ${report.failed[0]!.reason}`);
         const cpu = report.records.map((r) => r.cpuMs);
         const running = report.records.reduce((sum, r) => sum + (r.endMs - r.startMs), 0);
@@ -270,16 +279,21 @@ export function scalingRun(size: Size = "full"): Promise<ScalingResult> {
       for (const cluster of clusters) await batch(cluster, 2 * cluster.workers.length);
       const wallMs: Record<number, number[]> = Object.fromEntries(workers.map((w) => [w, []]));
       const cpuShare: Record<number, number[]> = Object.fromEntries(workers.map((w) => [w, []]));
+      const tinyWallMs: Record<number, number[]> = Object.fromEntries(workers.map((w) => [w, []]));
+      const tiny = Math.max(1, Math.round(steps / TINY_SHARE));
       let shares = true;
-      for (let r = 0; r < repeats; r++) {
+      const sofar = (): ScalingResult => ({ jobs: SCALING_JOBS, steps, wallMs, ...(shares ? { cpuShare } : {}), tinyWallMs, placement: clusters[0]!.placement, cores });
+      for (let r = 0; r < maxRepeats; r++) {
+        if (r >= repeats && (cores < 2 || [scalesClaim(sofar()), smallJobsClaim(sofar())].every((c) => c.verdict !== "unclear"))) break;
         for (const cluster of clusters) {
           const { wall, share } = await batch(cluster, SCALING_JOBS);
           wallMs[cluster.workers.length]!.push(wall);
           if (share === null) shares = false;
           else cpuShare[cluster.workers.length]!.push(share);
+          tinyWallMs[cluster.workers.length]!.push((await batch(cluster, TINY_JOBS, tiny)).wall);
         }
       }
-      return { jobs: SCALING_JOBS, steps, wallMs, ...(shares ? { cpuShare } : {}), placement: clusters[0]!.placement, cores: describeMachine().cores };
+      return sofar();
     } finally {
       for (const cluster of clusters) await cluster.destroy();
     }
@@ -338,6 +352,47 @@ export function scalesClaim(result: ScalingResult): Claim {
   });
 }
 
+/**
+ * 15: tiny jobs gain less from a second worker than large ones (Amdahl again: each job's trip
+ * through the server and the kernel is a part that more workers do not shorten). The large jobs'
+ * speedup (2 workers over 1) over the tiny jobs', paired by repeat: holds if its 95 % interval lies
+ * at or above SMALL_JOBS.apart, differs if at or below SMALL_JOBS.alike; decided only where the
+ * large jobs clearly scaled (queue.scales' rule), since tiny jobs cannot fall short of a speedup
+ * that was not there: else unclear. Not measured on one CPU.
+ */
+export function smallJobsClaim(result: ScalingResult): Claim {
+  const tinyOne = result.tinyWallMs?.[1];
+  const tinyTwo = result.tinyWallMs?.[2];
+  if (!tinyOne?.length || !tinyTwo?.length) throw new RangeError("result.tinyWallMs must hold runs of 1 and 2 workers; run scalingRun()");
+  const large = scalingSpeedup(result, 2);
+  const tinySpeedup = pairedRatios(tinyOne, tinyTwo);
+  const gap = pairedRatios(large.samples, tinySpeedup.samples);
+  const scaled = atLeast(large, SCALES.gain) === "yes";
+  const apart = atLeast(gap, SMALL_JOBS.apart);
+  const alike = atMost(gap, SMALL_JOBS.alike);
+  const check: Check = !scaled ? "unclear" : apart === "yes" ? "yes" : alike === "yes" ? "no" : "unclear";
+  const { low, high, n } = interval(gap.samples);
+  const bounds = n < 2 ? "one repeat: no interval" : `${xFormat(low)}–${xFormat(high)}`;
+  return speedupClaim(result.cores, {
+    id: "queue.small-jobs",
+    section: SECTION,
+    claim: "Tiny jobs gain less from more queue workers than large ones: each job's trip through the queue is a cost that more workers do not shorten.",
+    measured: `2 workers against 1: ${x(large.median)} the throughput for ${result.jobs} jobs of ~${SCALING_JOB_MS} ms, ${x(tinySpeedup.median)} for ${TINY_JOBS} jobs of ~${ms(SCALING_JOB_MS / TINY_SHARE)} (medians of ${n} repeats)`,
+    verdict: check === "yes" ? "holds" : check === "no" ? "differs" : "unclear",
+    reason:
+      check === "yes"
+        ? "the second worker could not halve the part of each tiny job spent on its way through the server and back to the kernel"
+        : check === "no"
+          ? "the tiny jobs gained about as much from the second worker as the large ones: each job's trip through the queue overlapped with the other worker's"
+          : !scaled
+            ? "the large jobs did not clearly scale in this run, so there was no speedup for the tiny ones to fall short of"
+            : "the gap between the two speedups did not settle on either side of the thresholds in this run",
+    rule:
+      `the large jobs' speedup over the tiny jobs' (each 2 workers over 1), paired by repeat: 95 % interval ${bounds} from ${n} repeat${n === 1 ? "" : "s"}; ` +
+      `holds if it lies at or above ${xFormat(SMALL_JOBS.apart)}, differs if it lies at or below ${xFormat(SMALL_JOBS.alike)}, decided only where the large jobs' speedup lies at or above ${xFormat(SCALES.gain)}; else unclear`,
+  });
+}
+
 /** Speedup over one worker against workers, beside the best this machine's cores allow. */
 export function scalingFigure(result: ScalingResult): Figure {
   const workers = Object.keys(result.wallMs).map(Number).sort((a, b) => a - b);
@@ -358,7 +413,12 @@ export function scalingCaption(result: ScalingResult): string {
     result.placement.sharesThisMachine && most > result.cores
       ? ` ${most} workers on ${result.cores} CPU${result.cores === 1 ? "" : "s"} cannot beat ${x(result.cores)}: ${most > 2 && result.wallMs[most] ? `they reached ${x(scalingSpeedup(result, most).median)}` : "the extra workers only wait for a CPU"}.`
       : "";
-  return `Medians of ${result.wallMs[1]!.length} repeats: ${parts.join("; ")}. ${placementSentence(result.placement, result.cores)}${capped}`;
+  const tiny = result.tinyWallMs;
+  const tinyText =
+    tiny?.[1]?.length && tiny[2]?.length
+      ? ` ${TINY_JOBS} tiny jobs (~${ms(SCALING_JOB_MS / TINY_SHARE)} each): ${ms(median(tiny[1]))} on 1 worker, ${ms(median(tiny[2]))} on 2, ${x(pairedRatios(tiny[1], tiny[2]).median)} the throughput.`
+      : "";
+  return `Medians of ${result.wallMs[1]!.length} repeats: ${parts.join("; ")}.${tinyText} ${placementSentence(result.placement, result.cores)}${capped}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -641,6 +701,7 @@ export function queueData(roundTrip: RoundTripResult, scaling: ScalingResult, re
       steps: scaling.steps,
       wallMs: Object.fromEntries(Object.entries(scaling.wallMs).map(([w, v]) => [w, summarize([...v]).median])),
       cpuShare: scaling.cpuShare ? Object.fromEntries(Object.keys(scaling.cpuShare).map((w) => [w, jobCpuShare(scaling, Number(w))])) : null,
+      tinyWallMs: scaling.tinyWallMs ? Object.fromEntries(Object.entries(scaling.tinyWallMs).map(([w, v]) => [w, v.length ? median(v) : null])) : null,
     },
     redelivery: { runs: jobRuns(redelivery.report.runs), failed: redelivery.report.failed },
     lostLock: { runs: jobRuns(lostLock.report.runs), failed: lostLock.report.failed },
@@ -658,7 +719,7 @@ export async function shortRun(): Promise<ChapterResults> {
   const lostLock = await lostLockRun();
   const restart = await restartRun();
   return {
-    claims: [roundTripClaim(roundTrip), scalesClaim(scaling), redeliveryClaim(redelivery), lostLockClaim(lostLock), restartClaim(restart)],
+    claims: [roundTripClaim(roundTrip), scalesClaim(scaling), smallJobsClaim(scaling), redeliveryClaim(redelivery), lostLockClaim(lostLock), restartClaim(restart)],
     data: queueData(roundTrip, scaling, redelivery, lostLock, restart),
   };
 }
@@ -730,8 +791,8 @@ export const chapter: Chapter = {
   id: SECTION,
   title: "15 · Beyond one machine: a job queue and its workers",
   question: "What changes when the workers are on other hosts, behind a queue?",
-  about: "tiny jobs' round trip through a BullMQ queue beside a worker thread; CPU-bound jobs on 1, 2 and 4 queue workers; a worker host killed mid-job, a job that outlives its lock, and the server crashing mid-batch",
-  claims: ["queue.round-trip", "queue.scales", "queue.redelivery", "queue.lost-lock", "queue.restart"],
+  about: "tiny jobs' round trip through a BullMQ queue beside a worker thread; large and tiny CPU-bound jobs on 1, 2 and 4 queue workers; a worker host killed mid-job, a job that outlives its lock, and the server crashing mid-batch",
+  claims: ["queue.round-trip", "queue.scales", "queue.small-jobs", "queue.redelivery", "queue.lost-lock", "queue.restart"],
   questions: [ASKED_ROUND_TRIP],
   shortRun,
 };

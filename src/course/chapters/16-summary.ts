@@ -56,7 +56,7 @@ export const THEMES: readonly Theme[] = [
   { theme: "Scaling and its limits (Amdahl, messages, usable cores)", expect: "holds", ids: ["granularity.large-tasks", "granularity.amdahl", "granularity.copy-vs-transfer", "granularity.available-parallelism"] },
   { theme: "Node's hidden threads and the event loop's rules", expect: "holds", ids: ["pool.rounds", "pool.fs-waits", "pool.dns-lookup", "pool.dns-resolve", "loop.await-starves", "loop.nexttick-starves", "loop.immediate-lateness"] },
   { theme: "Keeping work in bounds (limits, backpressure, cancellation)", expect: "holds", ids: ["bounded.connections", "bounded.backpressure", "bounded.cancel", "bounded.main-thread", "bounded.all-settled"] },
-  { theme: "Beyond one machine: a job queue (its cost, its scaling, at-least-once delivery)", expect: "holds", ids: ["queue.round-trip", "queue.scales", "queue.redelivery", "queue.lost-lock", "queue.restart"] },
+  { theme: "Beyond one machine: a job queue (its cost, its scaling, at-least-once delivery)", expect: "holds", ids: ["queue.round-trip", "queue.scales", "queue.small-jobs", "queue.redelivery", "queue.lost-lock", "queue.restart"] },
   { theme: "Free-threaded CPython, where one ran", expect: "holds", ids: ["cpython.free-threads", "cpython.free-counter"] },
 ];
 
