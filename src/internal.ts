@@ -50,3 +50,4 @@ export { connectionCheck, maskedUrl, type ServerCheck, type ConnectionCheckOptio
 
 // Reference recordings: the recorder (npm run record-reference) and its file format; chapters show them through referenceView
 export { recordReference, recordCurve, readReference, referenceFileName, REFERENCE_SCHEMA, type ReferenceRecording, type ReferenceCurvePoint, type RecordedStat } from "./course/reference";
+export { referenceDir } from "./course/reference-view";

@@ -25,5 +25,5 @@ export { QUESTIONS, recordPrediction, predictionOutcome, clearPredictions, type 
 export type { Question, Choice } from "./questions";
 
 // Recordings from machines with more CPUs (shown, never judged)
-export { referenceView, loadReferences, referenceDir, type ReferenceView } from "./reference-view";
+export { referenceView, loadReferences, type ReferenceView } from "./reference-view";
 export type { ReferenceRecording, ReferenceCurvePoint, RecordedStat } from "./reference";

@@ -19,11 +19,12 @@ import * as libuvPool from "./chapters/11-libuv-pool";
 import * as starvedLoop from "./chapters/12-starved-loop";
 import * as backpressure from "./chapters/13-backpressure";
 import * as cpythonToday from "./chapters/14-cpython-today";
-import * as summary from "./chapters/15-summary";
+import * as beyondOneMachine from "./chapters/15-beyond-one-machine";
+import * as summary from "./chapters/16-summary";
 
-export { overview, concepts, gil, approaches, prosAndCons, cpuBound, waiting, choosing, sharedState, granularity, libuvPool, starvedLoop, backpressure, cpythonToday, summary };
+export { overview, concepts, gil, approaches, prosAndCons, cpuBound, waiting, choosing, sharedState, granularity, libuvPool, starvedLoop, backpressure, cpythonToday, beyondOneMachine, summary };
 
-export const CHAPTERS: readonly Chapter[] = [overview, concepts, gil, approaches, prosAndCons, cpuBound, waiting, choosing, sharedState, granularity, libuvPool, starvedLoop, backpressure, cpythonToday, summary].map((module) => module.chapter);
+export const CHAPTERS: readonly Chapter[] = [overview, concepts, gil, approaches, prosAndCons, cpuBound, waiting, choosing, sharedState, granularity, libuvPool, starvedLoop, backpressure, cpythonToday, beyondOneMachine, summary].map((module) => module.chapter);
 
 /** The chapter whose notebook is `id` (e.g. `05-cpu-bound-examples`), or undefined. */
 export function chapterById(id: string): Chapter | undefined {

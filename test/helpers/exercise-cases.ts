@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { calibrate, countTo, describeMachine } from "conclab";
-import { type ExerciseResult, approaches, choosing, concepts, cpuBound, cpythonToday, gil, prosAndCons, sharedState, waiting, granularity, starvedLoop, libuvPool, backpressure } from "conclab/course";
+import { type ExerciseResult, approaches, choosing, concepts, cpuBound, cpythonToday, gil, prosAndCons, sharedState, waiting, granularity, starvedLoop, libuvPool, backpressure, beyondOneMachine } from "conclab/course";
 
 /** What a case's check must say: exactly this verdict, or (for CPU-busy readings, which a busy machine leaves undecided) anything but the other one. */
 export type Expect = true | false | "not true" | "not false";
@@ -326,6 +326,20 @@ export const CASES = {
       };
       await Promise.all(Array.from({ length: k }, worker));
       return results;
+    }),
+  },
+  // 15: beyond one machine (the notebook's starting answer first)
+  "15 a fresh key per delivery": { expect: false, run: () => beyondOneMachine.checkIdempotent((job, charges) => void charges.set(`${job.customer}-${charges.size}`, job.amount)) },
+  "15 keyed by customer": { expect: false, run: () => beyondOneMachine.checkIdempotent((job, charges) => void charges.set(job.customer, job.amount)) },
+  "15 nothing charged": { expect: false, run: () => beyondOneMachine.checkIdempotent(() => undefined) },
+  "15 added to the customer's total": { expect: false, run: () => beyondOneMachine.checkIdempotent((job, charges) => void charges.set(job.customer, (charges.get(job.customer) ?? 0) + job.amount)) },
+  "15 throws": { expect: false, run: () => beyondOneMachine.checkIdempotent(() => { throw new Error("card declined"); }) },
+  "15 keyed by payment id": { expect: true, run: () => beyondOneMachine.checkIdempotent((job, charges) => void charges.set(job.paymentId, job.amount)) },
+  "15 checked before charging, async": {
+    expect: true,
+    run: () => beyondOneMachine.checkIdempotent(async (job, charges) => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      if (!charges.has(job.paymentId)) charges.set(job.paymentId, job.amount);
     }),
   },
 } satisfies Record<string, ExerciseCase>;

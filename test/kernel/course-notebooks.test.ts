@@ -85,8 +85,8 @@ describe("every course notebook executes on tslab", () => {
       }
       total += claims.length;
     }
-    const summary = executed.get("15-summary.ipynb");
-    assert.ok(summary, "15-summary ran");
+    const summary = executed.get("16-summary.ipynb");
+    assert.ok(summary, "16-summary ran");
     const tables = displays(summary).map((d) => String(d.data["text/markdown"] ?? ""));
     const rows = tables.find((t) => t.includes("| The article says |"))?.split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| The article") && !l.startsWith("| :")) ?? [];
     assert.equal(rows.length, total, "the summary lists every saved claim");

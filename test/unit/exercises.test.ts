@@ -376,3 +376,15 @@ describe("the exercise: a batch with a limit", () => {
     assert.deepEqual([threw.passed, threw.message], [false, "Not yet: the function threw boom."]);
   });
 });
+
+describe("the exercise: a payment that may be delivered twice", () => {
+  onOneCpuAndOnAll("15");
+
+  it("says what went wrong: a redelivered payment charged again, two payments under one key, nothing charged", async () => {
+    assert.match((await CASES["15 a fresh key per delivery"].run()).message, /^Not yet: the store holds 3 charges, 90 in all, where 2 charges of 65 were due: the redelivered payment was charged again/);
+    assert.match((await CASES["15 keyed by customer"].run()).message, /^Not yet: the store holds 1 charge, 40 in all, where 2 charges of 65 were due: two different payments must both be charged/);
+    assert.match((await CASES["15 nothing charged"].run()).message, /^Not yet: nothing was charged/);
+    assert.deepEqual(await CASES["15 throws"].run(), { exercise: "a payment job that may run twice", passed: false, message: "Not yet: the function threw card declined." });
+    assert.match((await CASES["15 keyed by payment id"].run()).message, /^Done: pay-1017 was delivered twice and charged once; the store holds 2 charges, 65 in all\./);
+  });
+});

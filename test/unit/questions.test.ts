@@ -77,6 +77,7 @@ describe("predict, then measure", () => {
       "decision.massive-waiting": { a: exact(3.1), b: exact(1.4), c: exact(0.7) },
       "loop.await-starves": { a: exact(0.03), b: exact(0.4), c: exact(0.96), none: { median: 0.6, low: 0.5, high: 0.8 } },
       "bounded.memory": { a: exact(3.5), b: exact(1.5), c: exact(0.9) },
+      "queue.round-trip": { a: exact(1.3), b: exact(5), c: exact(40), none: { median: 9, low: 4, high: 20 } },
       "decision.shared-threads": { a: { plainLost: 5, atomicLost: 0 }, b: { plainLost: 0, atomicLost: 0 }, c: { plainLost: 5, atomicLost: 3 }, none: { plainLost: 0, atomicLost: 3 } },
       "cpython.convoy": { a: exact(0.1), b: exact(21), c: exact(80), none: { median: 7, low: 4, high: 9 } },
       // 11: the 4th of 8 calls' finish (median, low, high) and the 1st's (firstLow, firstHigh), as shares of the batch.

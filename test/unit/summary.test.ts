@@ -30,7 +30,7 @@ describe("the summary", () => {
     const own = claim("gil.threads", "holds", { section: "02-the-gil" });
     assert.match(saveResults("02-the-gil", [own], {}, dir), /02-the-gil\.json$/);
     assert.throws(() => saveResults("02-the-gill", [own], {}, dir), { name: "RangeError", message: /^chapterId must be one of 01-core-concepts, .*got "02-the-gill"/ });
-    assert.throws(() => saveResults("15-summary", [], {}, dir), { name: "RangeError", message: /^chapterId must be one of .*got "15-summary"/ });
+    assert.throws(() => saveResults("16-summary", [], {}, dir), { name: "RangeError", message: /^chapterId must be one of .*got "16-summary"/ });
     assert.throws(() => saveResults("05-cpu-bound-examples", [own], {}, dir), { name: "RangeError", message: /^claims must be claims of 05-cpu-bound-examples \(examples\.cpu-python-threads, .*got "gil\.threads"/ });
   });
 

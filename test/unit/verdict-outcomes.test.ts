@@ -10,7 +10,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { summarize, type CompareResult, type LoopLagResult, type MemoryPerUnit, type Span, type StartupSamples, type StrategyKey, type SwitchSamples } from "conclab";
-import { CHAPTERS, type Claim, type Verdict, approaches, choosing, concepts, cpuBound, cpythonToday, gil, judging, prosAndCons, sharedState, waiting, granularity, starvedLoop, libuvPool, backpressure, compareCaption } from "conclab/course";
+import { CHAPTERS, type Claim, type Verdict, approaches, choosing, concepts, cpuBound, cpythonToday, gil, judging, prosAndCons, sharedState, waiting, granularity, starvedLoop, libuvPool, backpressure, beyondOneMachine, compareCaption } from "conclab/course";
+import { batches, killed, longJob, restarted, trips as queueTrips } from "../helpers/queue-evidence";
 import type { PythonInterpreter } from "conclab";
 import { handMadeResult, steady, testMachine } from "../helpers/results";
 
@@ -472,6 +473,36 @@ const OUTCOMES: Readonly<Record<string, Partial<Record<Verdict, () => Claim>>>> 
     unclear: () => granularity.availableParallelismClaim(coresFound(1.0, true)),
     "not measured": () => granularity.availableParallelismClaim({ ...coresFound(1.95), busy: null }),
   },
+  "queue.round-trip": {
+    holds: () => beyondOneMachine.roundTripClaim(queueTrips(40)),
+    differs: () => beyondOneMachine.roundTripClaim(queueTrips(1.3)),
+    unclear: () => beyondOneMachine.roundTripClaim(queueTrips([1.5, 9, 4])),
+  },
+  "queue.scales": {
+    holds: () => beyondOneMachine.scalesClaim(batches(1.9)),
+    differs: () => beyondOneMachine.scalesClaim(batches(1.02)),
+    unclear: () => beyondOneMachine.scalesClaim(batches([1.1, 1.9, 1.4])),
+    "not measured": () => beyondOneMachine.scalesClaim(batches(1.9, 1)),
+  },
+  "queue.small-jobs": {
+    holds: () => beyondOneMachine.smallJobsClaim(batches(1.9, 2, 0.97, 1.2)),
+    differs: () => beyondOneMachine.smallJobsClaim(batches(1.9, 2, 0.97, [1.86, 1.9, 1.94])),
+    unclear: () => beyondOneMachine.smallJobsClaim(batches(1.9, 2, 0.97, [1.2, 1.9, 1.5])),
+    "not measured": () => beyondOneMachine.smallJobsClaim(batches(1.9, 1, 0.97, 1.2)),
+  },
+  "queue.redelivery": {
+    holds: () => beyondOneMachine.redeliveryClaim(killed("redelivered")),
+    unclear: () => beyondOneMachine.redeliveryClaim(killed("missed")),
+  },
+  "queue.lost-lock": {
+    holds: () => beyondOneMachine.lostLockClaim(longJob("stalled")),
+    unclear: () => beyondOneMachine.lostLockClaim(longJob("once")),
+  },
+  "queue.restart": {
+    holds: () => beyondOneMachine.restartClaim(restarted("mid-batch")),
+    unclear: () => beyondOneMachine.restartClaim(restarted("before-any-end")),
+    "not measured": () => beyondOneMachine.restartClaim(null),
+  },
   "loop.await-starves": {
     holds: () => starvedLoop.starvesLikeALoop(starvation(), "microtask"),
     unclear: () => starvedLoop.starvesLikeALoop(starvation({ microtask: [[300, 0, 291], [300, 3, 12], [300, 0, 290]] }), "microtask"),
@@ -545,6 +576,8 @@ const OUTCOMES: Readonly<Record<string, Partial<Record<Verdict, () => Claim>>>> 
 
 /** Runs that went wrong: each must be unclear, whatever the claim. */
 const BROKEN_RUNS: readonly { readonly what: string; readonly claim: () => Claim }[] = [
+  { what: "tiny queue jobs beside large ones that did not scale (15)", claim: () => beyondOneMachine.smallJobsClaim(batches(1.05, 2, 0.97, 1.05)) },
+  { what: "a second queue worker added nothing while other programs held the CPUs (15)", claim: () => beyondOneMachine.scalesClaim(batches(1.05, 2, 0.5)) },
   { what: "Node's threads fell short and no processes ran beside them", claim: () => gil.nodeThreadsParallel(node(flat, null)) },
   { what: "Node's threads and processes both fell short (05)", claim: () => pick(cpuBound.cpuExamples(node(flat, flat), null), "examples.cpu-node-threads") },
   { what: "04's threads fell short with no processes to compare", claim: () => prosAndCons.threadsBestFor(summarize([1.0, 1.02, 1.01]), 2) },

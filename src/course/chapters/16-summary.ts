@@ -1,5 +1,5 @@
 /**
- * Chapter 15, the summary: the verdict counts as a figure, and per theme whether its claims fared
+ * Chapter 16, the summary: the verdict counts as a figure, and per theme whether its claims fared
  * as the course expects. Gathering every chapter's verdicts is gatherSections (results.ts), which
  * reads the registry that lists this module.
  */
@@ -56,6 +56,7 @@ export const THEMES: readonly Theme[] = [
   { theme: "Scaling and its limits (Amdahl, messages, usable cores)", expect: "holds", ids: ["granularity.large-tasks", "granularity.amdahl", "granularity.copy-vs-transfer", "granularity.available-parallelism"] },
   { theme: "Node's hidden threads and the event loop's rules", expect: "holds", ids: ["pool.rounds", "pool.fs-waits", "pool.dns-lookup", "pool.dns-resolve", "loop.await-starves", "loop.nexttick-starves", "loop.immediate-lateness"] },
   { theme: "Keeping work in bounds (limits, backpressure, cancellation)", expect: "holds", ids: ["bounded.connections", "bounded.backpressure", "bounded.cancel", "bounded.main-thread", "bounded.all-settled"] },
+  { theme: "Beyond one machine: a job queue (its cost, its scaling, at-least-once delivery)", expect: "holds", ids: ["queue.round-trip", "queue.scales", "queue.small-jobs", "queue.redelivery", "queue.lost-lock", "queue.restart"] },
   { theme: "Free-threaded CPython, where one ran", expect: "holds", ids: ["cpython.free-threads", "cpython.free-counter"] },
 ];
 
@@ -71,8 +72,8 @@ export function themeSentences(claims: readonly Claim[], themes: readonly Theme[
 }
 
 export const chapter: Chapter = {
-  id: "15-summary",
-  title: "15 · Summary: every claim, every verdict",
+  id: "16-summary",
+  title: "16 · Summary: every claim, every verdict",
   question: "Which of the article's claims hold here, and which differ in Node by design?",
   about: "every claim with its verdict; runs a short version of any chapter not run yet",
   claims: [],
