@@ -196,8 +196,10 @@ function startWorkerProcess(settings: WorkerSettings, launch: { command: string;
   let stderr = "";
   child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr = (stderr + chunk).slice(-4000)));
   return new Promise((resolve, reject) => {
+    const onAbort = (): void => fail("was stopped: the cell was interrupted");
     const fail = (why: string): void => {
       clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
       killIfRunning(child);
       const said = stderr.trim() ? `: ${stderr.trim().split("\n").slice(-4).join(" | ")}` : "";
       reject(new Error(`queue worker ${settings.host} ${why}${said}`));
@@ -207,6 +209,8 @@ function startWorkerProcess(settings: WorkerSettings, launch: { command: string;
     child.once("exit", (code, sig) => fail(`ended before it was ready (${sig ?? `exit code ${code}`})`));
     child.once("message", (message: WorkerHello) => {
       clearTimeout(timer);
+      // The signal stops the start only: once ready, the worker is the cluster's, stopped by destroy().
+      signal?.removeEventListener("abort", onAbort);
       child.removeAllListeners("exit");
       if (!message.ready) return fail(`could not start: ${message.error}`);
       child.on("message", (logged: RunEventMessage) => {
@@ -218,7 +222,7 @@ function startWorkerProcess(settings: WorkerSettings, launch: { command: string;
       });
       resolve({ child, hello: message });
     });
-    signal?.addEventListener("abort", () => fail("was stopped: the cell was interrupted"), { once: true });
+    signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
 
