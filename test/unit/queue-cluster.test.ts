@@ -212,6 +212,33 @@ describe("a queue cluster started by a user without root", () => {
   });
 });
 
+describe("chapter 15 run by a user without root", () => {
+  it("executes its short version with local processes, every claim decided or said why not", async (t) => {
+    if (process.getuid?.() !== 0 || !existsSync(SETPRIV)) return t.skip("needs root and setpriv to start a process as user nobody");
+    const binary = findValkeyBinary(jupyterEnv()).path;
+    const script = [
+      "const { beyondOneMachine } = require('conclab/course');",
+      "beyondOneMachine.shortRun().then(",
+      "  (r) => process.stdout.write(JSON.stringify({ placement: r.data.placement, claims: r.claims.map((c) => [c.id, c.verdict, c.kind]) })),",
+      "  (error) => { process.stderr.write(String(error && error.stack)); process.exit(1); });",
+    ].join("\n");
+    const run = spawnSync(SETPRIV, ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "-e", script], {
+      cwd: PROJECT_ROOT, encoding: "utf8", timeout: 240_000, env: { ...jupyterEnv(), HOME: "/tmp", CONCLAB_VALKEY_SERVER: binary },
+    });
+    assert.equal(run.status, 0, run.stderr);
+    const seen = JSON.parse(run.stdout) as { placement: { kind: string; why: string }; claims: [string, string, string][] };
+    assert.equal(seen.placement.kind, "local-processes");
+    assert.match(seen.placement.why, /not root/);
+    assert.deepEqual(seen.claims.map(([id]) => id), ["queue.round-trip", "queue.scales", "queue.small-jobs", "queue.redelivery", "queue.lost-lock", "queue.restart"]);
+    for (const [id, verdict, kind] of seen.claims) {
+      assert.ok(["holds", "differs", "unclear", "not measured"].includes(verdict), `${id}: ${verdict}`);
+      if (kind === "demonstration") assert.notEqual(verdict, "differs", `${id} is a demonstration`);
+    }
+    // The course's own server, started by nobody: the crash demonstration runs (it reads "not measured" only on a reader's server).
+    assert.notEqual(seen.claims.find(([id]) => id === "queue.restart")![1], "not measured");
+  });
+});
+
 describe("the queue strategy in compare()", () => {
   it("runs beside sequential, with lanes that name the hosts and CPUs busy not measured here", async () => {
     const watch = new ProcessWatch();
