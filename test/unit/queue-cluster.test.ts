@@ -20,6 +20,20 @@ delete process.env.CONCLAB_REDIS_URL;
 
 /** What `npm run worker` runs (package.json says so; a test below holds them together). */
 const SETPRIV = "/usr/bin/setpriv";
+
+/**
+ * Runs `script` with `node -e` as user nobody (uid 65534) in the project, and returns what it
+ * printed as JSON; the test fails with its stderr when it exits non-zero. The venv's python3
+ * links into root's own files here, which nobody cannot read: the valkey-server binary is handed over.
+ */
+function asNobody<T>(script: readonly string[], timeoutMs: number): T {
+  const binary = findValkeyBinary(jupyterEnv()).path;
+  const run = spawnSync(SETPRIV, ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "-e", script.join("\n")], {
+    cwd: PROJECT_ROOT, encoding: "utf8", timeout: timeoutMs, env: { ...jupyterEnv(), HOME: "/tmp", CONCLAB_VALKEY_SERVER: binary },
+  });
+  assert.equal(run.status, 0, run.stderr);
+  return JSON.parse(run.stdout) as T;
+}
 const WORKER_CLI = path.join(PROJECT_ROOT, "conclab", "dist", "src", "queue", "worker-cli.js");
 
 /** Namespaces here, or why not: CI (root) sets CONCLAB_REQUIRE_NAMESPACES=1 and then their absence fails. */
@@ -189,9 +203,7 @@ describe("an interrupted queue", () => {
 describe("a queue cluster started by a user without root", () => {
   it("runs its workers as local processes and says why", async (t) => {
     if (process.getuid?.() !== 0 || !existsSync(SETPRIV)) return t.skip("needs root and setpriv to start a process as user nobody; the tests above then already run without root");
-    // The venv's python3 links into root's own files here, which nobody cannot read: hand it the binary.
-    const binary = findValkeyBinary(jupyterEnv()).path;
-    const script = [
+    const seen = asNobody<{ placement: { kind: string; why: string }; hosts: string[]; failed: unknown[] }>([
       "const { startQueueCluster, countTo } = require('conclab');",
       "(async () => {",
       "  const cluster = await startQueueCluster({ workers: 2 });",
@@ -199,12 +211,7 @@ describe("a queue cluster started by a user without root", () => {
       "  await cluster.destroy();",
       "  process.stdout.write(JSON.stringify({ placement: cluster.placement, hosts: report.records.map((r) => r.host), failed: report.failed }));",
       "})().catch((error) => { process.stderr.write(String(error && error.stack)); process.exit(1); });",
-    ].join("\n");
-    const run = spawnSync(SETPRIV, ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "-e", script], {
-      cwd: PROJECT_ROOT, encoding: "utf8", timeout: 60_000, env: { ...jupyterEnv(), HOME: "/tmp", CONCLAB_VALKEY_SERVER: binary },
-    });
-    assert.equal(run.status, 0, run.stderr);
-    const seen = JSON.parse(run.stdout) as { placement: { kind: string; why: string }; hosts: string[]; failed: unknown[] };
+    ], 60_000);
     assert.equal(seen.placement.kind, "local-processes");
     assert.match(seen.placement.why, /not root .*so the workers are local processes/);
     assert.deepEqual(seen.failed, []);
@@ -215,18 +222,12 @@ describe("a queue cluster started by a user without root", () => {
 describe("chapter 15 run by a user without root", () => {
   it("executes its short version with local processes, every claim decided or said why not", async (t) => {
     if (process.getuid?.() !== 0 || !existsSync(SETPRIV)) return t.skip("needs root and setpriv to start a process as user nobody");
-    const binary = findValkeyBinary(jupyterEnv()).path;
-    const script = [
+    const seen = asNobody<{ placement: { kind: string; why: string }; claims: [string, string, string][] }>([
       "const { beyondOneMachine } = require('conclab/course');",
       "beyondOneMachine.shortRun().then(",
       "  (r) => process.stdout.write(JSON.stringify({ placement: r.data.placement, claims: r.claims.map((c) => [c.id, c.verdict, c.kind]) })),",
       "  (error) => { process.stderr.write(String(error && error.stack)); process.exit(1); });",
-    ].join("\n");
-    const run = spawnSync(SETPRIV, ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "-e", script], {
-      cwd: PROJECT_ROOT, encoding: "utf8", timeout: 240_000, env: { ...jupyterEnv(), HOME: "/tmp", CONCLAB_VALKEY_SERVER: binary },
-    });
-    assert.equal(run.status, 0, run.stderr);
-    const seen = JSON.parse(run.stdout) as { placement: { kind: string; why: string }; claims: [string, string, string][] };
+    ], 240_000);
     assert.equal(seen.placement.kind, "local-processes");
     assert.match(seen.placement.why, /not root/);
     assert.deepEqual(seen.claims.map(([id]) => id), ["queue.round-trip", "queue.scales", "queue.small-jobs", "queue.redelivery", "queue.lost-lock", "queue.restart"]);
