@@ -437,6 +437,9 @@ export async function startQueueCluster(options: QueueClusterOptions): Promise<Q
     owned.connections.push(connection, eventsConnection);
     const queue = (owned.queue = new Queue<JobData, JobResult>(queueName, { connection }));
     const events = (owned.events = new QueueEvents(queueName, { connection: eventsConnection }));
+    // BullMQ prints a connection error to the console when nobody listens; while the server restarts, ioredis reconnects by itself.
+    queue.on("error", () => undefined);
+    events.on("error", () => undefined);
     await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
     const context: BatchContext = { queue, events, connection, queueName, offset: await offsetToServer(connection), parentLog: owned.parentLog };
     if (kind === "external") {
